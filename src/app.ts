@@ -1,0 +1,101 @@
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { version } from '../package.json';
+import { getConfig } from './env';
+import { authRouter } from './features/auth/auth.index';
+import { profileRouter } from './features/profile/profile.index';
+import { systemRouter } from './features/system/system.index';
+import { DOCS_CSP, DOCS_HTML } from './lib/docs-page';
+import { ApiError, type ErrorBody } from './lib/errors';
+import { createLogger } from './lib/logger';
+import { limitBody, requireJsonBody } from './middleware/body-guard';
+import { context } from './middleware/context';
+import { createRouter } from './types';
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'INVALID_TOKEN',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+export const app = createRouter();
+
+app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
+app.use(
+  secureHeaders({
+    // JSON API: nothing may be framed or loaded; /docs sets its own policy below.
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    referrerPolicy: 'no-referrer',
+    crossOriginResourcePolicy: 'cross-origin',
+  }),
+);
+// An auth API's answers are per-user: nothing is cacheable unless a route says so (JWKS, docs).
+app.use(async (c, next) => {
+  await next();
+  if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+});
+app.use(async (c, next) => {
+  const config = getConfig(c.env);
+  return limitBody(config.ok ? config.MAX_BODY_BYTES : 64 * 1024)(c, next);
+});
+app.use(requireJsonBody);
+app.use(context);
+
+app.route('/', systemRouter);
+app.route('/', authRouter);
+app.route('/', profileRouter);
+
+app.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: {
+    title: 'edge-auth',
+    version,
+    description:
+      'Authentication and identity on Cloudflare Workers. Every error has the body of the Error schema; 422 adds `errors`.',
+  },
+});
+app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+  type: 'http',
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+});
+
+app.get('/docs', (c) => c.html(DOCS_HTML, 200, { 'Content-Security-Policy': DOCS_CSP }));
+
+const errorJson = (requestId: string, err: ApiError): ErrorBody => ({
+  detail: err.message,
+  error_code: err.code,
+  request_id: requestId,
+  ...(err.extra.errors ? { errors: err.extra.errors } : {}),
+});
+
+app.notFound((c) => {
+  const err = new ApiError(404, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
+  return c.json(errorJson(c.var.requestId, err), 404);
+});
+
+app.onError((cause, c) => {
+  const requestId = c.var.requestId ?? crypto.randomUUID();
+  let err: ApiError;
+  if (cause instanceof ApiError) {
+    err = cause;
+  } else if (cause instanceof HTTPException && cause.status < 500) {
+    err = new ApiError(
+      cause.status,
+      HTTP_CODES[cause.status] ?? 'BAD_REQUEST',
+      cause.message || undefined,
+    );
+  } else {
+    (c.var.logger ?? createLogger(requestId)).error('unhandled error', {
+      error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+      stack: cause instanceof Error ? cause.stack : undefined,
+    });
+    err = new ApiError(500, 'INTERNAL_ERROR', 'Internal server error');
+  }
+  return c.json(errorJson(requestId, err), err.status, err.extra.headers);
+});

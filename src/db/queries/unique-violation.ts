@@ -1,0 +1,11 @@
+/**
+ * Which unique index a failed write hit, if any. SQLite reports "UNIQUE constraint failed:
+ * table.column"; drizzle wraps the driver error, so the cause chain is searched.
+ */
+export function uniqueViolation(err: unknown): string | null {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    const match = /UNIQUE constraint failed: ([\w.]+)/.exec(e.message);
+    if (match) return match[1]!;
+  }
+  return null;
+}

@@ -1,0 +1,67 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../client';
+import { profiles, users, type NewProfile } from '../schema';
+import { uniqueViolation } from './unique-violation';
+
+export type ProfileFields = Omit<NewProfile, 'userId' | 'updatedAt' | 'preferences'>;
+
+/**
+ * Creates a user and its profile in one batch (D1 runs a batch as one transaction), so a
+ * failure leaves neither row. Returns which unique field clashed instead of throwing.
+ */
+export async function createUser(
+  db: Db,
+  user: { id: string; email: string; passwordHash: string },
+  profile: ProfileFields,
+  now: Date,
+): Promise<{ ok: true } | { ok: false; conflict: 'email' | 'username' }> {
+  try {
+    await db.batch([
+      db.insert(users).values({ ...user, createdAt: now, updatedAt: now }),
+      db.insert(profiles).values({ ...profile, userId: user.id, updatedAt: now }),
+    ]);
+    return { ok: true };
+  } catch (err) {
+    const column = uniqueViolation(err);
+    if (column === 'users.email') return { ok: false, conflict: 'email' };
+    if (column === 'profiles.username') return { ok: false, conflict: 'username' };
+    throw err;
+  }
+}
+
+export function findUserByEmail(db: Db, email: string) {
+  return db.query.users.findFirst({ where: eq(users.email, email) });
+}
+
+export function findUserById(db: Db, id: string) {
+  return db.query.users.findFirst({ where: eq(users.id, id) });
+}
+
+export async function findUserWithProfile(db: Db, id: string) {
+  const [row] = await db
+    .select({ user: users, profile: profiles })
+    .from(users)
+    .innerJoin(profiles, eq(profiles.userId, users.id))
+    .where(eq(users.id, id))
+    .limit(1);
+  return row;
+}
+
+export async function setPasswordHash(db: Db, userId: string, passwordHash: string, now: Date) {
+  await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+}
+
+/** Updates the given profile fields; null clears one. Returns false on a username clash. */
+export async function updateProfile(db: Db, userId: string, fields: ProfileFields, now: Date) {
+  try {
+    await db
+      .update(profiles)
+      .set({ ...fields, updatedAt: now })
+      .where(eq(profiles.userId, userId));
+    return { ok: true as const };
+  } catch (err) {
+    if (uniqueViolation(err) === 'profiles.username')
+      return { ok: false as const, conflict: 'username' as const };
+    throw err;
+  }
+}

@@ -1,0 +1,201 @@
+import { DurableObject } from 'cloudflare:workers';
+
+/**
+ * SessionStore: one SQLite-backed object per user (`idFromName(userId)`), holding that user's
+ * sessions. Every method runs its reads and writes synchronously, so each call is atomic:
+ * rotation and reuse detection cannot race, and revocation is visible to the very next check.
+ *
+ * Storage (SQLite):
+ *   sessions(id PK, created_at, last_used_at, expires_at, ip, user_agent, country)
+ *     one row per live session; expires_at is absolute (= refresh lifetime, security.md).
+ *   refresh_tokens(hash PK, session_id, rotated_at)
+ *     SHA-256 of every refresh token a session has been issued; rotated_at is set once used, so
+ *     presenting it again is reuse (RFC 9700 §4.14.2) and ends the session.
+ * An alarm at the earliest expiry deletes expired sessions and their tokens.
+ */
+export interface Device {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+}
+
+export interface SessionInfo extends Device {
+  id: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+}
+
+export type RotateOutcome =
+  { ok: true; session: SessionInfo } | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
+
+type SessionRow = {
+  id: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  country: string | null;
+};
+
+const toInfo = (r: SessionRow): SessionInfo => ({
+  id: r.id,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  expiresAt: r.expires_at,
+  ip: r.ip,
+  userAgent: r.user_agent,
+  country: r.country,
+});
+
+export class SessionStore extends DurableObject {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS sessions (
+        id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, ip TEXT, user_agent TEXT, country TEXT);
+      CREATE TABLE IF NOT EXISTS refresh_tokens (
+        hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, rotated_at INTEGER);
+      CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);`);
+  }
+
+  /** Starts a session whose first refresh token hashes to `refreshHash`. */
+  async create(input: {
+    sessionId: string;
+    refreshHash: string;
+    device: Device;
+    ttlMs: number;
+    now: number;
+  }): Promise<SessionInfo> {
+    const { sessionId, refreshHash, device, now } = input;
+    const expiresAt = now + input.ttlMs;
+    this.sql.exec(
+      'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)',
+      sessionId,
+      now,
+      now,
+      expiresAt,
+      device.ip,
+      device.userAgent,
+      device.country,
+    );
+    this.sql.exec('INSERT INTO refresh_tokens VALUES (?, ?, NULL)', refreshHash, sessionId);
+    await this.scheduleExpiry(expiresAt);
+    return { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device };
+  }
+
+  /**
+   * Exchanges a current refresh token for a new one. A token that was already rotated is reuse:
+   * the whole session ends (the thief and the victim both lose it, RFC 9700 §4.14.2).
+   */
+  rotate(input: { refreshHash: string; newRefreshHash: string; now: number }): RotateOutcome {
+    const token = this.sql
+      .exec<{ session_id: string; rotated_at: number | null }>(
+        'SELECT session_id, rotated_at FROM refresh_tokens WHERE hash = ?',
+        input.refreshHash,
+      )
+      .toArray()[0];
+    if (!token) return { ok: false, reason: 'unknown' };
+    if (token.rotated_at !== null) {
+      this.end(token.session_id);
+      return { ok: false, reason: 'reused' };
+    }
+    const session = this.live(token.session_id, input.now);
+    if (!session) {
+      this.end(token.session_id);
+      return { ok: false, reason: 'expired' };
+    }
+    this.sql.exec(
+      'UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?',
+      input.now,
+      input.refreshHash,
+    );
+    this.sql.exec(
+      'INSERT INTO refresh_tokens VALUES (?, ?, NULL)',
+      input.newRefreshHash,
+      session.id,
+    );
+    this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', input.now, session.id);
+    return { ok: true, session: { ...session, lastUsedAt: input.now } };
+  }
+
+  /** Whether a session is live now: what /auth/verify consults on every call. */
+  check(sessionId: string, now: number): { live: boolean } {
+    return { live: this.live(sessionId, now) !== null };
+  }
+
+  /** Ends one session. Returns whether it existed. */
+  revoke(sessionId: string): boolean {
+    return this.end(sessionId);
+  }
+
+  /** Ends the session a refresh token belongs to (logout with only a refresh token). */
+  revokeByRefreshHash(refreshHash: string): string | null {
+    const row = this.sql
+      .exec<{ session_id: string }>(
+        'SELECT session_id FROM refresh_tokens WHERE hash = ?',
+        refreshHash,
+      )
+      .toArray()[0];
+    return row && this.end(row.session_id) ? row.session_id : null;
+  }
+
+  /** Ends every session, or every one but `exceptSessionId`. Returns how many ended. */
+  revokeAll(exceptSessionId?: string): number {
+    const ids = this.sql
+      .exec<{ id: string }>('SELECT id FROM sessions WHERE id IS NOT ?', exceptSessionId ?? null)
+      .toArray();
+    for (const { id } of ids) this.end(id);
+    return ids.length;
+  }
+
+  /** Live sessions, newest first. */
+  list(now: number): SessionInfo[] {
+    return this.sql
+      .exec<SessionRow>('SELECT * FROM sessions WHERE expires_at > ? ORDER BY created_at DESC', now)
+      .toArray()
+      .map(toInfo);
+  }
+
+  /** Liveness probe for /health. */
+  ping(): 'ok' {
+    return 'ok';
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const expired = this.sql
+      .exec<{ id: string }>('SELECT id FROM sessions WHERE expires_at <= ?', now)
+      .toArray();
+    for (const { id } of expired) this.end(id);
+    const next = this.sql
+      .exec<{ at: number | null }>('SELECT min(expires_at) AS at FROM sessions')
+      .one().at;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  private live(sessionId: string, now: number): SessionInfo | null {
+    const row = this.sql
+      .exec<SessionRow>('SELECT * FROM sessions WHERE id = ? AND expires_at > ?', sessionId, now)
+      .toArray()[0];
+    return row ? toInfo(row) : null;
+  }
+
+  private end(sessionId: string): boolean {
+    const deleted = this.sql
+      .exec('DELETE FROM sessions WHERE id = ? RETURNING id', sessionId)
+      .toArray();
+    this.sql.exec('DELETE FROM refresh_tokens WHERE session_id = ?', sessionId);
+    return deleted.length > 0;
+  }
+
+  private async scheduleExpiry(at: number) {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+}

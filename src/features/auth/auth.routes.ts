@@ -1,0 +1,86 @@
+import { createRoute } from '@hono/zod-openapi';
+import { errorResponses } from '../../lib/errors';
+import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { TokenPairSchema } from '../../lib/session-tokens';
+import { requireAuth } from '../../middleware/require-auth';
+import {
+  LoginSchema,
+  LogoutSchema,
+  MessageSchema,
+  RefreshSchema,
+  RegisteredSchema,
+  RegisterSchema,
+  VerifiedSchema,
+} from './auth.schemas';
+
+const tags = ['Authentication'];
+
+export const register = createRoute({
+  method: 'post',
+  path: '/auth/register',
+  tags,
+  summary: 'Create an account',
+  description:
+    'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.',
+  request: { body: jsonBody(RegisterSchema) },
+  responses: {
+    201: jsonResponse(RegisteredSchema, 'Account created'),
+    ...errorResponses(400, 409, 413, 415, 422, 503),
+  },
+});
+
+export const login = createRoute({
+  method: 'post',
+  path: '/auth/login',
+  tags,
+  summary: 'Sign in with email and password',
+  description:
+    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time.',
+  request: { body: jsonBody(LoginSchema) },
+  responses: {
+    200: jsonResponse(TokenPairSchema, 'Signed in'),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
+  },
+});
+
+export const refresh = createRoute({
+  method: 'post',
+  path: '/auth/refresh',
+  tags,
+  summary: 'Rotate a refresh token',
+  description:
+    'Each refresh token works once. Presenting one that was already rotated ends the whole session (401 SESSION_REVOKED).',
+  request: { body: jsonBody(RefreshSchema) },
+  responses: {
+    200: jsonResponse(TokenPairSchema, 'New token pair'),
+    ...errorResponses(400, 401, 413, 415, 422, 503),
+  },
+});
+
+export const logout = createRoute({
+  method: 'post',
+  path: '/auth/logout',
+  tags,
+  summary: 'End a session',
+  description: 'Ends the session of the bearer access token, or of the refresh token in the body.',
+  security: [...bearerAuth, {}],
+  request: { body: { ...jsonBody(LogoutSchema), required: false } },
+  responses: {
+    200: jsonResponse(MessageSchema, 'Session ended'),
+    ...errorResponses(400, 401, 413, 415, 422, 503),
+  },
+});
+
+export const verify = createRoute({
+  method: 'get',
+  path: '/auth/verify',
+  tags,
+  summary: 'Check an access token',
+  description: 'Checks signature, claims and that the session is still live.',
+  security: bearerAuth,
+  middleware: [requireAuth],
+  responses: {
+    200: jsonResponse(VerifiedSchema, 'Token is valid and its session live'),
+    ...errorResponses(401, 503),
+  },
+});

@@ -1,0 +1,58 @@
+import { z } from '@hono/zod-openapi';
+import { EmailSchema } from '../../lib/email';
+
+// Strict objects: unknown fields (`role`, `is_admin`, `email_verified`...) are refused with
+// 422, never silently applied (security.md "Errors, logging, input").
+
+/** Long enough for any policy (1,024 code points can take 4,096 UTF-16 units); the policy decides. */
+const PasswordField = z
+  .string()
+  .min(1)
+  .max(4096)
+  .openapi({ format: 'password', example: 'Correct-Horse-42' });
+
+const NameField = z.string().trim().min(1).max(100);
+
+export const UsernameField = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, dots, dashes or underscores')
+  .transform((u) => u.toLowerCase());
+
+export const RegisterSchema = z
+  .strictObject({
+    email: EmailSchema,
+    password: PasswordField,
+    first_name: NameField.optional(),
+    last_name: NameField.optional(),
+    username: UsernameField.optional(),
+  })
+  .openapi('RegisterRequest');
+
+export const RegisteredSchema = z
+  .object({ user_id: z.string(), email: z.string(), message: z.string() })
+  .openapi('Registered');
+
+export const LoginSchema = z
+  .strictObject({ email: EmailSchema, password: PasswordField })
+  .openapi('LoginRequest');
+
+export const RefreshSchema = z
+  .strictObject({ refresh_token: z.string().min(1).max(512) })
+  .openapi('RefreshRequest');
+
+export const LogoutSchema = z
+  .strictObject({ refresh_token: z.string().min(1).max(512).optional() })
+  .openapi('LogoutRequest');
+
+export const MessageSchema = z.object({ message: z.string() }).openapi('Message');
+
+export const VerifiedSchema = z
+  .object({
+    valid: z.literal(true),
+    user_id: z.string(),
+    email: z.string(),
+    session_id: z.string(),
+    roles: z.array(z.string()),
+    expires_at: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('VerifiedToken');

@@ -1,0 +1,66 @@
+import { findUserWithProfile, updateProfile as writeProfile } from '../../db/queries/users';
+import type { Profile } from '../../db/schema';
+import { ApiError } from '../../lib/errors';
+import { sessionStore } from '../../lib/session-tokens';
+import type { AppRouteHandler } from '../../types';
+import type * as routes from './profile.routes';
+
+const profileJson = (p: Profile) => ({
+  first_name: p.firstName,
+  last_name: p.lastName,
+  username: p.username,
+  bio: p.bio,
+  avatar_url: p.avatarUrl,
+  updated_at: p.updatedAt.toISOString(),
+});
+
+async function load(c: Parameters<AppRouteHandler<typeof routes.me>>[0]) {
+  const row = await findUserWithProfile(c.var.db, c.var.auth.sub);
+  if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  return row;
+}
+
+export const me: AppRouteHandler<typeof routes.me> = async (c) => {
+  const [{ user, profile }, sessions] = await Promise.all([
+    load(c),
+    sessionStore(c.env.SESSIONS, c.var.auth.sub).list(Date.now()),
+  ]);
+  return c.json(
+    {
+      user_id: user.id,
+      email: user.email,
+      email_verified: user.emailVerifiedAt !== null,
+      status: user.status,
+      created_at: user.createdAt.toISOString(),
+      profile: profileJson(profile),
+      preferences: profile.preferences,
+      roles: c.var.auth.roles,
+      session_count: sessions.length,
+    },
+    200,
+  );
+};
+
+export const getProfile: AppRouteHandler<typeof routes.getProfile> = async (c) => {
+  const { profile } = await load(c);
+  return c.json(profileJson(profile), 200);
+};
+
+export const updateProfile: AppRouteHandler<typeof routes.updateProfile> = async (c) => {
+  const body = c.req.valid('json');
+  const result = await writeProfile(
+    c.var.db,
+    c.var.auth.sub,
+    {
+      firstName: body.first_name,
+      lastName: body.last_name,
+      username: body.username,
+      bio: body.bio,
+      avatarUrl: body.avatar_url,
+    },
+    new Date(),
+  );
+  if (!result.ok) throw new ApiError(409, 'CONFLICT', 'This username is taken');
+  const { profile } = await load(c);
+  return c.json(profileJson(profile), 200);
+};

@@ -1,0 +1,41 @@
+import { createRoute } from '@hono/zod-openapi';
+import { errorResponses } from '../../lib/errors';
+import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { requireAuth } from '../../middleware/require-auth';
+import { MeSchema, ProfileSchema, ProfileUpdateSchema } from './profile.schemas';
+
+const tags = ['Profile'];
+const common = { tags, security: bearerAuth, middleware: [requireAuth] };
+
+export const me = createRoute({
+  ...common,
+  method: 'get',
+  path: '/auth/me',
+  summary: 'The signed-in user',
+  responses: {
+    200: jsonResponse(MeSchema, 'The user, profile and session count'),
+    ...errorResponses(401, 404, 503),
+  },
+});
+
+export const getProfile = createRoute({
+  ...common,
+  method: 'get',
+  path: '/auth/profile',
+  summary: 'Read the profile',
+  responses: { 200: jsonResponse(ProfileSchema, 'Profile'), ...errorResponses(401, 404, 503) },
+});
+
+export const updateProfile = createRoute({
+  ...common,
+  method: 'put',
+  path: '/auth/profile',
+  summary: 'Update the profile',
+  description:
+    'Only the fields sent change; null clears a field. A taken username answers 409 CONFLICT.',
+  request: { body: jsonBody(ProfileUpdateSchema) },
+  responses: {
+    200: jsonResponse(ProfileSchema, 'Updated profile'),
+    ...errorResponses(400, 401, 404, 409, 413, 415, 422, 503),
+  },
+});

@@ -1,0 +1,48 @@
+import { createRoute } from '@hono/zod-openapi';
+import { errorResponses } from '../../lib/errors';
+import { jsonResponse } from '../../lib/openapi';
+import { HealthSchema, JwksSchema, ReadySchema, ServiceInfoSchema } from './system.schemas';
+
+const tags = ['System'];
+
+export const root = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: 'Service name, version and links',
+  responses: { 200: jsonResponse(ServiceInfoSchema, 'Service information') },
+});
+
+export const health = createRoute({
+  method: 'get',
+  path: '/health',
+  tags,
+  summary: 'Component health',
+  description:
+    'Each binding is probed; a missing or weak secret and invalid configuration are reported here.',
+  responses: {
+    200: jsonResponse(HealthSchema, 'Every required component is healthy'),
+    503: jsonResponse(HealthSchema, 'A required component is unhealthy'),
+  },
+});
+
+export const ready = createRoute({
+  method: 'get',
+  path: '/health/ready',
+  tags,
+  summary: 'Readiness: migrations applied and bindings answering',
+  responses: {
+    200: jsonResponse(ReadySchema, 'Ready'),
+    503: jsonResponse(ReadySchema, 'Not ready'),
+  },
+});
+
+export const jwks = createRoute({
+  method: 'get',
+  path: '/.well-known/jwks.json',
+  tags,
+  summary: 'Public keys that verify access tokens',
+  description:
+    'Public keys only; keys retired from signing stay here until their last tokens expire.',
+  responses: { 200: jsonResponse(JwksSchema, 'JSON Web Key Set'), ...errorResponses(503) },
+});

@@ -1,0 +1,46 @@
+import { z } from '@hono/zod-openapi';
+
+const ComponentStatus = z.enum(['ok', 'error', 'missing', 'invalid', 'weak', 'not_configured']);
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    timestamp: z.string().openapi({ format: 'date-time' }),
+    version: z.string(),
+    components: z.object({
+      config: ComponentStatus,
+      database: ComponentStatus,
+      sessions: ComponentStatus,
+      rate_limiter: ComponentStatus,
+      queue: ComponentStatus,
+      signing_key: ComponentStatus,
+      password_pepper: ComponentStatus,
+    }),
+    problems: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'Configuration problems, by var name' }),
+  })
+  .openapi('Health');
+
+export const ReadySchema = z
+  .object({ ready: z.boolean(), missing_tables: z.array(z.string()) })
+  .openapi('Ready');
+
+export const ServiceInfoSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    docs: z.string(),
+    openapi: z.string(),
+    jwks: z.string(),
+  })
+  .openapi('ServiceInfo');
+
+export const JwksSchema = z
+  .object({
+    keys: z.array(
+      z.looseObject({ kty: z.string(), kid: z.string(), alg: z.string(), use: z.string() }),
+    ),
+  })
+  .openapi('Jwks');

@@ -1,0 +1,69 @@
+import { z } from '@hono/zod-openapi';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const ErrorSchema = z
+  .object({
+    detail: z.string().openapi({ example: 'Invalid email or password' }),
+    error_code: z.string().openapi({ example: 'INVALID_CREDENTIALS' }),
+    request_id: z.string(),
+    errors: z
+      .array(z.object({ field: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: 'Present only on 422: one entry per invalid field' }),
+  })
+  .openapi('Error');
+
+export type ErrorBody = z.infer<typeof ErrorSchema>;
+export type FieldError = NonNullable<ErrorBody['errors']>[number];
+
+/** The default text for each status, so most throws need only a code. */
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Authentication required',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Request body too large',
+  415: 'Content-Type must be application/json',
+  422: 'Validation failed',
+  423: 'Account locked',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service temporarily unavailable',
+};
+
+/**
+ * The one way handlers and middleware signal failure. Only app.onError turns it into JSON, so
+ * every error body has the contract's shape.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    detail?: string,
+    readonly extra: { headers?: Record<string, string>; errors?: FieldError[] } = {},
+  ) {
+    super(detail ?? STATUS_TEXT[status] ?? 'Error');
+    this.name = 'ApiError';
+  }
+}
+
+/** OpenAPI `responses` entries for the given error statuses, all with the one error schema. */
+export function errorResponses<const S extends readonly (keyof typeof STATUS_TEXT & number)[]>(
+  ...statuses: S
+) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: STATUS_TEXT[s] ?? 'Error',
+        content: { 'application/json': { schema: ErrorSchema } },
+      },
+    ]),
+  ) as {
+    [K in S[number]]: {
+      description: string;
+      content: { 'application/json': { schema: typeof ErrorSchema } };
+    };
+  };
+}

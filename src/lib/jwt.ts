@@ -1,0 +1,89 @@
+import { z } from '@hono/zod-openapi';
+import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
+import { ApiError } from './errors';
+import type { SigningKeys } from './signing-keys';
+
+/** RFC 9068 media type: tells an access token apart from every other token kind we issue. */
+export const ACCESS_TOKEN_TYP = 'at+jwt';
+/** security.md: leeway for clock skew of at most 30 s. */
+const CLOCK_TOLERANCE_S = 30;
+
+export const AccessClaimsSchema = z.object({
+  iss: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]),
+  sub: z.string().min(1),
+  sid: z.string().min(1),
+  jti: z.string().min(1),
+  iat: z.number(),
+  exp: z.number(),
+  email: z.string(),
+  roles: z.array(z.string()),
+});
+export type AccessClaims = z.infer<typeof AccessClaimsSchema>;
+
+export interface TokenAudience {
+  issuer: string;
+  audience: string;
+}
+
+/** Signs a 15-minute (configurable) access token for a live session. */
+export async function issueAccessToken(
+  keys: SigningKeys,
+  aud: TokenAudience,
+  subject: { userId: string; sessionId: string; email: string; roles: string[] },
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: number }> {
+  const iat = Math.floor(now / 1000);
+  const token = await new SignJWT({
+    sid: subject.sessionId,
+    email: subject.email,
+    roles: subject.roles,
+  })
+    .setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ACCESS_TOKEN_TYP })
+    .setIssuer(aud.issuer)
+    .setAudience(aud.audience)
+    .setSubject(subject.userId)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(keys.privateKey);
+  return { token, expiresAt: (iat + ttlSeconds) * 1000 };
+}
+
+/**
+ * Checks signature, `typ`, issuer, audience, lifetime and required claims. The algorithm is
+ * pinned per key by `kid` (RFC 8725 §3.1), never taken from the token; `jwk`/`jku`/`x5u`
+ * headers are ignored, so an unknown `kid` fails without any outbound request.
+ */
+export async function verifyAccessToken(
+  keys: SigningKeys,
+  aud: TokenAudience,
+  token: string,
+  now = Date.now(),
+): Promise<AccessClaims> {
+  const resolveKey = (header: JWTHeaderParameters) => {
+    const entry = header.kid === undefined ? undefined : keys.verifyKeys.get(header.kid);
+    if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
+    return entry.key;
+  };
+  try {
+    const { payload } = await jwtVerify(token, resolveKey, {
+      issuer: aud.issuer,
+      audience: aud.audience,
+      algorithms: ['EdDSA', 'ES256'],
+      typ: ACCESS_TOKEN_TYP,
+      clockTolerance: CLOCK_TOLERANCE_S,
+      currentDate: new Date(now),
+      requiredClaims: ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'],
+    });
+    const claims = AccessClaimsSchema.safeParse(payload);
+    if (!claims.success) throw new ApiError(401, 'INVALID_TOKEN', 'Token claims are malformed');
+    return claims.data;
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    if (err instanceof errors.JWTExpired)
+      throw new ApiError(401, 'TOKEN_EXPIRED', 'Access token has expired');
+    throw new ApiError(401, 'INVALID_TOKEN', 'Access token is invalid');
+  }
+}

@@ -1,0 +1,42 @@
+import { COMMON_PASSWORDS } from './common-passwords.data';
+
+export interface PasswordPolicy {
+  minLength: number;
+  requireComposition: boolean;
+}
+
+/** security.md: longer passwords are refused (422) before any hashing, never truncated. */
+export const PASSWORD_MAX_LENGTH = 1024;
+
+let blocklist: Set<string> | undefined;
+const isCommon = (normalized: string) =>
+  (blocklist ??= new Set(COMMON_PASSWORDS.split('\n'))).has(normalized);
+
+/**
+ * Returns the reasons a password is refused (empty when it is acceptable). Lengths count code
+ * points after NFKC (NIST SP 800-63B §3.1.1.2). The blocklist and the email check are always
+ * on; composition rules can be turned off for deployments that follow NIST.
+ */
+export function passwordProblems(
+  password: string,
+  policy: PasswordPolicy,
+  email?: string,
+): string[] {
+  const normalized = password.normalize('NFKC');
+  const length = [...normalized].length;
+  if (length > PASSWORD_MAX_LENGTH) return [`must be at most ${PASSWORD_MAX_LENGTH} characters`];
+  const problems: string[] = [];
+  if (length < policy.minLength) problems.push(`must be at least ${policy.minLength} characters`);
+  if (policy.requireComposition) {
+    if (!/\p{Ll}/u.test(normalized)) problems.push('must contain a lower-case letter');
+    if (!/\p{Lu}/u.test(normalized)) problems.push('must contain an upper-case letter');
+    if (!/\p{Nd}/u.test(normalized)) problems.push('must contain a digit');
+  }
+  const lower = normalized.toLowerCase();
+  if (isCommon(lower)) problems.push('is too common: it appears in lists of breached passwords');
+  const local = email?.split('@')[0]?.toLowerCase();
+  if (local && (local.length >= 4 ? lower.includes(local) : lower === local)) {
+    problems.push('must not contain the email address');
+  }
+  return problems;
+}

@@ -1,0 +1,54 @@
+import type { ReadyConfig } from '../types';
+import { ApiError } from './errors';
+import { importPepper, type PasswordHasher } from './password';
+import { loadSigningKeys, type KeyStatus, type SigningKeys } from './signing-keys';
+
+export interface Secrets {
+  signing: { status: KeyStatus; keys?: SigningKeys };
+  pepper: { status: KeyStatus; hasher?: PasswordHasher };
+}
+
+const MIN_PEPPER_BYTES = 32;
+const cache = new WeakMap<ReadyConfig, Promise<Secrets>>();
+
+async function loadPepper(config: ReadyConfig): Promise<Secrets['pepper']> {
+  const secret = config.PASSWORD_PEPPER?.trim();
+  if (!secret) return { status: 'missing' };
+  const bytes = new TextEncoder().encode(secret);
+  // A short or repetitive pepper adds nothing an attacker with the database cannot guess.
+  if (bytes.length < MIN_PEPPER_BYTES || new Set(secret).size < 8) return { status: 'weak' };
+  return {
+    status: 'ok',
+    hasher: { iterations: config.PBKDF2_ITERATIONS, pepper: await importPepper(bytes) },
+  };
+}
+
+/** Imports the keys once per isolate; a missing or weak one is reported, never used. */
+export function loadSecrets(config: ReadyConfig): Promise<Secrets> {
+  let secrets = cache.get(config);
+  if (!secrets) {
+    secrets = Promise.all([
+      loadSigningKeys(config.JWT_PRIVATE_KEY, config.JWT_PREVIOUS_PUBLIC_KEYS),
+      loadPepper(config),
+    ]).then(([signing, pepper]) => ({ signing, pepper }));
+    cache.set(config, secrets);
+  }
+  return secrets;
+}
+
+const unavailable = (what: string) =>
+  new ApiError(503, 'DEPENDENCY_UNAVAILABLE', `${what} is not configured`, {
+    headers: { 'Retry-After': '60' },
+  });
+
+/** The signing keys, or 503: the worker never signs or verifies with a missing or weak key. */
+export function requireSigningKeys(secrets: Secrets): SigningKeys {
+  if (!secrets.signing.keys) throw unavailable('Token signing');
+  return secrets.signing.keys;
+}
+
+/** The password hasher, or 503 when the pepper is missing or weak. */
+export function requireHasher(secrets: Secrets): PasswordHasher {
+  if (!secrets.pepper.hasher) throw unavailable('Password hashing');
+  return secrets.pepper.hasher;
+}

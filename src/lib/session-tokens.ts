@@ -1,0 +1,104 @@
+import { z } from '@hono/zod-openapi';
+import type { Device, SessionStore } from '../durable-objects/session-store';
+import type { ReadyConfig } from '../types';
+import { randomToken, sha256 } from './crypto';
+import { issueAccessToken } from './jwt';
+import type { SigningKeys } from './signing-keys';
+
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal('bearer'),
+    expires_in: z.number().int().openapi({ example: 900 }),
+  })
+  .openapi('TokenPair');
+export type TokenPair = z.infer<typeof TokenPairSchema>;
+
+export interface TokenIssuer {
+  sessions: DurableObjectNamespace<SessionStore>;
+  keys: SigningKeys;
+  config: ReadyConfig;
+}
+
+export interface Subject {
+  id: string;
+  email: string;
+  roles: string[];
+}
+
+/** The user's session object: one per user, so all their sessions share one strong store. */
+export const sessionStore = (ns: DurableObjectNamespace<SessionStore>, userId: string) =>
+  ns.get(ns.idFromName(userId));
+
+/**
+ * Refresh tokens are `<user id>.<256 random bits>`: opaque to clients, and the prefix routes
+ * the worker to the user's SessionStore without a database lookup. Only the SHA-256 is stored.
+ */
+const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+
+export const refreshTokenOwner = (token: string) => REFRESH_TOKEN.exec(token)?.[1] ?? null;
+
+const newRefreshToken = (userId: string) => `${userId}.${randomToken(32)}`;
+
+/** Signs an access token for the session and pairs it with its current refresh token. */
+export async function issueTokenPair(
+  issuer: TokenIssuer,
+  subject: Subject,
+  sessionId: string,
+  refreshToken: string,
+  now = Date.now(),
+): Promise<TokenPair> {
+  const ttl = issuer.config.ACCESS_TOKEN_TTL_SECONDS;
+  const { token } = await issueAccessToken(
+    issuer.keys,
+    { issuer: issuer.config.JWT_ISSUER, audience: issuer.config.JWT_AUDIENCE },
+    { userId: subject.id, sessionId, email: subject.email, roles: subject.roles },
+    ttl,
+    now,
+  );
+  return {
+    access_token: token,
+    refresh_token: refreshToken,
+    token_type: 'bearer',
+    expires_in: ttl,
+  };
+}
+
+/** Creates a session in the user's SessionStore and returns its first token pair. */
+export async function startSession(
+  issuer: TokenIssuer,
+  subject: Subject,
+  device: Device,
+  now = Date.now(),
+) {
+  const sessionId = crypto.randomUUID();
+  const refreshToken = newRefreshToken(subject.id);
+  await sessionStore(issuer.sessions, subject.id).create({
+    sessionId,
+    refreshHash: await sha256(refreshToken),
+    device,
+    ttlMs: issuer.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
+    now,
+  });
+  return { sessionId, tokens: await issueTokenPair(issuer, subject, sessionId, refreshToken, now) };
+}
+
+/**
+ * Rotates a refresh token in its owner's SessionStore (RFC 9700 §4.14.2). A refused token comes
+ * back as the store's verdict; a reused one has already ended its session by then.
+ */
+export async function rotateRefreshToken(
+  sessions: DurableObjectNamespace<SessionStore>,
+  userId: string,
+  refreshToken: string,
+  now = Date.now(),
+) {
+  const next = newRefreshToken(userId);
+  const outcome = await sessionStore(sessions, userId).rotate({
+    refreshHash: await sha256(refreshToken),
+    newRefreshHash: await sha256(next),
+    now,
+  });
+  return outcome.ok ? { ...outcome, refreshToken: next } : outcome;
+}

@@ -1,0 +1,37 @@
+import type { MiddlewareHandler } from 'hono';
+import { createDb } from '../db/client';
+import { getConfig } from '../env';
+import { ApiError } from '../lib/errors';
+import { createLogger } from '../lib/logger';
+import { loadSecrets } from '../lib/secrets';
+import type { AppEnv } from '../types';
+
+/**
+ * Puts the parsed config, a drizzle handle and a request-scoped logger on `c.var`. An invalid
+ * configuration answers 503 on every route but /health, which reports what is wrong.
+ */
+export const context: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const logger = createLogger(c.var.requestId);
+  c.set('logger', logger);
+  const config = getConfig(c.env);
+  if (!config.ok) {
+    logger.error('invalid configuration', { problems: config.problems });
+    if (!c.req.path.startsWith('/health')) {
+      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'Service is misconfigured', {
+        headers: { 'Retry-After': '60' },
+      });
+    }
+  } else {
+    c.set('config', config);
+    c.set('secrets', await loadSecrets(config));
+  }
+  c.set('db', createDb(c.env.DB));
+  const started = Date.now();
+  await next();
+  logger.info('request', {
+    method: c.req.method,
+    path: c.req.path,
+    status: c.res.status,
+    duration_ms: Date.now() - started,
+  });
+};

@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../lib/errors';
+import { verifyAccessToken } from '../lib/jwt';
+import { requireSigningKeys } from '../lib/secrets';
+import { sessionStore } from '../lib/session-tokens';
+import type { AppEnv } from '../types';
+
+const challenge = { headers: { 'WWW-Authenticate': 'Bearer' } };
+
+/** The bearer token of the request, if it sent one. */
+export function bearerToken(authorization: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  return match?.[1] ?? null;
+}
+
+/**
+ * Bearer routes: a valid access token whose session is still live in the user's SessionStore.
+ * The store is consulted on every call, so logout and revocation take effect at once.
+ */
+export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const token = bearerToken(c.req.header('Authorization'));
+  if (!token)
+    throw new ApiError(401, 'INVALID_TOKEN', 'A bearer access token is required', challenge);
+  const keys = requireSigningKeys(c.var.secrets);
+  const { config } = c.var;
+  const claims = await verifyAccessToken(
+    keys,
+    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    token,
+  );
+  const { live } = await sessionStore(c.env.SESSIONS, claims.sub).check(claims.sid, Date.now());
+  if (!live) throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended', challenge);
+  c.set('auth', claims);
+  await next();
+};

@@ -1,0 +1,34 @@
+import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
+import type { Config } from './env';
+import type { Db } from './db/client';
+import type { SessionStore } from './durable-objects/session-store';
+import type { AccessClaims } from './lib/jwt';
+import type { Logger } from './lib/logger';
+import type { Secrets } from './lib/secrets';
+import { validationHook } from './lib/openapi';
+
+/** Bindings declared in wrangler.toml, plus vars and secrets (parsed by env.ts). */
+export interface Bindings {
+  DB: D1Database;
+  SESSIONS: DurableObjectNamespace<SessionStore>;
+  [name: string]: unknown;
+}
+
+export type ReadyConfig = Extract<Config, { ok: true }>;
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: {
+    requestId: string;
+    config: ReadyConfig;
+    db: Db;
+    logger: Logger;
+    secrets: Secrets;
+    /** Set by requireAuth on bearer routes: the verified claims of a live session. */
+    auth: AccessClaims;
+  };
+}
+
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+export const createRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -1,0 +1,24 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import { generateSecrets } from './scripts/secrets.mjs';
+
+// Tests run inside workerd with the bindings declared in wrangler.toml (real D1 and Durable
+// Objects). Secrets are generated per run, so no key is ever committed.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations('./migrations');
+  const secrets = await generateSecrets('test-key-1');
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: { bindings: { ...secrets, TEST_MIGRATIONS: migrations } },
+      }),
+    ],
+    test: {
+      setupFiles: ['./test/setup.ts'],
+      testTimeout: 30_000,
+      // The worker's JSON logs are noise when a test passes and evidence when it fails.
+      silent: 'passed-only' as const,
+    },
+  };
+});
