@@ -17,3 +17,8 @@ export async function generateSecrets(kid = `dev-${new Date().toISOString().slic
     PASSWORD_PEPPER: base64url(crypto.getRandomValues(new Uint8Array(32))),
   };
 }
+
+// Run directly (`node scripts/secrets.mjs`) to print a fresh pair for `wrangler secret put`.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(await generateSecrets(), null, 2));
+}
