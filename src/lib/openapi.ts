@@ -13,7 +13,14 @@ export const validationHook: Hook<any, any, any, any> = (result) => {
     field: issue.path.length ? issue.path.join('.') : '(body)',
     message: issue.message,
   }));
-  throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', { errors });
+  // The contract names a bad email on its own (422 INVALID_EMAIL).
+  const onlyEmail = errors.every((e) => e.field === 'email');
+  throw new ApiError(
+    422,
+    onlyEmail ? 'INVALID_EMAIL' : 'VALIDATION_ERROR',
+    onlyEmail ? 'Email address is invalid' : 'Request validation failed',
+    { errors },
+  );
 };
 
 /** A JSON request body that is required and described, for createRoute. */
