@@ -1,5 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import worker from '../src/index';
+import { importPepper, type PasswordHasher } from '../src/lib/password';
 
 export { env };
 
@@ -12,19 +15,22 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-/** Calls the worker through its real fetch handler, as an HTTP client would. */
-export async function api<T = any>(
-  method: string,
-  path: string,
-  options: { json?: Json; body?: BodyInit; token?: string; headers?: Record<string, string> } = {},
-): Promise<ApiResponse<T>> {
+type RequestOptions = {
+  json?: Json;
+  body?: BodyInit;
+  token?: string;
+  headers?: Record<string, string>;
+};
+
+function buildRequest(method: string, path: string, options: RequestOptions): Request {
   const headers = new Headers(options.headers);
   if (options.json !== undefined) headers.set('Content-Type', 'application/json');
   if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
   const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
-  const res = await exports.default.fetch(
-    new Request(`http://auth.test${path}`, { method, headers, body }),
-  );
+  return new Request(`http://auth.test${path}`, { method, headers, body });
+}
+
+async function readResponse<T>(res: Response): Promise<ApiResponse<T>> {
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -34,6 +40,60 @@ export async function api<T = any>(
   }
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
+
+/** Calls the worker through its real fetch handler, as an HTTP client would. */
+export async function api<T = any>(
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
+  return readResponse<T>(await exports.default.fetch(buildRequest(method, path, options)));
+}
+
+/**
+ * Calls the worker's fetch handler with a modified environment (vars and secrets overridden),
+ * the way a deployment with that configuration would start. Config is cached per env object,
+ * so each call sees a fresh parse of `overrides`.
+ */
+export async function apiWithEnv<T = any>(
+  overrides: Record<string, unknown>,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(
+    buildRequest(method, path, options),
+    { ...env, ...overrides },
+    ctx,
+  );
+  const parsed = await readResponse<T>(res);
+  await waitOnExecutionContext(ctx);
+  return parsed;
+}
+
+/** The password hasher the worker uses (same pepper), at the given iteration count. */
+export async function testHasher(iterations = 100_000): Promise<PasswordHasher> {
+  const secret = String(env.PASSWORD_PEPPER ?? '').trim();
+  return { iterations, pepper: await importPepper(new TextEncoder().encode(secret)) };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (for waitUntil work). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 3_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Median of a list of numbers. */
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 let counter = 0;
 /** A fresh address per call: tests never share users. */
