@@ -16,6 +16,29 @@ const boolVar = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
+/** "limit/seconds", e.g. "100/60": at most 100 requests per 60 s (per IP and route). */
+const rateVar = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+\/\d+$/, 'must look like "100/60" (requests/seconds)')
+    .default(fallback)
+    .transform((v) => {
+      const [limit, seconds] = v.split('/').map(Number) as [number, number];
+      return { limit, windowMs: seconds * 1000 };
+    })
+    .refine((r) => r.limit >= 1 && r.windowMs >= 1000, 'limit and window must be positive');
+
+/** A comma-separated list var. */
+const listVar = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
 /** Non-secret vars from wrangler.toml. An invalid value refuses to start (every route 503s). */
 export const VarsSchema = z.object({
   ENVIRONMENT: z.enum(['development', 'test', 'staging', 'production']).default('production'),
@@ -27,6 +50,17 @@ export const VarsSchema = z.object({
   PASSWORD_MIN_LENGTH: intVar(8, 128, 8),
   PASSWORD_REQUIRE_COMPOSITION: boolVar(true),
   MAX_BODY_BYTES: intVar(1024, 1024 * 1024, 64 * 1024),
+  // security.md "Brute force": 5 failures in 15 minutes lock the account for 15 minutes.
+  LOGIN_MAX_FAILURES: intVar(1, 100, 5),
+  LOGIN_FAILURE_WINDOW_SECONDS: intVar(60, 86400, 900),
+  LOCKOUT_SECONDS: intVar(60, 86400, 900),
+  RATE_LIMIT_LOGIN: rateVar('100/60'),
+  RATE_LIMIT_REGISTER: rateVar('100/60'),
+  RATE_LIMIT_REFRESH: rateVar('100/60'),
+  /** Accounts registering with these emails become admins. */
+  ADMIN_EMAILS: listVar.transform((list) => list.map((e) => e.toLowerCase())),
+  /** Origins allowed by CORS; none by default. */
+  CORS_ORIGINS: listVar,
 });
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
@@ -34,6 +68,8 @@ export const SecretsSchema = z.object({
   JWT_PRIVATE_KEY: z.string().optional(),
   JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
   PASSWORD_PEPPER: z.string().optional(),
+  /** JSON object of service name → API key (each ≥ 32 characters), sent as X-API-Key. */
+  SERVICE_API_KEYS: z.string().optional(),
 });
 
 export type Vars = z.infer<typeof VarsSchema>;

@@ -1,6 +1,7 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { Config } from './env';
 import type { Db } from './db/client';
+import type { RateLimiter } from './durable-objects/rate-limiter';
 import type { SessionStore } from './durable-objects/session-store';
 import type { AccessClaims } from './lib/jwt';
 import type { Logger } from './lib/logger';
@@ -11,6 +12,7 @@ import { validationHook } from './lib/openapi';
 export interface Bindings {
   DB: D1Database;
   SESSIONS: DurableObjectNamespace<SessionStore>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   [name: string]: unknown;
 }
 
@@ -26,6 +28,8 @@ export interface AppEnv {
     secrets: Secrets;
     /** Set by requireAuth on bearer routes: the verified claims of a live session. */
     auth: AccessClaims;
+    /** Set by requireService (or requireUserOrService): the calling service's name. */
+    service?: string;
   };
 }
 

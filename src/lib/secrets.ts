@@ -1,11 +1,13 @@
 import type { ReadyConfig } from '../types';
 import { ApiError } from './errors';
 import { importPepper, type PasswordHasher } from './password';
+import { loadServiceKeys } from './service-keys';
 import { loadSigningKeys, type KeyStatus, type SigningKeys } from './signing-keys';
 
 export interface Secrets {
   signing: { status: KeyStatus; keys?: SigningKeys };
   pepper: { status: KeyStatus; hasher?: PasswordHasher };
+  services: ReturnType<typeof loadServiceKeys>;
 }
 
 const MIN_PEPPER_BYTES = 32;
@@ -30,7 +32,11 @@ export function loadSecrets(config: ReadyConfig): Promise<Secrets> {
     secrets = Promise.all([
       loadSigningKeys(config.JWT_PRIVATE_KEY, config.JWT_PREVIOUS_PUBLIC_KEYS),
       loadPepper(config),
-    ]).then(([signing, pepper]) => ({ signing, pepper }));
+    ]).then(([signing, pepper]) => ({
+      signing,
+      pepper,
+      services: loadServiceKeys(config.SERVICE_API_KEYS),
+    }));
     cache.set(config, secrets);
   }
   return secrets;

@@ -1,24 +1,31 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { profiles, users, type NewProfile } from '../schema';
+import { profiles, userRoles, users, type NewProfile, type User } from '../schema';
+import { auditInsert, type AuditEntry } from './audit';
 import { uniqueViolation } from './unique-violation';
 
 export type ProfileFields = Omit<NewProfile, 'userId' | 'updatedAt' | 'preferences'>;
 
 /**
- * Creates a user and its profile in one batch (D1 runs a batch as one transaction), so a
- * failure leaves neither row. Returns which unique field clashed instead of throwing.
+ * Creates a user, its profile, its roles and the audit entry in one batch (D1 runs a batch as
+ * one transaction), so a failure leaves no row. Returns which unique field clashed.
  */
 export async function createUser(
   db: Db,
-  user: { id: string; email: string; passwordHash: string },
+  user: { id: string; email: string; passwordHash: string; roles: string[] },
   profile: ProfileFields,
-  now: Date,
+  audit: AuditEntry,
 ): Promise<{ ok: true } | { ok: false; conflict: 'email' | 'username' }> {
+  const now = audit.at;
+  const { roles, ...row } = user;
   try {
     await db.batch([
-      db.insert(users).values({ ...user, createdAt: now, updatedAt: now }),
+      db.insert(users).values({ ...row, createdAt: now, updatedAt: now }),
       db.insert(profiles).values({ ...profile, userId: user.id, updatedAt: now }),
+      ...roles.map((role) =>
+        db.insert(userRoles).values({ userId: user.id, role, createdAt: now }),
+      ),
+      auditInsert(db, audit),
     ]);
     return { ok: true };
   } catch (err) {
@@ -64,4 +71,22 @@ export async function updateProfile(db: Db, userId: string, fields: ProfileField
       return { ok: false as const, conflict: 'username' as const };
     throw err;
   }
+}
+
+/** Sets active/suspended, with its audit entry, atomically. */
+export async function setUserStatus(
+  db: Db,
+  userId: string,
+  status: User['status'],
+  audit: AuditEntry,
+) {
+  await db.batch([
+    db.update(users).set({ status, updatedAt: audit.at }).where(eq(users.id, userId)),
+    auditInsert(db, audit),
+  ]);
+}
+
+/** Deletes the account (profile and roles cascade) and records the deletion, atomically. */
+export async function deleteUser(db: Db, userId: string, audit: AuditEntry) {
+  await db.batch([db.delete(users).where(eq(users.id, userId)), auditInsert(db, audit)]);
 }

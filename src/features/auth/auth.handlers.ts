@@ -1,5 +1,7 @@
 import type { Context } from 'hono';
+import { grantsOf } from '../../db/queries/rbac';
 import { createUser, findUserByEmail, findUserById, setPasswordHash } from '../../db/queries/users';
+import { audit, auditEntry } from '../../lib/audit';
 import { sha256 } from '../../lib/crypto';
 import { deviceOf } from '../../lib/device';
 import { ApiError } from '../../lib/errors';
@@ -15,6 +17,7 @@ import {
   startSession,
   type TokenIssuer,
 } from '../../lib/session-tokens';
+import { hitLimit, limiterFor } from '../../middleware/rate-limit';
 import { bearerToken } from '../../middleware/require-auth';
 import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './auth.routes';
@@ -23,64 +26,103 @@ import type * as routes from './auth.routes';
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const invalidCredentials = () =>
   new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
+const emailTaken = () =>
+  new ApiError(409, 'USER_EXISTS', 'An account with this email already exists');
 
-const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
+export const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
   sessions: c.env.SESSIONS,
   keys: requireSigningKeys(c.var.secrets),
   config: c.var.config,
 });
 
-const policyOf = (c: Context<AppEnv>) => ({
-  minLength: c.var.config.PASSWORD_MIN_LENGTH,
-  requireComposition: c.var.config.PASSWORD_REQUIRE_COMPOSITION,
-});
+/** 422 WEAK_PASSWORD unless the password passes the configured policy. */
+export function assertPasswordPolicy(
+  c: Context<AppEnv>,
+  password: string,
+  email: string,
+  field = 'password',
+) {
+  const { PASSWORD_MIN_LENGTH: minLength, PASSWORD_REQUIRE_COMPOSITION: requireComposition } =
+    c.var.config;
+  const problems = passwordProblems(password, { minLength, requireComposition }, email);
+  if (problems.length) {
+    throw new ApiError(422, 'WEAK_PASSWORD', 'Password does not meet the policy', {
+      errors: problems.map((message) => ({ field, message })),
+    });
+  }
+}
 
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   const { email, password, ...profile } = c.req.valid('json');
   const hasher = requireHasher(c.var.secrets);
-  const problems = passwordProblems(password, policyOf(c), email);
-  if (problems.length) {
-    throw new ApiError(422, 'WEAK_PASSWORD', 'Password does not meet the policy', {
-      errors: problems.map((message) => ({ field: 'password', message })),
-    });
-  }
+  assertPasswordPolicy(c, password, email);
   // Cheap check first, so a duplicate does not cost a hash; the unique index settles races.
-  if (await findUserByEmail(c.var.db, email))
-    throw new ApiError(409, 'USER_EXISTS', 'An account with this email already exists');
+  if (await findUserByEmail(c.var.db, email)) throw emailTaken();
   const id = crypto.randomUUID();
+  const roles = c.var.config.ADMIN_EMAILS.includes(email) ? ['user', 'admin'] : ['user'];
   const created = await createUser(
     c.var.db,
-    { id, email, passwordHash: await hashPassword(hasher, password) },
-    {
-      firstName: profile.first_name,
-      lastName: profile.last_name,
-      username: profile.username,
-    },
-    new Date(),
+    { id, email, passwordHash: await hashPassword(hasher, password), roles },
+    { firstName: profile.first_name, lastName: profile.last_name, username: profile.username },
+    auditEntry(c, 'registered', { userId: id }),
   );
   if (!created.ok) {
     throw created.conflict === 'email'
-      ? new ApiError(409, 'USER_EXISTS', 'An account with this email already exists')
+      ? emailTaken()
       : new ApiError(409, 'CONFLICT', 'This username is taken');
   }
-  c.var.logger.info('user registered', { user_id: id });
   return c.json({ user_id: id, email, message: 'Account created' }, 201);
 };
+
+/**
+ * security.md "Brute force": the attempt reserves a slot in the account's RateLimiter before
+ * the hash is checked, so parallel guesses cannot exceed the limit; a success clears the count.
+ * Unknown emails are counted too, so locking reveals nothing about which accounts exist.
+ */
+async function reserveLoginAttempt(c: Context<AppEnv>, email: string) {
+  const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS, LOCKOUT_SECONDS } = c.var.config;
+  const key = `login-account:${email}`;
+  const decision = await hitLimit(c, key, {
+    limit: LOGIN_MAX_FAILURES,
+    windowMs: LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+    lockoutMs: LOCKOUT_SECONDS * 1000,
+  });
+  if (!decision.allowed) {
+    throw new ApiError(
+      423,
+      'ACCOUNT_LOCKED',
+      'Too many failed attempts; try again later or reset the password',
+      {
+        headers: { 'Retry-After': String(decision.retryAfter) },
+      },
+    );
+  }
+  return { lockedNow: decision.lockedNow, clear: () => limiterFor(c, key).reset() };
+}
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { email, password } = c.req.valid('json');
   const hasher = requireHasher(c.var.secrets);
   const issuer = issuerOf(c);
-  const user = await findUserByEmail(c.var.db, email);
-  if (!user) {
-    await burnDummyHash(hasher, password);
+  const [attempt, user] = await Promise.all([
+    reserveLoginAttempt(c, email),
+    findUserByEmail(c.var.db, email),
+  ]);
+  // Roles are read while the hash runs; they are only used once the password is right.
+  const grants = user ? grantsOf(c.var.db, user.id) : undefined;
+  const verdict = user
+    ? await verifyPassword(hasher, password, user.passwordHash)
+    : await burnDummyHash(hasher, password);
+  if (!user || !grants || !verdict?.ok) {
+    audit(c, 'login_failed', { userId: user?.id ?? null, metadata: user ? {} : { email } });
+    if (attempt.lockedNow)
+      audit(c, 'account_locked', { userId: user?.id ?? null, metadata: { email } });
     throw invalidCredentials();
   }
-  const { ok, needsRehash } = await verifyPassword(hasher, password, user.passwordHash);
-  if (!ok) throw invalidCredentials();
+  await attempt.clear();
   if (user.status === 'suspended')
     throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
-  if (needsRehash) {
+  if (verdict.needsRehash) {
     // Parameters changed since this hash was made: upgrade it after answering.
     c.executionCtx.waitUntil(
       hashPassword(hasher, password).then((hash) =>
@@ -88,12 +130,13 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
       ),
     );
   }
+  const { roles } = await grants;
   const { tokens, sessionId } = await startSession(
     issuer,
-    { id: user.id, email: user.email, roles: [] },
+    { id: user.id, email: user.email, roles },
     deviceOf(c),
   );
-  c.var.logger.info('login succeeded', { user_id: user.id, session_id: sessionId });
+  audit(c, 'login_succeeded', { userId: user.id, metadata: { session_id: sessionId } });
   return c.json(tokens, 200, NO_STORE);
 };
 
@@ -102,72 +145,63 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
   const issuer = issuerOf(c);
   const userId = refreshTokenOwner(refresh_token);
   if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
-  const [user, outcome] = await Promise.all([
+  const [user, grants, outcome] = await Promise.all([
     findUserById(c.var.db, userId),
+    grantsOf(c.var.db, userId),
     rotateRefreshToken(c.env.SESSIONS, userId, refresh_token),
   ]);
   if (!outcome.ok) {
     if (outcome.reason === 'reused') {
-      c.var.logger.warn('refresh token reuse: session revoked', { user_id: userId });
+      audit(c, 'refresh_reuse', { userId });
       throw new ApiError(
         401,
         'SESSION_REVOKED',
         'Refresh token was already used; the session has been ended',
       );
     }
-    throw new ApiError(
-      401,
-      outcome.reason === 'expired' ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN',
-      'Refresh token is invalid or expired',
-    );
+    const code = outcome.reason === 'expired' ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN';
+    throw new ApiError(401, code, 'Refresh token is invalid or expired');
   }
   if (!user || user.status !== 'active') {
     await sessionStore(c.env.SESSIONS, userId).revoke(outcome.session.id);
     throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended');
   }
-  const tokens = await issueTokenPair(
-    issuer,
-    { id: user.id, email: user.email, roles: [] },
-    outcome.session.id,
-    outcome.refreshToken,
-  );
+  const subject = { id: user.id, email: user.email, roles: grants.roles };
+  const tokens = await issueTokenPair(issuer, subject, outcome.session.id, outcome.refreshToken);
+  audit(c, 'refresh', { userId, metadata: { session_id: outcome.session.id } });
   return c.json(tokens, 200, NO_STORE);
 };
 
 export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
   const body = c.req.valid('json');
   const access = bearerToken(c.req.header('Authorization'));
+  let ended: { userId: string; sessionId: string | null } | null = null;
   if (access) {
     const { config } = c.var;
-    const claims = await verifyAccessToken(
-      requireSigningKeys(c.var.secrets),
-      { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
-      access,
-    );
+    const aud = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+    const claims = await verifyAccessToken(requireSigningKeys(c.var.secrets), aud, access);
     await sessionStore(c.env.SESSIONS, claims.sub).revoke(claims.sid);
+    ended = { userId: claims.sub, sessionId: claims.sid };
   } else if (body?.refresh_token) {
     const userId = refreshTokenOwner(body.refresh_token);
-    if (userId)
-      await sessionStore(c.env.SESSIONS, userId).revokeByRefreshHash(
-        await sha256(body.refresh_token),
-      );
+    const store = userId ? sessionStore(c.env.SESSIONS, userId) : null;
+    const sessionId = store
+      ? await store.revokeByRefreshHash(await sha256(body.refresh_token))
+      : null;
+    if (userId && sessionId) ended = { userId, sessionId };
   } else {
     throw new ApiError(401, 'INVALID_TOKEN', 'Send a bearer access token or a refresh_token');
   }
+  if (ended)
+    audit(c, 'logout', { userId: ended.userId, metadata: { session_id: ended.sessionId } });
   return c.json({ message: 'Logged out' }, 200);
 };
 
 export const verify: AppRouteHandler<typeof routes.verify> = (c) => {
   const { sub, email, sid, roles, exp } = c.var.auth;
+  const expires_at = new Date(exp * 1000).toISOString();
   return c.json(
-    {
-      valid: true as const,
-      user_id: sub,
-      email,
-      session_id: sid,
-      roles,
-      expires_at: new Date(exp * 1000).toISOString(),
-    },
+    { valid: true as const, user_id: sub, email, session_id: sid, roles, expires_at },
     200,
   );
 };

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
 import { TokenPairSchema } from '../../lib/session-tokens';
+import { limitByIp } from '../../middleware/rate-limit';
 import { requireAuth } from '../../middleware/require-auth';
 import {
   LoginSchema,
@@ -22,10 +23,11 @@ export const register = createRoute({
   summary: 'Create an account',
   description:
     'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.',
+  middleware: [limitByIp('register')],
   request: { body: jsonBody(RegisterSchema) },
   responses: {
     201: jsonResponse(RegisteredSchema, 'Account created'),
-    ...errorResponses(400, 409, 413, 415, 422, 503),
+    ...errorResponses(400, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -35,11 +37,12 @@ export const login = createRoute({
   tags,
   summary: 'Sign in with email and password',
   description:
-    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time.',
+    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
+  middleware: [limitByIp('login')],
   request: { body: jsonBody(LoginSchema) },
   responses: {
     200: jsonResponse(TokenPairSchema, 'Signed in'),
-    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 423, 429, 503),
   },
 });
 
@@ -50,10 +53,11 @@ export const refresh = createRoute({
   summary: 'Rotate a refresh token',
   description:
     'Each refresh token works once. Presenting one that was already rotated ends the whole session (401 SESSION_REVOKED).',
+  middleware: [limitByIp('refresh')],
   request: { body: jsonBody(RefreshSchema) },
   responses: {
     200: jsonResponse(TokenPairSchema, 'New token pair'),
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 413, 415, 422, 429, 503),
   },
 });
 

@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from 'hono';
+import { grantsOf } from '../db/queries/rbac';
+import { ApiError } from '../lib/errors';
+import { isAdmin } from '../lib/permissions';
+import { matchServiceKey } from '../lib/service-keys';
+import type { AppEnv } from '../types';
+import { requireAuth } from './require-auth';
+
+const API_KEY_HEADER = 'X-API-Key';
+
+/** Service routes: a configured X-API-Key (compared in constant time) names the caller. */
+export const requireService: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const presented = c.req.header(API_KEY_HEADER);
+  const service = presented ? matchServiceKey(c.var.secrets.services.keys, presented) : null;
+  if (!service) throw new ApiError(401, 'INVALID_API_KEY', 'A valid X-API-Key is required');
+  c.set('service', service);
+  await next();
+};
+
+/** Routes open to services and users: an X-API-Key is checked as such, otherwise a bearer token. */
+export const requireUserOrService: MiddlewareHandler<AppEnv> = (c, next) =>
+  c.req.header(API_KEY_HEADER) !== undefined ? requireService(c, next) : requireAuth(c, next);
+
+/** Admin routes: a live session whose user holds admin_panel:admin right now (read from D1). */
+export const requireAdmin: MiddlewareHandler<AppEnv> = (c, next) =>
+  requireAuth(c, async () => {
+    const grants = await grantsOf(c.var.db, c.var.auth.sub);
+    if (!isAdmin(grants.permissions))
+      throw new ApiError(403, 'FORBIDDEN', 'Administrator access is required');
+    await next();
+  });
