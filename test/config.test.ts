@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { apiWithEnv, env, expectError, STRONG_PASSWORD, uniqueEmail } from './helpers';
+
+// Each call spreads `env` into a new object, and config is cached per env object, so every
+// request below starts the worker with exactly the configuration it names.
+
+const credentials = () => ({ email: uniqueEmail('config'), password: STRONG_PASSWORD });
+
+async function healthOf(overrides: Record<string, unknown>) {
+  const res = await apiWithEnv(overrides, 'GET', '/health');
+  return res;
+}
+
+describe('start-up configuration', () => {
+  it('reports a healthy deployment when nothing is overridden', async () => {
+    const res = await healthOf({});
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.components).toMatchObject({
+      config: 'ok',
+      signing_key: 'ok',
+      password_pepper: 'ok',
+    });
+  });
+
+  describe('PBKDF2_ITERATIONS above the production cap (200000)', () => {
+    const overrides = { PBKDF2_ITERATIONS: '200000' };
+
+    it('is refused: routes answer 503 DEPENDENCY_UNAVAILABLE with Retry-After', async () => {
+      for (const [method, path, json] of [
+        ['POST', '/auth/login', credentials()],
+        ['POST', '/auth/register', credentials()],
+        ['GET', '/.well-known/jwks.json', undefined],
+      ] as const) {
+        const res = await apiWithEnv(overrides, method, path, { json });
+        expectError(res, 503, 'DEPENDENCY_UNAVAILABLE');
+        expect(res.headers.get('Retry-After'), path).toMatch(/^\d+$/);
+      }
+    });
+
+    it('creates no account while refused', async () => {
+      const user = credentials();
+      await apiWithEnv(overrides, 'POST', '/auth/register', { json: user });
+      const row = await env.DB.prepare('SELECT id FROM users WHERE email = ?')
+        .bind(user.email)
+        .first();
+      expect(row).toBeNull();
+    });
+
+    it('is reported by /health as invalid config naming the variable', async () => {
+      const res = await healthOf(overrides);
+      expect(res.status, res.text).toBe(503);
+      expect(res.body.status).toBe('degraded');
+      expect(res.body.components.config).toBe('invalid');
+      expect(res.body.problems).toEqual(
+        expect.arrayContaining([expect.stringContaining('PBKDF2_ITERATIONS')]),
+      );
+    });
+
+    it('makes /health/ready answer 503', async () => {
+      const res = await apiWithEnv(overrides, 'GET', '/health/ready');
+      expect(res.status, res.text).toBe(503);
+      expect(res.body.ready).toBe(false);
+    });
+  });
+
+  it('refuses PBKDF2_ITERATIONS below the minimum and non-numeric values', async () => {
+    for (const value of ['1000', 'lots', '100000.5']) {
+      const res = await healthOf({ PBKDF2_ITERATIONS: value });
+      expect(res.status, value).toBe(503);
+      expect(res.body.components.config, value).toBe('invalid');
+      expect(res.body.problems.join('\n'), value).toContain('PBKDF2_ITERATIONS');
+    }
+  });
+
+  it('refuses a configuration without an issuer', async () => {
+    const res = await healthOf({ JWT_ISSUER: '' });
+    expect(res.status).toBe(503);
+    expect(res.body.problems.join('\n')).toContain('JWT_ISSUER');
+  });
+
+  describe('missing JWT_PRIVATE_KEY', () => {
+    const overrides = { JWT_PRIVATE_KEY: undefined };
+
+    it('is reported by /health as signing_key missing (503)', async () => {
+      const res = await healthOf(overrides);
+      expect(res.status, res.text).toBe(503);
+      expect(res.body.components.signing_key).toBe('missing');
+      expect(res.body.components.config).toBe('ok');
+    });
+
+    it('makes login, refresh, verify and JWKS answer 503 with Retry-After', async () => {
+      const cases = [
+        ['POST', '/auth/login', { json: credentials() }],
+        [
+          'POST',
+          '/auth/refresh',
+          { json: { refresh_token: `${crypto.randomUUID()}.${'A'.repeat(43)}` } },
+        ],
+        ['GET', '/auth/verify', { token: 'a.b.c' }],
+        ['GET', '/.well-known/jwks.json', {}],
+      ] as const;
+      for (const [method, path, options] of cases) {
+        const res = await apiWithEnv(overrides, method, path, options);
+        expectError(res, 503, 'DEPENDENCY_UNAVAILABLE');
+        expect(res.headers.get('Retry-After'), path).toMatch(/^\d+$/);
+      }
+    });
+
+    it('treats a blank key like a missing one', async () => {
+      const res = await healthOf({ JWT_PRIVATE_KEY: '   ' });
+      expect(res.body.components.signing_key).toBe('missing');
+    });
+
+    it('still lets users register: only the routes that sign degrade', async () => {
+      const res = await apiWithEnv(overrides, 'POST', '/auth/register', { json: credentials() });
+      expect(res.status, res.text).toBe(201);
+    });
+  });
+
+  describe('signing keys that must not be used', () => {
+    it('reports an HS256 (oct) key as weak and signs nothing with it', async () => {
+      const secret = crypto.getRandomValues(new Uint8Array(32));
+      const oct = JSON.stringify({
+        kty: 'oct',
+        k: btoa(String.fromCharCode(...secret)).replace(/=+$/, ''),
+        alg: 'HS256',
+        kid: 'hmac',
+      });
+      const health = await healthOf({ JWT_PRIVATE_KEY: oct });
+      expect(health.status).toBe(503);
+      expect(health.body.components.signing_key).toBe('weak');
+      const login = await apiWithEnv({ JWT_PRIVATE_KEY: oct }, 'POST', '/auth/login', {
+        json: credentials(),
+      });
+      expectError(login, 503, 'DEPENDENCY_UNAVAILABLE');
+      const jwks = await apiWithEnv({ JWT_PRIVATE_KEY: oct }, 'GET', '/.well-known/jwks.json');
+      expectError(jwks, 503, 'DEPENDENCY_UNAVAILABLE');
+      expect(jwks.text).not.toContain('"k"');
+    });
+
+    it('reports a key that is not JSON, or a public key without "d", as invalid', async () => {
+      const publicOnly = { ...JSON.parse(String(env.JWT_PRIVATE_KEY)) };
+      delete publicOnly.d;
+      for (const key of ['not json', JSON.stringify(publicOnly)]) {
+        const res = await healthOf({ JWT_PRIVATE_KEY: key });
+        expect(res.status).toBe(503);
+        expect(res.body.components.signing_key).toBe('invalid');
+      }
+    });
+  });
+
+  describe('password pepper', () => {
+    for (const [name, pepper] of [
+      ['a short pepper', 'short'],
+      ['a repetitive pepper', 'a'.repeat(40)],
+    ] as const) {
+      it(`reports ${name} as weak and refuses to hash with it (503)`, async () => {
+        const overrides = { PASSWORD_PEPPER: pepper };
+        const health = await healthOf(overrides);
+        expect(health.status).toBe(503);
+        expect(health.body.components.password_pepper).toBe('weak');
+        const user = credentials();
+        const register = await apiWithEnv(overrides, 'POST', '/auth/register', { json: user });
+        expectError(register, 503, 'DEPENDENCY_UNAVAILABLE');
+        expect(register.headers.get('Retry-After')).toMatch(/^\d+$/);
+        const row = await env.DB.prepare('SELECT id FROM users WHERE email = ?')
+          .bind(user.email)
+          .first();
+        expect(row).toBeNull();
+        const login = await apiWithEnv(overrides, 'POST', '/auth/login', { json: user });
+        expectError(login, 503, 'DEPENDENCY_UNAVAILABLE');
+      });
+    }
+
+    it('reports a missing pepper as missing', async () => {
+      const res = await healthOf({ PASSWORD_PEPPER: undefined });
+      expect(res.status).toBe(503);
+      expect(res.body.components.password_pepper).toBe('missing');
+    });
+
+    it('never echoes the pepper or the private key in /health', async () => {
+      const res = await healthOf({ PASSWORD_PEPPER: 'short', PBKDF2_ITERATIONS: '200000' });
+      expect(res.text).not.toContain(String(env.PASSWORD_PEPPER));
+      expect(res.text).not.toContain(JSON.parse(String(env.JWT_PRIVATE_KEY)).d);
+    });
+  });
+});
