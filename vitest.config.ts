@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { TEST_SERVICE_KEYS } from './test/service-keys';
 import { generateSecrets } from './scripts/secrets.mjs';
 
 // Tests run inside workerd with the bindings declared in wrangler.toml (real D1 and Durable
@@ -11,7 +12,14 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
-        miniflare: { bindings: { ...secrets, TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: {
+            ...secrets,
+            SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
+            ADMIN_EMAILS: 'founder@admin.test',
+            TEST_MIGRATIONS: migrations,
+          },
+        },
       }),
     ],
     test: {

@@ -1,11 +1,16 @@
+import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { version } from '../package.json';
 import { getConfig } from './env';
+import { accessRouter } from './features/access/access.index';
+import { accountRouter } from './features/account/account.index';
+import { adminRouter } from './features/admin/admin.index';
 import { authRouter } from './features/auth/auth.index';
 import { profileRouter } from './features/profile/profile.index';
 import { systemRouter } from './features/system/system.index';
+import { usersRouter } from './features/users/users.index';
 import { DOCS_CSP, DOCS_HTML } from './lib/docs-page';
 import { ApiError, type ErrorBody } from './lib/errors';
 import { createLogger } from './lib/logger';
@@ -34,6 +39,25 @@ app.use(
     crossOriginResourcePolicy: 'cross-origin',
   }),
 );
+// CORS only for the configured origins (CORS_ORIGINS); any other origin gets no CORS headers.
+app.use(
+  cors({
+    origin: (origin, c) => {
+      const config = getConfig(c.env);
+      return config.ok && config.CORS_ORIGINS.includes(origin) ? origin : null;
+    },
+    allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID'],
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    exposeHeaders: [
+      'X-Request-ID',
+      'Retry-After',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ],
+    maxAge: 600,
+  }),
+);
 // An auth API's answers are per-user: nothing is cacheable unless a route says so (JWKS, docs).
 app.use(async (c, next) => {
   await next();
@@ -49,6 +73,10 @@ app.use(context);
 app.route('/', systemRouter);
 app.route('/', authRouter);
 app.route('/', profileRouter);
+app.route('/', accessRouter);
+app.route('/', adminRouter);
+app.route('/', accountRouter);
+app.route('/', usersRouter);
 
 app.doc31('/openapi.json', {
   openapi: '3.1.0',
@@ -63,6 +91,12 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
   type: 'http',
   scheme: 'bearer',
   bearerFormat: 'JWT',
+});
+app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
+  type: 'apiKey',
+  in: 'header',
+  name: 'X-API-Key',
+  description: 'Service API key (SERVICE_API_KEYS)',
 });
 
 app.get('/docs', (c) => c.html(DOCS_HTML, 200, { 'Content-Security-Policy': DOCS_CSP }));
@@ -84,6 +118,12 @@ app.onError((cause, c) => {
   let err: ApiError;
   if (cause instanceof ApiError) {
     err = cause;
+    if (err.status >= 500) {
+      c.var.logger?.error('dependency failure', {
+        code: err.code,
+        error: String(err.cause ?? err.message),
+      });
+    }
   } else if (cause instanceof HTTPException && cause.status < 500) {
     err = new ApiError(
       cause.status,

@@ -11,6 +11,8 @@ import { DurableObject } from 'cloudflare:workers';
  *   refresh_tokens(hash PK, session_id, rotated_at)
  *     SHA-256 of every refresh token a session has been issued; rotated_at is set once used, so
  *     presenting it again is reuse (RFC 9700 §4.14.2) and ends the session.
+ *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
+ *     login racing with a suspension cannot leave a live session behind.
  * An alarm at the earliest expiry deletes expired sessions and their tokens.
  */
 export interface Device {
@@ -64,14 +66,15 @@ export class SessionStore extends DurableObject {
       CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);`);
   }
 
-  /** Starts a session whose first refresh token hashes to `refreshHash`. */
+  /** Starts a session whose first refresh token hashes to `refreshHash`; null while blocked. */
   async create(input: {
     sessionId: string;
     refreshHash: string;
     device: Device;
     ttlMs: number;
     now: number;
-  }): Promise<SessionInfo> {
+  }): Promise<SessionInfo | null> {
+    if (this.ctx.storage.kv.get('blocked')) return null;
     const { sessionId, refreshHash, device, now } = input;
     const expiresAt = now + input.ttlMs;
     this.sql.exec(
@@ -152,6 +155,17 @@ export class SessionStore extends DurableObject {
       .toArray();
     for (const { id } of ids) this.end(id);
     return ids.length;
+  }
+
+  /** Ends every session and refuses new ones until `unblock` (suspension, deletion). */
+  block(): number {
+    this.ctx.storage.kv.put('blocked', true);
+    return this.revokeAll();
+  }
+
+  /** Allows sessions again (reactivation). */
+  unblock(): void {
+    this.ctx.storage.kv.delete('blocked');
   }
 
   /** Live sessions, newest first. */

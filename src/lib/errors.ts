@@ -41,9 +41,13 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     detail?: string,
-    readonly extra: { headers?: Record<string, string>; errors?: FieldError[] } = {},
+    readonly extra: {
+      headers?: Record<string, string>;
+      errors?: FieldError[];
+      cause?: unknown;
+    } = {},
   ) {
-    super(detail ?? STATUS_TEXT[status] ?? 'Error');
+    super(detail ?? STATUS_TEXT[status] ?? 'Error', { cause: extra.cause });
     this.name = 'ApiError';
   }
 }
@@ -66,4 +70,20 @@ export function errorResponses<const S extends readonly (keyof typeof STATUS_TEX
       content: { 'application/json': { schema: typeof ErrorSchema } };
     };
   };
+}
+
+/**
+ * Runs a call to D1 or a Durable Object where a failure must fail closed (security.md
+ * "Faults"): any error becomes 503 DEPENDENCY_UNAVAILABLE, never a guess.
+ */
+export async function orUnavailable<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', `${what} is unavailable`, {
+      headers: { 'Retry-After': '5' },
+      cause: err,
+    });
+  }
 }

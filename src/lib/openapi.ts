@@ -37,3 +37,4 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 });
 
 export const bearerAuth = [{ bearerAuth: [] }];
+export const serviceAuth = [{ apiKeyAuth: [] }];

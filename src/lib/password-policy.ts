@@ -1,4 +1,6 @@
+import type { ReadyConfig } from '../types';
 import { COMMON_PASSWORDS } from './common-passwords.data';
+import { ApiError } from './errors';
 
 export interface PasswordPolicy {
   minLength: number;
@@ -39,4 +41,23 @@ export function passwordProblems(
     problems.push('must not contain the email address');
   }
   return problems;
+}
+
+/** 422 WEAK_PASSWORD, one entry per problem, unless the password passes the configured policy. */
+export function assertPasswordPolicy(
+  config: ReadyConfig,
+  password: string,
+  email: string,
+  field = 'password',
+) {
+  const policy = {
+    minLength: config.PASSWORD_MIN_LENGTH,
+    requireComposition: config.PASSWORD_REQUIRE_COMPOSITION,
+  };
+  const problems = passwordProblems(password, policy, email);
+  if (problems.length) {
+    throw new ApiError(422, 'WEAK_PASSWORD', 'Password does not meet the policy', {
+      errors: problems.map((message) => ({ field, message })),
+    });
+  }
 }

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Device, SessionStore } from '../durable-objects/session-store';
 import type { ReadyConfig } from '../types';
 import { randomToken, sha256 } from './crypto';
+import { ApiError } from './errors';
 import { issueAccessToken } from './jwt';
 import type { SigningKeys } from './signing-keys';
 
@@ -65,7 +66,10 @@ export async function issueTokenPair(
   };
 }
 
-/** Creates a session in the user's SessionStore and returns its first token pair. */
+/**
+ * Creates a session in the user's SessionStore and returns its first token pair; 403 when the
+ * store refuses because the account was suspended or deleted meanwhile.
+ */
 export async function startSession(
   issuer: TokenIssuer,
   subject: Subject,
@@ -74,13 +78,14 @@ export async function startSession(
 ) {
   const sessionId = crypto.randomUUID();
   const refreshToken = newRefreshToken(subject.id);
-  await sessionStore(issuer.sessions, subject.id).create({
+  const session = await sessionStore(issuer.sessions, subject.id).create({
     sessionId,
     refreshHash: await sha256(refreshToken),
     device,
     ttlMs: issuer.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
     now,
   });
+  if (!session) throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
   return { sessionId, tokens: await issueTokenPair(issuer, subject, sessionId, refreshToken, now) };
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../client';
 import { rolePermissions, roles, userRoles } from '../schema';
+import { auditInsert, type AuditEntry } from './audit';
 import { uniqueViolation } from './unique-violation';
 
 export interface Grants {
@@ -22,8 +23,8 @@ export async function grantsOf(db: Db, userId: string): Promise<Grants> {
   };
 }
 
-/** Every role with its permissions, by name. */
-export async function listRoles(db: Db) {
+/** Every role (or the one named) with its permissions, by name. */
+export async function listRoles(db: Db, only?: string) {
   const rows = await db
     .select({
       name: roles.name,
@@ -32,6 +33,7 @@ export async function listRoles(db: Db) {
     })
     .from(roles)
     .leftJoin(rolePermissions, eq(rolePermissions.role, roles.name))
+    .where(only === undefined ? undefined : eq(roles.name, only))
     .orderBy(asc(roles.name), asc(rolePermissions.permission));
   const byName = new Map<string, { name: string; description: string; permissions: string[] }>();
   for (const row of rows) {
@@ -47,7 +49,7 @@ export async function listRoles(db: Db) {
 }
 
 export async function findRole(db: Db, name: string) {
-  return (await listRoles(db)).find((r) => r.name === name);
+  return (await listRoles(db, name))[0];
 }
 
 /** Creates a role with its permissions in one batch; false when the name is taken. */
@@ -80,10 +82,18 @@ export async function revokePermission(db: Db, role: string, permission: string)
     .where(and(eq(rolePermissions.role, role), eq(rolePermissions.permission, permission)));
 }
 
-export async function assignRole(db: Db, userId: string, role: string, now: Date) {
-  await db.insert(userRoles).values({ userId, role, createdAt: now }).onConflictDoNothing();
+/** Gives a user a role, with its audit entry, atomically (no-op if already held). */
+export async function assignRole(db: Db, userId: string, role: string, audit: AuditEntry) {
+  await db.batch([
+    db.insert(userRoles).values({ userId, role, createdAt: audit.at }).onConflictDoNothing(),
+    auditInsert(db, audit),
+  ]);
 }
 
-export async function removeRole(db: Db, userId: string, role: string) {
-  await db.delete(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.role, role)));
+/** Takes a role from a user, with its audit entry, atomically. */
+export async function removeRole(db: Db, userId: string, role: string, audit: AuditEntry) {
+  await db.batch([
+    db.delete(userRoles).where(and(eq(userRoles.userId, userId), eq(userRoles.role, role))),
+    auditInsert(db, audit),
+  ]);
 }

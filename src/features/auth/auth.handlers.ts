@@ -7,7 +7,8 @@ import { deviceOf } from '../../lib/device';
 import { ApiError } from '../../lib/errors';
 import { verifyAccessToken } from '../../lib/jwt';
 import { burnDummyHash, hashPassword, verifyPassword } from '../../lib/password';
-import { passwordProblems } from '../../lib/password-policy';
+import { assertPasswordPolicy } from '../../lib/password-policy';
+import { reserveLoginAttempt } from '../../lib/login-attempts';
 import { requireHasher, requireSigningKeys } from '../../lib/secrets';
 import {
   issueTokenPair,
@@ -17,7 +18,6 @@ import {
   startSession,
   type TokenIssuer,
 } from '../../lib/session-tokens';
-import { hitLimit, limiterFor } from '../../middleware/rate-limit';
 import { bearerToken } from '../../middleware/require-auth';
 import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './auth.routes';
@@ -35,27 +35,10 @@ export const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
   config: c.var.config,
 });
 
-/** 422 WEAK_PASSWORD unless the password passes the configured policy. */
-export function assertPasswordPolicy(
-  c: Context<AppEnv>,
-  password: string,
-  email: string,
-  field = 'password',
-) {
-  const { PASSWORD_MIN_LENGTH: minLength, PASSWORD_REQUIRE_COMPOSITION: requireComposition } =
-    c.var.config;
-  const problems = passwordProblems(password, { minLength, requireComposition }, email);
-  if (problems.length) {
-    throw new ApiError(422, 'WEAK_PASSWORD', 'Password does not meet the policy', {
-      errors: problems.map((message) => ({ field, message })),
-    });
-  }
-}
-
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   const { email, password, ...profile } = c.req.valid('json');
   const hasher = requireHasher(c.var.secrets);
-  assertPasswordPolicy(c, password, email);
+  assertPasswordPolicy(c.var.config, password, email);
   // Cheap check first, so a duplicate does not cost a hash; the unique index settles races.
   if (await findUserByEmail(c.var.db, email)) throw emailTaken();
   const id = crypto.randomUUID();
@@ -73,32 +56,6 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   }
   return c.json({ user_id: id, email, message: 'Account created' }, 201);
 };
-
-/**
- * security.md "Brute force": the attempt reserves a slot in the account's RateLimiter before
- * the hash is checked, so parallel guesses cannot exceed the limit; a success clears the count.
- * Unknown emails are counted too, so locking reveals nothing about which accounts exist.
- */
-async function reserveLoginAttempt(c: Context<AppEnv>, email: string) {
-  const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS, LOCKOUT_SECONDS } = c.var.config;
-  const key = `login-account:${email}`;
-  const decision = await hitLimit(c, key, {
-    limit: LOGIN_MAX_FAILURES,
-    windowMs: LOGIN_FAILURE_WINDOW_SECONDS * 1000,
-    lockoutMs: LOCKOUT_SECONDS * 1000,
-  });
-  if (!decision.allowed) {
-    throw new ApiError(
-      423,
-      'ACCOUNT_LOCKED',
-      'Too many failed attempts; try again later or reset the password',
-      {
-        headers: { 'Retry-After': String(decision.retryAfter) },
-      },
-    );
-  }
-  return { lockedNow: decision.lockedNow, clear: () => limiterFor(c, key).reset() };
-}
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { email, password } = c.req.valid('json');

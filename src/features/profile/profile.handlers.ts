@@ -1,5 +1,6 @@
 import { findUserWithProfile, updateProfile as writeProfile } from '../../db/queries/users';
 import type { Profile } from '../../db/schema';
+import { audit } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
 import { sessionStore } from '../../lib/session-tokens';
 import type { AppRouteHandler } from '../../types';
@@ -61,6 +62,7 @@ export const updateProfile: AppRouteHandler<typeof routes.updateProfile> = async
     new Date(),
   );
   if (!result.ok) throw new ApiError(409, 'CONFLICT', 'This username is taken');
+  audit(c, 'profile_changed', { userId: c.var.auth.sub, metadata: { fields: Object.keys(body) } });
   const { profile } = await load(c);
   return c.json(profileJson(profile), 200);
 };

@@ -1,6 +1,7 @@
 import { version } from '../../../package.json';
 import { missingTables, pingDatabase } from '../../db/queries/health';
 import { getConfig } from '../../env';
+import { limiterFor } from '../../lib/limiter';
 import { sessionStore } from '../../lib/session-tokens';
 import { requireSigningKeys } from '../../lib/secrets';
 import type { AppRouteHandler } from '../../types';
@@ -44,18 +45,20 @@ export const health: AppRouteHandler<typeof routes.health> = async (c) => {
   const config = getConfig(c.env);
   const log = (component: string) => (err: unknown) =>
     c.var.logger.error('health probe failed', { component, error: String(err) });
-  const [database, sessions] = await Promise.all([
+  const [database, sessions, rate_limiter] = await Promise.all([
     probe(() => pingDatabase(c.var.db), log('database')),
     probe(() => sessionStore(c.env.SESSIONS, '__health__').ping(), log('sessions')),
+    probe(() => limiterFor(c, '__health__').ping(), log('rate_limiter')),
   ]);
   const components = {
     config: config.ok ? ('ok' as const) : ('invalid' as const),
     database,
     sessions,
-    rate_limiter: 'not_configured' as const,
+    rate_limiter,
     queue: 'not_configured' as const,
     signing_key: config.ok ? c.var.secrets.signing.status : ('not_configured' as const),
     password_pepper: config.ok ? c.var.secrets.pepper.status : ('not_configured' as const),
+    service_keys: config.ok ? c.var.secrets.services.status : ('not_configured' as const),
   };
   const healthy =
     Object.values(components).every((s) => s === 'ok' || s === 'not_configured') && config.ok;

@@ -15,6 +15,7 @@ export const HealthSchema = z
       queue: ComponentStatus,
       signing_key: ComponentStatus,
       password_pepper: ComponentStatus,
+      service_keys: ComponentStatus,
     }),
     problems: z
       .array(z.string())

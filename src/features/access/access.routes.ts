@@ -1,0 +1,88 @@
+import { createRoute } from '@hono/zod-openapi';
+import { errorResponses } from '../../lib/errors';
+import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../lib/openapi';
+import { UserIdParamSchema } from '../../lib/params';
+import { requireService, requireUserOrService } from '../../middleware/require-service';
+import {
+  AuthorizeSchema,
+  DecisionSchema,
+  PermissionsSchema,
+  RolesSchema,
+  UserContextSchema,
+  ValidateSchema,
+  ValidationSchema,
+} from './access.schemas';
+
+const tags = ['Service access'];
+
+export const validate = createRoute({
+  method: 'post',
+  path: '/auth/validate',
+  tags,
+  summary: 'Introspect an access token (services)',
+  description:
+    'Checks signature, claims and that the session is live, and returns current roles and permissions. When the session store or database cannot be reached the answer is 503, never valid.',
+  security: serviceAuth,
+  middleware: [requireService],
+  request: { body: jsonBody(ValidateSchema) },
+  responses: {
+    200: jsonResponse(ValidationSchema, 'The verdict'),
+    ...errorResponses(400, 401, 413, 415, 422, 503),
+  },
+});
+
+export const authorize = createRoute({
+  method: 'post',
+  path: '/auth/authorize',
+  tags,
+  summary: 'Decide whether a user may do an action on a resource',
+  description:
+    'Services name the user; a signed-in user asks for themself (admins for anyone). Roles are read from the database at decision time, not from the token. Fails closed: 503 when the decision cannot be made.',
+  security: [...serviceAuth, ...bearerAuth],
+  middleware: [requireUserOrService],
+  request: { body: jsonBody(AuthorizeSchema) },
+  responses: {
+    200: jsonResponse(DecisionSchema, 'The decision'),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
+  },
+});
+
+const perUser = {
+  tags,
+  security: [...serviceAuth, ...bearerAuth],
+  middleware: [requireUserOrService],
+  request: { params: UserIdParamSchema },
+};
+
+export const permissions = createRoute({
+  ...perUser,
+  method: 'get',
+  path: '/auth/permissions/{user_id}',
+  summary: "A user's roles and permissions (self, admin or service)",
+  responses: {
+    200: jsonResponse(PermissionsSchema, 'Grants'),
+    ...errorResponses(401, 403, 404, 422, 503),
+  },
+});
+
+export const roles = createRoute({
+  ...perUser,
+  method: 'get',
+  path: '/auth/roles/{user_id}',
+  summary: "A user's global roles (self, admin or service)",
+  responses: {
+    200: jsonResponse(RolesSchema, 'Roles'),
+    ...errorResponses(401, 403, 404, 422, 503),
+  },
+});
+
+export const context = createRoute({
+  ...perUser,
+  method: 'get',
+  path: '/auth/users/{user_id}/context',
+  summary: 'Everything a service needs about a user (service or admin)',
+  responses: {
+    200: jsonResponse(UserContextSchema, 'User context'),
+    ...errorResponses(401, 403, 404, 422, 503),
+  },
+});

@@ -1,0 +1,76 @@
+import { z } from '@hono/zod-openapi';
+
+export const ValidateSchema = z
+  .strictObject({ token: z.string().min(1).max(8192) })
+  .openapi('ValidateRequest');
+
+export const ValidationSchema = z
+  .object({
+    valid: z.boolean(),
+    user_id: z.string().optional(),
+    email: z.string().optional(),
+    session_id: z.string().optional(),
+    roles: z.array(z.string()).optional(),
+    permissions: z.array(z.string()).optional(),
+    expires_at: z.string().optional().openapi({ format: 'date-time' }),
+    reason: z
+      .enum(['invalid', 'expired', 'revoked'])
+      .optional()
+      .openapi({ description: 'Why the token is not valid' }),
+  })
+  .openapi('Validation');
+
+const Word = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lower-case identifier');
+
+export const AuthorizeSchema = z
+  .strictObject({
+    user_id: z
+      .uuid()
+      .optional()
+      .openapi({ description: 'Required for services; defaults to the caller for users' }),
+    resource: Word.openapi({ example: 'dashboards' }),
+    action: Word.openapi({ example: 'read' }),
+    organization_id: z.string().min(1).max(64).optional(),
+  })
+  .openapi('AuthorizeRequest');
+
+export const DecisionSchema = z
+  .object({ allowed: z.boolean(), reason: z.string().optional() })
+  .openapi('AuthorizationDecision');
+
+export const RolesSchema = z
+  .object({ user_id: z.string(), roles: z.array(z.string()) })
+  .openapi('UserRoles');
+
+const OrgGrantSchema = z.object({
+  organization_id: z.string(),
+  role: z.string(),
+  permissions: z.array(z.string()),
+});
+
+export const PermissionsSchema = z
+  .object({
+    user_id: z.string(),
+    roles: z.array(z.string()),
+    permissions: z.array(z.string()),
+    organizations: z.array(OrgGrantSchema),
+  })
+  .openapi('UserPermissions');
+
+export const UserContextSchema = z
+  .object({
+    user: z.object({
+      user_id: z.string(),
+      email: z.string(),
+      status: z.enum(['active', 'suspended']),
+      email_verified: z.boolean(),
+      created_at: z.string().openapi({ format: 'date-time' }),
+      first_name: z.string().nullable(),
+      last_name: z.string().nullable(),
+      username: z.string().nullable(),
+    }),
+    organizations: z.array(OrgGrantSchema),
+    roles: z.array(z.string()),
+    permissions: z.array(z.string()),
+  })
+  .openapi('UserContext');

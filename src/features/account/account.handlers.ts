@@ -1,0 +1,45 @@
+import { deleteUser as removeUser, findUserById, setPasswordHash } from '../../db/queries/users';
+import { assertSelfOrAdmin } from '../../lib/access';
+import { audit, auditEntry } from '../../lib/audit';
+import { ApiError } from '../../lib/errors';
+import { hashPassword, verifyPassword } from '../../lib/password';
+import { requireHasher } from '../../lib/secrets';
+import { sessionStore } from '../../lib/session-tokens';
+import type { AppRouteHandler } from '../../types';
+import { reserveLoginAttempt } from '../../lib/login-attempts';
+import { assertPasswordPolicy } from '../../lib/password-policy';
+import type * as routes from './account.routes';
+
+export const deleteUser: AppRouteHandler<typeof routes.deleteUser> = async (c) => {
+  const { user_id } = c.req.valid('param');
+  await assertSelfOrAdmin(c, user_id, false);
+  if (!(await findUserById(c.var.db, user_id)))
+    throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  // Sessions end (and stay impossible) before the row goes, so no token outlives the account.
+  await sessionStore(c.env.SESSIONS, user_id).block();
+  await removeUser(
+    c.var.db,
+    user_id,
+    auditEntry(c, 'deleted', { userId: user_id, actorId: c.var.auth.sub }),
+  );
+  return c.body(null, 204);
+};
+
+export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
+  const { current_password, new_password } = c.req.valid('json');
+  const hasher = requireHasher(c.var.secrets);
+  const { sub, sid } = c.var.auth;
+  const user = await findUserById(c.var.db, sub);
+  if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  // A stolen access token must not become a password oracle: guesses count toward the lockout.
+  const attempt = await reserveLoginAttempt(c, user.email);
+  if (!(await verifyPassword(hasher, current_password, user.passwordHash)).ok) {
+    throw new ApiError(401, 'INVALID_CREDENTIALS', 'Current password is wrong');
+  }
+  await attempt.clear();
+  assertPasswordPolicy(c.var.config, new_password, user.email, 'new_password');
+  await setPasswordHash(c.var.db, sub, await hashPassword(hasher, new_password), new Date());
+  const ended = await sessionStore(c.env.SESSIONS, sub).revokeAll(sid);
+  audit(c, 'password_changed', { userId: sub, metadata: { other_sessions_ended: ended } });
+  return c.json({ message: 'Password changed; other sessions have been signed out' }, 200);
+};

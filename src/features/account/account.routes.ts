@@ -1,0 +1,43 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { MessageSchema } from '../auth/auth.schemas';
+import { errorResponses } from '../../lib/errors';
+import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { UserIdParamSchema } from '../../lib/params';
+import { requireAuth } from '../../middleware/require-auth';
+
+const tags = ['Account'];
+
+export const ChangePasswordSchema = z
+  .strictObject({
+    current_password: z.string().min(1).max(4096),
+    new_password: z.string().min(1).max(4096),
+  })
+  .openapi('ChangePassword');
+
+export const deleteUser = createRoute({
+  tags,
+  method: 'delete',
+  path: '/auth/users/{user_id}',
+  summary: 'Delete an account (self or admin)',
+  description: 'Ends every session at once and deletes the user; the email can register again.',
+  security: bearerAuth,
+  middleware: [requireAuth],
+  request: { params: UserIdParamSchema },
+  responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 403, 404, 422, 503) },
+});
+
+export const changePassword = createRoute({
+  tags,
+  method: 'post',
+  path: '/auth/change-password',
+  summary: 'Change the password',
+  description:
+    'Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays.',
+  security: bearerAuth,
+  middleware: [requireAuth],
+  request: { body: jsonBody(ChangePasswordSchema) },
+  responses: {
+    200: jsonResponse(MessageSchema, 'Changed'),
+    ...errorResponses(400, 401, 413, 415, 422, 423, 503),
+  },
+});

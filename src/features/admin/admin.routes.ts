@@ -1,0 +1,103 @@
+import { createRoute } from '@hono/zod-openapi';
+import { RolesSchema } from '../access/access.schemas';
+import { errorResponses } from '../../lib/errors';
+import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { UserIdParamSchema } from '../../lib/params';
+import { requireAdmin } from '../../middleware/require-service';
+import {
+  AssignRoleSchema,
+  CreateRoleSchema,
+  GrantSchema,
+  RoleListSchema,
+  RoleParamSchema,
+  RolePermissionParamSchema,
+  RoleSchema,
+  StatusSchema,
+  UserStatusSchema,
+} from './admin.schemas';
+
+const admin = { tags: ['Admin'], security: bearerAuth, middleware: [requireAdmin] };
+
+export const listRoles = createRoute({
+  ...admin,
+  method: 'get',
+  path: '/admin/roles',
+  summary: 'List global roles with their permissions',
+  responses: { 200: jsonResponse(RoleListSchema, 'Roles'), ...errorResponses(401, 403, 503) },
+});
+
+export const createRole = createRoute({
+  ...admin,
+  method: 'post',
+  path: '/admin/roles',
+  summary: 'Create a role',
+  request: { body: jsonBody(CreateRoleSchema) },
+  responses: {
+    201: jsonResponse(RoleSchema, 'Created'),
+    ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503),
+  },
+});
+
+export const grantPermission = createRoute({
+  ...admin,
+  method: 'post',
+  path: '/admin/roles/{role}/permissions',
+  summary: 'Grant a permission to a role',
+  request: { params: RoleParamSchema, body: jsonBody(GrantSchema) },
+  responses: {
+    200: jsonResponse(RoleSchema, 'The role after the grant'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
+});
+
+export const revokePermission = createRoute({
+  ...admin,
+  method: 'delete',
+  path: '/admin/roles/{role}/permissions/{permission}',
+  summary: 'Revoke a permission from a role',
+  request: { params: RolePermissionParamSchema },
+  responses: {
+    200: jsonResponse(RoleSchema, 'The role after the revocation'),
+    ...errorResponses(401, 403, 404, 422, 503),
+  },
+});
+
+export const assignRole = createRoute({
+  ...admin,
+  method: 'post',
+  path: '/admin/users/{user_id}/roles',
+  summary: "Add a role to a user's global roles",
+  description:
+    'Takes effect at once for /auth/authorize and /auth/validate; access tokens carry the new roles from the next refresh.',
+  request: { params: UserIdParamSchema, body: jsonBody(AssignRoleSchema) },
+  responses: {
+    200: jsonResponse(RolesSchema, 'The user roles after the change'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
+});
+
+export const removeRole = createRoute({
+  ...admin,
+  method: 'delete',
+  path: '/admin/users/{user_id}/roles/{role}',
+  summary: 'Remove a role from a user',
+  request: { params: UserIdParamSchema.extend(RoleParamSchema.shape) },
+  responses: {
+    200: jsonResponse(RolesSchema, 'The user roles after the change'),
+    ...errorResponses(401, 403, 404, 409, 422, 503),
+  },
+});
+
+export const setStatus = createRoute({
+  ...admin,
+  method: 'patch',
+  path: '/admin/users/{user_id}',
+  summary: 'Suspend or reactivate a user',
+  description:
+    'Suspension ends every session of the user at once; a suspended user cannot log in (403 ACCOUNT_SUSPENDED).',
+  request: { params: UserIdParamSchema, body: jsonBody(StatusSchema) },
+  responses: {
+    200: jsonResponse(UserStatusSchema, 'New status'),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+  },
+});
