@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { fakeProviders } from './test/fake-provider';
 import { TEST_SERVICE_KEYS } from './test/service-keys';
 import { generateSecrets } from './scripts/secrets.mjs';
 
@@ -19,6 +20,7 @@ export default defineConfig(async () => {
             ADMIN_EMAILS: 'founder@admin.test',
             TEST_MIGRATIONS: migrations,
           },
+          outboundService: fakeProviders,
         },
       }),
     ],

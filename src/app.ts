@@ -9,6 +9,9 @@ import { accountRouter } from './features/account/account.index';
 import { adminRouter } from './features/admin/admin.index';
 import { authRouter } from './features/auth/auth.index';
 import { profileRouter } from './features/profile/profile.index';
+import { devRouter } from './features/dev/dev.index';
+import { recoveryRouter } from './features/recovery/recovery.index';
+import { sessionsRouter } from './features/sessions/sessions.index';
 import { systemRouter } from './features/system/system.index';
 import { usersRouter } from './features/users/users.index';
 import { DOCS_CSP, DOCS_HTML } from './lib/docs-page';
@@ -77,6 +80,9 @@ app.route('/', accessRouter);
 app.route('/', adminRouter);
 app.route('/', accountRouter);
 app.route('/', usersRouter);
+app.route('/', sessionsRouter);
+app.route('/', recoveryRouter);
+app.route('/', devRouter);
 
 app.doc31('/openapi.json', {
   openapi: '3.1.0',

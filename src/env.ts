@@ -40,28 +40,57 @@ const listVar = z
   );
 
 /** Non-secret vars from wrangler.toml. An invalid value refuses to start (every route 503s). */
-export const VarsSchema = z.object({
-  ENVIRONMENT: z.enum(['development', 'test', 'staging', 'production']).default('production'),
-  JWT_ISSUER: z.string().min(1),
-  JWT_AUDIENCE: z.string().min(1),
-  ACCESS_TOKEN_TTL_SECONDS: intVar(60, 3600, 900),
-  REFRESH_TOKEN_TTL_SECONDS: intVar(3600, 90 * 86400, 30 * 86400),
-  PBKDF2_ITERATIONS: intVar(PBKDF2_MIN_ITERATIONS, PBKDF2_MAX_ITERATIONS, PBKDF2_MAX_ITERATIONS),
-  PASSWORD_MIN_LENGTH: intVar(8, 128, 8),
-  PASSWORD_REQUIRE_COMPOSITION: boolVar(true),
-  MAX_BODY_BYTES: intVar(1024, 1024 * 1024, 64 * 1024),
-  // security.md "Brute force": 5 failures in 15 minutes lock the account for 15 minutes.
-  LOGIN_MAX_FAILURES: intVar(1, 100, 5),
-  LOGIN_FAILURE_WINDOW_SECONDS: intVar(60, 86400, 900),
-  LOCKOUT_SECONDS: intVar(60, 86400, 900),
-  RATE_LIMIT_LOGIN: rateVar('100/60'),
-  RATE_LIMIT_REGISTER: rateVar('100/60'),
-  RATE_LIMIT_REFRESH: rateVar('100/60'),
-  /** Accounts registering with these emails become admins. */
-  ADMIN_EMAILS: listVar.transform((list) => list.map((e) => e.toLowerCase())),
-  /** Origins allowed by CORS; none by default. */
-  CORS_ORIGINS: listVar,
-});
+export const VarsSchema = z
+  .object({
+    ENVIRONMENT: z.enum(['development', 'test', 'staging', 'production']).default('production'),
+    JWT_ISSUER: z.string().min(1),
+    JWT_AUDIENCE: z.string().min(1),
+    ACCESS_TOKEN_TTL_SECONDS: intVar(60, 3600, 900),
+    REFRESH_TOKEN_TTL_SECONDS: intVar(3600, 90 * 86400, 30 * 86400),
+    PBKDF2_ITERATIONS: intVar(PBKDF2_MIN_ITERATIONS, PBKDF2_MAX_ITERATIONS, PBKDF2_MAX_ITERATIONS),
+    PASSWORD_MIN_LENGTH: intVar(8, 128, 8),
+    PASSWORD_REQUIRE_COMPOSITION: boolVar(true),
+    MAX_BODY_BYTES: intVar(1024, 1024 * 1024, 64 * 1024),
+    // security.md "Brute force": 5 failures in 15 minutes lock the account for 15 minutes.
+    LOGIN_MAX_FAILURES: intVar(1, 100, 5),
+    LOGIN_FAILURE_WINDOW_SECONDS: intVar(60, 86400, 900),
+    LOCKOUT_SECONDS: intVar(60, 86400, 900),
+    RATE_LIMIT_LOGIN: rateVar('100/60'),
+    RATE_LIMIT_REGISTER: rateVar('100/60'),
+    RATE_LIMIT_REFRESH: rateVar('100/60'),
+    /** Accounts registering with these emails become admins. */
+    ADMIN_EMAILS: listVar.transform((list) => list.map((e) => e.toLowerCase())),
+    /** Origins allowed by CORS; none by default. */
+    CORS_ORIGINS: listVar,
+    /** Sessions per user; starting one more ends the oldest. */
+    MAX_SESSIONS_PER_USER: intVar(1, 100, 10),
+    /** Base URL of the frontend pages that emailed links open (reset, verification). */
+    APP_URL: z.url().default('http://localhost:3000'),
+    RESET_TOKEN_TTL_SECONDS: intVar(300, 86400, 1800),
+    VERIFY_TOKEN_TTL_SECONDS: intVar(3600, 7 * 86400, 86400),
+    RATE_LIMIT_FORGOT_PASSWORD: rateVar('100/60'),
+    /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
+    NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
+    /** `outbox` keeps messages for GET /dev/outbox (development and test only). */
+    EMAIL_PROVIDER: z.enum(['outbox', 'resend']).default('outbox'),
+    EMAIL_FROM: z.string().min(3).default('edge-auth <no-reply@localhost>'),
+    RESEND_API_URL: z.url().default('https://api.resend.com/emails'),
+    SMS_PROVIDER: z.enum(['outbox', 'twilio']).default('outbox'),
+    SMS_FROM: z.string().default(''),
+    TWILIO_API_URL: z.url().default('https://api.twilio.com'),
+    BREAKER_FAILURE_THRESHOLD: intVar(1, 100, 5),
+    BREAKER_COOLDOWN_SECONDS: intVar(1, 3600, 30),
+  })
+  .refine(
+    (v) =>
+      ['development', 'test'].includes(v.ENVIRONMENT) ||
+      (v.EMAIL_PROVIDER !== 'outbox' && v.SMS_PROVIDER !== 'outbox'),
+    {
+      message:
+        'the outbox notifier is for development and test: set EMAIL_PROVIDER and SMS_PROVIDER',
+      path: ['EMAIL_PROVIDER'],
+    },
+  );
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
 export const SecretsSchema = z.object({
@@ -70,6 +99,9 @@ export const SecretsSchema = z.object({
   PASSWORD_PEPPER: z.string().optional(),
   /** JSON object of service name → API key (each ≥ 32 characters), sent as X-API-Key. */
   SERVICE_API_KEYS: z.string().optional(),
+  RESEND_API_KEY: z.string().optional(),
+  TWILIO_ACCOUNT_SID: z.string().optional(),
+  TWILIO_AUTH_TOKEN: z.string().optional(),
 });
 
 export type Vars = z.infer<typeof VarsSchema>;

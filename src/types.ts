@@ -1,6 +1,7 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { Config } from './env';
 import type { Db } from './db/client';
+import type { CircuitBreaker } from './durable-objects/circuit-breaker';
 import type { RateLimiter } from './durable-objects/rate-limiter';
 import type { SessionStore } from './durable-objects/session-store';
 import type { AccessClaims } from './lib/jwt';
@@ -13,6 +14,7 @@ export interface Bindings {
   DB: D1Database;
   SESSIONS: DurableObjectNamespace<SessionStore>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  BREAKERS: DurableObjectNamespace<CircuitBreaker>;
   [name: string]: unknown;
 }
 

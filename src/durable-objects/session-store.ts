@@ -41,6 +41,8 @@ type SessionRow = {
   country: string | null;
 };
 
+const LAST_USED_GRANULARITY_MS = 60_000;
+
 const toInfo = (r: SessionRow): SessionInfo => ({
   id: r.id,
   createdAt: r.created_at,
@@ -72,11 +74,20 @@ export class SessionStore extends DurableObject {
     refreshHash: string;
     device: Device;
     ttlMs: number;
+    /** Per-user cap (security.md "Sessions"): the oldest sessions beyond it end. */
+    maxSessions: number;
     now: number;
   }): Promise<SessionInfo | null> {
     if (this.ctx.storage.kv.get('blocked')) return null;
     const { sessionId, refreshHash, device, now } = input;
     const expiresAt = now + input.ttlMs;
+    const overflow = this.sql
+      .exec<{ id: string }>(
+        'SELECT id FROM sessions ORDER BY created_at DESC, id LIMIT -1 OFFSET ?',
+        Math.max(0, input.maxSessions - 1),
+      )
+      .toArray();
+    for (const { id } of overflow) this.end(id);
     this.sql.exec(
       'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)',
       sessionId,
@@ -127,9 +138,21 @@ export class SessionStore extends DurableObject {
     return { ok: true, session: { ...session, lastUsedAt: input.now } };
   }
 
-  /** Whether a session is live now: what /auth/verify consults on every call. */
+  /**
+   * Whether a session is live now: what /auth/verify consults on every call. Also keeps
+   * last_used_at current, written at most once a minute so verification stays read-mostly.
+   */
   check(sessionId: string, now: number): { live: boolean } {
-    return { live: this.live(sessionId, now) !== null };
+    const session = this.live(sessionId, now);
+    if (session && now - session.lastUsedAt >= LAST_USED_GRANULARITY_MS) {
+      this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, sessionId);
+    }
+    return { live: session !== null };
+  }
+
+  /** One live session, or null. */
+  get(sessionId: string, now: number): SessionInfo | null {
+    return this.live(sessionId, now);
   }
 
   /** Ends one session. Returns whether it existed. */

@@ -83,6 +83,7 @@ export async function startSession(
     refreshHash: await sha256(refreshToken),
     device,
     ttlMs: issuer.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
+    maxSessions: issuer.config.MAX_SESSIONS_PER_USER,
     now,
   });
   if (!session) throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');

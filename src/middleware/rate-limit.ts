@@ -4,11 +4,11 @@ import { ApiError } from '../lib/errors';
 import { hitLimit, rateHeaders } from '../lib/limiter';
 import type { AppEnv } from '../types';
 
-type LimitedRoute = 'login' | 'register' | 'refresh';
 const RULES = {
   login: 'RATE_LIMIT_LOGIN',
   register: 'RATE_LIMIT_REGISTER',
   refresh: 'RATE_LIMIT_REFRESH',
+  forgot_password: 'RATE_LIMIT_FORGOT_PASSWORD',
 } as const;
 
 /**
@@ -17,7 +17,7 @@ const RULES = {
  * not limited per IP.
  */
 export const limitByIp =
-  (route: LimitedRoute): MiddlewareHandler<AppEnv> =>
+  (route: keyof typeof RULES): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const ip = clientIp(c);
     if (!ip) return next();

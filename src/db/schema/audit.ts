@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = [
   'refresh_reuse',
   'profile_changed',
   'password_changed',
+  'password_reset',
+  'email_verified',
   'roles_changed',
   'suspended',
   'reactivated',

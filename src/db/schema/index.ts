@@ -1,3 +1,5 @@
 export * from './audit';
+export * from './outbox';
 export * from './rbac';
+export * from './tokens';
 export * from './users';

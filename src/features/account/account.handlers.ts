@@ -1,3 +1,4 @@
+import { revokeOneTimeTokens } from '../../db/queries/tokens';
 import { deleteUser as removeUser, findUserById, setPasswordHash } from '../../db/queries/users';
 import { assertSelfOrAdmin } from '../../lib/access';
 import { audit, auditEntry } from '../../lib/audit';
@@ -39,6 +40,8 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
   await attempt.clear();
   assertPasswordPolicy(c.var.config, new_password, user.email, 'new_password');
   await setPasswordHash(c.var.db, sub, await hashPassword(hasher, new_password), new Date());
+  // security.md: a password change kills outstanding reset links.
+  await revokeOneTimeTokens(c.var.db, sub, 'password_reset');
   const ended = await sessionStore(c.env.SESSIONS, sub).revokeAll(sid);
   audit(c, 'password_changed', { userId: sub, metadata: { other_sessions_ended: ended } });
   return c.json({ message: 'Password changed; other sessions have been signed out' }, 200);

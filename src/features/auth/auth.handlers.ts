@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { grantsOf } from '../../db/queries/rbac';
 import { createUser, findUserByEmail, findUserById, setPasswordHash } from '../../db/queries/users';
+import { scheduleTokenEmail } from '../../lib/account-emails';
 import { audit, auditEntry } from '../../lib/audit';
 import { sha256 } from '../../lib/crypto';
 import { deviceOf } from '../../lib/device';
@@ -54,7 +55,11 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
       ? emailTaken()
       : new ApiError(409, 'CONFLICT', 'This username is taken');
   }
-  return c.json({ user_id: id, email, message: 'Account created' }, 201);
+  scheduleTokenEmail(c, { id, email }, 'email_verification');
+  return c.json(
+    { user_id: id, email, message: 'Account created; check your email to confirm the address' },
+    201,
+  );
 };
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {

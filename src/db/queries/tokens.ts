@@ -1,0 +1,104 @@
+import { and, eq, exists, gt, isNull } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Db } from '../client';
+import { oneTimeTokens, users, type TokenPurpose } from '../schema';
+import { auditInsert, type AuditEntry } from './audit';
+
+/** Stores a new token and deletes the user's older ones of that purpose: newest wins. */
+export async function issueOneTimeToken(
+  db: Db,
+  t: { userId: string; purpose: TokenPurpose; tokenHash: string; ttlMs: number; now: Date },
+) {
+  await db.batch([
+    db
+      .delete(oneTimeTokens)
+      .where(and(eq(oneTimeTokens.userId, t.userId), eq(oneTimeTokens.purpose, t.purpose))),
+    db.insert(oneTimeTokens).values({
+      id: crypto.randomUUID(),
+      userId: t.userId,
+      purpose: t.purpose,
+      tokenHash: t.tokenHash,
+      expiresAt: new Date(t.now.getTime() + t.ttlMs),
+      createdAt: t.now,
+    }),
+  ]);
+}
+
+const usable = (purpose: TokenPurpose, tokenHash: string, now: Date) =>
+  and(
+    eq(oneTimeTokens.tokenHash, tokenHash),
+    eq(oneTimeTokens.purpose, purpose),
+    isNull(oneTimeTokens.usedAt),
+    gt(oneTimeTokens.expiresAt, now),
+  );
+
+/** The user a live, unused token belongs to, without using it up. */
+export async function peekOneTimeToken(
+  db: Db,
+  purpose: TokenPurpose,
+  tokenHash: string,
+  now: Date,
+) {
+  const [row] = await db
+    .select({ userId: oneTimeTokens.userId })
+    .from(oneTimeTokens)
+    .where(usable(purpose, tokenHash, now))
+    .limit(1);
+  return row?.userId ?? null;
+}
+
+/**
+ * Uses a token up and applies `change` to the user in one transaction. The change is guarded
+ * by the token having been marked used at this very instant, so of two concurrent redemptions
+ * exactly one changes anything. Returns whether this redemption won.
+ */
+export async function redeemOneTimeToken(
+  db: Db,
+  r: {
+    purpose: TokenPurpose;
+    tokenHash: string;
+    userId: string;
+    change: Partial<typeof users.$inferInsert>;
+  },
+  audit: AuditEntry,
+): Promise<boolean> {
+  const now = audit.at;
+  const wonThisInstant = exists(
+    db
+      .select({ id: oneTimeTokens.id })
+      .from(oneTimeTokens)
+      .where(and(eq(oneTimeTokens.tokenHash, r.tokenHash), eq(oneTimeTokens.usedAt, now))),
+  );
+  const [used] = await db.batch([
+    db
+      .update(oneTimeTokens)
+      .set({ usedAt: now })
+      .where(usable(r.purpose, r.tokenHash, now))
+      .returning({ id: oneTimeTokens.id }),
+    db
+      .update(users)
+      .set({ ...r.change, updatedAt: now })
+      .where(and(eq(users.id, r.userId), wonThisInstant)),
+    // Every other token of the same purpose dies with this one.
+    db
+      .delete(oneTimeTokens)
+      .where(
+        and(
+          eq(oneTimeTokens.userId, r.userId),
+          eq(oneTimeTokens.purpose, r.purpose),
+          isNull(oneTimeTokens.usedAt),
+        ),
+      ),
+  ] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  const won = (used as unknown[]).length > 0;
+  // Only the winning redemption is audited (a separate write: the batch cannot be conditional).
+  if (won) await auditInsert(db, audit);
+  return won;
+}
+
+/** Kills every outstanding token of a purpose (a password change kills reset links). */
+export async function revokeOneTimeTokens(db: Db, userId: string, purpose: TokenPurpose) {
+  await db
+    .delete(oneTimeTokens)
+    .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose)));
+}

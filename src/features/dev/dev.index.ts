@@ -1,0 +1,5 @@
+import { createRouter } from '../../types';
+import * as handlers from './dev.handlers';
+import * as routes from './dev.routes';
+
+export const devRouter = createRouter().openapi(routes.outbox, handlers.outbox);

@@ -1,0 +1,35 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses } from '../../lib/errors';
+import { jsonResponse } from '../../lib/openapi';
+
+export const OutboxMessageSchema = z
+  .object({
+    id: z.string(),
+    channel: z.enum(['email', 'sms']),
+    to: z.string(),
+    subject: z.string().nullable(),
+    body: z.string(),
+    created_at: z.string().openapi({ format: 'date-time' }),
+  })
+  .openapi('OutboxMessage');
+
+export const outbox = createRoute({
+  tags: ['Development'],
+  method: 'get',
+  path: '/dev/outbox',
+  summary: 'Messages the development notifier "sent" (development only)',
+  description: 'Exists only when ENVIRONMENT=development; 404 otherwise.',
+  request: {
+    query: z.object({
+      to: z.string().min(3).max(320).openapi({ example: 'ada@example.com' }),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+  },
+  responses: {
+    200: jsonResponse(
+      z.object({ items: z.array(OutboxMessageSchema) }).openapi('Outbox'),
+      'Newest first',
+    ),
+    ...errorResponses(404, 422),
+  },
+});

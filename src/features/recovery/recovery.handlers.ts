@@ -1,0 +1,97 @@
+import { findUserByEmail, findUserById } from '../../db/queries/users';
+import { peekOneTimeToken, redeemOneTimeToken } from '../../db/queries/tokens';
+import type { TokenPurpose } from '../../db/schema';
+import { scheduleTokenEmail } from '../../lib/account-emails';
+import { auditEntry } from '../../lib/audit';
+import { sha256 } from '../../lib/crypto';
+import { ApiError } from '../../lib/errors';
+import { limiterFor } from '../../lib/limiter';
+import { hashPassword } from '../../lib/password';
+import { assertPasswordPolicy } from '../../lib/password-policy';
+import { requireHasher } from '../../lib/secrets';
+import { sessionStore } from '../../lib/session-tokens';
+import { requireAuth } from '../../middleware/require-auth';
+import type { AppRouteHandler } from '../../types';
+import type * as routes from './recovery.routes';
+
+const SENT = { message: 'If an account exists for this email, a message is on its way' };
+const invalidToken = () =>
+  new ApiError(401, 'INVALID_TOKEN', 'This link is invalid, used or expired');
+
+/** The user behind a live token of `purpose`, without using it up; 401 otherwise. */
+async function tokenOwner(
+  c: Parameters<AppRouteHandler<typeof routes.resetPassword>>[0],
+  purpose: TokenPurpose,
+  token: string,
+) {
+  const tokenHash = await sha256(token);
+  const userId = await peekOneTimeToken(c.var.db, purpose, tokenHash, new Date());
+  const user = userId ? await findUserById(c.var.db, userId) : undefined;
+  if (!user) throw invalidToken();
+  return { user, tokenHash };
+}
+
+export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = (c) => {
+  const { email } = c.req.valid('json');
+  // Everything happens after the answer, so neither its body nor its timing depends on whether
+  // the account exists or on the email provider (security.md "Faults").
+  c.executionCtx.waitUntil(
+    findUserByEmail(c.var.db, email).then(
+      (user) => user && scheduleTokenEmail(c, user, 'password_reset'),
+      (err: unknown) => c.var.logger.error('forgot-password lookup failed', { error: String(err) }),
+    ),
+  );
+  return c.json(SENT, 202);
+};
+
+export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async (c) => {
+  const { token, new_password } = c.req.valid('json');
+  const hasher = requireHasher(c.var.secrets);
+  const { user, tokenHash } = await tokenOwner(c, 'password_reset', token);
+  assertPasswordPolicy(c.var.config, new_password, user.email, 'new_password');
+  const passwordHash = await hashPassword(hasher, new_password);
+  const won = await redeemOneTimeToken(
+    c.var.db,
+    { purpose: 'password_reset', tokenHash, userId: user.id, change: { passwordHash } },
+    auditEntry(c, 'password_reset', { userId: user.id }),
+  );
+  if (!won) throw invalidToken();
+  const ended = await sessionStore(c.env.SESSIONS, user.id).revokeAll();
+  await limiterFor(c, `login-account:${user.email}`).reset();
+  c.var.logger.info('password reset', { user_id: user.id, sessions_ended: ended });
+  return c.json({ message: 'Password changed; sign in with the new password' }, 200);
+};
+
+export const verifyEmail: AppRouteHandler<typeof routes.verifyEmail> = async (c) => {
+  const { token } = c.req.valid('json');
+  const { user, tokenHash } = await tokenOwner(c, 'email_verification', token);
+  const won = await redeemOneTimeToken(
+    c.var.db,
+    {
+      purpose: 'email_verification',
+      tokenHash,
+      userId: user.id,
+      change: { emailVerifiedAt: new Date() },
+    },
+    auditEntry(c, 'email_verified', { userId: user.id }),
+  );
+  if (!won) throw invalidToken();
+  return c.json({ message: 'Email verified' }, 200);
+};
+
+export const resendVerification: AppRouteHandler<typeof routes.resendVerification> = async (c) => {
+  const body = c.req.valid('json');
+  let user;
+  if (c.req.header('Authorization') !== undefined) {
+    await requireAuth(c, async () => undefined);
+    user = await findUserById(c.var.db, c.var.auth.sub);
+  } else if (body?.email) {
+    user = await findUserByEmail(c.var.db, body.email);
+  } else {
+    throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
+      errors: [{ field: 'email', message: 'required without a bearer token' }],
+    });
+  }
+  if (user && user.emailVerifiedAt === null) scheduleTokenEmail(c, user, 'email_verification');
+  return c.json(SENT, 202);
+};

@@ -1,0 +1,9 @@
+import { createRouter } from '../../types';
+import * as handlers from './recovery.handlers';
+import * as routes from './recovery.routes';
+
+export const recoveryRouter = createRouter()
+  .openapi(routes.forgotPassword, handlers.forgotPassword)
+  .openapi(routes.resetPassword, handlers.resetPassword)
+  .openapi(routes.verifyEmail, handlers.verifyEmail)
+  .openapi(routes.resendVerification, handlers.resendVerification);

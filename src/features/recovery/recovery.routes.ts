@@ -1,0 +1,77 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { MessageSchema } from '../auth/auth.schemas';
+import { EmailSchema } from '../../lib/email';
+import { errorResponses } from '../../lib/errors';
+import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { limitByIp } from '../../middleware/rate-limit';
+
+const tags = ['Account recovery'];
+const TokenField = z.string().min(20).max(200);
+
+export const forgotPassword = createRoute({
+  tags,
+  method: 'post',
+  path: '/auth/forgot-password',
+  summary: 'Email a password reset link',
+  description:
+    'Always 202 with the same body, whether or not the email has an account and whatever the email provider does; the link works once, for RESET_TOKEN_TTL_SECONDS (30 minutes). Works while the account is locked.',
+  middleware: [limitByIp('forgot_password')],
+  request: { body: jsonBody(z.strictObject({ email: EmailSchema }).openapi('ForgotPassword')) },
+  responses: {
+    202: jsonResponse(MessageSchema, 'Accepted'),
+    ...errorResponses(400, 413, 415, 422, 429),
+  },
+});
+
+export const resetPassword = createRoute({
+  tags,
+  method: 'post',
+  path: '/auth/reset-password',
+  summary: 'Set a new password with a reset token',
+  description:
+    'Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in.',
+  request: {
+    body: jsonBody(
+      z
+        .strictObject({ token: TokenField, new_password: z.string().min(1).max(4096) })
+        .openapi('ResetPassword'),
+    ),
+  },
+  responses: {
+    200: jsonResponse(MessageSchema, 'Password changed'),
+    ...errorResponses(400, 401, 413, 415, 422, 503),
+  },
+});
+
+export const verifyEmail = createRoute({
+  tags,
+  method: 'post',
+  path: '/auth/verify-email',
+  summary: 'Confirm an email address with the emailed token',
+  description: 'Single use, valid for VERIFY_TOKEN_TTL_SECONDS (24 hours).',
+  request: { body: jsonBody(z.strictObject({ token: TokenField }).openapi('VerifyEmail')) },
+  responses: {
+    200: jsonResponse(MessageSchema, 'Email verified'),
+    ...errorResponses(400, 401, 413, 415, 422),
+  },
+});
+
+export const resendVerification = createRoute({
+  tags,
+  method: 'post',
+  path: '/auth/resend-verification',
+  summary: 'Send the verification email again',
+  description:
+    'With a bearer token for the caller, or with {email}. Always 202 with the same body; at most NOTIFY_LIMIT_PER_ACCOUNT emails per account.',
+  security: [...bearerAuth, {}],
+  request: {
+    body: {
+      ...jsonBody(z.strictObject({ email: EmailSchema.optional() }).openapi('ResendVerification')),
+      required: false,
+    },
+  },
+  responses: {
+    202: jsonResponse(MessageSchema, 'Accepted'),
+    ...errorResponses(400, 401, 413, 415, 422),
+  },
+});

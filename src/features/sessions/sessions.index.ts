@@ -1,0 +1,8 @@
+import { createRouter } from '../../types';
+import * as handlers from './sessions.handlers';
+import * as routes from './sessions.routes';
+
+export const sessionsRouter = createRouter()
+  .openapi(routes.listSessions, handlers.listSessions)
+  .openapi(routes.revokeSession, handlers.revokeSession)
+  .openapi(routes.currentSession, handlers.currentSession);
