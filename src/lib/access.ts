@@ -22,3 +22,11 @@ export async function assertSelfOrAdmin(
   if (!isAdmin(grants.permissions))
     throw new ApiError(403, 'FORBIDDEN', 'Not allowed for this user');
 }
+
+/** Services, or users who are admins right now (read from D1); anyone else 403. */
+export async function assertServiceOrAdmin(c: Context<AppEnv>): Promise<void> {
+  if (c.var.service) return;
+  const grants = await grantsOf(c.var.db, c.var.auth.sub);
+  if (!isAdmin(grants.permissions))
+    throw new ApiError(403, 'FORBIDDEN', 'Service or administrator access is required');
+}

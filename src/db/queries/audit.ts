@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, or } from 'drizzle-orm';
 import type { Db } from '../client';
 import { auditEvents, type AuditAction } from '../schema';
 
@@ -46,4 +46,33 @@ export function listAudit(
     .where(and(eq(auditEvents.userId, userId), older))
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
     .limit(limit);
+}
+
+/** How many entries of `action` a user has since `since`, and when the latest of `latest` was. */
+export async function auditSummary(
+  db: Db,
+  userId: string,
+  counted: AuditAction,
+  since: Date,
+  latest: AuditAction,
+) {
+  const [[counts], [last]] = await Promise.all([
+    db
+      .select({ n: count() })
+      .from(auditEvents)
+      .where(
+        and(
+          eq(auditEvents.userId, userId),
+          eq(auditEvents.action, counted),
+          gte(auditEvents.createdAt, since),
+        ),
+      ),
+    db
+      .select({ at: auditEvents.createdAt })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.userId, userId), eq(auditEvents.action, latest)))
+      .orderBy(desc(auditEvents.createdAt))
+      .limit(1),
+  ]);
+  return { count: counts?.n ?? 0, latestAt: last?.at ?? null };
 }

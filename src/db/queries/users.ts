@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { profiles, userRoles, users, type NewProfile, type User } from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
@@ -12,8 +12,14 @@ export type ProfileFields = Omit<NewProfile, 'userId' | 'updatedAt' | 'preferenc
  */
 export async function createUser(
   db: Db,
-  user: { id: string; email: string; passwordHash: string; roles: string[] },
-  profile: ProfileFields,
+  user: {
+    id: string;
+    email: string;
+    passwordHash: string;
+    roles: string[];
+    emailVerifiedAt?: Date | null;
+  },
+  profile: ProfileFields & { preferences?: Record<string, unknown> },
   audit: AuditEntry,
 ): Promise<{ ok: true } | { ok: false; conflict: 'email' | 'username' }> {
   const now = audit.at;
@@ -89,4 +95,25 @@ export async function setUserStatus(
 /** Deletes the account (profile and roles cascade) and records the deletion, atomically. */
 export async function deleteUser(db: Db, userId: string, audit: AuditEntry) {
   await db.batch([db.delete(users).where(eq(users.id, userId)), auditInsert(db, audit)]);
+}
+
+/**
+ * Applies an RFC 7396 JSON merge patch to the preferences with SQLite's json_patch, in one
+ * statement (so concurrent patches cannot lose each other's keys), unless the result would
+ * exceed `maxBytes`. Returns the new preferences, or null when the limit refused it.
+ */
+export async function patchPreferences(
+  db: Db,
+  userId: string,
+  patch: Record<string, unknown>,
+  maxBytes: number,
+  now: Date,
+) {
+  const merged = sql`json_patch(${profiles.preferences}, ${JSON.stringify(patch)})`;
+  const [row] = await db
+    .update(profiles)
+    .set({ preferences: merged, updatedAt: now })
+    .where(and(eq(profiles.userId, userId), sql`length(${merged}) <= ${maxBytes}`))
+    .returning({ preferences: profiles.preferences });
+  return row?.preferences ?? null;
 }

@@ -1,12 +1,13 @@
+import type { Context } from 'hono';
 import { grantsOf } from '../../db/queries/rbac';
 import { findUserWithProfile } from '../../db/queries/users';
-import { assertSelfOrAdmin } from '../../lib/access';
+import { assertSelfOrAdmin, assertServiceOrAdmin } from '../../lib/access';
 import { ApiError, orUnavailable } from '../../lib/errors';
 import { verifyAccessToken } from '../../lib/jwt';
-import { isAdmin, permits } from '../../lib/permissions';
+import { permits } from '../../lib/permissions';
 import { requireSigningKeys } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppRouteHandler } from '../../types';
+import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './access.routes';
 
 // Organizations are not part of this deployment yet: every user belongs to none.
@@ -80,10 +81,7 @@ export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => 
   );
 };
 
-async function loadUserGrants(
-  c: Parameters<AppRouteHandler<typeof routes.permissions>>[0],
-  userId: string,
-) {
+async function loadUserGrants(c: Context<AppEnv>, userId: string) {
   const [row, grants] = await Promise.all([
     findUserWithProfile(c.var.db, userId),
     grantsOf(c.var.db, userId),
@@ -109,9 +107,7 @@ export const roles: AppRouteHandler<typeof routes.roles> = async (c) => {
 export const context: AppRouteHandler<typeof routes.context> = async (c) => {
   const { user_id } = c.req.valid('param');
   // Service or admin only: a user reading their own context uses /auth/me.
-  if (!c.var.service && !isAdmin((await grantsOf(c.var.db, c.var.auth.sub)).permissions)) {
-    throw new ApiError(403, 'FORBIDDEN', 'Service or administrator access is required');
-  }
+  await assertServiceOrAdmin(c);
   const { user, profile, grants } = await loadUserGrants(c, user_id);
   return c.json(
     {

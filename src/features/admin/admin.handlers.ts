@@ -1,23 +1,21 @@
+import type { Context } from 'hono';
 import * as rbac from '../../db/queries/rbac';
 import { findUserById, setUserStatus } from '../../db/queries/users';
 import { audit, auditEntry } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppRouteHandler } from '../../types';
+import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './admin.routes';
 
 const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
 
-async function roleOr404(c: Parameters<AppRouteHandler<typeof routes.listRoles>>[0], name: string) {
+async function roleOr404(c: Context<AppEnv>, name: string) {
   const role = await rbac.findRole(c.var.db, name);
   if (!role) throw notFound('Role');
   return role;
 }
 
-async function userOr404(
-  c: Parameters<AppRouteHandler<typeof routes.listRoles>>[0],
-  userId: string,
-) {
+async function userOr404(c: Context<AppEnv>, userId: string) {
   const user = await findUserById(c.var.db, userId);
   if (!user) throw notFound('User');
   return user;

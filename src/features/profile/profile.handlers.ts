@@ -1,12 +1,14 @@
+import type { Context } from 'hono';
 import { findUserWithProfile, updateProfile as writeProfile } from '../../db/queries/users';
 import type { Profile } from '../../db/schema';
 import { audit } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppRouteHandler } from '../../types';
+import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './profile.routes';
 
-const profileJson = (p: Profile) => ({
+/** The API shape of a profile. */
+export const profileJson = (p: Profile) => ({
   first_name: p.firstName,
   last_name: p.lastName,
   username: p.username,
@@ -15,7 +17,7 @@ const profileJson = (p: Profile) => ({
   updated_at: p.updatedAt.toISOString(),
 });
 
-async function load(c: Parameters<AppRouteHandler<typeof routes.me>>[0]) {
+async function load(c: Context<AppEnv>) {
   const row = await findUserWithProfile(c.var.db, c.var.auth.sub);
   if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
   return row;

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { findUserByEmail, findUserById } from '../../db/queries/users';
 import { peekOneTimeToken, redeemOneTimeToken } from '../../db/queries/tokens';
 import type { TokenPurpose } from '../../db/schema';
@@ -11,7 +12,7 @@ import { assertPasswordPolicy } from '../../lib/password-policy';
 import { requireHasher } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
 import { requireAuth } from '../../middleware/require-auth';
-import type { AppRouteHandler } from '../../types';
+import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './recovery.routes';
 
 const SENT = { message: 'If an account exists for this email, a message is on its way' };
@@ -19,11 +20,7 @@ const invalidToken = () =>
   new ApiError(401, 'INVALID_TOKEN', 'This link is invalid, used or expired');
 
 /** The user behind a live token of `purpose`, without using it up; 401 otherwise. */
-async function tokenOwner(
-  c: Parameters<AppRouteHandler<typeof routes.resetPassword>>[0],
-  purpose: TokenPurpose,
-  token: string,
-) {
+async function tokenOwner(c: Context<AppEnv>, purpose: TokenPurpose, token: string) {
   const tokenHash = await sha256(token);
   const userId = await peekOneTimeToken(c.var.db, purpose, tokenHash, new Date());
   const user = userId ? await findUserById(c.var.db, userId) : undefined;

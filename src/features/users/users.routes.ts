@@ -1,36 +1,69 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import { AUDIT_ACTIONS } from '../../db/schema';
+import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonResponse } from '../../lib/openapi';
+import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../lib/openapi';
 import { pageOf, PageQuerySchema } from '../../lib/pagination';
 import { UserIdParamSchema } from '../../lib/params';
 import { requireAuth } from '../../middleware/require-auth';
+import { requireUserOrService } from '../../middleware/require-service';
+import {
+  ActivitySchema,
+  CreatedUserSchema,
+  CreateUserSchema,
+  DashboardSchema,
+  PreferencesPatchSchema,
+  PreferencesSchema,
+} from './users.schemas';
 
 const tags = ['Users'];
+const selfOrAdmin = { tags, security: bearerAuth, middleware: [requireAuth] };
 
-export const ActivitySchema = z
-  .object({
-    id: z.string(),
-    action: z.enum(AUDIT_ACTIONS),
-    actor_id: z
-      .string()
-      .nullable()
-      .openapi({ description: 'Who acted, when not the user (an admin)' }),
-    ip: z.string().nullable(),
-    user_agent: z.string().nullable(),
-    request_id: z.string(),
-    metadata: z.record(z.string(), z.unknown()),
-    created_at: z.string().openapi({ format: 'date-time' }),
-  })
-  .openapi('Activity');
+export const createUser = createRoute({
+  tags,
+  method: 'post',
+  path: '/users/profile',
+  summary: 'Create a complete user with profile (admin or service)',
+  description:
+    'Roles must exist (422 otherwise); a taken email answers 409 USER_EXISTS; the password policy applies.',
+  security: [...serviceAuth, ...bearerAuth],
+  middleware: [requireUserOrService],
+  request: { body: jsonBody(CreateUserSchema) },
+  responses: {
+    201: jsonResponse(CreatedUserSchema, 'Created'),
+    ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503),
+  },
+});
+
+export const dashboard = createRoute({
+  ...selfOrAdmin,
+  method: 'get',
+  path: '/users/{user_id}/dashboard',
+  summary: 'Profile, sessions, recent activity, organizations and security summary (self or admin)',
+  request: { params: UserIdParamSchema },
+  responses: {
+    200: jsonResponse(DashboardSchema, 'Dashboard'),
+    ...errorResponses(401, 403, 404, 422, 503),
+  },
+});
+
+export const preferences = createRoute({
+  ...selfOrAdmin,
+  method: 'patch',
+  path: '/users/{user_id}/preferences',
+  summary: 'Merge into the preferences (self or admin)',
+  description:
+    'An RFC 7396 JSON merge patch: keys merge recursively and null deletes. The merged document is limited to 16 KB and 5 levels (422 beyond).',
+  request: { params: UserIdParamSchema, body: jsonBody(PreferencesPatchSchema) },
+  responses: {
+    200: jsonResponse(PreferencesSchema, 'Merged preferences'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
+});
 
 export const activity = createRoute({
-  tags,
+  ...selfOrAdmin,
   method: 'get',
   path: '/users/{user_id}/activity',
   summary: "A user's audit trail, newest first (self or admin)",
-  security: bearerAuth,
-  middleware: [requireAuth],
   request: { params: UserIdParamSchema, query: PageQuerySchema },
   responses: {
     200: jsonResponse(pageOf(ActivitySchema).openapi('ActivityPage'), 'A page of entries'),
