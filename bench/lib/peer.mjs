@@ -1,0 +1,99 @@
+// The peer (bench/peers/better-auth): installed from its own pinned package.json on first use,
+// then started as a separate Node 22 process on loopback with a fresh SQLite file.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ROOT } from './runtime.mjs';
+
+export const PEER_DIR = join(ROOT, 'bench/peers/better-auth');
+
+/** The pinned version, and where it came from. */
+export function peerVersion() {
+  const pinned = JSON.parse(readFileSync(join(PEER_DIR, 'package.json'), 'utf8')).dependencies[
+    'better-auth'
+  ];
+  const installedPath = join(PEER_DIR, 'node_modules/better-auth/package.json');
+  const installed = existsSync(installedPath)
+    ? JSON.parse(readFileSync(installedPath, 'utf8')).version
+    : null;
+  return { pinned, installed };
+}
+
+/** `npm ci` in the peer's folder when its node_modules is missing (its lockfile pins it). */
+export function ensurePeerInstalled(log) {
+  if (existsSync(join(PEER_DIR, 'node_modules/better-auth/package.json'))) return;
+  log(`installing the peer (npm ci --prefix bench/peers/better-auth) ...`);
+  // Under `npm run`, npm_execpath is npm's own CLI: run it with this Node.
+  const npm = process.env.npm_execpath;
+  const [cmd, args] = npm?.endsWith('.js') ? [process.execPath, [npm]] : ['npm', []];
+  const lock = existsSync(join(PEER_DIR, 'package-lock.json'));
+  const run = spawnSync(
+    cmd,
+    [...args, lock ? 'ci' : 'install', '--prefix', PEER_DIR, '--no-audit', '--no-fund'],
+    { cwd: PEER_DIR, encoding: 'utf8', timeout: 240_000 },
+  );
+  if (run.status !== 0) {
+    const tail = `${run.stdout ?? ''}${run.stderr ?? ''}${run.error ?? ''}`.trim().split('\n');
+    throw new Error(`npm could not install the peer: ${tail.slice(-3).join(' | ')}`);
+  }
+}
+
+/** A free loopback port (the peer must know its own origin before it starts). */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** Starts the peer server; resolves with its URL, pid and stop(). */
+export async function startPeer({ dbPath, timeoutMs = 30_000 }) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', join(PEER_DIR, 'server.mjs')],
+    {
+      cwd: PEER_DIR,
+      env: { ...process.env, PORT: String(port), DB_PATH: dbPath, BETTER_AUTH_TELEMETRY: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((ok) => child.once('exit', ok));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await new Promise((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error('peer did not start in time')), timeoutMs);
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('"ready":true')) {
+          clearTimeout(timer);
+          ok();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(
+          new Error(`peer exited (${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`),
+        );
+      });
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+}

@@ -1,0 +1,265 @@
+// The worker under test: built by wrangler exactly as it would be deployed, then run by workerd
+// through the Miniflare API with the bindings wrangler.toml declares (D1, Durable Objects, vars)
+// and fresh secrets. Requests go straight to the worker's own socket (Miniflare's direct
+// sockets), so no development proxy or Miniflare entry worker sits in the measured path.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { generateSecrets } from '../../scripts/secrets.mjs';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const WRANGLER_BIN = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+export const WORKER_NAME = 'edge-auth';
+export const PBKDF2_WORKER_NAME = 'pbkdf2-floor';
+
+/** Runs wrangler with this Node (22) and returns its output; throws on a non-zero exit. */
+export function wrangler(args) {
+  const run = spawnSync(process.execPath, [WRANGLER_BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0) {
+    throw new Error(`wrangler ${args.join(' ')} failed:\n${run.stdout}\n${run.stderr}`);
+  }
+  return `${run.stdout}\n${run.stderr}`;
+}
+
+/** wrangler.toml, read by wrangler itself, mapped to Miniflare worker options. */
+export async function readWorkerConfig() {
+  process.env.WRANGLER_LOG ??= 'error';
+  const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
+  const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
+  // Only the declared vars: secrets come fresh from scripts/secrets.mjs, never from .dev.vars.
+  const vars = Object.fromEntries(
+    Object.keys(config.vars ?? {}).map((name) => [name, workerOptions.bindings[name]]),
+  );
+  const migrationDirs = (config.d1_databases ?? []).map((d) => ({
+    binding: d.binding,
+    dir: join(ROOT, d.migrations_dir ?? 'migrations'),
+  }));
+  return { config, workerOptions, vars, migrationDirs };
+}
+
+/** A one-route worker that does one PBKDF2-HMAC-SHA256 derivation per request. */
+export const pbkdf2FloorScript = (iterations) => `
+const password = new TextEncoder().encode('Vermilion-Otter-42');
+export default {
+  async fetch() {
+    const key = await crypto.subtle.importKey('raw', password, 'PBKDF2', false, ['deriveBits']);
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: ${Number(iterations)} }, key, 256);
+    return new Response(String(bits.byteLength * 8));
+  },
+};`;
+
+/** A worker with the same bindings and Durable Object classes as ours but no code: the
+ * runtime's own start-up cost, to set the worker's against. */
+export const stubScript = (classNames) => `
+import { DurableObject } from 'cloudflare:workers';
+${classNames.map((name) => `export class ${name} extends DurableObject {}`).join('\n')}
+export default { fetch() { return new Response('{}'); } };`;
+
+/**
+ * Miniflare options for the built worker (`scriptPath` in `outdir`) plus optional extra workers.
+ * `persistPath` keeps D1 and Durable Object storage on disk there (fresh per run).
+ */
+export function miniflareOptions({ wc, secrets, outdir, script, persistPath, extra = [], vars }) {
+  // The bundle is self-contained: wrangler's module rules (for unbundled sources) do not apply.
+  const { modulesRules: _rules, ...workerOptions } = wc.workerOptions;
+  const main = {
+    ...workerOptions,
+    name: WORKER_NAME,
+    rootPath: ROOT,
+    ...(script
+      ? { modules: true, script }
+      : { modules: true, scriptPath: join(outdir, 'index.js'), modulesRoot: outdir }),
+    bindings: { ...wc.vars, ...vars, ...secrets },
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+  };
+  return convertV4MiniflareOptions({
+    host: '127.0.0.1',
+    port: 0,
+    cf: false,
+    // The worker logs one JSON line per request; the bench does not print them.
+    handleStructuredLogs: () => {},
+    ...(persistPath ? { resourcePersistencePath: persistPath } : {}),
+    workers: [main, ...extra],
+  });
+}
+
+/** Applies every migration file (drizzle-kit format) to the D1 bindings, in name order. */
+export async function applyMigrations(mf, migrationDirs) {
+  for (const { binding, dir } of migrationDirs) {
+    const db = await mf.getD1Database(binding, WORKER_NAME);
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    for (const file of files) {
+      const statements = readFileSync(join(dir, file), 'utf8')
+        .split('--> statement-breakpoint')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const sql of statements) await db.prepare(sql).run();
+    }
+  }
+}
+
+/** Resolves once `url` answers 200 (the first request also pays for lazy initialisation). */
+export async function firstOk(url, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return;
+      if (Date.now() > deadline) throw new Error(`${url} answered ${res.status}`);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Our own child processes named `name` (Miniflare spawns workerd as a direct child). */
+export function childPids(name) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && comm === name) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; null once it exited. */
+export function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state) of proc(5): utime and stime are fields 14 and 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS and VmHWM (peak RSS) of a process, in bytes; null once it has exited. */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process's RSS every `everyMs`; `peak()` is the highest sample and the kernel's VmHWM. */
+export function sampleRss(pid, everyMs = 200) {
+  let peakSample = 0;
+  const take = () => {
+    const m = memoryOf(pid);
+    if (m && m.rss > peakSample) peakSample = m.rss;
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  timer.unref();
+  return {
+    stop: () => clearInterval(timer),
+    peak: () => {
+      take();
+      return { sampledPeakRss: peakSample, vmHwm: memoryOf(pid)?.hwm ?? null };
+    },
+  };
+}
+
+/** Starts the worker under test and the PBKDF2 floor worker on one workerd, fresh state. */
+export async function startWorker({ wc, outdir, persistPath, iterations, vars, inspector }) {
+  const secrets = await generateSecrets('bench-key');
+  const started = performance.now();
+  const options = miniflareOptions({
+    wc,
+    secrets,
+    outdir,
+    persistPath,
+    vars,
+    extra: [
+      {
+        name: PBKDF2_WORKER_NAME,
+        modules: true,
+        script: pbkdf2FloorScript(iterations),
+        compatibilityDate: wc.workerOptions.compatibilityDate,
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+      },
+    ],
+  });
+  if (inspector) options.inspectorPort = 0;
+  const before = new Set(childPids('workerd'));
+  const mf = new Miniflare(options);
+  try {
+    await mf.ready;
+    const url = (await mf.unsafeGetDirectURL(WORKER_NAME)).href.replace(/\/$/, '');
+    const pbkdf2Url = (await mf.unsafeGetDirectURL(PBKDF2_WORKER_NAME)).href.replace(/\/$/, '');
+    await firstOk(`${url}/`);
+    const firstResponseMs = performance.now() - started;
+    await applyMigrations(mf, wc.migrationDirs);
+    const pid = childPids('workerd').find((p) => !before.has(p)) ?? null;
+    return { mf, url, pbkdf2Url, pid, secrets, firstResponseMs };
+  } catch (err) {
+    await mf.dispose();
+    throw err;
+  }
+}
+
+/**
+ * Cold start: time from `new Miniflare()` to the first 200 on GET /, for the built worker and
+ * for a stub with the same bindings; the difference is what our module costs at start-up
+ * (parse, evaluation, first request through the app). Median of `runs` starts each.
+ */
+export async function measureColdStart({ wc, outdir, tmp, runs = 3 }) {
+  const secrets = await generateSecrets('bench-cold');
+  const classes = [...new Set(Object.values(wc.workerOptions.durableObjects ?? {}).map(classOf))];
+  const once = async (script, i) => {
+    const t0 = performance.now();
+    const mf = new Miniflare(
+      miniflareOptions({ wc, secrets, outdir, script, persistPath: join(tmp, `cold-${i}`) }),
+    );
+    try {
+      await mf.ready;
+      await firstOk(`${(await mf.unsafeGetDirectURL(WORKER_NAME)).href}`);
+      return performance.now() - t0;
+    } finally {
+      await mf.dispose();
+    }
+  };
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const worker = [];
+  const stub = [];
+  for (let i = 0; i < runs; i++) {
+    worker.push(await once(undefined, `w${i}`));
+    stub.push(await once(stubScript(classes), `s${i}`));
+  }
+  const round = (x) => Math.round(x * 10) / 10;
+  return {
+    workerFirstResponseMs: round(median(worker)),
+    stubFirstResponseMs: round(median(stub)),
+    moduleCostMs: round(median(worker) - median(stub)),
+    runs,
+  };
+}
+
+const classOf = (designator) =>
+  typeof designator === 'string' ? designator : designator.className;

@@ -1,0 +1,343 @@
+// The scenario list of `npm run bench`. Each scenario runs at every concurrency in
+// CONCURRENCIES, after a short warm-up, and reports requests/s, p50, p99 and errors.
+//
+// Adding a hot path (validate, authorize, analytics ingest, ...) is one entry in SCENARIOS:
+//   {
+//     id: 'validate',                          // key in results.json and in targets
+//     label: 'POST /auth/validate',            // row name in the table
+//     target: 'worker',                        // 'worker' | 'pbkdf2' | 'peer' (HTTP) or 'node' (in-process)
+//     expect: 200,                             // any other status counts as an error
+//     validate: (body) => body.includes('"valid":true'),  // optional body check
+//     setup: async (ctx) => state,             // optional, once, before the warm-up (seed here)
+//     request: (ctx, state) => ({ method, path, headers, body, setupRequest, onResponse }),
+//   }
+// `request` is an autocannon request, built once per run; use setupRequest to vary each request
+// (fresh emails, rotating tokens) and onResponse to collect what later scenarios need into
+// ctx.state (users, sessions). `node` scenarios give `op: (ctx, state) => () => Promise` instead.
+// Scenarios run in list order: a later one may use what an earlier one left in ctx.state, and
+// the ensure* helpers below seed whatever is missing when run alone (--only=...).
+import { createLocalJWKSet, jwtVerify } from 'jose';
+
+export const CONCURRENCIES = [1, 10];
+const LOGIN_USERS = 30;
+export const PASSWORD = 'Vermilion-Otter-42';
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/**
+ * Requests carry CF-Connecting-IP, as Cloudflare's edge sets it, so the per-IP rate limiters run
+ * as in production. Each simulated client address sends REQUESTS_PER_CLIENT requests to a route
+ * and then gives way to a new one: fewer than the per-IP limits allow in a minute, so the
+ * limiter's cost is measured and never its refusals, and its objects are mostly warm.
+ */
+const REQUESTS_PER_CLIENT = 20;
+const ipSeq = {};
+const nextIp = (route) => {
+  const n = Math.floor((ipSeq[route] = (ipSeq[route] ?? 0) + 1) / REQUESTS_PER_CLIENT);
+  return `10.${n >> 16}.${(n >> 8) & 255}.${n & 255}`;
+};
+
+const runTag = Date.now().toString(36);
+let emailSeq = 0;
+const nextEmail = (kind) => `bench-${kind}-${runTag}-${(emailSeq++).toString(36)}@example.com`;
+
+const parse = (body) => {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return null;
+  }
+};
+
+async function post(url, body, headers = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, text, headers: res.headers };
+}
+
+/** Runs `task(i)` for i < n, `width` at a time; throws on the first failure. */
+async function pool(n, width, task) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, n) }, async () => {
+      while (next < n) await task(next++);
+    }),
+  );
+}
+
+/** At least `n` registered users of the worker in ctx.state.users. */
+export async function ensureUsers(ctx, n) {
+  const missing = n - ctx.state.users.length;
+  await pool(Math.max(0, missing), 4, async () => {
+    const email = nextEmail('seed');
+    const res = await post(
+      `${ctx.worker.url}/auth/register`,
+      { email, password: PASSWORD },
+      { 'cf-connecting-ip': nextIp('register') },
+    );
+    if (res.status !== 201) throw new Error(`seeding a user: ${res.status} ${res.text}`);
+    ctx.state.users.push({ email });
+  });
+}
+
+/** Logs `n` users in (round-robin over ctx.state.users) and adds their sessions to the state. */
+async function addSessions(ctx, n) {
+  await ensureUsers(ctx, Math.min(n, 100));
+  const offset = ctx.state.sessions.length;
+  await pool(Math.max(0, n), 4, async (i) => {
+    const { email } = ctx.state.users[(offset + i) % ctx.state.users.length];
+    const res = await post(
+      `${ctx.worker.url}/auth/login`,
+      { email, password: PASSWORD },
+      { 'cf-connecting-ip': nextIp('login') },
+    );
+    const body = parse(res.text);
+    if (res.status !== 200 || !body?.refresh_token)
+      throw new Error(`seeding a session: ${res.status} ${res.text}`);
+    ctx.state.sessions.push({ access: body.access_token, refresh: body.refresh_token });
+  });
+}
+
+/** At least `n` live sessions (access token + refresh token) in ctx.state.sessions. */
+export const ensureSessions = (ctx, n) => addSessions(ctx, n - ctx.state.sessions.length);
+
+/** At least `n` users of the peer in ctx.state.peerUsers. */
+async function ensurePeerUsers(ctx, n) {
+  await pool(Math.max(0, n - ctx.state.peerUsers.length), 2, async () => {
+    const email = nextEmail('peer');
+    const res = await post(
+      `${ctx.peer.url}/api/auth/sign-up/email`,
+      { email, password: PASSWORD, name: 'Bench User' },
+      { origin: ctx.peer.url },
+    );
+    if (res.status !== 200) throw new Error(`seeding a peer user: ${res.status} ${res.text}`);
+    ctx.state.peerUsers.push({ email });
+  });
+}
+
+const sessionCookie = (setCookie) =>
+  [setCookie]
+    .flat()
+    .filter(Boolean)
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith('better-auth.session_token=')) ?? null;
+
+/** At least `n` peer session cookies in ctx.state.peerCookies. */
+async function ensurePeerCookies(ctx, n) {
+  await ensurePeerUsers(ctx, n);
+  await pool(Math.max(0, n - ctx.state.peerCookies.length), 2, async (i) => {
+    const { email } = ctx.state.peerUsers[i % ctx.state.peerUsers.length];
+    const res = await post(
+      `${ctx.peer.url}/api/auth/sign-in/email`,
+      { email, password: PASSWORD },
+      { origin: ctx.peer.url },
+    );
+    const cookie = sessionCookie(res.headers.getSetCookie());
+    if (res.status !== 200 || !cookie) throw new Error(`seeding a peer session: ${res.status}`);
+    ctx.state.peerCookies.push(cookie);
+  });
+}
+
+/** Round-robin over a list that may grow while the run goes on. */
+const cycle = (list) => {
+  let i = 0;
+  return () => list[i++ % list.length];
+};
+
+export const SCENARIOS = [
+  {
+    id: 'floor',
+    label: 'floor: GET / (trivial route, same worker)',
+    target: 'worker',
+    request: () => ({ method: 'GET', path: '/' }),
+  },
+  {
+    id: 'pbkdf2',
+    label: 'PBKDF2 floor: one PBKDF2-SHA256 derivation in workerd',
+    target: 'pbkdf2',
+    request: () => ({ method: 'GET', path: '/' }),
+  },
+  {
+    id: 'register',
+    label: 'POST /auth/register',
+    target: 'worker',
+    expect: 201,
+    request: (ctx) => ({
+      method: 'POST',
+      path: '/auth/register',
+      headers: JSON_HEADERS,
+      setupRequest: (req) => {
+        req.headers['cf-connecting-ip'] = nextIp('register');
+        req.body = JSON.stringify({ email: nextEmail('reg'), password: PASSWORD });
+        return req;
+      },
+      onResponse: (status, body) => {
+        const user = status === 201 ? parse(body) : null;
+        if (user?.email) ctx.state.users.push({ email: user.email });
+      },
+    }),
+  },
+  {
+    id: 'login',
+    label: 'POST /auth/login',
+    target: 'worker',
+    // LOGIN_USERS distinct users in turn, right passwords: an account's failure counter and
+    // lockout never engage, no user has two logins in flight at once, and after the warm-up
+    // each user's objects (session store, lockout counter) are warm, as for a returning user.
+    setup: (ctx) => ensureUsers(ctx, LOGIN_USERS),
+    request: (ctx) => {
+      const user = cycle(ctx.state.users.slice(0, LOGIN_USERS));
+      return {
+        method: 'POST',
+        path: '/auth/login',
+        headers: JSON_HEADERS,
+        setupRequest: (req) => {
+          req.headers['cf-connecting-ip'] = nextIp('login');
+          req.body = JSON.stringify({ email: user().email, password: PASSWORD });
+          return req;
+        },
+        onResponse: (status, body) => {
+          const t = status === 200 ? parse(body) : null;
+          if (t?.refresh_token)
+            ctx.state.sessions.push({ access: t.access_token, refresh: t.refresh_token });
+        },
+      };
+    },
+  },
+  {
+    id: 'verify',
+    label: 'GET /auth/verify (signature, claims, live session)',
+    target: 'worker',
+    validate: (body) => body.includes('"valid":true'),
+    setup: async (ctx) => {
+      await ensureSessions(ctx, 50);
+      return { tokens: ctx.state.sessions.slice(0, 200).map((s) => s.access) };
+    },
+    request: (_ctx, { tokens }) => {
+      const token = cycle(tokens);
+      return {
+        method: 'GET',
+        path: '/auth/verify',
+        setupRequest: (req) => {
+          req.headers.authorization = `Bearer ${token()}`;
+          return req;
+        },
+      };
+    },
+  },
+  {
+    id: 'verify_local',
+    label: 'signature-only verify: jose jwtVerify in Node, JWKS fetched once',
+    target: 'node',
+    setup: async (ctx) => {
+      await ensureSessions(ctx, 50);
+      const jwks = await (await fetch(`${ctx.worker.url}/.well-known/jwks.json`)).json();
+      return { jwks: createLocalJWKSet(jwks), tokens: ctx.state.sessions.map((s) => s.access) };
+    },
+    op: (ctx, { jwks, tokens }) => {
+      const token = cycle(tokens);
+      const options = {
+        issuer: ctx.vars.JWT_ISSUER,
+        audience: ctx.vars.JWT_AUDIENCE,
+        algorithms: ['EdDSA', 'ES256'],
+      };
+      return () => jwtVerify(token(), jwks, options);
+    },
+  },
+  {
+    id: 'refresh',
+    label: 'POST /auth/refresh (rotation, single-use tokens)',
+    target: 'worker',
+    // Each refresh token works once: requests take tokens from a queue and put back the one
+    // each answer returns, so every request presents a fresh token of a live session.
+    setup: async (ctx) => {
+      const unused = () => ctx.state.sessions.filter((s) => s.refresh);
+      await addSessions(ctx, 50 - unused().length);
+      const queue = unused().map((s) => s.refresh);
+      for (const s of ctx.state.sessions) s.refresh = null;
+      return { queue };
+    },
+    request: (_ctx, s) => ({
+      method: 'POST',
+      path: '/auth/refresh',
+      headers: JSON_HEADERS,
+      setupRequest: (req) => {
+        // An empty queue (only after failed answers) sends a bad token: counted as an error.
+        const token = s.queue.shift() ?? 'exhausted-token-pool';
+        req.headers['cf-connecting-ip'] = nextIp('refresh');
+        req.body = JSON.stringify({ refresh_token: token });
+        return req;
+      },
+      onResponse: (status, body) => {
+        const t = status === 200 ? parse(body) : null;
+        if (t?.refresh_token) s.queue.push(t.refresh_token);
+      },
+    }),
+  },
+  {
+    id: 'peer_sign_up',
+    label: 'peer: POST /api/auth/sign-up/email',
+    target: 'peer',
+    request: (ctx) => ({
+      method: 'POST',
+      path: '/api/auth/sign-up/email',
+      headers: { ...JSON_HEADERS, origin: ctx.peer.url },
+      setupRequest: (req) => {
+        req.body = JSON.stringify({ email: nextEmail('peer'), password: PASSWORD, name: 'B' });
+        return req;
+      },
+      onResponse: (status, body) => {
+        const email = status === 200 ? parse(body)?.user?.email : null;
+        if (email) ctx.state.peerUsers.push({ email });
+      },
+    }),
+  },
+  {
+    id: 'peer_sign_in',
+    label: 'peer: POST /api/auth/sign-in/email',
+    target: 'peer',
+    setup: (ctx) => ensurePeerUsers(ctx, 50),
+    request: (ctx) => {
+      const user = cycle(ctx.state.peerUsers);
+      return {
+        method: 'POST',
+        path: '/api/auth/sign-in/email',
+        headers: { ...JSON_HEADERS, origin: ctx.peer.url },
+        setupRequest: (req) => {
+          req.body = JSON.stringify({ email: user().email, password: PASSWORD });
+          return req;
+        },
+        onResponse: (status, _body, _context, headers) => {
+          const name = Object.keys(headers).find((h) => h.toLowerCase() === 'set-cookie');
+          const cookie = status === 200 && name ? sessionCookie(headers[name]) : null;
+          if (cookie) ctx.state.peerCookies.push(cookie);
+        },
+      };
+    },
+  },
+  {
+    id: 'peer_get_session',
+    label: 'peer: GET /api/auth/get-session (cookie)',
+    target: 'peer',
+    // An unknown or ended session answers 200 with `null`: only a session body counts.
+    validate: (body) => body.includes('"session"'),
+    setup: async (ctx) => {
+      await ensurePeerCookies(ctx, 50);
+      return { cookies: ctx.state.peerCookies.slice(0, 200) };
+    },
+    request: (_ctx, { cookies }) => {
+      const cookie = cycle(cookies);
+      return {
+        method: 'GET',
+        path: '/api/auth/get-session',
+        setupRequest: (req) => {
+          req.headers.cookie = cookie();
+          return req;
+        },
+      };
+    },
+  },
+];

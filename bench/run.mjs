@@ -1,0 +1,328 @@
+// `npm run bench [-- --duration=5 --warmup=1 --only=floor,verify --no-peer --update-readme]`
+// `npm run bench -- --profile` adds a pass that profiles the worker's isolate during each worker
+// scenario (bench/.tmp/profiles/*.cpuprofile; the top functions go into results.json).
+//
+// Builds the worker as it deploys, runs it in workerd through the Miniflare API with fresh D1 and
+// Durable Object state on loopback, drives every scenario of bench/lib/scenarios.mjs with
+// autocannon at each concurrency, then does the same for the peer (Better Auth on Node), and
+// writes bench/results.json plus a markdown table (stdout). Exits 1 if any scenario saw an
+// unexpected answer or the run failed; everything it started is stopped either way.
+import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildWorker, profileStartup } from './lib/build.mjs';
+import { runHttp, runInProcess } from './lib/load.mjs';
+import { ensurePeerInstalled, peerVersion, startPeer } from './lib/peer.mjs';
+import { evaluateTargets, renderMarkdown, updateReadme } from './lib/report.mjs';
+import { isolateHeap, profileDuring } from './lib/inspector.mjs';
+import {
+  ROOT,
+  measureColdStart,
+  readWorkerConfig,
+  sampleRss,
+  memoryOf,
+  cpuMsOf,
+  startWorker,
+} from './lib/runtime.mjs';
+import { CONCURRENCIES, SCENARIOS } from './lib/scenarios.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    'no-peer': { type: 'boolean', default: false },
+    'update-readme': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const durationS = Number(args.duration);
+const warmupS = Number(args.warmup);
+const only = args.only ? new Set(args.only.split(',')) : null;
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 5)) {
+  log(`Node ${process.version}: needs Node ≥ 22.5 (run it as \`npm run bench\`, which uses the`);
+  log(`project's node@22 from node_modules/.bin)`);
+  process.exit(1);
+}
+
+// Everything started is registered here and stopped in reverse order, on success, failure or ^C.
+const cleanups = [];
+let cleaning = null;
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log(`cleanup: ${err.message}`);
+      }
+    }
+  })());
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+const version = (pkg) => {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8'))
+      .version;
+  } catch {
+    return null;
+  }
+};
+
+/** Warm-up, then one measured run per concurrency; returns the rows for results.json. */
+async function measure(scenario, ctx) {
+  const url = { worker: ctx.worker?.url, pbkdf2: ctx.worker?.pbkdf2Url, peer: ctx.peer?.url }[
+    scenario.target
+  ];
+  const state = (await scenario.setup?.(ctx)) ?? {};
+  const once = (connections, seconds) =>
+    scenario.target === 'node'
+      ? runInProcess({ op: scenario.op(ctx, state), concurrency: connections, durationS: seconds })
+      : runHttp({
+          url,
+          request: scenario.request(ctx, state),
+          connections,
+          durationS: seconds,
+          expect: scenario.expect ?? 200,
+          validate: scenario.validate,
+        });
+  // CPU time of the serving process (workerd, the peer, or this process for in-process work)
+  // per successful request: unlike req/s, barely moved by other load on the machine.
+  const serverPid = { worker: ctx.worker?.pid, pbkdf2: ctx.worker?.pid, peer: ctx.peer?.pid }[
+    scenario.target
+  ];
+  const cpuNow = () => {
+    if (scenario.target !== 'node') return serverPid ? cpuMsOf(serverPid) : null;
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const warm = warmupS > 0 ? await once(Math.max(...CONCURRENCIES), warmupS) : { errors: 0 };
+  const rows = [];
+  for (const concurrency of CONCURRENCIES) {
+    const cpuBefore = cpuNow();
+    const r = await once(concurrency, durationS);
+    const cpuAfter = cpuNow();
+    const cpuMsPerReq =
+      cpuBefore === null || cpuAfter === null || !r.ok
+        ? null
+        : Math.round(((cpuAfter - cpuBefore) / r.ok) * 1000) / 1000;
+    rows.push({
+      id: scenario.id,
+      label: scenario.label,
+      target: scenario.target,
+      concurrency,
+      ...r,
+      cpuMsPerReq,
+    });
+    log(
+      `${scenario.id} c=${concurrency}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+        `cpu ${cpuMsPerReq} ms/req, errors ${r.errors}` +
+        (r.statuses ? ` ${JSON.stringify(r.statuses)}` : ''),
+    );
+  }
+  rows[0].warmupErrors = warm.errors;
+  if (warm.errors)
+    log(`${scenario.id} warm-up: ${warm.errors} errors ${JSON.stringify(warm.statuses)}`);
+  return rows;
+}
+
+/** Runs a scenario into results; a scenario that throws is recorded as failed (exit code 1). */
+async function measureInto(results, scenario, ctx) {
+  try {
+    results.scenarios.push(...(await measure(scenario, ctx)));
+  } catch (err) {
+    log(`${scenario.id} failed: ${err.stack ?? err}`);
+    results.failed.push({ id: scenario.id, label: scenario.label, error: String(err.message) });
+  }
+}
+
+/** A CPU profile of the isolate per worker scenario at the highest concurrency (not timed). */
+async function profilePass(selected, ctx) {
+  const dir = join(ROOT, 'bench/.tmp/profiles');
+  mkdirSync(dir, { recursive: true });
+  const profiles = {};
+  for (const scenario of selected.filter((s) => s.target === 'worker')) {
+    const state = (await scenario.setup?.(ctx)) ?? {};
+    const file = join(dir, `${scenario.id}.cpuprofile`);
+    const { top } = await profileDuring(ctx.worker.mf, file, () =>
+      runHttp({
+        url: ctx.worker.url,
+        request: scenario.request(ctx, state),
+        connections: Math.max(...CONCURRENCIES),
+        durationS,
+        expect: scenario.expect ?? 200,
+      }),
+    );
+    profiles[scenario.id] = top;
+    log(`profile ${scenario.id} → ${file}`);
+    for (const t of top.slice(0, 8)) log(`  ${String(t.pct).padStart(5)}%  ${t.where}`);
+  }
+  return profiles;
+}
+
+async function main() {
+  const results = {
+    date: new Date().toISOString(),
+    command: 'npm run bench',
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryBytes: totalmem(),
+      freeMemoryBytesStart: freemem(),
+      loadavgStart: loadavg(),
+    },
+    versions: {
+      node: process.versions.node,
+      workerd: version('workerd'),
+      miniflare: version('miniflare'),
+      wrangler: version('wrangler'),
+      autocannon: version('autocannon'),
+      hono: version('hono'),
+      zod: version('zod'),
+      jose: version('jose'),
+      'better-auth': peerVersion().pinned,
+    },
+    settings: { durationS, warmupS, concurrencies: CONCURRENCIES },
+    scenarios: [],
+    skipped: [],
+    failed: [],
+    memory: {},
+    startup: {},
+    peer: { available: false, reason: 'not run' },
+  };
+  if (results.machine.loadavgStart[0] > 1) {
+    log(`load average ${results.machine.loadavgStart[0].toFixed(2)}: other work on this machine`);
+    log('will lower and scatter the figures');
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'edge-auth-bench-'));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+
+  log('building the worker (wrangler deploy --dry-run) ...');
+  const build = buildWorker(join(tmp, 'dist'));
+  const { path: _path, ...bundle } = build;
+  results.bundle = bundle;
+  log(
+    `bundle ${(bundle.rawBytes / 1024).toFixed(1)} KiB, gzip ${(bundle.gzipBytes / 1024).toFixed(1)} KiB`,
+  );
+
+  const wc = await readWorkerConfig();
+  log('start-up: wrangler check startup, and cold starts to the first 200 ...');
+  try {
+    results.startup.profile = profileStartup(join(tmp, 'startup.cpuprofile'));
+  } catch (err) {
+    results.startup.profileError = err.message.split('\n')[0];
+    log(`start-up profile failed: ${results.startup.profileError}`);
+  }
+  results.startup.cold = await measureColdStart({ wc, outdir: join(tmp, 'dist'), tmp });
+
+  const ctx = {
+    vars: wc.vars,
+    worker: null,
+    peer: null,
+    state: { users: [], sessions: [], peerUsers: [], peerCookies: [] },
+  };
+  const selected = SCENARIOS.filter((s) => !only || only.has(s.id));
+
+  // --- the worker ---
+  log('starting workerd (Miniflare API), applying migrations ...');
+  const worker = await startWorker({
+    wc,
+    outdir: join(tmp, 'dist'),
+    persistPath: join(tmp, 'state'),
+    iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
+    inspector: true,
+  });
+  cleanups.push(() => worker.mf.dispose());
+  ctx.worker = worker;
+  results.startup.mainInstanceFirstResponseMs = Math.round(worker.firstResponseMs);
+  const rss = worker.pid ? sampleRss(worker.pid) : null;
+  results.memory.isolateHeap = {};
+  try {
+    results.memory.isolateHeap.before = await isolateHeap(worker.mf);
+  } catch (err) {
+    results.memory.isolateHeap.error = err.message;
+  }
+  for (const scenario of selected.filter((s) => s.target !== 'peer')) {
+    await measureInto(results, scenario, ctx);
+  }
+  if (args.profile) results.profiles = await profilePass(selected, ctx);
+  if (rss) {
+    rss.stop();
+    results.memory.workerd = { pid: worker.pid, ...rss.peak() };
+  }
+  try {
+    if (!results.memory.isolateHeap.error)
+      results.memory.isolateHeap.after = await isolateHeap(worker.mf);
+  } catch (err) {
+    results.memory.isolateHeap.error = err.message;
+  }
+  await worker.mf.dispose();
+  ctx.worker = null;
+
+  // --- the peer ---
+  const peerScenarios = selected.filter((s) => s.target === 'peer');
+  if (args['no-peer']) {
+    results.peer = { available: false, reason: 'skipped (--no-peer)' };
+  } else if (peerScenarios.length) {
+    try {
+      ensurePeerInstalled(log);
+      const peer = await startPeer({ dbPath: join(tmp, 'peer.sqlite') });
+      cleanups.push(() => peer.stop());
+      ctx.peer = peer;
+      results.peer = { available: true, version: peerVersion().installed };
+      results.versions['better-auth'] = peerVersion().installed;
+    } catch (err) {
+      results.peer = { available: false, reason: err.message.split('\n')[0] };
+      log(`peer unavailable: ${results.peer.reason}`);
+    }
+    if (ctx.peer) {
+      for (const scenario of peerScenarios) await measureInto(results, scenario, ctx);
+      const mem = memoryOf(ctx.peer.pid);
+      results.memory.peer = mem ? { pid: ctx.peer.pid, vmHwm: mem.hwm } : null;
+      await ctx.peer.stop();
+    }
+  }
+  if (!ctx.peer) {
+    for (const s of peerScenarios)
+      results.skipped.push({ id: s.id, label: s.label, reason: 'peer unavailable' });
+  }
+  results.machine.loadavgEnd = loadavg();
+
+  results.targets = evaluateTargets(results);
+  const markdown = renderMarkdown(results);
+  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${markdown}\n\n`);
+  log('wrote bench/results.json');
+  if (args['update-readme']) {
+    log(
+      updateReadme(join(ROOT, 'README.md'), markdown)
+        ? 'updated README.md'
+        : 'README.md has no bench markers',
+    );
+  }
+  const errors = results.scenarios.reduce((n, s) => n + s.errors + (s.warmupErrors ?? 0), 0);
+  if (errors > 0 || results.failed.length > 0) {
+    log(`${errors} unexpected answers or socket errors, ${results.failed.length} failed scenarios`);
+    return 1;
+  }
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  log(`failed: ${err.stack ?? err}`);
+} finally {
+  await cleanup();
+}
+process.exit(code);
