@@ -310,10 +310,7 @@ describe("assigning and removing a user's roles", () => {
     );
   });
 
-  // src bug: admin.handlers.ts removeRole checks the user but not the role, so removing a role
-  // that does not exist answers 200 (and audits a 'roles_changed' that changed nothing), unlike
-  // grant, revoke and assign, which answer 404 for an unknown role.
-  it.fails('answers 404 for a role that does not exist when removing it from a user', async () => {
+  it('answers 404 for a role that does not exist when removing it from a user', async () => {
     const admin = await createSignedInAdmin();
     const user = await createUser();
     expectError(

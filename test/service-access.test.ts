@@ -281,22 +281,15 @@ describe('fails closed when a dependency cannot be reached', () => {
     expect(res.body.valid).toBeUndefined();
   });
 
-  // src bug: requireAuth (src/middleware/require-auth.ts) calls the SessionStore outside
-  // orUnavailable, so a session store failure on any bearer route (here /auth/authorize, also
-  // /auth/verify) is an unhandled error: 500 INTERNAL_ERROR instead of security.md's 503. It
-  // still fails closed (no decision is given), so only the status is wrong.
-  it.fails(
-    '/auth/authorize with a bearer token answers 503, never allowed, when the session store is down',
-    async () => {
-      const user = await createSignedInUser();
-      const res = await callWithBindings({ SESSIONS: brokenSessions }, '/auth/authorize', {
-        headers: { Authorization: `Bearer ${user.access_token}` },
-        json: { resource: 'dashboards', action: 'read' },
-      });
-      expect(res.body.allowed).toBeUndefined();
-      expectError(res, 503, 'DEPENDENCY_UNAVAILABLE');
-    },
-  );
+  it('/auth/authorize with a bearer token answers 503, never allowed, when the session store is down', async () => {
+    const user = await createSignedInUser();
+    const res = await callWithBindings({ SESSIONS: brokenSessions }, '/auth/authorize', {
+      headers: { Authorization: `Bearer ${user.access_token}` },
+      json: { resource: 'dashboards', action: 'read' },
+    });
+    expect(res.body.allowed).toBeUndefined();
+    expectError(res, 503, 'DEPENDENCY_UNAVAILABLE');
+  });
 });
 
 describe('POST /auth/authorize', () => {

@@ -5,6 +5,10 @@ import type { SigningKeys } from './signing-keys';
 
 /** RFC 9068 media type: tells an access token apart from every other token kind we issue. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
+/** RFC 6750 §3: a 401 for a bad bearer token carries a challenge naming the error. */
+export const INVALID_TOKEN_CHALLENGE = {
+  headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+};
 /** security.md: leeway for clock skew of at most 30 s. */
 const CLOCK_TOLERANCE_S = 30;
 
@@ -78,12 +82,20 @@ export async function verifyAccessToken(
       requiredClaims: ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'],
     });
     const claims = AccessClaimsSchema.safeParse(payload);
-    if (!claims.success) throw new ApiError(401, 'INVALID_TOKEN', 'Token claims are malformed');
+    if (!claims.success) {
+      throw new ApiError(
+        401,
+        'INVALID_TOKEN',
+        'Token claims are malformed',
+        INVALID_TOKEN_CHALLENGE,
+      );
+    }
     return claims.data;
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    if (err instanceof errors.JWTExpired)
-      throw new ApiError(401, 'TOKEN_EXPIRED', 'Access token has expired');
-    throw new ApiError(401, 'INVALID_TOKEN', 'Access token is invalid');
+    if (err instanceof errors.JWTExpired) {
+      throw new ApiError(401, 'TOKEN_EXPIRED', 'Access token has expired', INVALID_TOKEN_CHALLENGE);
+    }
+    throw new ApiError(401, 'INVALID_TOKEN', 'Access token is invalid', INVALID_TOKEN_CHALLENGE);
   }
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { ApiError } from '../lib/errors';
-import { verifyAccessToken } from '../lib/jwt';
+import { ApiError, orUnavailable } from '../lib/errors';
+import { INVALID_TOKEN_CHALLENGE, verifyAccessToken } from '../lib/jwt';
 import { requireSigningKeys } from '../lib/secrets';
 import { sessionStore } from '../lib/session-tokens';
 import type { AppEnv } from '../types';
@@ -28,8 +28,11 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     token,
   );
-  const { live } = await sessionStore(c.env.SESSIONS, claims.sub).check(claims.sid, Date.now());
-  if (!live) throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended', challenge);
+  const { live } = await orUnavailable('Session store', () =>
+    sessionStore(c.env.SESSIONS, claims.sub).check(claims.sid, Date.now()),
+  );
+  if (!live)
+    throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended', INVALID_TOKEN_CHALLENGE);
   c.set('auth', claims);
   await next();
 };

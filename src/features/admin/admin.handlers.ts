@@ -72,7 +72,7 @@ export const assignRole: AppRouteHandler<typeof routes.assignRole> = async (c) =
 
 export const removeRole: AppRouteHandler<typeof routes.removeRole> = async (c) => {
   const { user_id, role } = c.req.valid('param');
-  await userOr404(c, user_id);
+  await Promise.all([userOr404(c, user_id), roleOr404(c, role)]);
   // An admin dropping their own admin role could leave nobody able to administer.
   if (user_id === c.var.auth.sub && role === 'admin')
     throw new ApiError(409, 'CONFLICT', 'You cannot remove your own admin role');
