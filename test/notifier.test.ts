@@ -1,0 +1,319 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDb } from '../src/db/client';
+import { getConfig } from '../src/env';
+import {
+  acquire,
+  CLOSED,
+  record,
+  retryAfter,
+  type BreakerConfig,
+  type BreakerState,
+} from '../src/lib/circuit-breaker';
+import { createLogger } from '../src/lib/logger';
+import { notify, type NotifierDeps } from '../src/lib/notifier';
+import type { ReadyConfig } from '../src/types';
+import { api, apiWithEnv, createUser, env, uniqueEmail } from './helpers';
+import { downEmail, linkToken, outbox, providerCalls, RESET_SUBJECT, sleep } from './helpers-mail';
+
+const K = 3;
+const COOLDOWN = 1_000;
+const cfg: BreakerConfig = { threshold: K, cooldownMs: COOLDOWN };
+
+/** The state after `n` failed calls from `state`, each at `now`. */
+const failures = (n: number, state: BreakerState = CLOSED, now = 0) => {
+  let s = state;
+  for (let i = 0; i < n; i++) s = record(s, cfg, false, now);
+  return s;
+};
+
+describe('circuit breaker (pure functions)', () => {
+  it('lets calls through while closed, below the failure threshold', () => {
+    const state = failures(K - 1);
+    expect(state).toEqual({ status: 'closed', failures: K - 1 });
+    expect(acquire(state, cfg, 0)).toEqual({ allowed: true, state });
+  });
+
+  it(`opens after ${K} consecutive failures, at the time of the last one`, () => {
+    const state = record(failures(K - 1), cfg, false, 5_000);
+    expect(state).toEqual({ status: 'open', openedAt: 5_000 });
+  });
+
+  it('opens on the first failure with a threshold of 1', () => {
+    expect(record(CLOSED, { threshold: 1, cooldownMs: COOLDOWN }, false, 7)).toEqual({
+      status: 'open',
+      openedAt: 7,
+    });
+  });
+
+  it('resets the count after a success, so only consecutive failures open it', () => {
+    let state = failures(K - 1);
+    state = record(state, cfg, true, 0);
+    expect(state).toEqual(CLOSED);
+    state = failures(K - 1, state);
+    expect(state.status).toBe('closed');
+    expect(acquire(state, cfg, 0).allowed).toBe(true);
+    expect(record(state, cfg, false, 0).status).toBe('open');
+  });
+
+  it('refuses every call while open, until the cool-down has passed', () => {
+    const open: BreakerState = { status: 'open', openedAt: 10_000 };
+    for (const now of [10_000, 10_500, 10_000 + COOLDOWN - 1]) {
+      expect(acquire(open, cfg, now)).toEqual({ allowed: false, state: open });
+    }
+  });
+
+  it('lets exactly one probe through once the cool-down has passed (half-open)', () => {
+    const open: BreakerState = { status: 'open', openedAt: 10_000 };
+    const probe = acquire(open, cfg, 10_000 + COOLDOWN);
+    expect(probe).toEqual({
+      allowed: true,
+      state: { status: 'half_open', probeAt: 10_000 + COOLDOWN },
+    });
+    // While the probe is out, every other caller is refused.
+    for (const now of [10_000 + COOLDOWN, 10_000 + COOLDOWN + 1, 10_000 + 2 * COOLDOWN - 1]) {
+      expect(acquire(probe.state, cfg, now)).toEqual({ allowed: false, state: probe.state });
+    }
+  });
+
+  it('closes when the probe succeeds', () => {
+    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000 };
+    const state = record(halfOpen, cfg, true, 1_200);
+    expect(state).toEqual(CLOSED);
+    expect(acquire(state, cfg, 1_200).allowed).toBe(true);
+  });
+
+  it('re-opens, with a fresh cool-down, when the probe fails', () => {
+    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000 };
+    const state = record(halfOpen, cfg, false, 1_200);
+    expect(state).toEqual({ status: 'open', openedAt: 1_200 });
+    expect(acquire(state, cfg, 1_200 + COOLDOWN - 1).allowed).toBe(false);
+    expect(acquire(state, cfg, 1_200 + COOLDOWN).allowed).toBe(true);
+  });
+
+  it('retries a probe that never reported back, once a cool-down has passed since it left', () => {
+    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000 };
+    expect(acquire(halfOpen, cfg, 1_000 + COOLDOWN - 1).allowed).toBe(false);
+    expect(acquire(halfOpen, cfg, 1_000 + COOLDOWN)).toEqual({
+      allowed: true,
+      state: { status: 'half_open', probeAt: 1_000 + COOLDOWN },
+    });
+  });
+
+  it('says how long until a probe may go (Retry-After seconds, at least 1), 0 when closed', () => {
+    const slow: BreakerConfig = { threshold: K, cooldownMs: 30_000 };
+    expect(retryAfter(CLOSED, slow, 0)).toBe(0);
+    expect(retryAfter({ status: 'closed', failures: 2 }, slow, 0)).toBe(0);
+    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 0)).toBe(30);
+    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 10_500)).toBe(20);
+    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 29_999)).toBe(1);
+    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 45_000)).toBe(1);
+    expect(retryAfter({ status: 'half_open', probeAt: 1_000 }, slow, 1_000)).toBe(30);
+  });
+});
+
+describe('CircuitBreaker Durable Object', () => {
+  const breaker = () => env.BREAKERS.get(env.BREAKERS.idFromName(`unit-${crypto.randomUUID()}`));
+
+  it('keeps the state across calls: opens after K failures and refuses until the cool-down', async () => {
+    const b = breaker();
+    for (let i = 0; i < K; i++) {
+      expect((await b.acquire(cfg, 100)).allowed).toBe(true);
+      await b.record(cfg, false, 100);
+    }
+    expect(await b.status()).toEqual({ status: 'open', openedAt: 100 });
+    expect(await b.acquire(cfg, 100 + COOLDOWN - 1)).toEqual({ allowed: false, state: 'open' });
+    expect(await b.acquire(cfg, 100 + COOLDOWN)).toEqual({ allowed: true, state: 'half_open' });
+    expect(await b.record(cfg, true, 100 + COOLDOWN)).toBe('closed');
+  });
+
+  it('lets exactly one of many concurrent callers probe a half-open circuit', async () => {
+    const b = breaker();
+    for (let i = 0; i < K; i++) await b.record(cfg, false, 0);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => b.acquire(cfg, COOLDOWN + 5)),
+    );
+    expect(answers.filter((a) => a.allowed)).toHaveLength(1);
+    expect(await b.status()).toEqual({ status: 'half_open', probeAt: COOLDOWN + 5 });
+  });
+});
+
+// End to end over HTTP: the email provider is Resend, faked at the network edge
+// (test/fake-provider.ts: recipients at @down.test get 503).
+const RESEND = {
+  EMAIL_PROVIDER: 'resend',
+  RESEND_API_KEY: 'test-key',
+  BREAKER_FAILURE_THRESHOLD: String(K),
+  BREAKER_COOLDOWN_SECONDS: String(COOLDOWN / 1000),
+};
+
+/** forgot-password under the Resend configuration; returns once the send has been attempted. */
+const forgotViaResend = (email: string) =>
+  apiWithEnv(RESEND, 'POST', '/auth/forgot-password', { json: { email } });
+
+/** The one circuit of the Resend provider, shared by every request of this test file. */
+const resendBreaker = () => env.BREAKERS.get(env.BREAKERS.idFromName('email:resend'));
+
+/** Registered users (their verification emails go to the development outbox, not Resend). */
+const usersAt = async (make: () => string, n: number) => {
+  const list = [];
+  for (let i = 0; i < n; i++) list.push(await createUser({ email: make() }));
+  return list;
+};
+
+/** Trips the circuit: K forgot-password requests whose sends fail. Returns their answers. */
+async function openCircuit() {
+  const answers = [];
+  for (const user of await usersAt(downEmail, K)) {
+    const res = await forgotViaResend(user.email);
+    answers.push(res);
+    const calls = await providerCalls(user.email);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.status).toBe(503);
+  }
+  expect((await resendBreaker().status()).status).toBe('open');
+  return answers;
+}
+
+describe('notifier behind the circuit breaker, end to end (Resend faked at the network edge)', () => {
+  beforeEach(async () => {
+    // Each test starts from a closed circuit (the object's own API: a success closes it).
+    await resendBreaker().record({ threshold: K, cooldownMs: COOLDOWN }, true);
+  });
+
+  it('sends the reset email as a Resend API call: to, subject and a text carrying the link', async () => {
+    const [user] = await usersAt(uniqueEmail, 1);
+    const res = await forgotViaResend(user!.email);
+    expect(res.status).toBe(202);
+
+    const calls = await providerCalls(user!.email);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({
+      provider: 'resend',
+      to: user!.email,
+      subject: RESET_SUBJECT,
+      status: 200,
+    });
+    expect(calls[0]!.text).toMatch(
+      /http:\/\/localhost:3000\/reset-password\?token=[A-Za-z0-9_-]{43}/,
+    );
+    // The provider, not the development outbox, carried it.
+    expect(await outbox(user!.email, RESET_SUBJECT)).toEqual([]);
+    // And the link in what the provider received works.
+    const reset = await api('POST', '/auth/reset-password', {
+      json: { token: linkToken(calls[0]!), new_password: 'Provider-Link-31' },
+    });
+    expect(reset.status, reset.text).toBe(200);
+  });
+
+  it(`opens after ${K} failed sends; while open no provider call is made and the answer is the same 202; after the cool-down a probe goes through and closes it`, async () => {
+    const [healthy, probe, after] = await usersAt(uniqueEmail, 3);
+    const failingAnswers = await openCircuit();
+
+    // Open: the send is dropped before any call leaves the worker.
+    const whileOpen = await forgotViaResend(healthy!.email);
+    expect(whileOpen.status).toBe(202);
+    for (const failing of failingAnswers) expect(whileOpen.text).toBe(failing.text);
+    await sleep(100);
+    expect(await providerCalls(healthy!.email)).toEqual([]);
+    expect(await outbox(healthy!.email, RESET_SUBJECT)).toEqual([]);
+    expect((await resendBreaker().status()).status).toBe('open');
+
+    await sleep(COOLDOWN + 100);
+
+    // Half-open: this send is the probe; it reaches the provider and succeeds.
+    const probed = await forgotViaResend(probe!.email);
+    expect(probed.text).toBe(whileOpen.text);
+    const probeCalls = await providerCalls(probe!.email);
+    expect(probeCalls).toHaveLength(1);
+    expect(probeCalls[0]).toMatchObject({ to: probe!.email, subject: RESET_SUBJECT, status: 200 });
+    expect(await resendBreaker().status()).toEqual({ status: 'closed', failures: 0 });
+
+    // Closed again: the next send goes through at once.
+    await forgotViaResend(after!.email);
+    expect(await providerCalls(after!.email)).toMatchObject([{ status: 200 }]);
+  });
+
+  it('re-opens when the half-open probe fails, and makes no call until the next cool-down', async () => {
+    const [probe] = await usersAt(downEmail, 1);
+    const [blocked, later] = await usersAt(uniqueEmail, 2);
+    await openCircuit();
+    await sleep(COOLDOWN + 100);
+
+    await forgotViaResend(probe!.email);
+    expect(await providerCalls(probe!.email)).toMatchObject([{ status: 503 }]);
+    expect((await resendBreaker().status()).status).toBe('open');
+
+    expect((await forgotViaResend(blocked!.email)).status).toBe(202);
+    expect(await providerCalls(blocked!.email)).toEqual([]);
+
+    await sleep(COOLDOWN + 100);
+    await forgotViaResend(later!.email);
+    expect(await providerCalls(later!.email)).toMatchObject([{ status: 200 }]);
+    expect((await resendBreaker().status()).status).toBe('closed');
+  });
+
+  it('does not open on failures that a success interrupts', async () => {
+    const down = await usersAt(downEmail, 2 * (K - 1));
+    const [ok, last] = await usersAt(uniqueEmail, 2);
+    for (const user of down.slice(0, K - 1)) await forgotViaResend(user.email);
+    await forgotViaResend(ok!.email);
+    expect(await providerCalls(ok!.email)).toMatchObject([{ status: 200 }]);
+    for (const user of down.slice(K - 1)) await forgotViaResend(user.email);
+    expect(await resendBreaker().status()).toEqual({ status: 'closed', failures: K - 1 });
+
+    await forgotViaResend(last!.email);
+    expect(await providerCalls(last!.email)).toMatchObject([{ status: 200 }]);
+  });
+});
+
+describe('notify() over the SMS channel (Twilio faked at the network edge)', () => {
+  const twilioDeps = (): NotifierDeps => {
+    const config = getConfig({
+      ...env,
+      SMS_PROVIDER: 'twilio',
+      TWILIO_ACCOUNT_SID: 'AC0123456789',
+      TWILIO_AUTH_TOKEN: 'twilio-test-token',
+      SMS_FROM: '+15550100000',
+      BREAKER_FAILURE_THRESHOLD: '2',
+      BREAKER_COOLDOWN_SECONDS: '60',
+    });
+    if (!config.ok) throw new Error(config.problems.join('; '));
+    return {
+      config: config as ReadyConfig,
+      db: createDb(env.DB),
+      breakers: env.BREAKERS,
+      logger: createLogger('notifier-test'),
+    };
+  };
+  beforeEach(async () => {
+    const sms = env.BREAKERS.get(env.BREAKERS.idFromName('sms:twilio'));
+    await sms.record({ threshold: 2, cooldownMs: 60_000 }, true);
+  });
+
+  const phone = (suffix: string) => `+1555${Math.floor(Math.random() * 900 + 100)}${suffix}`;
+
+  it('sends an SMS as a Twilio Messages call and reports it sent', async () => {
+    const to = phone('1234');
+    const outcome = await notify(twilioDeps(), { channel: 'sms', to, text: 'Your code is 123456' });
+    expect(outcome).toBe('sent');
+    expect(await providerCalls(to)).toEqual([
+      { provider: 'twilio', to, text: 'Your code is 123456', status: 200 },
+    ]);
+  });
+
+  it('has a circuit of its own: failed SMS open it, while email through Resend still goes out', async () => {
+    const deps = twilioDeps();
+    const outcomes = [];
+    for (let i = 0; i < 2; i++)
+      outcomes.push(await notify(deps, { channel: 'sms', to: phone('0000'), text: 'x' }));
+    expect(outcomes).toEqual(['failed', 'failed']);
+
+    const blocked = phone('4321');
+    expect(await notify(deps, { channel: 'sms', to: blocked, text: 'y' })).toBe('circuit_open');
+    expect(await providerCalls(blocked)).toEqual([]);
+
+    const [user] = await usersAt(uniqueEmail, 1);
+    await forgotViaResend(user!.email);
+    expect(await providerCalls(user!.email)).toMatchObject([{ provider: 'resend', status: 200 }]);
+  });
+});
