@@ -1,7 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { api, apiWithEnv, createSignedInUser, createUser, expectError, signIn } from './helpers';
-import { createSignedInAdmin, verifyStatus } from './helpers-admin';
+import { createSignedInAdmin, serviceHeaders, verifyStatus } from './helpers-admin';
 import { testIp } from './helpers-mail';
 
 interface Session {
@@ -99,6 +99,13 @@ describe('GET /auth/sessions', () => {
     expect(items[0]!.country).toBe('NZ');
   });
 
+  it('takes the IP only from CF-Connecting-IP, never from X-Forwarded-For', async () => {
+    const user = await createUser();
+    const pair = await signIn(user, { 'X-Forwarded-For': '192.0.2.66', 'X-Real-IP': '192.0.2.67' });
+    const { items } = await listSessions(pair.access_token);
+    expect(items[0]!.ip).toBeNull();
+  });
+
   it("shows only the caller's own sessions, never another user's", async () => {
     const alice = await createSignedInUser();
     const bob = await createSignedInUser();
@@ -190,6 +197,21 @@ describe('DELETE /auth/sessions/{session_id}', () => {
     const { items } = await listSessions(keep.access_token);
     expect(items.map((s) => s.id)).not.toContain(doomedId);
     expect(items).toHaveLength(2);
+  });
+
+  it('makes /auth/validate report the ended session as revoked', async () => {
+    const user = await createUser();
+    const keep = await signIn(user);
+    const doomed = await signIn(user);
+    expect((await revoke(keep.access_token, await sessionIdOf(doomed.access_token))).status).toBe(
+      204,
+    );
+    const res = await api('POST', '/auth/validate', {
+      headers: serviceHeaders(),
+      json: { token: doomed.access_token },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ valid: false, reason: 'revoked' });
   });
 
   it('can end the calling session itself', async () => {
