@@ -1,6 +1,6 @@
 // `npm run bench [-- --duration=5 --warmup=1 --only=floor,verify --no-peer --update-readme]`
-// `npm run bench -- --profile` adds a pass that profiles the worker's isolate during each worker
-// scenario (bench/.tmp/profiles/*.cpuprofile; the top functions go into results.json).
+// `npm run bench -- --profile` also profiles the worker's isolate during each worker scenario
+// (bench/.tmp/profiles/*.cpuprofile; the top functions by self time go into results.json).
 //
 // Builds the worker as it deploys, runs it in workerd through the Miniflare API with fresh D1 and
 // Durable Object state on loopback, drives every scenario of bench/lib/scenarios.mjs with
@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWorker, profileStartup } from './lib/build.mjs';
-import { runHttp, runInProcess } from './lib/load.mjs';
+import { runHttp, runInProcess, stopLoad } from './lib/load.mjs';
 import { ensurePeerInstalled, peerVersion, startPeer } from './lib/peer.mjs';
 import { evaluateTargets, renderMarkdown, updateReadme } from './lib/report.mjs';
 import { isolateHeap, profileDuring } from './lib/inspector.mjs';
@@ -23,6 +23,7 @@ import {
   sampleRss,
   memoryOf,
   cpuMsOf,
+  countDurableObjects,
   startWorker,
 } from './lib/runtime.mjs';
 import { CONCURRENCIES, SCENARIOS } from './lib/scenarios.mjs';
@@ -49,22 +50,52 @@ if (major < 22 || (major === 22 && minor < 5)) {
   process.exit(1);
 }
 
-// Everything started is registered here and stopped in reverse order, on success, failure or ^C.
+// Everything started is registered here and stopped in reverse order, on success, failure or ^C;
+// each step gets a few seconds (a step that hangs must not leave the others running). `onExit`
+// steps are synchronous and also run when something calls process.exit first (Miniflare's own
+// signal handler does, after stopping workerd): they kill the peer and remove the temp dir.
 const cleanups = [];
+const onExit = [];
+const register = (fn, atExit) => {
+  cleanups.push(fn);
+  if (atExit) onExit.push(atExit);
+};
+process.on('exit', () => {
+  for (const fn of onExit) {
+    try {
+      fn();
+    } catch {
+      // best effort: the process is going away
+    }
+  }
+});
 let cleaning = null;
 const cleanup = () =>
   (cleaning ??= (async () => {
+    const keepAlive = setInterval(() => {}, 1_000);
     for (const fn of cleanups.reverse()) {
+      let timer;
       try {
-        await fn();
+        await Promise.race([
+          fn(),
+          new Promise((_, fail) => {
+            timer = setTimeout(() => fail(new Error('timed out')), 10_000);
+          }),
+        ]);
       } catch (err) {
         log(`cleanup: ${err.message}`);
+      } finally {
+        clearTimeout(timer);
       }
     }
+    clearInterval(keepAlive);
   })());
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping`);
+    stopLoad();
     cleanup().finally(() => process.exit(130));
   });
 }
@@ -137,6 +168,7 @@ async function measure(scenario, ctx) {
 
 /** Runs a scenario into results; a scenario that throws is recorded as failed (exit code 1). */
 async function measureInto(results, scenario, ctx) {
+  if (interrupted) throw new Error('interrupted');
   try {
     results.scenarios.push(...(await measure(scenario, ctx)));
   } catch (err) {
@@ -145,28 +177,45 @@ async function measureInto(results, scenario, ctx) {
   }
 }
 
-/** A CPU profile of the isolate per worker scenario at the highest concurrency (not timed). */
-async function profilePass(selected, ctx) {
+/**
+ * The isolate's heap, and with --profile a CPU profile per worker scenario. The inspector costs
+ * workerd throughput even with no session attached, so this runs on a second, inspector-enabled
+ * instance after the measured one is gone: the same scenarios at the highest concurrency for a
+ * few seconds each, untimed; the heap is read after start-up and after the load.
+ */
+async function diagnosticsPass(selected, wcOptions, ctx) {
+  const worker = await startWorker({ ...wcOptions, inspector: true });
+  ctx.worker = worker;
+  ctx.state.users = [];
+  ctx.state.sessions = [];
+  const heap = { before: await isolateHeap(worker.mf) };
   const dir = join(ROOT, 'bench/.tmp/profiles');
-  mkdirSync(dir, { recursive: true });
+  if (args.profile) mkdirSync(dir, { recursive: true });
   const profiles = {};
-  for (const scenario of selected.filter((s) => s.target === 'worker')) {
+  for (const scenario of selected.filter((s) => s.target === 'worker' || s.target === 'pbkdf2')) {
     const state = (await scenario.setup?.(ctx)) ?? {};
-    const file = join(dir, `${scenario.id}.cpuprofile`);
-    const { top } = await profileDuring(ctx.worker.mf, file, () =>
+    const load = () =>
       runHttp({
-        url: ctx.worker.url,
+        url: scenario.target === 'pbkdf2' ? worker.pbkdf2Url : worker.url,
         request: scenario.request(ctx, state),
         connections: Math.max(...CONCURRENCIES),
-        durationS,
+        durationS: args.profile ? durationS : Math.min(durationS, 2),
         expect: scenario.expect ?? 200,
-      }),
-    );
+      });
+    if (!args.profile || scenario.target !== 'worker') {
+      await load();
+      continue;
+    }
+    const file = join(dir, `${scenario.id}.cpuprofile`);
+    const { top } = await profileDuring(worker.mf, file, load);
     profiles[scenario.id] = top;
     log(`profile ${scenario.id} → ${file}`);
     for (const t of top.slice(0, 8)) log(`  ${String(t.pct).padStart(5)}%  ${t.where}`);
   }
-  return profiles;
+  heap.after = await isolateHeap(worker.mf);
+  await worker.stop();
+  ctx.worker = null;
+  return { heap, profiles };
 }
 
 async function main() {
@@ -204,7 +253,8 @@ async function main() {
     log('will lower and scatter the figures');
   }
   const tmp = mkdtempSync(join(tmpdir(), 'edge-auth-bench-'));
-  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
+  register(removeTmp, removeTmp);
 
   log('building the worker (wrangler deploy --dry-run) ...');
   const build = buildWorker(join(tmp, 'dist'));
@@ -222,7 +272,7 @@ async function main() {
     results.startup.profileError = err.message.split('\n')[0];
     log(`start-up profile failed: ${results.startup.profileError}`);
   }
-  results.startup.cold = await measureColdStart({ wc, outdir: join(tmp, 'dist'), tmp });
+  results.startup.cold = await measureColdStart({ wc, outdir: join(tmp, 'dist'), tmp, register });
 
   const ctx = {
     vars: wc.vars,
@@ -234,39 +284,41 @@ async function main() {
 
   // --- the worker ---
   log('starting workerd (Miniflare API), applying migrations ...');
-  const worker = await startWorker({
+  const workerOptions = {
     wc,
     outdir: join(tmp, 'dist'),
-    persistPath: join(tmp, 'state'),
     iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
-    inspector: true,
-  });
-  cleanups.push(() => worker.mf.dispose());
+    register,
+  };
+  const worker = await startWorker({ ...workerOptions, persistPath: join(tmp, 'state') });
   ctx.worker = worker;
   results.startup.mainInstanceFirstResponseMs = Math.round(worker.firstResponseMs);
   const rss = worker.pid ? sampleRss(worker.pid) : null;
-  results.memory.isolateHeap = {};
-  try {
-    results.memory.isolateHeap.before = await isolateHeap(worker.mf);
-  } catch (err) {
-    results.memory.isolateHeap.error = err.message;
-  }
   for (const scenario of selected.filter((s) => s.target !== 'peer')) {
     await measureInto(results, scenario, ctx);
   }
-  if (args.profile) results.profiles = await profilePass(selected, ctx);
   if (rss) {
     rss.stop();
     results.memory.workerd = { pid: worker.pid, ...rss.peak() };
   }
-  try {
-    if (!results.memory.isolateHeap.error)
-      results.memory.isolateHeap.after = await isolateHeap(worker.mf);
-  } catch (err) {
-    results.memory.isolateHeap.error = err.message;
-  }
-  await worker.mf.dispose();
+  await worker.stop();
   ctx.worker = null;
+  results.memory.durableObjects = countDurableObjects(join(tmp, 'state'));
+
+  log('isolate heap (inspector-enabled instance, same scenarios, untimed) ...');
+  try {
+    const diag = await diagnosticsPass(
+      selected,
+      { ...workerOptions, persistPath: join(tmp, 'diag') },
+      ctx,
+    );
+    results.memory.isolateHeap = diag.heap;
+    if (args.profile) results.profiles = diag.profiles;
+  } catch (err) {
+    if (interrupted) throw err;
+    results.memory.isolateHeap = { error: err.message.split('\n')[0] };
+    log(`isolate heap not measured: ${results.memory.isolateHeap.error}`);
+  }
 
   // --- the peer ---
   const peerScenarios = selected.filter((s) => s.target === 'peer');
@@ -276,7 +328,7 @@ async function main() {
     try {
       ensurePeerInstalled(log);
       const peer = await startPeer({ dbPath: join(tmp, 'peer.sqlite') });
-      cleanups.push(() => peer.stop());
+      register(peer.stop, peer.kill);
       ctx.peer = peer;
       results.peer = { available: true, version: peerVersion().installed };
       results.versions['better-auth'] = peerVersion().installed;
@@ -297,6 +349,7 @@ async function main() {
   }
   results.machine.loadavgEnd = loadavg();
 
+  if (interrupted) throw new Error('interrupted');
   results.targets = evaluateTargets(results);
   const markdown = renderMarkdown(results);
   writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -5,6 +5,13 @@
 // to whole milliseconds, too coarse for sub-millisecond routes).
 import autocannon from 'autocannon';
 
+const running = new Set();
+
+/** Stops every load run in flight (on ^C, before the servers are stopped). */
+export function stopLoad() {
+  for (const instance of running) instance.stop();
+}
+
 /** Percentile (nearest rank) of a sorted Float64Array, in ms rounded to 0.01. */
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
@@ -55,12 +62,18 @@ export async function runHttp({ url, request, connections, durationS, expect = 2
     timeout: 30,
     requests: [request],
   });
+  running.add(instance);
   instance.on('response', (_client, status, _bytes, ms) => {
     statuses[status] = (statuses[status] ?? 0) + 1;
     if (status === expect) latencies.push(ms);
     else unexpected++;
   });
-  const result = await instance;
+  let result;
+  try {
+    result = await instance;
+  } finally {
+    running.delete(instance);
+  }
   const errors = unexpected + invalid + result.errors + result.timeouts;
   return summarize(latencies, result.duration, {
     errors,

@@ -51,7 +51,7 @@ function freePort() {
   });
 }
 
-/** Starts the peer server; resolves with its URL, pid and stop(). */
+/** Starts the peer server; resolves with its URL, pid, stop() and kill(). */
 export async function startPeer({ dbPath, timeoutMs = 30_000 }) {
   const port = await freePort();
   const child = spawn(
@@ -95,5 +95,9 @@ export async function startPeer({ dbPath, timeoutMs = 30_000 }) {
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
+  // Synchronous last resort (process exit): SIGKILL if it still runs.
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop, kill };
 }

@@ -165,15 +165,18 @@ export function renderMarkdown(results) {
   const m = results.memory ?? {};
   if (m.workerd) {
     lines.push(
-      `| workerd RSS (whole runtime: worker, D1, Durable Objects) | peak ${fmt(m.workerd.vmHwm / MiB)} MiB (VmHWM); ` +
-        `highest sample under load ${fmt(m.workerd.sampledPeakRss / MiB)} MiB |`,
+      `| workerd RSS (whole local runtime: worker, D1 emulation, every Durable Object) | ` +
+        `${fmt(m.workerd.rssAtStart / MiB)} MiB after start-up, peak ${fmt(m.workerd.vmHwm / MiB)} MiB (VmHWM) ` +
+        `with ${Object.entries(m.durableObjects ?? {})
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')} objects created |`,
     );
   }
   const heap = m.isolateHeap;
   lines.push(
     `| worker isolate V8 heap | ${
       heap?.after
-        ? `${fmt(heap.before.used / MiB)} MiB used after start-up, ${fmt(heap.after.used / MiB)} MiB used / ${fmt(heap.after.total / MiB)} MiB allocated after the run`
+        ? `${fmt(heap.before.used / MiB)} MiB used after start-up, ${fmt(heap.after.used / MiB)} MiB used / ${fmt(heap.after.total / MiB)} MiB allocated after the scenarios (inspector, separate instance)`
         : `not measured${heap?.error ? ` (${heap.error})` : ''}`
     } |`,
   );

@@ -174,6 +174,7 @@ export function sampleRss(pid, everyMs = 200) {
     const m = memoryOf(pid);
     if (m && m.rss > peakSample) peakSample = m.rss;
   };
+  const atStart = memoryOf(pid)?.rss ?? null;
   take();
   const timer = setInterval(take, everyMs);
   timer.unref();
@@ -181,13 +182,47 @@ export function sampleRss(pid, everyMs = 200) {
     stop: () => clearInterval(timer),
     peak: () => {
       take();
-      return { sampledPeakRss: peakSample, vmHwm: memoryOf(pid)?.hwm ?? null };
+      return { rssAtStart: atStart, sampledPeakRss: peakSample, vmHwm: memoryOf(pid)?.hwm ?? null };
     },
   };
 }
 
+/**
+ * A Miniflare instance whose stop is registered at once (`register(stop)`), so an interruption
+ * during start-up stops it too. stop() disposes it and, should that hang, kills its workerd.
+ */
+async function launch(options, register) {
+  const before = new Set(childPids('workerd'));
+  const mf = new Miniflare(options);
+  let pid = null;
+  let stopped = null;
+  const stop = () =>
+    (stopped ??= (async () => {
+      let timer;
+      const timeout = new Promise((ok) => (timer = setTimeout(ok, 5_000, 'timeout')));
+      const outcome = await Promise.race([mf.dispose().catch(() => {}), timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        for (const p of pid ? [pid] : childPids('workerd').filter((p) => !before.has(p)))
+          process.kill(p, 'SIGKILL');
+      }
+    })());
+  register?.(stop);
+  await mf.ready;
+  pid = childPids('workerd').find((p) => !before.has(p)) ?? null;
+  return { mf, pid, stop };
+}
+
 /** Starts the worker under test and the PBKDF2 floor worker on one workerd, fresh state. */
-export async function startWorker({ wc, outdir, persistPath, iterations, vars, inspector }) {
+export async function startWorker({
+  wc,
+  outdir,
+  persistPath,
+  iterations,
+  vars,
+  inspector,
+  register,
+}) {
   const secrets = await generateSecrets('bench-key');
   const started = performance.now();
   const options = miniflareOptions({
@@ -207,21 +242,13 @@ export async function startWorker({ wc, outdir, persistPath, iterations, vars, i
     ],
   });
   if (inspector) options.inspectorPort = 0;
-  const before = new Set(childPids('workerd'));
-  const mf = new Miniflare(options);
-  try {
-    await mf.ready;
-    const url = (await mf.unsafeGetDirectURL(WORKER_NAME)).href.replace(/\/$/, '');
-    const pbkdf2Url = (await mf.unsafeGetDirectURL(PBKDF2_WORKER_NAME)).href.replace(/\/$/, '');
-    await firstOk(`${url}/`);
-    const firstResponseMs = performance.now() - started;
-    await applyMigrations(mf, wc.migrationDirs);
-    const pid = childPids('workerd').find((p) => !before.has(p)) ?? null;
-    return { mf, url, pbkdf2Url, pid, secrets, firstResponseMs };
-  } catch (err) {
-    await mf.dispose();
-    throw err;
-  }
+  const { mf, pid, stop } = await launch(options, register);
+  const url = (await mf.unsafeGetDirectURL(WORKER_NAME)).href.replace(/\/$/, '');
+  const pbkdf2Url = (await mf.unsafeGetDirectURL(PBKDF2_WORKER_NAME)).href.replace(/\/$/, '');
+  await firstOk(`${url}/`);
+  const firstResponseMs = performance.now() - started;
+  await applyMigrations(mf, wc.migrationDirs);
+  return { mf, url, pbkdf2Url, pid, secrets, firstResponseMs, stop };
 }
 
 /**
@@ -229,20 +256,24 @@ export async function startWorker({ wc, outdir, persistPath, iterations, vars, i
  * for a stub with the same bindings; the difference is what our module costs at start-up
  * (parse, evaluation, first request through the app). Median of `runs` starts each.
  */
-export async function measureColdStart({ wc, outdir, tmp, runs = 3 }) {
+export async function measureColdStart({ wc, outdir, tmp, runs = 3, register }) {
   const secrets = await generateSecrets('bench-cold');
   const classes = [...new Set(Object.values(wc.workerOptions.durableObjects ?? {}).map(classOf))];
   const once = async (script, i) => {
     const t0 = performance.now();
-    const mf = new Miniflare(
-      miniflareOptions({ wc, secrets, outdir, script, persistPath: join(tmp, `cold-${i}`) }),
-    );
+    const options = miniflareOptions({
+      wc,
+      secrets,
+      outdir,
+      script,
+      persistPath: join(tmp, `cold-${i}`),
+    });
+    const { mf, stop } = await launch(options, register);
     try {
-      await mf.ready;
       await firstOk(`${(await mf.unsafeGetDirectURL(WORKER_NAME)).href}`);
       return performance.now() - t0;
     } finally {
-      await mf.dispose();
+      await stop();
     }
   };
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -259,6 +290,23 @@ export async function measureColdStart({ wc, outdir, tmp, runs = 3 }) {
     moduleCostMs: round(median(worker) - median(stub)),
     runs,
   };
+}
+
+/** Durable Object instances the run created, by class (one SQLite file each in `persistPath`). */
+export function countDurableObjects(persistPath) {
+  const root = join(persistPath, 'do');
+  const counts = {};
+  try {
+    for (const dir of readdirSync(root)) {
+      const className = dir.slice(dir.lastIndexOf('-') + 1);
+      counts[className] = readdirSync(join(root, dir)).filter(
+        (f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite',
+      ).length;
+    }
+  } catch {
+    // no Durable Object was created
+  }
+  return counts;
 }
 
 const classOf = (designator) =>
