@@ -330,9 +330,8 @@ describe('PATCH /users/{user_id}/preferences', () => {
     expect(await storedPrefs(user.access_token)).toEqual({});
   });
 
-  it.fails('counts the 16 KB limit in bytes, not characters (multi-byte text)', async () => {
-    // BUG: the limit is checked with JSON.stringify(...).length and SQLite length(), which both
-    // count characters: 6,000 "€" (3 bytes each in UTF-8) store 18 KB under a 16 KB limit.
+  it('counts the 16 KB limit in bytes, not characters (multi-byte text)', async () => {
+    // 6,000 "€" are 6,000 characters but 18 KB in UTF-8.
     const user = await createSignedInUser();
     const res = await patchPrefs(user.id, user.access_token, { note: '€'.repeat(6_000) });
     expectError(res, 422, 'VALIDATION_ERROR');

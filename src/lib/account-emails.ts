@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { issueOneTimeToken } from '../db/queries/tokens';
+import { issueOneTimeToken, supersedeOneTimeTokens } from '../db/queries/tokens';
 import type { TokenPurpose } from '../db/schema';
 import type { AppEnv } from '../types';
 import { randomToken, sha256 } from './crypto';
@@ -44,6 +44,7 @@ export async function sendTokenEmail(
       return;
     }
     const token = randomToken(32);
+    const tokenHash = await sha256(token);
     const ttlSeconds =
       purpose === 'password_reset'
         ? config.RESET_TOKEN_TTL_SECONDS
@@ -51,14 +52,14 @@ export async function sendTokenEmail(
     await issueOneTimeToken(db, {
       userId: user.id,
       purpose,
-      tokenHash: await sha256(token),
+      tokenHash,
       ttlMs: ttlSeconds * 1000,
       now: new Date(),
     });
     const copy = COPY[purpose];
     const link = new URL(copy.path, config.APP_URL);
     link.searchParams.set('token', token);
-    await notify(
+    const delivery = await notify(
       { config, db, breakers: c.env.BREAKERS, logger },
       {
         channel: 'email',
@@ -67,6 +68,7 @@ export async function sendTokenEmail(
         text: copy.text(link.toString(), ttlSeconds / 60),
       },
     );
+    if (delivery === 'sent') await supersedeOneTimeTokens(db, user.id, purpose, tokenHash);
   } catch (err) {
     logger.error('token email failed', { user_id: user.id, purpose, error: String(err) });
   }

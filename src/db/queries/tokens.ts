@@ -1,27 +1,43 @@
-import { and, eq, exists, gt, isNull } from 'drizzle-orm';
+import { and, eq, exists, gt, isNull, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from '../client';
 import { oneTimeTokens, users, type TokenPurpose } from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
 
-/** Stores a new token and deletes the user's older ones of that purpose: newest wins. */
+/**
+ * Stores a new token. Older tokens of the purpose stay valid until `supersedeOneTimeTokens`
+ * runs after the new one was actually sent, so an undelivered email never kills a good link.
+ */
 export async function issueOneTimeToken(
   db: Db,
   t: { userId: string; purpose: TokenPurpose; tokenHash: string; ttlMs: number; now: Date },
 ) {
-  await db.batch([
-    db
-      .delete(oneTimeTokens)
-      .where(and(eq(oneTimeTokens.userId, t.userId), eq(oneTimeTokens.purpose, t.purpose))),
-    db.insert(oneTimeTokens).values({
-      id: crypto.randomUUID(),
-      userId: t.userId,
-      purpose: t.purpose,
-      tokenHash: t.tokenHash,
-      expiresAt: new Date(t.now.getTime() + t.ttlMs),
-      createdAt: t.now,
-    }),
-  ]);
+  await db.insert(oneTimeTokens).values({
+    id: crypto.randomUUID(),
+    userId: t.userId,
+    purpose: t.purpose,
+    tokenHash: t.tokenHash,
+    expiresAt: new Date(t.now.getTime() + t.ttlMs),
+    createdAt: t.now,
+  });
+}
+
+/** Deletes the user's other tokens of a purpose: the newest delivered link wins. */
+export async function supersedeOneTimeTokens(
+  db: Db,
+  userId: string,
+  purpose: TokenPurpose,
+  keepHash: string,
+) {
+  await db
+    .delete(oneTimeTokens)
+    .where(
+      and(
+        eq(oneTimeTokens.userId, userId),
+        eq(oneTimeTokens.purpose, purpose),
+        ne(oneTimeTokens.tokenHash, keepHash),
+      ),
+    );
 }
 
 const usable = (purpose: TokenPurpose, tokenHash: string, now: Date) =>
@@ -49,7 +65,7 @@ export async function peekOneTimeToken(
 
 /**
  * Uses a token up and applies `change` to the user in one transaction. The change is guarded
- * by the token having been marked used at this very instant, so of two concurrent redemptions
+ * by the token carrying this redemption's random marker, so of two concurrent redemptions
  * exactly one changes anything. Returns whether this redemption won.
  */
 export async function redeemOneTimeToken(
@@ -63,22 +79,25 @@ export async function redeemOneTimeToken(
   audit: AuditEntry,
 ): Promise<boolean> {
   const now = audit.at;
-  const wonThisInstant = exists(
+  const redemption = crypto.randomUUID();
+  const won = exists(
     db
       .select({ id: oneTimeTokens.id })
       .from(oneTimeTokens)
-      .where(and(eq(oneTimeTokens.tokenHash, r.tokenHash), eq(oneTimeTokens.usedAt, now))),
+      .where(
+        and(eq(oneTimeTokens.tokenHash, r.tokenHash), eq(oneTimeTokens.redemption, redemption)),
+      ),
   );
   const [used] = await db.batch([
     db
       .update(oneTimeTokens)
-      .set({ usedAt: now })
+      .set({ usedAt: now, redemption })
       .where(usable(r.purpose, r.tokenHash, now))
       .returning({ id: oneTimeTokens.id }),
     db
       .update(users)
       .set({ ...r.change, updatedAt: now })
-      .where(and(eq(users.id, r.userId), wonThisInstant)),
+      .where(and(eq(users.id, r.userId), won)),
     // Every other token of the same purpose dies with this one.
     db
       .delete(oneTimeTokens)
@@ -90,10 +109,10 @@ export async function redeemOneTimeToken(
         ),
       ),
   ] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-  const won = (used as unknown[]).length > 0;
+  const winner = (used as unknown[]).length > 0;
   // Only the winning redemption is audited (a separate write: the batch cannot be conditional).
-  if (won) await auditInsert(db, audit);
-  return won;
+  if (winner) await auditInsert(db, audit);
+  return winner;
 }
 
 /** Kills every outstanding token of a purpose (a password change kills reset links). */

@@ -113,7 +113,7 @@ export async function patchPreferences(
   const [row] = await db
     .update(profiles)
     .set({ preferences: merged, updatedAt: now })
-    .where(and(eq(profiles.userId, userId), sql`length(${merged}) <= ${maxBytes}`))
+    .where(and(eq(profiles.userId, userId), sql`length(cast(${merged} as blob)) <= ${maxBytes}`))
     .returning({ preferences: profiles.preferences });
   return row?.preferences ?? null;
 }

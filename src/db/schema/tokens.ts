@@ -16,6 +16,8 @@ export const oneTimeTokens = sqliteTable(
     tokenHash: text('token_hash').notNull(),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
     usedAt: integer('used_at', { mode: 'timestamp_ms' }),
+    /** Random value written by the redemption that used the token up (see redeemOneTimeToken). */
+    redemption: text('redemption'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [

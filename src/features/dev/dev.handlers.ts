@@ -1,12 +1,9 @@
 import { listOutbox } from '../../db/queries/outbox';
 import { canonicalEmail } from '../../lib/email';
-import { ApiError } from '../../lib/errors';
 import type { AppRouteHandler } from '../../types';
 import type * as routes from './dev.routes';
 
 export const outbox: AppRouteHandler<typeof routes.outbox> = async (c) => {
-  if (c.var.config.ENVIRONMENT !== 'development')
-    throw new ApiError(404, 'NOT_FOUND', `No route for GET ${c.req.path}`);
   const { to, limit } = c.req.valid('query');
   const address = to.includes('@') ? canonicalEmail(to) : to;
   const rows = await listOutbox(c.var.db, address, limit);

@@ -1,4 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../../lib/errors';
+import type { AppEnv } from '../../types';
 import { errorResponses } from '../../lib/errors';
 import { jsonResponse } from '../../lib/openapi';
 
@@ -13,12 +16,21 @@ export const OutboxMessageSchema = z
   })
   .openapi('OutboxMessage');
 
+/** Outside development the route does not exist: 404 before anything else, even validation. */
+const developmentOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.var.config.ENVIRONMENT !== 'development') {
+    throw new ApiError(404, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
+  }
+  await next();
+};
+
 export const outbox = createRoute({
   tags: ['Development'],
   method: 'get',
   path: '/dev/outbox',
   summary: 'Messages the development notifier "sent" (development only)',
   description: 'Exists only when ENVIRONMENT=development; 404 otherwise.',
+  middleware: [developmentOnly],
   request: {
     query: z.object({
       to: z.string().min(3).max(320).openapi({ example: 'ada@example.com' }),

@@ -16,7 +16,7 @@ export const PreferencesPatchSchema = z
   .record(z.string().min(1).max(64), z.json())
   .refine((p) => depth(p) <= MAX_DEPTH, `must nest at most ${MAX_DEPTH} levels`)
   .refine(
-    (p) => JSON.stringify(p).length <= PREFERENCES_MAX_BYTES,
+    (p) => new TextEncoder().encode(JSON.stringify(p)).length <= PREFERENCES_MAX_BYTES,
     `must be at most ${PREFERENCES_MAX_BYTES} bytes`,
   )
   .openapi('PreferencesPatch', { example: { theme: 'dark', notifications: { email: false } } });
