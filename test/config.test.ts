@@ -79,6 +79,22 @@ describe('start-up configuration', () => {
     expect(res.body.problems.join('\n')).toContain('JWT_ISSUER');
   });
 
+  it('takes the body limit from MAX_BODY_BYTES', async () => {
+    const overrides = { MAX_BODY_BYTES: '2048' };
+    const big = { ...credentials(), padding: 'x'.repeat(3000) };
+    expectError(
+      await apiWithEnv(overrides, 'POST', '/auth/login', { json: big }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
+    // The same body is under the default limit: it reaches validation instead.
+    expectError(
+      await apiWithEnv({}, 'POST', '/auth/login', { json: big }),
+      422,
+      'VALIDATION_ERROR',
+    );
+  });
+
   describe('missing JWT_PRIVATE_KEY', () => {
     const overrides = { JWT_PRIVATE_KEY: undefined };
 

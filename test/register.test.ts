@@ -285,6 +285,20 @@ describe('POST /auth/register', () => {
       });
     }
 
+    it('refuses __proto__ and constructor keys without polluting any prototype', async () => {
+      for (const key of ['__proto__', 'constructor']) {
+        const email = uniqueEmail('proto');
+        const res = await api('POST', '/auth/register', {
+          body: `{"email":"${email}","password":"${STRONG_PASSWORD}","${key}":{"is_admin":true,"role":"admin"}}`,
+          headers: { 'Content-Type': 'application/json' },
+        });
+        expectError(res, 422, 'VALIDATION_ERROR');
+        expect(await userRow(email)).toBeNull();
+      }
+      expect(({} as Record<string, unknown>).is_admin).toBeUndefined();
+      expect(({} as Record<string, unknown>).role).toBeUndefined();
+    });
+
     it('gives a normal registration no admin role and an unverified email', async () => {
       const email = uniqueEmail('plain');
       await register({ email, password: STRONG_PASSWORD, is_admin: true, role: 'admin' });
