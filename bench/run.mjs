@@ -111,9 +111,12 @@ const version = (pkg) => {
 
 /** Warm-up, then one measured run per concurrency; returns the rows for results.json. */
 async function measure(scenario, ctx) {
-  const url = { worker: ctx.worker?.url, pbkdf2: ctx.worker?.pbkdf2Url, peer: ctx.peer?.url }[
-    scenario.target
-  ];
+  const url = {
+    worker: ctx.worker?.url,
+    pbkdf2: ctx.worker?.pbkdf2Url,
+    dofloor: ctx.worker?.doFloorUrl,
+    peer: ctx.peer?.url,
+  }[scenario.target];
   const state = (await scenario.setup?.(ctx)) ?? {};
   const once = (connections, seconds) =>
     scenario.target === 'node'
@@ -128,9 +131,7 @@ async function measure(scenario, ctx) {
         });
   // CPU time of the serving process (workerd, the peer, or this process for in-process work)
   // per successful request: unlike req/s, barely moved by other load on the machine.
-  const serverPid = { worker: ctx.worker?.pid, pbkdf2: ctx.worker?.pid, peer: ctx.peer?.pid }[
-    scenario.target
-  ];
+  const serverPid = scenario.target === 'peer' ? ctx.peer?.pid : ctx.worker?.pid;
   const cpuNow = () => {
     if (scenario.target !== 'node') return serverPid ? cpuMsOf(serverPid) : null;
     const { user, system } = process.cpuUsage();
@@ -192,17 +193,17 @@ async function diagnosticsPass(selected, wcOptions, ctx) {
   const dir = join(ROOT, 'bench/.tmp/profiles');
   if (args.profile) mkdirSync(dir, { recursive: true });
   const profiles = {};
-  for (const scenario of selected.filter((s) => s.target === 'worker' || s.target === 'pbkdf2')) {
+  for (const scenario of selected.filter((s) => s.target === 'worker')) {
     const state = (await scenario.setup?.(ctx)) ?? {};
     const load = () =>
       runHttp({
-        url: scenario.target === 'pbkdf2' ? worker.pbkdf2Url : worker.url,
+        url: worker.url,
         request: scenario.request(ctx, state),
         connections: Math.max(...CONCURRENCIES),
         durationS: args.profile ? durationS : Math.min(durationS, 2),
         expect: scenario.expect ?? 200,
       });
-    if (!args.profile || scenario.target !== 'worker') {
+    if (!args.profile) {
       await load();
       continue;
     }

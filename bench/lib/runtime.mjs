@@ -12,6 +12,7 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER_BIN = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 export const WORKER_NAME = 'edge-auth';
 export const PBKDF2_WORKER_NAME = 'pbkdf2-floor';
+export const DO_FLOOR_WORKER_NAME = 'do-floor';
 
 /** Runs wrangler with this Node (22) and returns its output; throws on a non-zero exit. */
 export function wrangler(args) {
@@ -54,6 +55,38 @@ export default {
     const bits = await crypto.subtle.deriveBits(
       { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: ${Number(iterations)} }, key, 256);
     return new Response(String(bits.byteLength * 8));
+  },
+};`;
+
+/**
+ * A worker that makes one call per request to one of 16 warm SQLite-backed Durable Objects: a
+ * read (`/read`) or a write (`/write`, answered once the runtime has committed it). The floor
+ * of every Durable Object hop on our routes (live-session check, rate limits, session writes).
+ */
+export const doFloorScript = () => `
+import { DurableObject } from 'cloudflare:workers';
+export class FloorObject extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS hits (k INTEGER PRIMARY KEY, at INTEGER)');
+  }
+  read() {
+    return this.ctx.storage.sql.exec('SELECT at FROM hits WHERE k = 1').toArray()[0]?.at ?? null;
+  }
+  write(now) {
+    this.ctx.storage.sql.exec(
+      'INSERT INTO hits VALUES (1, ?) ON CONFLICT(k) DO UPDATE SET at = excluded.at', now);
+    return now;
+  }
+}
+let n = 0;
+export default {
+  async fetch(request, env) {
+    const stub = env.FLOOR.get(env.FLOOR.idFromName('o' + (n++ % 16)));
+    const value = new URL(request.url).pathname === '/write'
+      ? await stub.write(Date.now())
+      : await stub.read();
+    return Response.json({ value });
   },
 };`;
 
@@ -239,16 +272,26 @@ export async function startWorker({
         compatibilityDate: wc.workerOptions.compatibilityDate,
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       },
+      {
+        name: DO_FLOOR_WORKER_NAME,
+        modules: true,
+        script: doFloorScript(),
+        compatibilityDate: wc.workerOptions.compatibilityDate,
+        durableObjects: { FLOOR: { className: 'FloorObject', useSQLite: true } },
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+      },
     ],
   });
   if (inspector) options.inspectorPort = 0;
   const { mf, pid, stop } = await launch(options, register);
   const url = (await mf.unsafeGetDirectURL(WORKER_NAME)).href.replace(/\/$/, '');
-  const pbkdf2Url = (await mf.unsafeGetDirectURL(PBKDF2_WORKER_NAME)).href.replace(/\/$/, '');
+  const direct = async (name) => (await mf.unsafeGetDirectURL(name)).href.replace(/\/$/, '');
+  const pbkdf2Url = await direct(PBKDF2_WORKER_NAME);
+  const doFloorUrl = await direct(DO_FLOOR_WORKER_NAME);
   await firstOk(`${url}/`);
   const firstResponseMs = performance.now() - started;
   await applyMigrations(mf, wc.migrationDirs);
-  return { mf, url, pbkdf2Url, pid, secrets, firstResponseMs, stop };
+  return { mf, url, pbkdf2Url, doFloorUrl, pid, secrets, firstResponseMs, stop };
 }
 
 /**

@@ -5,7 +5,8 @@
 //   {
 //     id: 'validate',                          // key in results.json and in targets
 //     label: 'POST /auth/validate',            // row name in the table
-//     target: 'worker',                        // 'worker' | 'pbkdf2' | 'peer' (HTTP) or 'node' (in-process)
+//     target: 'worker',                        // HTTP: 'worker', 'peer' or a floor worker
+//                                              // ('pbkdf2', 'dofloor'); 'node': in-process
 //     expect: 200,                             // any other status counts as an error
 //     validate: (body) => body.includes('"valid":true'),  // optional body check
 //     setup: async (ctx) => state,             // optional, once, before the warm-up (seed here)
@@ -83,6 +84,35 @@ export async function ensureUsers(ctx, n) {
   });
 }
 
+const subjectOf = (accessToken) =>
+  JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()).sub;
+
+/** Keeps a login's token pair, with its user, for the scenarios that need a live session. */
+function recordSession(ctx, tokens) {
+  ctx.state.sessions.push({
+    access: tokens.access_token,
+    refresh: tokens.refresh_token,
+    sub: subjectOf(tokens.access_token),
+  });
+}
+
+/**
+ * The sessions that are still live: starting a session beyond MAX_SESSIONS_PER_USER ends the
+ * user's oldest, so only each user's newest ones count (one spare for logins still in flight).
+ */
+export function liveSessions(ctx) {
+  const max = Number(ctx.vars?.MAX_SESSIONS_PER_USER ?? Infinity) - 1;
+  const seen = new Map();
+  const live = [];
+  for (let i = ctx.state.sessions.length - 1; i >= 0; i--) {
+    const session = ctx.state.sessions[i];
+    const count = seen.get(session.sub) ?? 0;
+    if (count < max) live.push(session);
+    seen.set(session.sub, count + 1);
+  }
+  return live.reverse();
+}
+
 /** Logs `n` users in (round-robin over ctx.state.users) and adds their sessions to the state. */
 async function addSessions(ctx, n) {
   await ensureUsers(ctx, Math.min(n, 100));
@@ -97,12 +127,12 @@ async function addSessions(ctx, n) {
     const body = parse(res.text);
     if (res.status !== 200 || !body?.refresh_token)
       throw new Error(`seeding a session: ${res.status} ${res.text}`);
-    ctx.state.sessions.push({ access: body.access_token, refresh: body.refresh_token });
+    recordSession(ctx, body);
   });
 }
 
 /** At least `n` live sessions (access token + refresh token) in ctx.state.sessions. */
-export const ensureSessions = (ctx, n) => addSessions(ctx, n - ctx.state.sessions.length);
+export const ensureSessions = (ctx, n) => addSessions(ctx, n - liveSessions(ctx).length);
 
 /** At least `n` users of the peer in ctx.state.peerUsers. */
 async function ensurePeerUsers(ctx, n) {
@@ -161,6 +191,18 @@ export const SCENARIOS = [
     request: () => ({ method: 'GET', path: '/' }),
   },
   {
+    id: 'do_read',
+    label: 'Durable Object floor: one read call to a warm SQLite-backed object',
+    target: 'dofloor',
+    request: () => ({ method: 'GET', path: '/read' }),
+  },
+  {
+    id: 'do_write',
+    label: 'Durable Object floor: one write call (answered once the write is committed)',
+    target: 'dofloor',
+    request: () => ({ method: 'GET', path: '/write' }),
+  },
+  {
     id: 'register',
     label: 'POST /auth/register',
     target: 'worker',
@@ -201,8 +243,7 @@ export const SCENARIOS = [
         },
         onResponse: (status, body) => {
           const t = status === 200 ? parse(body) : null;
-          if (t?.refresh_token)
-            ctx.state.sessions.push({ access: t.access_token, refresh: t.refresh_token });
+          if (t?.refresh_token) recordSession(ctx, t);
         },
       };
     },
@@ -214,7 +255,11 @@ export const SCENARIOS = [
     validate: (body) => body.includes('"valid":true'),
     setup: async (ctx) => {
       await ensureSessions(ctx, 50);
-      return { tokens: ctx.state.sessions.slice(0, 200).map((s) => s.access) };
+      return {
+        tokens: liveSessions(ctx)
+          .slice(-200)
+          .map((s) => s.access),
+      };
     },
     request: (_ctx, { tokens }) => {
       const token = cycle(tokens);
@@ -254,7 +299,7 @@ export const SCENARIOS = [
     // Each refresh token works once: requests take tokens from a queue and put back the one
     // each answer returns, so every request presents a fresh token of a live session.
     setup: async (ctx) => {
-      const unused = () => ctx.state.sessions.filter((s) => s.refresh);
+      const unused = () => liveSessions(ctx).filter((s) => s.refresh);
       await addSessions(ctx, 50 - unused().length);
       const queue = unused().map((s) => s.refresh);
       for (const s of ctx.state.sessions) s.refresh = null;
