@@ -34,14 +34,20 @@ const HTTP_CODES: Record<number, string> = {
 export const app = createRouter();
 
 app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
-app.use(
-  secureHeaders({
-    // JSON API: nothing may be framed or loaded; /docs sets its own policy below.
-    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-    referrerPolicy: 'no-referrer',
-    crossOriginResourcePolicy: 'cross-origin',
-  }),
-);
+const DOCS_PATH = '/docs';
+const apiHeaders = secureHeaders({
+  // JSON API: nothing may be framed or loaded.
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  referrerPolicy: 'no-referrer',
+  crossOriginResourcePolicy: 'cross-origin',
+});
+// The docs page loads its renderer from a CDN, and only that (lib/docs-page.ts).
+const docsHeaders = secureHeaders({
+  contentSecurityPolicy: DOCS_CSP,
+  referrerPolicy: 'no-referrer',
+  crossOriginEmbedderPolicy: false,
+});
+app.use((c, next) => (c.req.path === DOCS_PATH ? docsHeaders(c, next) : apiHeaders(c, next)));
 // CORS only for the configured origins (CORS_ORIGINS); any other origin gets no CORS headers.
 app.use(
   cors({
@@ -105,7 +111,7 @@ app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
   description: 'Service API key (SERVICE_API_KEYS)',
 });
 
-app.get('/docs', (c) => c.html(DOCS_HTML, 200, { 'Content-Security-Policy': DOCS_CSP }));
+app.get(DOCS_PATH, (c) => c.html(DOCS_HTML, 200));
 
 const errorJson = (requestId: string, err: ApiError): ErrorBody => ({
   detail: err.message,

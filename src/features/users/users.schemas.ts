@@ -13,7 +13,12 @@ const depth = (v: unknown): number =>
   v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0;
 
 export const PreferencesPatchSchema = z
-  .record(z.string().min(1).max(64), z.json())
+  .record(
+    z.string().min(1).max(64),
+    // Any JSON value (the body was parsed from JSON). Not z.json(): its recursive schema cannot
+    // be rendered into the OpenAPI document.
+    z.unknown().openapi({ description: 'any JSON value' }),
+  )
   .refine((p) => depth(p) <= MAX_DEPTH, `must nest at most ${MAX_DEPTH} levels`)
   .refine(
     (p) => new TextEncoder().encode(JSON.stringify(p)).length <= PREFERENCES_MAX_BYTES,
