@@ -53,15 +53,6 @@ const LEAK =
   /\n\s+at |\bat \S+ \(|\w+\.(ts|js):\d+|[Ss][Qq][Ll]ite|SQLITE_|D1_ERROR|\bSELECT |\bINSERT INTO\b|\bUPDATE \w+ SET\b|\bDELETE FROM\b|ZodError|TypeError|RangeError|ReferenceError/;
 const ERROR_CODE = /^[A-Z][A-Z0-9_]*$/;
 
-/**
- * Known contract gap (reported): operations without a request body (the DELETE routes) still
- * run the app-wide body guards, so a body sent to them can answer 400 INVALID_JSON, 413
- * PAYLOAD_TOO_LARGE or 415 UNSUPPORTED_MEDIA_TYPE, none of which they document. Tolerated only
- * for those statuses, on body-less operations, for probes that sent a body; the answers must
- * still have the error shape. Remove once those operations document the statuses.
- */
-const BODY_STATUSES = [400, 413, 415];
-
 const served = await api('GET', '/openapi.json');
 const doc = (
   served.status === 200 ? served.body : { paths: {}, components: { schemas: {} } }
@@ -261,7 +252,6 @@ async function fuzz(method: string, path: string, op: Operation) {
     .filter((p) => p.in === 'query' && p.required)
     .map((p) => `${p.name}=${encodeURIComponent(String(sample(p.schema)))}`)
     .join('&');
-  const bodyless = !op.requestBody;
 
   const probes = probesFor(method, op);
   const problems: string[] = [];
@@ -283,10 +273,8 @@ async function fuzz(method: string, path: string, op: Operation) {
     const text = await res.text();
     statuses.add(res.status);
     const where = `${method.toUpperCase()} ${path} [${probe.label}, ${probe.auth}] → ${res.status}`;
-    const knownGap = bodyless && body !== undefined && BODY_STATUSES.includes(res.status);
     for (const problem of check(op, res, text, headers.get('X-Request-ID')!))
-      if (!(knownGap && problem === 'status is not documented'))
-        problems.push(`${where}: ${problem}`);
+      problems.push(`${where}: ${problem}`);
     const extra = probe.expect?.(res.status);
     if (extra) problems.push(`${where}: ${extra}`);
   }

@@ -58,7 +58,7 @@ export const revokePermission = createRoute({
   request: { params: RolePermissionParamSchema },
   responses: {
     200: jsonResponse(RoleSchema, 'The role after the revocation'),
-    ...errorResponses(401, 403, 404, 422, 503),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });
 
@@ -84,7 +84,7 @@ export const removeRole = createRoute({
   request: { params: UserIdParamSchema.extend(RoleParamSchema.shape) },
   responses: {
     200: jsonResponse(RolesSchema, 'The user roles after the change'),
-    ...errorResponses(401, 403, 404, 409, 422, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
   },
 });
 
