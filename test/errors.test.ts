@@ -310,8 +310,6 @@ describe('system routes', () => {
 
 // The document is generated from every route's schemas: one schema the generator cannot render
 // (a recursive one such as z.json()) turns the whole document into a 500, so it is checked here.
-const itDocument = it;
-
 describe('GET /openapi.json', () => {
   type Operation = {
     responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
@@ -328,12 +326,12 @@ describe('GET /openapi.json', () => {
     };
   }
 
-  itDocument('is an OpenAPI 3.1 document', async () => {
+  it('is an OpenAPI 3.1 document', async () => {
     const doc = await document();
     expect(doc.openapi).toMatch(/^3\.1\./);
   });
 
-  itDocument('describes every route of the core contract', async () => {
+  it('describes every route of the core contract', async () => {
     const doc = await document();
     const expected: [string, string][] = [
       ['get', '/'],
@@ -354,7 +352,7 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  itDocument('defines the Error schema of the contract', async () => {
+  it('defines the Error schema of the contract', async () => {
     const doc = await document();
     const error = doc.components.schemas.Error;
     expect(error?.required).toEqual(expect.arrayContaining(['detail', 'error_code', 'request_id']));
@@ -363,7 +361,7 @@ describe('GET /openapi.json', () => {
     );
   });
 
-  itDocument('documents error answers with the Error schema on every operation', async () => {
+  it('documents error answers with the Error schema on every operation', async () => {
     // Every operation but / and /health* names an error status with the Error schema; one that
     // takes a body or a bearer token can be refused by the client's fault, so it names a 4xx.
     const doc = await document();
@@ -391,7 +389,7 @@ describe('GET /openapi.json', () => {
     expect(missing).toEqual([]);
   });
 
-  itDocument('documents 422 on every operation that takes a JSON body', async () => {
+  it('documents 422 on every operation that takes a JSON body', async () => {
     const doc = await document();
     const missing: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
