@@ -90,14 +90,20 @@ app.route('/', sessionsRouter);
 app.route('/', recoveryRouter);
 app.route('/', devRouter);
 
-app.doc31('/openapi.json', {
-  openapi: '3.1.0',
-  info: {
-    title: 'edge-auth',
-    version,
-    description:
-      'Authentication and identity on Cloudflare Workers. Every error has the body of the Error schema; 422 adds `errors`.',
-  },
+// Generated once per isolate from the registered routes' schemas. A plain route rather than
+// doc31(), so a failure to build it still goes through onError and the contract's error shape.
+let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+app.get('/openapi.json', (c) => {
+  document ??= app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'edge-auth',
+      version,
+      description:
+        'Authentication and identity on Cloudflare Workers. Every error has the body of the Error schema; 422 adds `errors`.',
+    },
+  });
+  return c.json(document, 200, { 'Cache-Control': 'public, max-age=300' });
 });
 app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
   type: 'http',
