@@ -23,7 +23,10 @@ export const deleteUser = createRoute({
   security: bearerAuth,
   middleware: [requireAuth],
   request: { params: UserIdParamSchema },
-  responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
+  responses: {
+    204: { description: 'Deleted' },
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
 });
 
 export const changePassword = createRoute({

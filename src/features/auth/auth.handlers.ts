@@ -1,14 +1,14 @@
 import type { Context } from 'hono';
 import { grantsOf } from '../../db/queries/rbac';
-import { createUser, findUserByEmail, findUserById, setPasswordHash } from '../../db/queries/users';
+import { findUserByEmail, findUserById, setPasswordHash } from '../../db/queries/users';
 import { scheduleTokenEmail } from '../../lib/account-emails';
-import { audit, auditEntry } from '../../lib/audit';
+import { createAccount } from '../../lib/accounts';
+import { audit } from '../../lib/audit';
 import { sha256 } from '../../lib/crypto';
 import { deviceOf } from '../../lib/device';
 import { ApiError } from '../../lib/errors';
 import { verifyAccessToken } from '../../lib/jwt';
 import { burnDummyHash, hashPassword, verifyPassword } from '../../lib/password';
-import { assertPasswordPolicy } from '../../lib/password-policy';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
 import { requireHasher, requireSigningKeys } from '../../lib/secrets';
 import {
@@ -27,8 +27,6 @@ import type * as routes from './auth.routes';
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const invalidCredentials = () =>
   new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
-const emailTaken = () =>
-  new ApiError(409, 'USER_EXISTS', 'An account with this email already exists');
 
 export const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
   sessions: c.env.SESSIONS,
@@ -38,23 +36,17 @@ export const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
 
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   const { email, password, ...profile } = c.req.valid('json');
-  const hasher = requireHasher(c.var.secrets);
-  assertPasswordPolicy(c.var.config, password, email);
-  // Cheap check first, so a duplicate does not cost a hash; the unique index settles races.
-  if (await findUserByEmail(c.var.db, email)) throw emailTaken();
-  const id = crypto.randomUUID();
   const roles = c.var.config.ADMIN_EMAILS.includes(email) ? ['user', 'admin'] : ['user'];
-  const created = await createUser(
-    c.var.db,
-    { id, email, passwordHash: await hashPassword(hasher, password), roles },
-    { firstName: profile.first_name, lastName: profile.last_name, username: profile.username },
-    auditEntry(c, 'registered', { userId: id }),
-  );
-  if (!created.ok) {
-    throw created.conflict === 'email'
-      ? emailTaken()
-      : new ApiError(409, 'CONFLICT', 'This username is taken');
-  }
+  const id = await createAccount(c, {
+    email,
+    password,
+    roles,
+    profile: {
+      firstName: profile.first_name,
+      lastName: profile.last_name,
+      username: profile.username,
+    },
+  });
   scheduleTokenEmail(c, { id, email }, 'email_verification');
   return c.json(
     { user_id: id, email, message: 'Account created; check your email to confirm the address' },

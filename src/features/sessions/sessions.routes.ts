@@ -50,7 +50,10 @@ export const revokeSession = createRoute({
     }),
     query: z.object({ user_id: z.uuid().optional() }),
   },
-  responses: { 204: { description: 'Ended' }, ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
+  responses: {
+    204: { description: 'Ended' },
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
 });
 
 export const currentSession = createRoute({

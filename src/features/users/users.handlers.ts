@@ -1,20 +1,12 @@
 import type { Context } from 'hono';
 import { auditSummary, listAudit } from '../../db/queries/audit';
 import { grantsOf, listRoles } from '../../db/queries/rbac';
-import {
-  createUser as insertUser,
-  findUserByEmail,
-  findUserWithProfile,
-  patchPreferences,
-} from '../../db/queries/users';
+import { findUserWithProfile, patchPreferences } from '../../db/queries/users';
 import type { AuditEvent, User } from '../../db/schema';
 import { assertSelfOrAdmin, assertServiceOrAdmin } from '../../lib/access';
-import { auditEntry } from '../../lib/audit';
+import { createAccount } from '../../lib/accounts';
 import { ApiError } from '../../lib/errors';
 import { decodeCursor, encodeCursor } from '../../lib/pagination';
-import { hashPassword } from '../../lib/password';
-import { assertPasswordPolicy } from '../../lib/password-policy';
-import { requireHasher } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
 import type { AppEnv, AppRouteHandler } from '../../types';
 import { profileJson } from '../profile/profile.handlers';
@@ -52,8 +44,6 @@ async function userOr404(c: Context<AppEnv>, userId: string) {
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
   const body = c.req.valid('json');
   await assertServiceOrAdmin(c);
-  const hasher = requireHasher(c.var.secrets);
-  assertPasswordPolicy(c.var.config, body.password, body.email);
   const known = new Set((await listRoles(c.var.db)).map((r) => r.name));
   const unknown = body.roles.filter((r) => !known.has(r));
   if (unknown.length) {
@@ -61,38 +51,25 @@ export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) =
       errors: [{ field: 'roles', message: `unknown roles: ${unknown.join(', ')}` }],
     });
   }
-  if (await findUserByEmail(c.var.db, body.email))
-    throw new ApiError(409, 'USER_EXISTS', 'An account with this email already exists');
-  const id = crypto.randomUUID();
   const roles = [...new Set(body.roles)];
-  const created = await insertUser(
-    c.var.db,
+  const id = await createAccount(
+    c,
     {
-      id,
       email: body.email,
-      passwordHash: await hashPassword(hasher, body.password),
+      password: body.password,
       roles,
-      emailVerifiedAt: body.email_verified ? new Date() : null,
+      emailVerified: body.email_verified,
+      profile: {
+        firstName: body.first_name,
+        lastName: body.last_name,
+        username: body.username,
+        bio: body.bio,
+        avatarUrl: body.avatar_url,
+        preferences: body.preferences ?? {},
+      },
     },
-    {
-      firstName: body.first_name,
-      lastName: body.last_name,
-      username: body.username,
-      bio: body.bio,
-      avatarUrl: body.avatar_url,
-      preferences: body.preferences ?? {},
-    },
-    auditEntry(c, 'registered', {
-      userId: id,
-      actorId: c.var.service ? null : c.var.auth.sub,
-      metadata: { by: c.var.service ?? 'admin' },
-    }),
+    { actorId: c.var.service ? null : c.var.auth.sub, metadata: { by: c.var.service ?? 'admin' } },
   );
-  if (!created.ok) {
-    throw created.conflict === 'email'
-      ? new ApiError(409, 'USER_EXISTS', 'An account with this email already exists')
-      : new ApiError(409, 'CONFLICT', 'This username is taken');
-  }
   const { user, profile } = await userOr404(c, id);
   return c.json(
     { ...summary(user), profile: profileJson(profile), preferences: profile.preferences, roles },
