@@ -358,7 +358,7 @@ async function main() {
   log('wrote bench/results.json');
   if (args['update-readme']) {
     log(
-      updateReadme(join(ROOT, 'README.md'), markdown)
+      (await updateReadme(join(ROOT, 'README.md'), markdown))
         ? 'updated README.md'
         : 'README.md has no bench markers',
     );

@@ -66,10 +66,20 @@ export function evaluateTargets(results) {
       1.25,
       ms,
     ),
+    // The peer figure is at 10 connections, where p50 is mostly queueing (it mirrors
+    // the throughput ratio); c=1 compares the requests themselves.
     rel(
       'login p50 ≤ 0.25× peer sign-in p50 (c=10)',
       r('login', 10, 'p50'),
       r('peer_sign_in', 10, 'p50'),
+      '<=',
+      0.25,
+      ms,
+    ),
+    rel(
+      'login p50 ≤ 0.25× peer sign-in p50 (c=1)',
+      r('login', 1, 'p50'),
+      r('peer_sign_in', 1, 'p50'),
       '<=',
       0.25,
       ms,
