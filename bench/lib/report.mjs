@@ -212,15 +212,18 @@ export function renderMarkdown(results) {
 const BEGIN = '<!-- bench:begin (written by `npm run bench -- --update-readme`) -->';
 const END = '<!-- bench:end -->';
 
-/** Replaces the block between the bench markers of README.md; false when the markers are absent. */
-export function updateReadme(path, markdown) {
+/**
+ * Replaces the block between the bench markers of README.md and formats the file with the
+ * project's Prettier settings (aligned tables, as format:check wants); false without markers.
+ */
+export async function updateReadme(path, markdown) {
   const text = readFileSync(path, 'utf8');
   const start = text.indexOf(BEGIN);
   const end = text.indexOf(END);
   if (start < 0 || end < start) return false;
-  writeFileSync(
-    path,
-    `${text.slice(0, start + BEGIN.length)}\n\n${markdown}\n\n${text.slice(end)}`,
-  );
+  const updated = `${text.slice(0, start + BEGIN.length)}\n\n${markdown}\n\n${text.slice(end)}`;
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(updated, { ...options, filepath: path }));
   return true;
 }
