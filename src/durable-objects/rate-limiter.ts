@@ -13,16 +13,24 @@ import {
  * twenty parallel login attempts cannot all see "4 failures so far".
  *
  * Storage (synchronous KV):
- *   "state" → RateState { hits: number[], lockedUntil?: number }
- * An alarm deletes the state once every hit has left the window and any lock has ended.
+ *   "state" → RateState { hits: number[], lockedUntil?: number } and expiresAt, when every hit
+ *   has left the window and any lock has ended.
+ * One alarm at a time: at expiresAt it deletes the state, or re-arms if newer hits extended it.
  */
+type Stored = RateState & { expiresAt: number };
+
+/** When every hit has left the window and any lock has ended: the state can go. */
+const expiryOf = (state: RateState, rule: RateRule, now: number) =>
+  Math.max((state.hits.at(-1) ?? now) + rule.windowMs, state.lockedUntil ?? 0);
+
 export class RateLimiter extends DurableObject {
   /** Consumes one slot under `rule` if one is free; the answer says whether it was. */
   async hit(rule: RateRule, now: number = Date.now()): Promise<Decision> {
     const { decision, state } = decide(this.load(), rule, now);
-    this.ctx.storage.kv.put('state', state);
-    const expiry = Math.max((state.hits.at(-1) ?? now) + rule.windowMs, state.lockedUntil ?? 0);
-    await this.ctx.storage.setAlarm(expiry);
+    this.ctx.storage.kv.put('state', { ...state, expiresAt: expiryOf(state, rule, now) });
+    // setAlarm is a committed write: arm it once; alarm() re-arms while hits remain.
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(expiryOf(state, rule, now));
     return decision;
   }
 
@@ -37,10 +45,12 @@ export class RateLimiter extends DurableObject {
   }
 
   override async alarm(): Promise<void> {
-    this.ctx.storage.kv.delete('state');
+    const stored = this.ctx.storage.kv.get<Stored>('state');
+    if (stored && stored.expiresAt > Date.now()) await this.ctx.storage.setAlarm(stored.expiresAt);
+    else this.ctx.storage.kv.delete('state');
   }
 
   private load(): RateState {
-    return this.ctx.storage.kv.get<RateState>('state') ?? EMPTY_STATE;
+    return this.ctx.storage.kv.get<Stored>('state') ?? EMPTY_STATE;
   }
 }

@@ -117,3 +117,21 @@ export async function patchPreferences(
     .returning({ preferences: profiles.preferences });
   return row?.preferences ?? null;
 }
+
+/**
+ * An account (by email or id) and its role names, in one round trip (a D1 batch): login and
+ * refresh need both, and D1 latency, not SQL, is the cost.
+ */
+export async function findUserWithRoles(db: Db, by: { email: string } | { id: string }) {
+  const match = 'email' in by ? eq(users.email, by.email) : eq(users.id, by.id);
+  const [found, roleRows] = await db.batch([
+    db.select().from(users).where(match).limit(1),
+    db
+      .select({ role: userRoles.role })
+      .from(userRoles)
+      .innerJoin(users, eq(users.id, userRoles.userId))
+      .where(match),
+  ]);
+  const user = found[0];
+  return user ? { user, roles: roleRows.map((r) => r.role).sort() } : null;
+}

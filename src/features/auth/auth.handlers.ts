@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import { grantsOf } from '../../db/queries/rbac';
-import { findUserByEmail, findUserById, setPasswordHash } from '../../db/queries/users';
+import { findUserWithRoles, setPasswordHash } from '../../db/queries/users';
 import { scheduleTokenEmail } from '../../lib/account-emails';
 import { createAccount } from '../../lib/accounts';
 import { audit } from '../../lib/audit';
@@ -58,24 +57,24 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { email, password } = c.req.valid('json');
   const hasher = requireHasher(c.var.secrets);
   const issuer = issuerOf(c);
-  const [attempt, user] = await Promise.all([
+  const [attempt, found] = await Promise.all([
     reserveLoginAttempt(c, email),
-    findUserByEmail(c.var.db, email),
+    findUserWithRoles(c.var.db, { email }),
   ]);
-  // Roles are read while the hash runs; they are only used once the password is right.
-  const grants = user ? grantsOf(c.var.db, user.id) : undefined;
-  const verdict = user
-    ? await verifyPassword(hasher, password, user.passwordHash)
+  const verdict = found
+    ? await verifyPassword(hasher, password, found.user.passwordHash)
     : await burnDummyHash(hasher, password);
-  if (!user || !grants || !verdict?.ok) {
-    audit(c, 'login_failed', { userId: user?.id ?? null, metadata: user ? {} : { email } });
-    if (attempt.lockedNow)
-      audit(c, 'account_locked', { userId: user?.id ?? null, metadata: { email } });
+  if (!found || !verdict?.ok) {
+    const userId = found?.user.id ?? null;
+    audit(c, 'login_failed', { userId, metadata: found ? {} : { email } });
+    if (attempt.lockedNow) audit(c, 'account_locked', { userId, metadata: { email } });
     throw invalidCredentials();
   }
-  await attempt.clear();
-  if (user.status === 'suspended')
+  const { user, roles } = found;
+  if (user.status === 'suspended') {
+    await attempt.clear();
     throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
+  }
   if (verdict.needsRehash) {
     // Parameters changed since this hash was made: upgrade it after answering.
     c.executionCtx.waitUntil(
@@ -84,12 +83,11 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
       ),
     );
   }
-  const { roles } = await grants;
-  const { tokens, sessionId } = await startSession(
-    issuer,
-    { id: user.id, email: user.email, roles },
-    deviceOf(c),
-  );
+  const subject = { id: user.id, email: user.email, roles };
+  const [{ tokens, sessionId }] = await Promise.all([
+    startSession(issuer, subject, deviceOf(c)),
+    attempt.clear(),
+  ]);
   audit(c, 'login_succeeded', { userId: user.id, metadata: { session_id: sessionId } });
   return c.json(tokens, 200, NO_STORE);
 };
@@ -99,9 +97,8 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
   const issuer = issuerOf(c);
   const userId = refreshTokenOwner(refresh_token);
   if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
-  const [user, grants, outcome] = await Promise.all([
-    findUserById(c.var.db, userId),
-    grantsOf(c.var.db, userId),
+  const [found, outcome] = await Promise.all([
+    findUserWithRoles(c.var.db, { id: userId }),
     rotateRefreshToken(c.env.SESSIONS, userId, refresh_token),
   ]);
   if (!outcome.ok) {
@@ -116,11 +113,11 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
     const code = outcome.reason === 'expired' ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN';
     throw new ApiError(401, code, 'Refresh token is invalid or expired');
   }
-  if (!user || user.status !== 'active') {
+  if (!found || found.user.status !== 'active') {
     await sessionStore(c.env.SESSIONS, userId).revoke(outcome.session.id);
     throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended');
   }
-  const subject = { id: user.id, email: user.email, roles: grants.roles };
+  const subject = { id: userId, email: found.user.email, roles: found.roles };
   const tokens = await issueTokenPair(issuer, subject, outcome.session.id, outcome.refreshToken);
   audit(c, 'refresh', { userId, metadata: { session_id: outcome.session.id } });
   return c.json(tokens, 200, NO_STORE);
