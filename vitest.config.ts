@@ -12,6 +12,8 @@ export default defineConfig(async () => {
   return {
     plugins: [
       cloudflareTest({
+        // Tests run the TypeScript sources; wrangler.toml's main is the built bundle.
+        main: './src/index.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: {

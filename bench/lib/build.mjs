@@ -2,16 +2,15 @@
 // would upload), measured raw and gzipped, attributed to packages, and its start-up profiled by
 // `wrangler check startup` (CPU spent evaluating the module in a local workerd).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { wrangler } from './runtime.mjs';
+import { bundlePath, wrangler } from './runtime.mjs';
 
 const gz = (text) => gzipSync(Buffer.from(text)).length;
 
 /** Builds the worker into `outdir`; returns the bundle's path and sizes. */
 export function buildWorker(outdir) {
   wrangler(['deploy', '--dry-run', '--outdir', outdir]);
-  const path = join(outdir, 'index.js');
+  const path = bundlePath(outdir);
   const code = readFileSync(path, 'utf8');
   return { path, ...bundleStats(code) };
 }

@@ -97,6 +97,13 @@ import { DurableObject } from 'cloudflare:workers';
 ${classNames.map((name) => `export class ${name} extends DurableObject {}`).join('\n')}
 export default { fetch() { return new Response('{}'); } };`;
 
+/** The bundle wrangler wrote into `outdir` (named after wrangler.toml's main: worker.js). */
+export const bundlePath = (outdir) =>
+  join(
+    outdir,
+    readdirSync(outdir).find((f) => f.endsWith('.js')),
+  );
+
 /**
  * Miniflare options for the built worker (`scriptPath` in `outdir`) plus optional extra workers.
  * `persistPath` keeps D1 and Durable Object storage on disk there (fresh per run).
@@ -110,7 +117,7 @@ export function miniflareOptions({ wc, secrets, outdir, script, persistPath, ext
     rootPath: ROOT,
     ...(script
       ? { modules: true, script }
-      : { modules: true, scriptPath: join(outdir, 'index.js'), modulesRoot: outdir }),
+      : { modules: true, scriptPath: bundlePath(outdir), modulesRoot: outdir }),
     bindings: { ...wc.vars, ...vars, ...secrets },
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
   };

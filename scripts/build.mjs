@@ -1,0 +1,32 @@
+// The worker's build step (wrangler.toml [build]): bundles src/ into dist/worker.js, which
+// wrangler then deploys or serves. It exists for one reason: @hono/zod-openapi extends zod's
+// whole namespace, so a plain bundle keeps every zod locale (~360 KB raw, ~41 KB gzipped) though
+// the worker only speaks English. The plugin swaps the locales index for an English-only module.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const englishOnly = fileURLToPath(new URL('./zod-locales.mjs', import.meta.url));
+
+await build({
+  entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
+  outfile: fileURLToPath(new URL('../dist/worker.js', import.meta.url)),
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  platform: 'neutral',
+  conditions: ['workerd', 'worker', 'browser', 'import'],
+  mainFields: ['module', 'main'],
+  external: ['cloudflare:*'],
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'zod-english-only',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+          /[\\/]zod[\\/]/.test(args.importer) ? { path: englishOnly } : undefined,
+        );
+      },
+    },
+  ],
+});
