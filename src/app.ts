@@ -139,7 +139,7 @@ app.onError((cause, c) => {
     if (err.status >= 500) {
       c.var.logger?.error('dependency failure', {
         code: err.code,
-        error: String(err.cause ?? err.message),
+        error: err.cause ?? err.message,
       });
     }
   } else if (cause instanceof HTTPException && cause.status < 500) {
@@ -150,8 +150,7 @@ app.onError((cause, c) => {
     );
   } else {
     (c.var.logger ?? createLogger(requestId)).error('unhandled error', {
-      error: cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
-      stack: cause instanceof Error ? cause.stack : undefined,
+      error: cause,
     });
     err = new ApiError(500, 'INTERNAL_ERROR', 'Internal server error');
   }

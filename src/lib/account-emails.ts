@@ -70,7 +70,7 @@ export async function sendTokenEmail(
     );
     if (delivery === 'sent') await supersedeOneTimeTokens(db, user.id, purpose, tokenHash);
   } catch (err) {
-    logger.error('token email failed', { user_id: user.id, purpose, error: String(err) });
+    logger.error('token email failed', { user_id: user.id, purpose, error: err });
   }
 }
 

@@ -27,7 +27,7 @@ export function audit(
   c.executionCtx.waitUntil(
     auditInsert(c.var.db, entry).then(
       () => undefined,
-      (err: unknown) => c.var.logger.error('audit write failed', { action, error: String(err) }),
+      (err: unknown) => c.var.logger.error('audit write failed', { action, error: err }),
     ),
   );
 }

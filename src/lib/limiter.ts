@@ -15,7 +15,7 @@ export async function hitLimit(c: Context<AppEnv>, key: string, rule: RateRule):
   try {
     return await limiterFor(c, key).hit(rule, Date.now());
   } catch (err) {
-    c.var.logger.error('rate limiter unavailable', { error: String(err) });
+    c.var.logger.error('rate limiter unavailable', { error: err });
     throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'Rate limiting is unavailable', {
       headers: { 'Retry-After': '5' },
     });

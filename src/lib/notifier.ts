@@ -65,14 +65,14 @@ export async function notify(deps: NotifierDeps, message: Message): Promise<Deli
       await provider.send(message);
     } catch (err) {
       ok = false;
-      deps.logger.error('notification failed', { provider: provider.name, error: String(err) });
+      deps.logger.error('notification failed', { provider: provider.name, error: err });
     }
     await breaker.record(breakerConfig, ok);
     return ok ? 'sent' : 'failed';
   } catch (err) {
     deps.logger.error('circuit breaker unavailable', {
       provider: provider.name,
-      error: String(err),
+      error: err,
     });
     return 'failed';
   }

@@ -35,7 +35,7 @@ export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = (c)
   c.executionCtx.waitUntil(
     findUserByEmail(c.var.db, email).then(
       (user) => user && scheduleTokenEmail(c, user, 'password_reset'),
-      (err: unknown) => c.var.logger.error('forgot-password lookup failed', { error: String(err) }),
+      (err: unknown) => c.var.logger.error('forgot-password lookup failed', { error: err }),
     ),
   );
   return c.json(SENT, 202);

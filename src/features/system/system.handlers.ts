@@ -44,7 +44,7 @@ export const root: AppRouteHandler<typeof routes.root> = (c) =>
 export const health: AppRouteHandler<typeof routes.health> = async (c) => {
   const config = getConfig(c.env);
   const log = (component: string) => (err: unknown) =>
-    c.var.logger.error('health probe failed', { component, error: String(err) });
+    c.var.logger.error('health probe failed', { component, error: err });
   const [database, sessions, rate_limiter] = await Promise.all([
     probe(() => pingDatabase(c.var.db), log('database')),
     probe(() => sessionStore(c.env.SESSIONS, '__health__').ping(), log('sessions')),
