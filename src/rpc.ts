@@ -5,7 +5,7 @@ import { getConfig } from './env';
 import { AuthorizeSchema, ValidateSchema } from './features/access/access.schemas';
 import { ApiError } from './lib/errors';
 import {
-  decide,
+  authorizeUser,
   introspect,
   permissionsOf,
   type Introspector,
@@ -39,7 +39,7 @@ export class AuthService extends WorkerEntrypoint<Bindings> {
     const args = AuthorizeArgs.safeParse(question);
     if (!args.success)
       return { allowed: false, reason: `invalid request: ${z.prettifyError(args.error)}` };
-    return decide((await this.introspector()).db, args.data);
+    return authorizeUser((await this.introspector()).db, args.data);
   }
 
   /** A user's roles and permissions (null for an unknown user), like GET /auth/permissions/{id}. */

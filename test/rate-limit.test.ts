@@ -63,4 +63,12 @@ describe('decide (sliding log)', () => {
     const full = run(perMinute, [0, 0, 0]).at(-1)!.state;
     expect(decide(full, perMinute, 59_999).decision.retryAfter).toBe(1);
   });
+
+  it('starts afresh when a lock ends, even if the lock was shorter than the failure window', () => {
+    const shortLock: RateRule = { limit: 5, windowMs: 900_000, lockoutMs: 60_000 };
+    const locked = run(shortLock, [0, 1, 2, 3, 4]).at(-1)!.state;
+    expect(locked.hits).toEqual([]);
+    const after = decide(locked, shortLock, 4 + 60_000);
+    expect(after.decision).toMatchObject({ allowed: true, remaining: 4 });
+  });
 });

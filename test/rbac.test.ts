@@ -519,3 +519,14 @@ describe('permission matching', () => {
       expect(await allowed(await authorizeSelf(admin.access_token, resource, action))).toBe(true);
   });
 });
+
+describe('GET /auth/me', () => {
+  it('shows roles and permissions as they are now, not as the token has them', async () => {
+    const user = await createSignedInUser();
+    await grantRoleInDb(user.id, 'admin');
+    const me = await api('GET', '/auth/me', { token: user.access_token });
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.roles).toEqual(['admin', 'user']);
+    expect(me.body.permissions).toContain('*:*');
+  });
+});

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { grantsOf } from '../db/queries/rbac';
 import type { AppEnv } from '../types';
-import { ApiError } from './errors';
+import { ApiError, orUnavailable } from './errors';
 import { isAdmin } from './permissions';
 
 /**
@@ -18,7 +18,7 @@ export async function assertSelfOrAdmin(
     throw new ApiError(403, 'FORBIDDEN', 'Services may not use this route');
   }
   if (c.var.auth.sub === userId) return;
-  const grants = await grantsOf(c.var.db, c.var.auth.sub);
+  const grants = await orUnavailable('Database', () => grantsOf(c.var.db, c.var.auth.sub));
   if (!isAdmin(grants.permissions))
     throw new ApiError(403, 'FORBIDDEN', 'Not allowed for this user');
 }
@@ -26,7 +26,7 @@ export async function assertSelfOrAdmin(
 /** Services, or users who are admins right now (read from D1); anyone else 403. */
 export async function assertServiceOrAdmin(c: Context<AppEnv>): Promise<void> {
   if (c.var.service) return;
-  const grants = await grantsOf(c.var.db, c.var.auth.sub);
+  const grants = await orUnavailable('Database', () => grantsOf(c.var.db, c.var.auth.sub));
   if (!isAdmin(grants.permissions))
     throw new ApiError(403, 'FORBIDDEN', 'Service or administrator access is required');
 }

@@ -62,7 +62,7 @@ export interface AuthorizeQuestion {
 }
 
 /** Whether a user may do `action` on `resource` now: roles are read from D1, not a token. */
-export async function decide(
+export async function authorizeUser(
   db: Db,
   q: AuthorizeQuestion,
 ): Promise<{ allowed: boolean; reason?: string }> {
@@ -80,6 +80,8 @@ export async function decide(
 
 /** A user's roles and permissions, or null when the user does not exist. */
 export async function permissionsOf(db: Db, userId: string) {
-  const [user, grants] = await Promise.all([findUserById(db, userId), grantsOf(db, userId)]);
+  const [user, grants] = await orUnavailable('Database', () =>
+    Promise.all([findUserById(db, userId), grantsOf(db, userId)]),
+  );
   return user ? { user_id: userId, ...grants, organizations: NO_ORGANIZATIONS } : null;
 }

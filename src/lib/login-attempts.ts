@@ -10,7 +10,7 @@ import { hitLimit, limiterFor } from './limiter';
  */
 export async function reserveLoginAttempt(c: Context<AppEnv>, email: string) {
   const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS, LOCKOUT_SECONDS } = c.var.config;
-  const key = `login-account:${email}`;
+  const key = lockoutKey(email);
   const decision = await hitLimit(c, key, {
     limit: LOGIN_MAX_FAILURES,
     windowMs: LOGIN_FAILURE_WINDOW_SECONDS * 1000,
@@ -26,5 +26,20 @@ export async function reserveLoginAttempt(c: Context<AppEnv>, email: string) {
       },
     );
   }
-  return { lockedNow: decision.lockedNow, clear: () => limiterFor(c, key).reset() };
+  return { lockedNow: decision.lockedNow, clear: () => clearLoginFailures(c, email) };
+}
+
+const lockoutKey = (email: string) => `login-account:${email}`;
+
+/**
+ * Forgets an account's failed logins and any lock (a success, or a password reset). Best
+ * effort: the count expires on its own, so a limiter that cannot answer must not fail the
+ * request that earned the reset.
+ */
+export async function clearLoginFailures(c: Context<AppEnv>, email: string): Promise<void> {
+  try {
+    await limiterFor(c, lockoutKey(email)).reset();
+  } catch (err) {
+    c.var.logger.error('could not clear login failures', { error: err });
+  }
 }

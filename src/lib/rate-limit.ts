@@ -80,7 +80,9 @@ export function decide(
       lockedNow: true,
       locked: true,
     };
-    return { decision, state: { hits, lockedUntil } };
+    // The lock replaces the hits: when it ends, the account starts afresh (LOCKOUT_SECONDS may
+    // be shorter than the failure window).
+    return { decision, state: { hits: [], lockedUntil } };
   }
   // The oldest hit leaving the window frees the next slot.
   const resetAt = hits[0]! + rule.windowMs;

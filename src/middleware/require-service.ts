@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { grantsOf } from '../db/queries/rbac';
-import { ApiError } from '../lib/errors';
+import { ApiError, orUnavailable } from '../lib/errors';
 import { isAdmin } from '../lib/permissions';
 import { matchServiceKey } from '../lib/service-keys';
 import type { AppEnv } from '../types';
@@ -24,7 +24,7 @@ export const requireUserOrService: MiddlewareHandler<AppEnv> = (c, next) =>
 /** Admin routes: a live session whose user holds admin_panel:admin right now (read from D1). */
 export const requireAdmin: MiddlewareHandler<AppEnv> = (c, next) =>
   requireAuth(c, async () => {
-    const grants = await grantsOf(c.var.db, c.var.auth.sub);
+    const grants = await orUnavailable('Database', () => grantsOf(c.var.db, c.var.auth.sub));
     if (!isAdmin(grants.permissions))
       throw new ApiError(403, 'FORBIDDEN', 'Administrator access is required');
     await next();

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { profiles, userRoles, users, type NewProfile, type User } from '../schema';
+import { oneTimeTokens, profiles, userRoles, users, type NewProfile, type User } from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
 import { uniqueViolation } from './unique-violation';
 
@@ -60,8 +60,40 @@ export async function findUserWithProfile(db: Db, id: string) {
   return row;
 }
 
-export async function setPasswordHash(db: Db, userId: string, passwordHash: string, now: Date) {
-  await db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, userId));
+/**
+ * Replaces a password hash only if it is still `previous` (a transparent rehash must never
+ * overwrite a password that a reset or change stored meanwhile).
+ */
+export async function upgradePasswordHash(
+  db: Db,
+  userId: string,
+  previous: string,
+  passwordHash: string,
+  now: Date,
+) {
+  await db
+    .update(users)
+    .set({ passwordHash, updatedAt: now })
+    .where(and(eq(users.id, userId), eq(users.passwordHash, previous)));
+}
+
+/**
+ * A password change in one batch: the new hash, the death of every outstanding reset link
+ * (security.md), and the audit entry. Either all happen or none does.
+ */
+export async function changePassword(
+  db: Db,
+  userId: string,
+  passwordHash: string,
+  audit: AuditEntry,
+) {
+  await db.batch([
+    db.update(users).set({ passwordHash, updatedAt: audit.at }).where(eq(users.id, userId)),
+    db
+      .delete(oneTimeTokens)
+      .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, 'password_reset'))),
+    auditInsert(db, audit),
+  ]);
 }
 
 /** Updates the given profile fields; null clears one. Returns false on a username clash. */

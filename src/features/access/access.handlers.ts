@@ -2,7 +2,12 @@ import type { Context } from 'hono';
 import { findUserWithProfile } from '../../db/queries/users';
 import { assertSelfOrAdmin, assertServiceOrAdmin } from '../../lib/access';
 import { ApiError, orUnavailable } from '../../lib/errors';
-import { decide, introspect, permissionsOf, type Introspector } from '../../lib/introspection';
+import {
+  authorizeUser,
+  introspect,
+  permissionsOf,
+  type Introspector,
+} from '../../lib/introspection';
 import { requireSigningKeys } from '../../lib/secrets';
 import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './access.routes';
@@ -26,7 +31,7 @@ export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => 
     });
   }
   await orUnavailable('Database', () => assertSelfOrAdmin(c, userId));
-  return c.json(await decide(c.var.db, { ...body, user_id: userId }), 200);
+  return c.json(await authorizeUser(c.var.db, { ...body, user_id: userId }), 200);
 };
 
 async function grantsOr404(c: Context<AppEnv>, userId: string) {

@@ -1,8 +1,11 @@
-import { revokeOneTimeTokens } from '../../db/queries/tokens';
-import { deleteUser as removeUser, findUserById, setPasswordHash } from '../../db/queries/users';
+import {
+  changePassword as storePassword,
+  deleteUser as removeUser,
+  findUserById,
+} from '../../db/queries/users';
 import { assertSelfOrAdmin } from '../../lib/access';
-import { audit, auditEntry } from '../../lib/audit';
-import { ApiError } from '../../lib/errors';
+import { auditEntry } from '../../lib/audit';
+import { ApiError, orUnavailable } from '../../lib/errors';
 import { hashPassword, verifyPassword } from '../../lib/password';
 import { requireHasher } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
@@ -39,10 +42,13 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
   }
   await attempt.clear();
   assertPasswordPolicy(c.var.config, new_password, user.email, 'new_password');
-  await setPasswordHash(c.var.db, sub, await hashPassword(hasher, new_password), new Date());
-  // security.md: a password change kills outstanding reset links.
-  await revokeOneTimeTokens(c.var.db, sub, 'password_reset');
-  const ended = await sessionStore(c.env.SESSIONS, sub).revokeAll(sid);
-  audit(c, 'password_changed', { userId: sub, metadata: { other_sessions_ended: ended } });
+  const passwordHash = await hashPassword(hasher, new_password);
+  await storePassword(
+    c.var.db,
+    sub,
+    passwordHash,
+    auditEntry(c, 'password_changed', { userId: sub }),
+  );
+  await orUnavailable('Session store', () => sessionStore(c.env.SESSIONS, sub).revokeAll(sid));
   return c.json({ message: 'Password changed; other sessions have been signed out' }, 200);
 };

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { findUserWithRoles, setPasswordHash } from '../../db/queries/users';
+import { findUserWithRoles, upgradePasswordHash } from '../../db/queries/users';
 import { scheduleTokenEmail } from '../../lib/account-emails';
 import { createAccount } from '../../lib/accounts';
 import { audit } from '../../lib/audit';
@@ -27,7 +27,7 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const invalidCredentials = () =>
   new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
 
-export const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
+const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
   sessions: c.env.SESSIONS,
   keys: requireSigningKeys(c.var.secrets),
   config: c.var.config,
@@ -76,11 +76,12 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
     throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
   }
   if (verdict.needsRehash) {
-    // Parameters changed since this hash was made: upgrade it after answering.
+    // Parameters changed since this hash was made: upgrade it after answering, unless the
+    // password changed meanwhile.
     c.executionCtx.waitUntil(
-      hashPassword(hasher, password).then((hash) =>
-        setPasswordHash(c.var.db, user.id, hash, new Date()),
-      ),
+      hashPassword(hasher, password)
+        .then((hash) => upgradePasswordHash(c.var.db, user.id, user.passwordHash, hash, new Date()))
+        .catch((err: unknown) => c.var.logger.error('password rehash failed', { error: err })),
     );
   }
   const subject = { id: user.id, email: user.email, roles };
@@ -97,10 +98,10 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
   const issuer = issuerOf(c);
   const userId = refreshTokenOwner(refresh_token);
   if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
-  const [found, outcome] = await Promise.all([
-    findUserWithRoles(c.var.db, { id: userId }),
-    rotateRefreshToken(c.env.SESSIONS, userId, refresh_token),
-  ]);
+  // The user is read before the token rotates: if D1 fails, the client's token is still good
+  // for a retry instead of having been spent on an answer that never came.
+  const found = await findUserWithRoles(c.var.db, { id: userId });
+  const outcome = await rotateRefreshToken(c.env.SESSIONS, userId, refresh_token);
   if (!outcome.ok) {
     if (outcome.reason === 'reused') {
       audit(c, 'refresh_reuse', { userId });

@@ -68,10 +68,12 @@ export const logout = createRoute({
   summary: 'End a session',
   description: 'Ends the session of the bearer access token, or of the refresh token in the body.',
   security: [...bearerAuth, {}],
+  // A refresh token names its owner's SessionStore: limit per IP like refresh itself.
+  middleware: [limitByIp('refresh')],
   request: { body: { ...jsonBody(LogoutSchema), required: false } },
   responses: {
     200: jsonResponse(MessageSchema, 'Session ended'),
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 413, 415, 422, 429, 503),
   },
 });
 

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { grantsOf } from '../../db/queries/rbac';
 import { findUserWithProfile, updateProfile as writeProfile } from '../../db/queries/users';
 import type { Profile } from '../../db/schema';
 import { audit } from '../../lib/audit';
@@ -24,8 +25,10 @@ async function load(c: Context<AppEnv>) {
 }
 
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
-  const [{ user, profile }, sessions] = await Promise.all([
+  // Roles come from D1, not the token, which may be up to 15 minutes older than a role change.
+  const [{ user, profile }, grants, sessions] = await Promise.all([
     load(c),
+    grantsOf(c.var.db, c.var.auth.sub),
     sessionStore(c.env.SESSIONS, c.var.auth.sub).list(Date.now()),
   ]);
   return c.json(
@@ -37,7 +40,8 @@ export const me: AppRouteHandler<typeof routes.me> = async (c) => {
       created_at: user.createdAt.toISOString(),
       profile: profileJson(profile),
       preferences: profile.preferences,
-      roles: c.var.auth.roles,
+      roles: grants.roles,
+      permissions: grants.permissions,
       session_count: sessions.length,
     },
     200,

@@ -40,6 +40,7 @@ export const MeSchema = z
     profile: ProfileSchema,
     preferences: z.record(z.string(), z.unknown()),
     roles: z.array(z.string()),
+    permissions: z.array(z.string()),
     session_count: z.number().int(),
   })
   .openapi('Me');

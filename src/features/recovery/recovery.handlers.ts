@@ -2,11 +2,11 @@ import type { Context } from 'hono';
 import { findUserByEmail, findUserById } from '../../db/queries/users';
 import { peekOneTimeToken, redeemOneTimeToken } from '../../db/queries/tokens';
 import type { TokenPurpose } from '../../db/schema';
-import { scheduleTokenEmail } from '../../lib/account-emails';
+import { scheduleTokenEmail, sendTokenEmail } from '../../lib/account-emails';
 import { auditEntry } from '../../lib/audit';
 import { sha256 } from '../../lib/crypto';
-import { ApiError } from '../../lib/errors';
-import { limiterFor } from '../../lib/limiter';
+import { ApiError, orUnavailable } from '../../lib/errors';
+import { clearLoginFailures } from '../../lib/login-attempts';
 import { hashPassword } from '../../lib/password';
 import { assertPasswordPolicy } from '../../lib/password-policy';
 import { requireHasher } from '../../lib/secrets';
@@ -34,7 +34,7 @@ export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = (c)
   // the account exists or on the email provider (security.md "Faults").
   c.executionCtx.waitUntil(
     findUserByEmail(c.var.db, email).then(
-      (user) => user && scheduleTokenEmail(c, user, 'password_reset'),
+      (user) => user && sendTokenEmail(c, user, 'password_reset'),
       (err: unknown) => c.var.logger.error('forgot-password lookup failed', { error: err }),
     ),
   );
@@ -47,15 +47,19 @@ export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async
   const { user, tokenHash } = await tokenOwner(c, 'password_reset', token);
   assertPasswordPolicy(c.var.config, new_password, user.email, 'new_password');
   const passwordHash = await hashPassword(hasher, new_password);
+  // Sessions end before the token is spent (fail closed: if the store cannot answer, the link
+  // still works for a retry) and again after, for any session started in between.
+  const endSessions = () =>
+    orUnavailable('Session store', () => sessionStore(c.env.SESSIONS, user.id).revokeAll());
+  await endSessions();
   const won = await redeemOneTimeToken(
     c.var.db,
     { purpose: 'password_reset', tokenHash, userId: user.id, change: { passwordHash } },
     auditEntry(c, 'password_reset', { userId: user.id }),
   );
   if (!won) throw invalidToken();
-  const ended = await sessionStore(c.env.SESSIONS, user.id).revokeAll();
-  await limiterFor(c, `login-account:${user.email}`).reset();
-  c.var.logger.info('password reset', { user_id: user.id, sessions_ended: ended });
+  await endSessions();
+  await clearLoginFailures(c, user.email);
   return c.json({ message: 'Password changed; sign in with the new password' }, 200);
 };
 
