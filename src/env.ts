@@ -58,7 +58,7 @@ export const VarsSchema = z
     RATE_LIMIT_LOGIN: rateVar('100/60'),
     RATE_LIMIT_REGISTER: rateVar('100/60'),
     RATE_LIMIT_REFRESH: rateVar('100/60'),
-    /** Accounts registering with these emails become admins. */
+    /** Accounts with these emails become admins once they verify the address. */
     ADMIN_EMAILS: listVar.transform((list) => list.map((e) => e.toLowerCase())),
     /** Origins allowed by CORS; none by default. */
     CORS_ORIGINS: listVar,

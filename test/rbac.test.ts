@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { api, createSignedInUser, createUser, expectError, signIn } from './helpers';
 import { createSignedInAdmin, grantRoleInDb, serviceHeaders } from './helpers-admin';
+import { latestToken, VERIFY_SUBJECT } from './helpers-mail';
 
 /** A role name no other test in this file uses (api.md: 2-32 of [a-z0-9_-], letter first). */
 const roleName = () => `r_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
@@ -56,14 +57,28 @@ describe('default roles', () => {
     expect(decodeJwt(user.access_token).roles).toEqual(['user']);
   });
 
-  it('makes an account registered with an ADMIN_EMAILS address an admin', async () => {
+  it('makes an ADMIN_EMAILS account an admin only once it verifies the address', async () => {
     // The only registration of founder@admin.test in this file (storage is per file).
     const founder = await createUser({ email: 'founder@admin.test' });
+    const before = await signIn(founder);
+    expect(await rolesOf(founder.id, before.access_token)).toEqual(['user']);
+    expectError(await api('GET', '/admin/roles', { token: before.access_token }), 403, 'FORBIDDEN');
+
+    const token = await latestToken(founder.email, VERIFY_SUBJECT);
+    expect((await api('POST', '/auth/verify-email', { json: { token } })).status).toBe(200);
     const tokens = await signIn(founder);
     expect([...(await rolesOf(founder.id, tokens.access_token))].sort()).toEqual(['admin', 'user']);
     expect(decodeJwt(tokens.access_token).roles).toContain('admin');
     const list = await api('GET', '/admin/roles', { token: tokens.access_token });
     expect(list.status, list.text).toBe(200);
+  });
+
+  it('gives nothing extra to an ordinary account that verifies its email', async () => {
+    const user = await createUser();
+    const token = await latestToken(user.email, VERIFY_SUBJECT);
+    expect((await api('POST', '/auth/verify-email', { json: { token } })).status).toBe(200);
+    const tokens = await signIn(user);
+    expect(await rolesOf(user.id, tokens.access_token)).toEqual(['user']);
   });
 });
 

@@ -39,6 +39,23 @@ const createAsService = (body: Record<string, unknown>) =>
   api('POST', '/users/profile', { headers: serviceHeaders(), json: body });
 
 describe('POST /users/profile', () => {
+  it('refuses a service that asks for an administrator role (403), and creates nothing', async () => {
+    const body = completeUser({ roles: ['user', 'admin'] });
+    expectError(await createAsService(body), 403, 'FORBIDDEN');
+    const login = await api('POST', '/auth/login', {
+      json: { email: body.email, password: body.password },
+    });
+    expectError(login, 401, 'INVALID_CREDENTIALS');
+  });
+
+  it('lets an admin create another admin', async () => {
+    const admin = await createSignedInAdmin();
+    const body = completeUser({ roles: ['admin'] });
+    const res = await api('POST', '/users/profile', { token: admin.access_token, json: body });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.roles).toEqual(['admin']);
+  });
+
   it('lets a service create a complete user (201) who can then log in', async () => {
     const body = completeUser();
     const res = await createAsService(body);

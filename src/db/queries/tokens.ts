@@ -1,7 +1,7 @@
-import { and, eq, exists, gt, isNull, ne } from 'drizzle-orm';
+import { and, eq, exists, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from '../client';
-import { oneTimeTokens, users, type TokenPurpose } from '../schema';
+import { oneTimeTokens, userRoles, users, type TokenPurpose } from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
 
 /**
@@ -75,6 +75,8 @@ export async function redeemOneTimeToken(
     tokenHash: string;
     userId: string;
     change: Partial<typeof users.$inferInsert>;
+    /** Roles the redemption grants, under the same guard as the change. */
+    grantRoles?: string[];
   },
   audit: AuditEntry,
 ): Promise<boolean> {
@@ -98,6 +100,26 @@ export async function redeemOneTimeToken(
       .update(users)
       .set({ ...r.change, updatedAt: now })
       .where(and(eq(users.id, r.userId), won)),
+    ...(r.grantRoles ?? []).map((role) =>
+      db
+        .insert(userRoles)
+        .select(
+          db
+            .select({
+              userId: sql`${r.userId}`.as('user_id'),
+              role: sql`${role}`.as('role'),
+              createdAt: sql`${now.getTime()}`.as('created_at'),
+            })
+            .from(oneTimeTokens)
+            .where(
+              and(
+                eq(oneTimeTokens.tokenHash, r.tokenHash),
+                eq(oneTimeTokens.redemption, redemption),
+              ),
+            ),
+        )
+        .onConflictDoNothing(),
+    ),
     // Every other token of the same purpose dies with this one.
     db
       .delete(oneTimeTokens)

@@ -35,11 +35,11 @@ const issuerOf = (c: Context<AppEnv>): TokenIssuer => ({
 
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   const { email, password, ...profile } = c.req.valid('json');
-  const roles = c.var.config.ADMIN_EMAILS.includes(email) ? ['user', 'admin'] : ['user'];
   const id = await createAccount(c, {
     email,
     password,
-    roles,
+    // ADMIN_EMAILS become admins only once they prove they own the address (verify-email).
+    roles: ['user'],
     profile: {
       firstName: profile.first_name,
       lastName: profile.last_name,

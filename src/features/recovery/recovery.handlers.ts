@@ -73,6 +73,8 @@ export const verifyEmail: AppRouteHandler<typeof routes.verifyEmail> = async (c)
       tokenHash,
       userId: user.id,
       change: { emailVerifiedAt: new Date() },
+      // Proving ownership of an ADMIN_EMAILS address is what makes its account an admin.
+      grantRoles: c.var.config.ADMIN_EMAILS.includes(user.email) ? ['admin'] : [],
     },
     auditEntry(c, 'email_verified', { userId: user.id }),
   );

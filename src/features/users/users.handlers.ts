@@ -6,6 +6,7 @@ import type { AuditEvent, User } from '../../db/schema';
 import { assertSelfOrAdmin, assertServiceOrAdmin } from '../../lib/access';
 import { createAccount } from '../../lib/accounts';
 import { ApiError } from '../../lib/errors';
+import { isAdmin } from '../../lib/permissions';
 import { decodeCursor, encodeCursor } from '../../lib/pagination';
 import { sessionStore } from '../../lib/session-tokens';
 import type { AppEnv, AppRouteHandler } from '../../types';
@@ -44,12 +45,16 @@ async function userOr404(c: Context<AppEnv>, userId: string) {
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
   const body = c.req.valid('json');
   await assertServiceOrAdmin(c);
-  const known = new Set((await listRoles(c.var.db)).map((r) => r.name));
+  const known = new Map((await listRoles(c.var.db)).map((r) => [r.name, r.permissions]));
   const unknown = body.roles.filter((r) => !known.has(r));
   if (unknown.length) {
     throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
       errors: [{ field: 'roles', message: `unknown roles: ${unknown.join(', ')}` }],
     });
+  }
+  // An API key is a machine credential: a leaked one must not be able to mint administrators.
+  if (c.var.service && body.roles.some((r) => isAdmin(known.get(r) ?? []))) {
+    throw new ApiError(403, 'FORBIDDEN', 'Services cannot create users with administrator roles');
   }
   const roles = [...new Set(body.roles)];
   const id = await createAccount(

@@ -23,7 +23,7 @@ export const createUser = createRoute({
   path: '/users/profile',
   summary: 'Create a complete user with profile (admin or service)',
   description:
-    'Roles must exist (422 otherwise); a taken email answers 409 USER_EXISTS; the password policy applies.',
+    'Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies.',
   security: [...serviceAuth, ...bearerAuth],
   middleware: [requireUserOrService],
   request: { body: jsonBody(CreateUserSchema) },
