@@ -4,6 +4,7 @@ import { createDb } from './db/client';
 import { getConfig } from './env';
 import { AuthorizeSchema, ValidateSchema } from './features/access/access.schemas';
 import { ApiError } from './lib/errors';
+import { audienceOf } from './lib/jwt';
 import {
   authorizeUser,
   introspect,
@@ -55,7 +56,7 @@ export class AuthService extends WorkerEntrypoint<Bindings> {
       db: createDb(this.env.DB),
       sessions: this.env.SESSIONS,
       keys: requireSigningKeys(await loadSecrets(config)),
-      audience: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+      audience: audienceOf(config),
     };
   }
 }

@@ -30,6 +30,15 @@ export interface TokenAudience {
   audience: string;
 }
 
+/** The `iss` and `aud` this deployment issues and accepts (JWT_ISSUER, JWT_AUDIENCE). */
+export const audienceOf = (config: {
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}): TokenAudience => ({
+  issuer: config.JWT_ISSUER,
+  audience: config.JWT_AUDIENCE,
+});
+
 /** Signs a 15-minute (configurable) access token for a live session. */
 export async function issueAccessToken(
   keys: SigningKeys,

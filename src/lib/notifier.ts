@@ -52,28 +52,32 @@ export async function notify(deps: NotifierDeps, message: Message): Promise<Deli
     cooldownMs: deps.config.BREAKER_COOLDOWN_SECONDS * 1000,
   };
   const breaker = deps.breakers.get(deps.breakers.idFromName(provider.name));
+  const where = { provider: provider.name, channel: message.channel };
+  let allowed: boolean;
   try {
-    if (!(await breaker.acquire(breakerConfig)).allowed) {
-      deps.logger.warn('notification dropped: circuit open', {
-        provider: provider.name,
-        channel: message.channel,
-      });
-      return 'circuit_open';
-    }
-    let ok = true;
-    try {
-      await provider.send(message);
-    } catch (err) {
-      ok = false;
-      deps.logger.error('notification failed', { provider: provider.name, error: err });
-    }
-    await breaker.record(breakerConfig, ok);
-    return ok ? 'sent' : 'failed';
+    ({ allowed } = await breaker.acquire(breakerConfig));
   } catch (err) {
-    deps.logger.error('circuit breaker unavailable', {
-      provider: provider.name,
+    // Without the circuit's state no call is made: an unknown circuit may be open.
+    deps.logger.error('notification dropped: circuit breaker unavailable', {
+      ...where,
       error: err,
     });
     return 'failed';
   }
+  if (!allowed) {
+    deps.logger.warn('notification dropped: circuit open', where);
+    return 'circuit_open';
+  }
+  let ok = true;
+  try {
+    await provider.send(message);
+  } catch (err) {
+    ok = false;
+    deps.logger.error('notification failed', { ...where, error: err });
+  }
+  // What happened to the message does not depend on whether the outcome could be recorded.
+  await breaker.record(breakerConfig, ok).catch((err: unknown) => {
+    deps.logger.error('circuit breaker outcome not recorded', { ...where, error: err });
+  });
+  return ok ? 'sent' : 'failed';
 }

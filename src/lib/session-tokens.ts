@@ -3,7 +3,7 @@ import type { Device, SessionStore } from '../durable-objects/session-store';
 import type { ReadyConfig } from '../types';
 import { randomToken, sha256 } from './crypto';
 import { ApiError } from './errors';
-import { issueAccessToken } from './jwt';
+import { audienceOf, issueAccessToken } from './jwt';
 import type { SigningKeys } from './signing-keys';
 
 export const TokenPairSchema = z
@@ -53,7 +53,7 @@ export async function issueTokenPair(
   const ttl = issuer.config.ACCESS_TOKEN_TTL_SECONDS;
   const { token } = await issueAccessToken(
     issuer.keys,
-    { issuer: issuer.config.JWT_ISSUER, audience: issuer.config.JWT_AUDIENCE },
+    audienceOf(issuer.config),
     { userId: subject.id, sessionId, email: subject.email, roles: subject.roles },
     ttl,
     now,

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError, orUnavailable } from '../lib/errors';
-import { INVALID_TOKEN_CHALLENGE, verifyAccessToken } from '../lib/jwt';
+import { audienceOf, INVALID_TOKEN_CHALLENGE, verifyAccessToken } from '../lib/jwt';
 import { requireSigningKeys } from '../lib/secrets';
 import { sessionStore } from '../lib/session-tokens';
 import type { AppEnv } from '../types';
@@ -23,11 +23,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw new ApiError(401, 'INVALID_TOKEN', 'A bearer access token is required', challenge);
   const keys = requireSigningKeys(c.var.secrets);
   const { config } = c.var;
-  const claims = await verifyAccessToken(
-    keys,
-    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
-    token,
-  );
+  const claims = await verifyAccessToken(keys, audienceOf(config), token);
   const { live } = await orUnavailable('Session store', () =>
     sessionStore(c.env.SESSIONS, claims.sub).check(claims.sid, Date.now()),
   );

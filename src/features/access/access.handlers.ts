@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { findUserWithProfile } from '../../db/queries/users';
 import { assertSelfOrAdmin, assertServiceOrAdmin } from '../../lib/access';
 import { ApiError, orUnavailable } from '../../lib/errors';
+import { audienceOf } from '../../lib/jwt';
 import {
   authorizeUser,
   introspect,
@@ -16,7 +17,7 @@ const introspectorOf = (c: Context<AppEnv>): Introspector => ({
   db: c.var.db,
   sessions: c.env.SESSIONS,
   keys: requireSigningKeys(c.var.secrets),
-  audience: { issuer: c.var.config.JWT_ISSUER, audience: c.var.config.JWT_AUDIENCE },
+  audience: audienceOf(c.var.config),
 });
 
 export const validate: AppRouteHandler<typeof routes.validate> = async (c) =>

@@ -6,7 +6,7 @@ import { audit } from '../../lib/audit';
 import { sha256 } from '../../lib/crypto';
 import { deviceOf } from '../../lib/device';
 import { ApiError } from '../../lib/errors';
-import { verifyAccessToken } from '../../lib/jwt';
+import { audienceOf, verifyAccessToken } from '../../lib/jwt';
 import { burnDummyHash, hashPassword, verifyPassword } from '../../lib/password';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
 import { requireHasher, requireSigningKeys } from '../../lib/secrets';
@@ -130,7 +130,7 @@ export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
   let ended: { userId: string; sessionId: string | null } | null = null;
   if (access) {
     const { config } = c.var;
-    const aud = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+    const aud = audienceOf(config);
     const claims = await verifyAccessToken(requireSigningKeys(c.var.secrets), aud, access);
     await sessionStore(c.env.SESSIONS, claims.sub).revoke(claims.sid);
     ended = { userId: claims.sub, sessionId: claims.sid };
