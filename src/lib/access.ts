@@ -1,8 +1,25 @@
 import type { Context } from 'hono';
 import { grantsOf } from '../db/queries/rbac';
+import { findUserWithProfile } from '../db/queries/users';
 import type { AppEnv } from '../types';
 import { ApiError, orUnavailable } from './errors';
 import { isAdmin } from './permissions';
+
+/**
+ * Whether the signed-in caller holds admin_panel:admin right now: read from D1, not the token,
+ * whose roles may predate a change. 503 when D1 cannot answer.
+ */
+export async function callerIsAdmin(c: Context<AppEnv>): Promise<boolean> {
+  const grants = await orUnavailable('Database', () => grantsOf(c.var.db, c.var.auth.sub));
+  return isAdmin(grants.permissions);
+}
+
+/** A user and their profile, or 404. */
+export async function userWithProfileOr404(c: Context<AppEnv>, userId: string) {
+  const row = await findUserWithProfile(c.var.db, userId);
+  if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  return row;
+}
 
 /**
  * The api.md rule for per-user routes: the user themself, an admin, or (when `services` is true)
@@ -18,15 +35,13 @@ export async function assertSelfOrAdmin(
     throw new ApiError(403, 'FORBIDDEN', 'Services may not use this route');
   }
   if (c.var.auth.sub === userId) return;
-  const grants = await orUnavailable('Database', () => grantsOf(c.var.db, c.var.auth.sub));
-  if (!isAdmin(grants.permissions))
-    throw new ApiError(403, 'FORBIDDEN', 'Not allowed for this user');
+  if (!(await callerIsAdmin(c))) throw new ApiError(403, 'FORBIDDEN', 'Not allowed for this user');
 }
 
 /** Services, or users who are admins right now (read from D1); anyone else 403. */
 export async function assertServiceOrAdmin(c: Context<AppEnv>): Promise<void> {
   if (c.var.service) return;
-  const grants = await orUnavailable('Database', () => grantsOf(c.var.db, c.var.auth.sub));
-  if (!isAdmin(grants.permissions))
+  if (!(await callerIsAdmin(c))) {
     throw new ApiError(403, 'FORBIDDEN', 'Service or administrator access is required');
+  }
 }

@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { grantsOf } from '../db/queries/rbac';
-import { ApiError, orUnavailable } from '../lib/errors';
-import { isAdmin } from '../lib/permissions';
+import { callerIsAdmin } from '../lib/access';
+import { ApiError } from '../lib/errors';
 import { matchServiceKey } from '../lib/service-keys';
 import type { AppEnv } from '../types';
 import { requireAuth } from './require-auth';
@@ -24,8 +23,8 @@ export const requireUserOrService: MiddlewareHandler<AppEnv> = (c, next) =>
 /** Admin routes: a live session whose user holds admin_panel:admin right now (read from D1). */
 export const requireAdmin: MiddlewareHandler<AppEnv> = (c, next) =>
   requireAuth(c, async () => {
-    const grants = await orUnavailable('Database', () => grantsOf(c.var.db, c.var.auth.sub));
-    if (!isAdmin(grants.permissions))
+    if (!(await callerIsAdmin(c))) {
       throw new ApiError(403, 'FORBIDDEN', 'Administrator access is required');
+    }
     await next();
   });

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
-import { findUserWithProfile } from '../../db/queries/users';
-import { assertSelfOrAdmin, assertServiceOrAdmin } from '../../lib/access';
+import { assertSelfOrAdmin, assertServiceOrAdmin, userWithProfileOr404 } from '../../lib/access';
 import { ApiError, orUnavailable } from '../../lib/errors';
 import { audienceOf } from '../../lib/jwt';
 import {
@@ -57,12 +56,10 @@ export const context: AppRouteHandler<typeof routes.context> = async (c) => {
   const { user_id } = c.req.valid('param');
   // Service or admin only: a user reading their own context uses /auth/me.
   await assertServiceOrAdmin(c);
-  const [row, grants] = await Promise.all([
-    findUserWithProfile(c.var.db, user_id),
+  const [{ user, profile }, grants] = await Promise.all([
+    userWithProfileOr404(c, user_id),
     grantsOr404(c, user_id),
   ]);
-  if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
-  const { user, profile } = row;
   return c.json(
     {
       user: {

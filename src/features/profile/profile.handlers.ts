@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { grantsOf } from '../../db/queries/rbac';
-import { findUserWithProfile, updateProfile as writeProfile } from '../../db/queries/users';
+import { updateProfile as writeProfile } from '../../db/queries/users';
+import { userWithProfileOr404 } from '../../lib/access';
 import type { Profile } from '../../db/schema';
 import { audit } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
@@ -18,11 +19,7 @@ export const profileJson = (p: Profile) => ({
   updated_at: p.updatedAt.toISOString(),
 });
 
-async function load(c: Context<AppEnv>) {
-  const row = await findUserWithProfile(c.var.db, c.var.auth.sub);
-  if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
-  return row;
-}
+const load = (c: Context<AppEnv>) => userWithProfileOr404(c, c.var.auth.sub);
 
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
   // Roles come from D1, not the token, which may be up to 15 minutes older than a role change.

@@ -1,15 +1,14 @@
-import type { Context } from 'hono';
 import { auditSummary, listAudit } from '../../db/queries/audit';
 import { grantsOf, listRoles } from '../../db/queries/rbac';
-import { findUserWithProfile, patchPreferences } from '../../db/queries/users';
+import { patchPreferences } from '../../db/queries/users';
 import type { AuditEvent, User } from '../../db/schema';
-import { assertSelfOrAdmin, assertServiceOrAdmin } from '../../lib/access';
+import { assertSelfOrAdmin, assertServiceOrAdmin, userWithProfileOr404 } from '../../lib/access';
 import { createAccount } from '../../lib/accounts';
 import { ApiError } from '../../lib/errors';
 import { isAdmin } from '../../lib/permissions';
 import { decodeCursor, encodeCursor } from '../../lib/pagination';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppEnv, AppRouteHandler } from '../../types';
+import type { AppRouteHandler } from '../../types';
 import { profileJson } from '../profile/profile.handlers';
 import { sessionJson } from '../sessions/sessions.handlers';
 import type * as routes from './users.routes';
@@ -35,12 +34,6 @@ const activityJson = (e: AuditEvent) => ({
   metadata: e.metadata,
   created_at: e.createdAt.toISOString(),
 });
-
-async function userOr404(c: Context<AppEnv>, userId: string) {
-  const row = await findUserWithProfile(c.var.db, userId);
-  if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
-  return row;
-}
 
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
   const body = c.req.valid('json');
@@ -75,7 +68,7 @@ export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) =
     },
     { actorId: c.var.service ? null : c.var.auth.sub, metadata: { by: c.var.service ?? 'admin' } },
   );
-  const { user, profile } = await userOr404(c, id);
+  const { user, profile } = await userWithProfileOr404(c, id);
   return c.json(
     { ...summary(user), profile: profileJson(profile), preferences: profile.preferences, roles },
     201,
@@ -87,7 +80,7 @@ export const dashboard: AppRouteHandler<typeof routes.dashboard> = async (c) => 
   await assertSelfOrAdmin(c, user_id, false);
   const now = Date.now();
   const [{ user, profile }, grants, sessions, recent, logins] = await Promise.all([
-    userOr404(c, user_id),
+    userWithProfileOr404(c, user_id),
     grantsOf(c.var.db, user_id),
     sessionStore(c.env.SESSIONS, user_id).list(now),
     listAudit(c.var.db, user_id, 10),
@@ -118,7 +111,7 @@ export const dashboard: AppRouteHandler<typeof routes.dashboard> = async (c) => 
 export const preferences: AppRouteHandler<typeof routes.preferences> = async (c) => {
   const { user_id } = c.req.valid('param');
   await assertSelfOrAdmin(c, user_id, false);
-  await userOr404(c, user_id);
+  await userWithProfileOr404(c, user_id);
   const merged = await patchPreferences(
     c.var.db,
     user_id,
