@@ -5,14 +5,25 @@ import { ApiError } from '../lib/errors';
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 
-/** 413 before parsing: rejects on Content-Length, or while streaming a body without one. */
-export const limitBody = (maxSize: number) =>
-  bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`);
-    },
-  });
+const limits = new Map<number, MiddlewareHandler>();
+
+/**
+ * 413 before parsing: rejects on Content-Length, or while streaming a body without one. One
+ * middleware per size (MAX_BODY_BYTES is fixed per isolate), not one per request.
+ */
+export function limitBody(maxSize: number): MiddlewareHandler {
+  let limit = limits.get(maxSize);
+  if (!limit) {
+    limit = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`);
+      },
+    });
+    limits.set(maxSize, limit);
+  }
+  return limit;
+}
 
 /**
  * JSON only: a non-empty body must be declared as JSON (415) and parse (400 INVALID_JSON).
