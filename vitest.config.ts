@@ -2,13 +2,18 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { fakeProviders } from './test/fake-provider';
 import { TEST_SERVICE_KEYS } from './test/service-keys';
+import { unstable_readConfig } from 'wrangler';
+import { DEVELOPMENT_VARS } from './scripts/dev-values.mjs';
 import { generateSecrets } from './scripts/secrets.mjs';
 
 // Tests run inside workerd with the bindings declared in wrangler.toml (real D1 and Durable
-// Objects). Secrets are generated per run, so no key is ever committed.
+// Objects). Secrets are generated per run, so no key is ever committed. wrangler.toml holds
+// production values; the tests lay the development values over them, as `npm run dev` does.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   const secrets = await generateSecrets('test-key-1');
+  // The vars exactly as committed, for the test that the default environment is production-safe.
+  const committedVars = unstable_readConfig({ config: './wrangler.toml' }).vars;
   return {
     plugins: [
       cloudflareTest({
@@ -17,10 +22,12 @@ export default defineConfig(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: {
+            ...DEVELOPMENT_VARS,
             ...secrets,
             SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
             ADMIN_EMAILS: 'founder@admin.test',
             TEST_MIGRATIONS: migrations,
+            TEST_WRANGLER_VARS: JSON.stringify(committedVars),
           },
           outboundService: fakeProviders,
         },

@@ -39,6 +39,59 @@ const listVar = z
       .filter(Boolean),
   );
 
+export const DEVELOPMENT_ENVIRONMENTS = ['development', 'test'] as const;
+
+const LOCAL_HOST = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/i;
+
+/** Why `value` cannot be a public URL of a deployment, or null if it can. */
+function notPublicUrl(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute https:// URL';
+  }
+  if (url.protocol !== 'https:') return 'must use https:// outside development';
+  if (LOCAL_HOST.test(url.hostname)) return 'must not point at localhost outside development';
+  return null;
+}
+
+/**
+ * security.md "Deployment": outside development a development value is a misconfiguration,
+ * never a default. The outbox would publish every reset link at GET /dev/outbox, and an
+ * http:// or localhost issuer, app URL or CORS origin means the deployment kept dev values.
+ */
+function refuseDevelopmentValues(
+  v: {
+    ENVIRONMENT: string;
+    EMAIL_PROVIDER: string;
+    SMS_PROVIDER: string;
+    JWT_ISSUER: string;
+    APP_URL: string;
+    CORS_ORIGINS: string[];
+    EMAIL_FROM: string;
+  },
+  ctx: z.RefinementCtx,
+) {
+  if ((DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(v.ENVIRONMENT)) return;
+  const refuse = (path: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [path], message });
+  for (const key of ['EMAIL_PROVIDER', 'SMS_PROVIDER'] as const) {
+    if (v[key] === 'outbox') refuse(key, 'the outbox notifier is for development only');
+  }
+  for (const key of ['JWT_ISSUER', 'APP_URL'] as const) {
+    const problem = notPublicUrl(v[key]);
+    if (problem) refuse(key, problem);
+  }
+  for (const origin of v.CORS_ORIGINS) {
+    const problem = notPublicUrl(origin);
+    if (problem) refuse('CORS_ORIGINS', `${origin} ${problem}`);
+  }
+  if (/@localhost>?$/i.test(v.EMAIL_FROM)) {
+    refuse('EMAIL_FROM', 'must be an address of a domain the email provider sends for');
+  }
+}
+
 /** Non-secret vars from wrangler.toml. An invalid value refuses to start (every route 503s). */
 export const VarsSchema = z
   .object({
@@ -65,7 +118,7 @@ export const VarsSchema = z
     /** Sessions per user; starting one more ends the oldest. */
     MAX_SESSIONS_PER_USER: intVar(1, 100, 10),
     /** Base URL of the frontend pages that emailed links open (reset, verification). */
-    APP_URL: z.url().default('http://localhost:3000'),
+    APP_URL: z.url(),
     RESET_TOKEN_TTL_SECONDS: intVar(300, 86400, 1800),
     VERIFY_TOKEN_TTL_SECONDS: intVar(3600, 7 * 86400, 86400),
     RATE_LIMIT_FORGOT_PASSWORD: rateVar('100/60'),
@@ -73,7 +126,7 @@ export const VarsSchema = z
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
     /** `outbox` keeps messages for GET /dev/outbox (development and test only). */
     EMAIL_PROVIDER: z.enum(['outbox', 'resend']).default('outbox'),
-    EMAIL_FROM: z.string().min(3).default('edge-auth <no-reply@localhost>'),
+    EMAIL_FROM: z.string().min(3),
     RESEND_API_URL: z.url().default('https://api.resend.com/emails'),
     SMS_PROVIDER: z.enum(['outbox', 'twilio']).default('outbox'),
     SMS_FROM: z.string().default(''),
@@ -81,16 +134,7 @@ export const VarsSchema = z
     BREAKER_FAILURE_THRESHOLD: intVar(1, 100, 5),
     BREAKER_COOLDOWN_SECONDS: intVar(1, 3600, 30),
   })
-  .refine(
-    (v) =>
-      ['development', 'test'].includes(v.ENVIRONMENT) ||
-      (v.EMAIL_PROVIDER !== 'outbox' && v.SMS_PROVIDER !== 'outbox'),
-    {
-      message:
-        'the outbox notifier is for development and test: set EMAIL_PROVIDER and SMS_PROVIDER',
-      path: ['EMAIL_PROVIDER'],
-    },
-  );
+  .superRefine(refuseDevelopmentValues);
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
 export const SecretsSchema = z.object({

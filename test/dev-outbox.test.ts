@@ -8,12 +8,7 @@ import {
   waitForMail,
   type OutboxMessage,
 } from './helpers-mail';
-
-const PRODUCTION = {
-  ENVIRONMENT: 'production',
-  EMAIL_PROVIDER: 'resend',
-  SMS_PROVIDER: 'twilio',
-};
+import { PRODUCTION_VARS as PRODUCTION } from './production-env';
 
 describe('GET /dev/outbox in development', () => {
   it("lists an address's messages newest first, with their fields", async () => {

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[];
+      /** wrangler.toml's [vars] as committed (JSON), read by vitest.config.ts. */
+      TEST_WRANGLER_VARS: string;
     }
     interface GlobalProps {
       mainModule: typeof import('../src/index');

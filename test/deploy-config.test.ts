@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { DEVELOPMENT_VARS } from '../scripts/dev-values.mjs';
+import { apiWithEnv, env, expectError } from './helpers';
+import { PRODUCTION_VARS } from './production-env';
+
+// wrangler.toml's [vars] exactly as committed (vitest.config.ts reads the file): what
+// `wrangler deploy` of a fresh clone would run with.
+const committed = JSON.parse(env.TEST_WRANGLER_VARS) as Record<string, string>;
+
+/** The worker started with the committed vars (and the test's secrets), plus `overrides`. */
+const deployed = (overrides: Record<string, string>, method: string, path: string) =>
+  apiWithEnv({ ...committed, ...overrides }, method, path);
+
+describe('wrangler.toml as committed', () => {
+  it('names a production environment with no development value in it', () => {
+    expect(committed.ENVIRONMENT).toBe('production');
+    expect(committed.EMAIL_PROVIDER).not.toBe('outbox');
+    expect(committed.SMS_PROVIDER).not.toBe('outbox');
+    for (const [name, value] of Object.entries(committed)) {
+      expect(value, name).not.toMatch(/localhost|127\.0\.0\.1|http:\/\//i);
+    }
+  });
+
+  it('is refused until the operator sets the deployment values: 503, and /health names them', async () => {
+    const health = await deployed({}, 'GET', '/health');
+    expect(health.status, health.text).toBe(503);
+    expect(health.body.components.config).toBe('invalid');
+    const problems = (health.body.problems as string[]).join('\n');
+    for (const name of ['JWT_ISSUER', 'APP_URL', 'EMAIL_FROM']) expect(problems).toContain(name);
+    for (const [method, path] of [
+      ['POST', '/auth/forgot-password'],
+      ['GET', '/dev/outbox?to=a@example.com'],
+    ] as const) {
+      expectError(await deployed({}, method, path), 503, 'DEPENDENCY_UNAVAILABLE');
+    }
+  });
+
+  it('runs healthy once the values README "Deploy" lists are set, with no /dev/outbox', async () => {
+    const health = await deployed(PRODUCTION_VARS, 'GET', '/health');
+    expect(health.status, health.text).toBe(200);
+    expect(health.body.status).toBe('ok');
+    expectError(
+      await deployed(PRODUCTION_VARS, 'GET', '/dev/outbox?to=a@example.com'),
+      404,
+      'NOT_FOUND',
+    );
+  });
+});
+
+describe('config validation outside development', () => {
+  it.each(['production', 'staging'])('refuses every development value in %s', async (name) => {
+    const res = await deployed({ ...DEVELOPMENT_VARS, ENVIRONMENT: name }, 'GET', '/health');
+    expect(res.status, res.text).toBe(503);
+    const problems = (res.body.problems as string[]).join('\n');
+    for (const key of [
+      'EMAIL_PROVIDER',
+      'SMS_PROVIDER',
+      'JWT_ISSUER',
+      'APP_URL',
+      'CORS_ORIGINS',
+      'EMAIL_FROM',
+    ]) {
+      expect(problems, key).toContain(key);
+    }
+  });
+
+  it.each([
+    ['JWT_ISSUER', 'http://auth.example.com'],
+    ['JWT_ISSUER', 'https://localhost:8787'],
+    ['JWT_ISSUER', 'https://127.0.0.1'],
+    ['APP_URL', 'https://app.localhost'],
+    ['APP_URL', 'https://[::1]:3000'],
+    ['CORS_ORIGINS', 'https://app.example.com,http://app.example.com'],
+    ['EMAIL_PROVIDER', 'outbox'],
+    ['SMS_PROVIDER', 'outbox'],
+  ])('refuses %s=%s', async (key, value) => {
+    const res = await deployed({ ...PRODUCTION_VARS, [key]: value }, 'GET', '/health');
+    expect(res.status, res.text).toBe(503);
+    expect((res.body.problems as string[]).join('\n')).toContain(key);
+  });
+
+  it('accepts the same development values in development', async () => {
+    const res = await deployed(DEVELOPMENT_VARS, 'GET', '/health');
+    expect(res.status, res.text).toBe(200);
+  });
+});
