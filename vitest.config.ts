@@ -25,7 +25,6 @@ export default defineConfig(async () => {
             ...DEVELOPMENT_VARS,
             ...secrets,
             SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
-            ADMIN_EMAILS: 'founder@admin.test',
             TEST_MIGRATIONS: migrations,
             TEST_WRANGLER_VARS: JSON.stringify(committedVars),
           },

@@ -111,8 +111,6 @@ export const VarsSchema = z
     RATE_LIMIT_LOGIN: rateVar('100/60'),
     RATE_LIMIT_REGISTER: rateVar('100/60'),
     RATE_LIMIT_REFRESH: rateVar('100/60'),
-    /** Accounts with these emails become admins once they verify the address. */
-    ADMIN_EMAILS: listVar.transform((list) => list.map((e) => e.toLowerCase())),
     /** Origins allowed by CORS; none by default. */
     CORS_ORIGINS: listVar,
     /** Sessions per user; starting one more ends the oldest. */

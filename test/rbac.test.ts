@@ -57,22 +57,6 @@ describe('default roles', () => {
     expect(decodeJwt(user.access_token).roles).toEqual(['user']);
   });
 
-  it('makes an ADMIN_EMAILS account an admin only once it verifies the address', async () => {
-    // The only registration of founder@admin.test in this file (storage is per file).
-    const founder = await createUser({ email: 'founder@admin.test' });
-    const before = await signIn(founder);
-    expect(await rolesOf(founder.id, before.access_token)).toEqual(['user']);
-    expectError(await api('GET', '/admin/roles', { token: before.access_token }), 403, 'FORBIDDEN');
-
-    const token = await latestToken(founder.email, VERIFY_SUBJECT);
-    expect((await api('POST', '/auth/verify-email', { json: { token } })).status).toBe(200);
-    const tokens = await signIn(founder);
-    expect([...(await rolesOf(founder.id, tokens.access_token))].sort()).toEqual(['admin', 'user']);
-    expect(decodeJwt(tokens.access_token).roles).toContain('admin');
-    const list = await api('GET', '/admin/roles', { token: tokens.access_token });
-    expect(list.status, list.text).toBe(200);
-  });
-
   it('gives nothing extra to an ordinary account that verifies its email', async () => {
     const user = await createUser();
     const token = await latestToken(user.email, VERIFY_SUBJECT);

@@ -6,8 +6,11 @@ import { randomToken, sha256 } from './crypto';
 import { limiterFor } from './limiter';
 import { notify } from './notifier';
 
+/** Tokens this service emails itself (an admin grant is handed over by the operator). */
+type EmailedPurpose = Exclude<TokenPurpose, 'admin_grant'>;
+
 const COPY: Record<
-  TokenPurpose,
+  EmailedPurpose,
   { subject: string; path: string; text: (link: string, minutes: number) => string }
 > = {
   password_reset: {
@@ -32,7 +35,7 @@ const COPY: Record<
 export async function sendTokenEmail(
   c: Context<AppEnv>,
   user: { id: string; email: string },
-  purpose: TokenPurpose,
+  purpose: EmailedPurpose,
 ): Promise<void> {
   const { config, db, logger } = c.var;
   try {
@@ -78,5 +81,5 @@ export async function sendTokenEmail(
 export const scheduleTokenEmail = (
   c: Context<AppEnv>,
   user: { id: string; email: string },
-  purpose: TokenPurpose,
+  purpose: EmailedPurpose,
 ) => c.executionCtx.waitUntil(sendTokenEmail(c, user, purpose));

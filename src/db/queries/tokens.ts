@@ -1,4 +1,4 @@
-import { and, eq, exists, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, exists, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from '../client';
 import { oneTimeTokens, userRoles, users, type TokenPurpose } from '../schema';
@@ -40,27 +40,29 @@ export async function supersedeOneTimeTokens(
     );
 }
 
-const usable = (purpose: TokenPurpose, tokenHash: string, now: Date) =>
+const usable = (purpose: TokenPurpose | TokenPurpose[], tokenHash: string, now: Date) =>
   and(
     eq(oneTimeTokens.tokenHash, tokenHash),
-    eq(oneTimeTokens.purpose, purpose),
+    Array.isArray(purpose)
+      ? inArray(oneTimeTokens.purpose, purpose)
+      : eq(oneTimeTokens.purpose, purpose),
     isNull(oneTimeTokens.usedAt),
     gt(oneTimeTokens.expiresAt, now),
   );
 
-/** The user a live, unused token belongs to, without using it up. */
+/** The user and purpose of a live, unused token of one of `purposes`, without using it up. */
 export async function peekOneTimeToken(
   db: Db,
-  purpose: TokenPurpose,
+  purposes: TokenPurpose[],
   tokenHash: string,
   now: Date,
 ) {
   const [row] = await db
-    .select({ userId: oneTimeTokens.userId })
+    .select({ userId: oneTimeTokens.userId, purpose: oneTimeTokens.purpose })
     .from(oneTimeTokens)
-    .where(usable(purpose, tokenHash, now))
+    .where(usable(purposes, tokenHash, now))
     .limit(1);
-  return row?.userId ?? null;
+  return row ?? null;
 }
 
 /**

@@ -2,8 +2,10 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 import { users } from './users';
 
 /**
- * Single-use tokens sent by email (password reset, email verification). Only the SHA-256 of
- * the token is stored; each is bound to its purpose and user (security.md "Tokens").
+ * Single-use tokens sent by email (password reset, email verification) or handed over by the
+ * operator (`admin_grant`, scripts/admin-grant.mjs: redeemed like a reset, it also grants the
+ * admin role). Only the SHA-256 of the token is stored; each is bound to its purpose and user
+ * (security.md "Tokens").
  */
 export const oneTimeTokens = sqliteTable(
   'one_time_tokens',
@@ -12,7 +14,9 @@ export const oneTimeTokens = sqliteTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    purpose: text('purpose', { enum: ['password_reset', 'email_verification'] }).notNull(),
+    purpose: text('purpose', {
+      enum: ['password_reset', 'email_verification', 'admin_grant'],
+    }).notNull(),
     tokenHash: text('token_hash').notNull(),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
     usedAt: integer('used_at', { mode: 'timestamp_ms' }),

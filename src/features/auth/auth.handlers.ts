@@ -38,7 +38,7 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   const id = await createAccount(c, {
     email,
     password,
-    // ADMIN_EMAILS become admins only once they prove they own the address (verify-email).
+    // Admins are made only by the operator's grant (scripts/admin.mjs), never by registering.
     roles: ['user'],
     profile: {
       firstName: profile.first_name,

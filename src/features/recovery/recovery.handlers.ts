@@ -19,13 +19,13 @@ const SENT = { message: 'If an account exists for this email, a message is on it
 const invalidToken = () =>
   new ApiError(401, 'INVALID_TOKEN', 'This link is invalid, used or expired');
 
-/** The user behind a live token of `purpose`, without using it up; 401 otherwise. */
-async function tokenOwner(c: Context<AppEnv>, purpose: TokenPurpose, token: string) {
+/** The user behind a live token of one of `purposes`, without using it up; 401 otherwise. */
+async function tokenOwner(c: Context<AppEnv>, purposes: TokenPurpose[], token: string) {
   const tokenHash = await sha256(token);
-  const userId = await peekOneTimeToken(c.var.db, purpose, tokenHash, new Date());
-  const user = userId ? await findUserById(c.var.db, userId) : undefined;
-  if (!user) throw invalidToken();
-  return { user, tokenHash };
+  const found = await peekOneTimeToken(c.var.db, purposes, tokenHash, new Date());
+  const user = found ? await findUserById(c.var.db, found.userId) : undefined;
+  if (!found || !user) throw invalidToken();
+  return { user, tokenHash, purpose: found.purpose };
 }
 
 export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = (c) => {
@@ -44,7 +44,13 @@ export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = (c)
 export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async (c) => {
   const { token, new_password } = c.req.valid('json');
   const hasher = requireHasher(c.var.secrets);
-  const { user, tokenHash } = await tokenOwner(c, 'password_reset', token);
+  // An operator's admin grant is redeemed here too: the role comes only with a password that the
+  // link's holder sets, never with the one whoever registered the address chose.
+  const { user, tokenHash, purpose } = await tokenOwner(
+    c,
+    ['password_reset', 'admin_grant'],
+    token,
+  );
   assertPasswordPolicy(c.var.config, new_password, user.email, 'new_password');
   const passwordHash = await hashPassword(hasher, new_password);
   // Sessions end before the token is spent (fail closed: if the store cannot answer, the link
@@ -54,8 +60,17 @@ export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async
   await endSessions();
   const won = await redeemOneTimeToken(
     c.var.db,
-    { purpose: 'password_reset', tokenHash, userId: user.id, change: { passwordHash } },
-    auditEntry(c, 'password_reset', { userId: user.id }),
+    {
+      purpose,
+      tokenHash,
+      userId: user.id,
+      change: { passwordHash },
+      grantRoles: purpose === 'admin_grant' ? ['admin'] : [],
+    },
+    auditEntry(c, 'password_reset', {
+      userId: user.id,
+      metadata: purpose === 'admin_grant' ? { granted_roles: ['admin'] } : {},
+    }),
   );
   if (!won) throw invalidToken();
   await endSessions();
@@ -65,16 +80,15 @@ export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async
 
 export const verifyEmail: AppRouteHandler<typeof routes.verifyEmail> = async (c) => {
   const { token } = c.req.valid('json');
-  const { user, tokenHash } = await tokenOwner(c, 'email_verification', token);
+  const { user, tokenHash } = await tokenOwner(c, ['email_verification'], token);
   const won = await redeemOneTimeToken(
     c.var.db,
     {
       purpose: 'email_verification',
       tokenHash,
       userId: user.id,
+      // Verifying grants nothing: the password may be someone else's (account pre-hijacking).
       change: { emailVerifiedAt: new Date() },
-      // Proving ownership of an ADMIN_EMAILS address is what makes its account an admin.
-      grantRoles: c.var.config.ADMIN_EMAILS.includes(user.email) ? ['admin'] : [],
     },
     auditEntry(c, 'email_verified', { userId: user.id }),
   );
