@@ -2,6 +2,13 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from '../types';
 import { ApiError } from '../lib/errors';
+import { findJsonProblem } from '../lib/json-shape';
+
+/**
+ * No request schema nests deeper than this; free-form objects (preferences, metadata) set
+ * tighter limits of their own. Checked on every body before any schema runs.
+ */
+export const MAX_JSON_DEPTH = 32;
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 
@@ -26,8 +33,10 @@ export function limitBody(maxSize: number): MiddlewareHandler {
 }
 
 /**
- * JSON only: a non-empty body must be declared as JSON (415) and parse (400 INVALID_JSON).
- * The parsed body is cached by Hono, so the route validators do not parse it again.
+ * JSON only: a non-empty body must be declared as JSON (415), parse (400 INVALID_JSON), and hold
+ * nothing that no field may hold (422: too deep, or ill-formed Unicode in any string or key),
+ * so every route refuses those the same way. The text is cached by Hono, so the route
+ * validators read the same body.
  */
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS')
@@ -36,10 +45,17 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (text.length === 0) return next();
   const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim();
   if (!JSON_MEDIA.test(mediaType)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE');
+  let body: unknown;
   try {
-    JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new ApiError(400, 'INVALID_JSON', 'Request body is not valid JSON');
+  }
+  const problem = findJsonProblem(body, MAX_JSON_DEPTH);
+  if (problem) {
+    throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
+      errors: [{ field: problem.path, message: problem.message }],
+    });
   }
   await next();
 };

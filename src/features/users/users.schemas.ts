@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { AUDIT_ACTIONS } from '../../db/schema';
 import { EmailSchema } from '../../lib/email';
+import { jsonDepth } from '../../lib/json-shape';
 import { RoleNameSchema } from '../admin/admin.schemas';
 import { UsernameField } from '../auth/auth.schemas';
 import { ProfileSchema, ProfileUpdateSchema } from '../profile/profile.schemas';
@@ -9,8 +10,6 @@ import { SessionSchema } from '../sessions/sessions.routes';
 /** Preferences are a JSON object; a PATCH is an RFC 7396 merge patch (null deletes a key). */
 export const PREFERENCES_MAX_BYTES = 16 * 1024;
 const MAX_DEPTH = 5;
-const depth = (v: unknown): number =>
-  v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0;
 
 export const PreferencesPatchSchema = z
   .record(
@@ -19,7 +18,7 @@ export const PreferencesPatchSchema = z
     // be rendered into the OpenAPI document.
     z.unknown().openapi({ description: 'any JSON value' }),
   )
-  .refine((p) => depth(p) <= MAX_DEPTH, `must nest at most ${MAX_DEPTH} levels`)
+  .refine((p) => jsonDepth(p) <= MAX_DEPTH, `must nest at most ${MAX_DEPTH} levels`)
   .refine(
     (p) => new TextEncoder().encode(JSON.stringify(p)).length <= PREFERENCES_MAX_BYTES,
     `must be at most ${PREFERENCES_MAX_BYTES} bytes`,
