@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { fakeProviders } from './test/fake-provider';
-import { TEST_SERVICE_KEYS } from './test/service-keys';
+import { fakeProviders } from './test/fake-provider.ts';
+import { TEST_SERVICE_KEYS } from './test/service-keys.ts';
 import { unstable_readConfig } from 'wrangler';
 import { DEVELOPMENT_VARS } from './scripts/dev-values.mjs';
 import { generateSecrets } from './scripts/secrets.mjs';
@@ -10,6 +10,9 @@ import { generateSecrets } from './scripts/secrets.mjs';
 // Objects). Secrets are generated per run, so no key is ever committed. wrangler.toml holds
 // production values; the tests lay the development values over them, as `npm run dev` does.
 export default defineConfig(async () => {
+  // wrangler logs "Using secrets defined in .dev.vars" once per test file when a developer has
+  // one; the bindings below override it anyway. Warnings and errors still show.
+  process.env.WRANGLER_LOG ??= 'warn';
   const migrations = await readD1Migrations('./migrations');
   const secrets = await generateSecrets('test-key-1');
   // The vars exactly as committed, for the test that the default environment is production-safe.
