@@ -3,14 +3,11 @@ import type { Bindings } from '../src/types';
 
 declare global {
   namespace Cloudflare {
+    // wrangler.toml's bindings come from src/worker-configuration.d.ts; tests add these.
     interface Env extends Bindings {
       TEST_MIGRATIONS: D1Migration[];
       /** wrangler.toml's [vars] as committed (JSON), read by vitest.config.ts. */
       TEST_WRANGLER_VARS: string;
-    }
-    interface GlobalProps {
-      mainModule: typeof import('../src/index');
-      durableNamespaces: 'SessionStore' | 'RateLimiter' | 'CircuitBreaker';
     }
   }
 }
