@@ -41,10 +41,14 @@ export function limitBody(maxSize: number): MiddlewareHandler {
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS')
     return next();
+  const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim();
+  if (!JSON_MEDIA.test(mediaType)) {
+    // Read as bytes: a body declared as something else is refused, not decoded as text.
+    if ((await c.req.arrayBuffer()).byteLength === 0) return next();
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE');
+  }
   const text = await c.req.text();
   if (text.length === 0) return next();
-  const mediaType = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim();
-  if (!JSON_MEDIA.test(mediaType)) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE');
   let body: unknown;
   try {
     body = JSON.parse(text);
