@@ -69,6 +69,8 @@ export const VarsSchema = z
     RESET_TOKEN_TTL_SECONDS: intVar(300, 86400, 1800),
     VERIFY_TOKEN_TTL_SECONDS: intVar(3600, 7 * 86400, 86400),
     RATE_LIMIT_FORGOT_PASSWORD: rateVar('100/60'),
+    /** Each call may send an email: limited per IP as well as per account. */
+    RATE_LIMIT_RESEND_VERIFICATION: rateVar('100/60'),
     /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
     /** `outbox` keeps messages for GET /dev/outbox (development and test only). */
