@@ -47,6 +47,11 @@ export const VarsSchema = z
     JWT_AUDIENCE: z.string().min(1),
     ACCESS_TOKEN_TTL_SECONDS: intVar(60, 3600, 900),
     REFRESH_TOKEN_TTL_SECONDS: intVar(3600, 90 * 86400, 30 * 86400),
+    /**
+     * How long a just-rotated refresh token still gets its successor back (two tabs refreshing
+     * at once); after it, presenting it is reuse and ends the session. 0 = no grace.
+     */
+    REFRESH_REUSE_INTERVAL_SECONDS: intVar(0, 60, 10),
     PBKDF2_ITERATIONS: intVar(PBKDF2_MIN_ITERATIONS, PBKDF2_MAX_ITERATIONS, PBKDF2_MAX_ITERATIONS),
     PASSWORD_MIN_LENGTH: intVar(8, 128, 8),
     PASSWORD_REQUIRE_COMPOSITION: boolVar(true),

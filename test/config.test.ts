@@ -148,6 +148,17 @@ describe('start-up configuration', () => {
     }
   });
 
+  it('refuses REFRESH_REUSE_INTERVAL_SECONDS outside 0..60', async () => {
+    for (const value of ['61', '-1', 'ten']) {
+      const res = await healthOf({ REFRESH_REUSE_INTERVAL_SECONDS: value });
+      expect(res.status, value).toBe(503);
+      expect(res.body.problems.join('\n'), value).toContain('REFRESH_REUSE_INTERVAL_SECONDS');
+    }
+    for (const value of ['0', '60']) {
+      expect((await healthOf({ REFRESH_REUSE_INTERVAL_SECONDS: value })).status, value).toBe(200);
+    }
+  });
+
   it('refuses a configuration without an issuer', async () => {
     const res = await healthOf({ JWT_ISSUER: '' });
     expect(res.status).toBe(503);

@@ -8,9 +8,11 @@ import { DurableObject } from 'cloudflare:workers';
  * Storage (SQLite):
  *   sessions(id PK, created_at, last_used_at, expires_at, ip, user_agent, country)
  *     one row per live session; expires_at is absolute (= refresh lifetime, security.md).
- *   refresh_tokens(hash PK, session_id, rotated_at)
- *     SHA-256 of every refresh token a session has been issued; rotated_at is set once used, so
- *     presenting it again is reuse (RFC 9700 §4.14.2) and ends the session.
+ *   refresh_tokens(hash PK, session_id, rotated_at, successor)
+ *     SHA-256 of every refresh token a session has been issued; rotated_at and successor (the
+ *     hash of the token it was exchanged for) are set once used. Presenting it again within the
+ *     reuse interval is a concurrent refresh and gets the same successor back; later it is
+ *     reuse (RFC 9700 §4.14.2) and ends the session.
  *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
  *     login racing with a suspension cannot leave a live session behind.
  * An alarm at the earliest expiry deletes expired sessions and their tokens.
@@ -28,8 +30,14 @@ export interface SessionInfo extends Device {
   expiresAt: number;
 }
 
+/**
+ * `replayed`: the token had just been rotated to this same successor (a concurrent refresh).
+ * `superseded`: it had just been rotated and its successor already rotated too: refused, but
+ * the session lives on (the other tab holds the newest token).
+ */
 export type RotateOutcome =
-  { ok: true; session: SessionInfo } | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
+  | { ok: true; session: SessionInfo; replayed: boolean }
+  | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'superseded' };
 
 type SessionRow = {
   id: string;
@@ -66,6 +74,16 @@ export class SessionStore extends DurableObject {
       CREATE TABLE IF NOT EXISTS refresh_tokens (
         hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, rotated_at INTEGER);
       CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);`);
+    this.migrate();
+  }
+
+  /** Brings an object created by an older version up to the current schema, once. */
+  private migrate() {
+    const version = this.ctx.storage.kv.get<number>('schema_version') ?? 1;
+    if (version < 2) {
+      this.sql.exec('ALTER TABLE refresh_tokens ADD COLUMN successor TEXT');
+      this.ctx.storage.kv.put('schema_version', 2);
+    }
   }
 
   /** Starts a session whose first refresh token hashes to `refreshHash`; null while blocked. */
@@ -98,44 +116,53 @@ export class SessionStore extends DurableObject {
       device.userAgent,
       device.country,
     );
-    this.sql.exec('INSERT INTO refresh_tokens VALUES (?, ?, NULL)', refreshHash, sessionId);
+    this.insertToken(refreshHash, sessionId);
     await this.scheduleExpiry(expiresAt);
     return { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device };
   }
 
   /**
-   * Exchanges a current refresh token for a new one. A token that was already rotated is reuse:
-   * the whole session ends (the thief and the victim both lose it, RFC 9700 §4.14.2).
+   * Exchanges a current refresh token for `successorHash`. A token rotated less than
+   * `reuseIntervalMs` ago is a concurrent refresh (two tabs): it gets the same successor back
+   * while that one is unused, else a refusal that leaves the session alive; one rotated longer
+   * ago is reuse, and the whole session ends (the thief and the victim both lose it, RFC 9700
+   * §4.14.2). The successor is derived from the token, so a replay names the same hash.
    */
-  rotate(input: { refreshHash: string; newRefreshHash: string; now: number }): RotateOutcome {
-    const token = this.sql
-      .exec<{ session_id: string; rotated_at: number | null }>(
-        'SELECT session_id, rotated_at FROM refresh_tokens WHERE hash = ?',
-        input.refreshHash,
-      )
-      .toArray()[0];
+  rotate(input: {
+    refreshHash: string;
+    successorHash: string;
+    reuseIntervalMs: number;
+    now: number;
+  }): RotateOutcome {
+    const { refreshHash, successorHash, now } = input;
+    const token = this.token(refreshHash);
     if (!token) return { ok: false, reason: 'unknown' };
-    if (token.rotated_at !== null) {
+    // A request stamped just before the rotation it raced counts as 0 ms later, so an interval of
+    // 0 means no grace at all.
+    if (token.rotated_at !== null && Math.max(0, now - token.rotated_at) >= input.reuseIntervalMs) {
       this.end(token.session_id);
       return { ok: false, reason: 'reused' };
     }
-    const session = this.live(token.session_id, input.now);
+    const session = this.live(token.session_id, now);
     if (!session) {
       this.end(token.session_id);
       return { ok: false, reason: 'expired' };
     }
+    if (token.rotated_at !== null) {
+      const successor = token.successor === successorHash ? this.token(successorHash) : undefined;
+      return successor && successor.rotated_at === null
+        ? { ok: true, session, replayed: true }
+        : { ok: false, reason: 'superseded' };
+    }
     this.sql.exec(
-      'UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?',
-      input.now,
-      input.refreshHash,
+      'UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ?',
+      now,
+      successorHash,
+      refreshHash,
     );
-    this.sql.exec(
-      'INSERT INTO refresh_tokens VALUES (?, ?, NULL)',
-      input.newRefreshHash,
-      session.id,
-    );
-    this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', input.now, session.id);
-    return { ok: true, session: { ...session, lastUsedAt: input.now } };
+    this.insertToken(successorHash, session.id);
+    this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, session.id);
+    return { ok: true, session: { ...session, lastUsedAt: now }, replayed: false };
   }
 
   /**
@@ -214,6 +241,23 @@ export class SessionStore extends DurableObject {
       .exec<{ at: number | null }>('SELECT min(expires_at) AS at FROM sessions')
       .one().at;
     if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  private token(hash: string) {
+    return this.sql
+      .exec<{ session_id: string; rotated_at: number | null; successor: string | null }>(
+        'SELECT session_id, rotated_at, successor FROM refresh_tokens WHERE hash = ?',
+        hash,
+      )
+      .toArray()[0];
+  }
+
+  private insertToken(hash: string, sessionId: string) {
+    this.sql.exec(
+      'INSERT INTO refresh_tokens (hash, session_id, rotated_at, successor) VALUES (?, ?, NULL, NULL)',
+      hash,
+      sessionId,
+    );
   }
 
   private live(sessionId: string, now: number): SessionInfo | null {

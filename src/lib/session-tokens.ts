@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Device, SessionStore } from '../durable-objects/session-store';
 import type { ReadyConfig } from '../types';
-import { randomToken, sha256 } from './crypto';
+import { hmacSha256, randomToken, sha256 } from './crypto';
 import { ApiError } from './errors';
 import { audienceOf, issueAccessToken } from './jwt';
 import type { SigningKeys } from './signing-keys';
@@ -22,6 +22,13 @@ export interface TokenIssuer {
   config: ReadyConfig;
 }
 
+/** What rotating a refresh token needs: the user's store, the successor key, the interval. */
+export interface Rotator {
+  sessions: DurableObjectNamespace<SessionStore>;
+  successorKey: CryptoKey;
+  reuseIntervalMs: number;
+}
+
 export interface Subject {
   id: string;
   email: string;
@@ -33,14 +40,22 @@ export const sessionStore = (ns: DurableObjectNamespace<SessionStore>, userId: s
   ns.get(ns.idFromName(userId));
 
 /**
- * Refresh tokens are `<user id>.<256 random bits>`: opaque to clients, and the prefix routes
- * the worker to the user's SessionStore without a database lookup. Only the SHA-256 is stored.
+ * Refresh tokens are `<user id>.<256 bits>`: opaque to clients, and the prefix routes the
+ * worker to the user's SessionStore without a database lookup. Only the SHA-256 is stored.
+ * A session's first token is random; each successor is HMAC-SHA256(k, previous token), k
+ * derived from the pepper (secrets.ts). Deterministic, so two concurrent refreshes of one token
+ * can both be handed the same successor without the store ever holding a token in clear, and
+ * unpredictable to anyone without k.
  */
 const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
 export const refreshTokenOwner = (token: string) => REFRESH_TOKEN.exec(token)?.[1] ?? null;
 
 const newRefreshToken = (userId: string) => `${userId}.${randomToken(32)}`;
+
+/** The token a refresh token is exchanged for (43 base64url characters, like a random one). */
+export const successorOf = async (key: CryptoKey, userId: string, token: string) =>
+  `${userId}.${await hmacSha256(key, token)}`;
 
 /** Signs an access token for the session and pairs it with its current refresh token. */
 export async function issueTokenPair(
@@ -92,18 +107,22 @@ export async function startSession(
 
 /**
  * Rotates a refresh token in its owner's SessionStore (RFC 9700 §4.14.2). A refused token comes
- * back as the store's verdict; a reused one has already ended its session by then.
+ * back as the store's verdict; a reused one has already ended its session by then. Within the
+ * reuse interval a concurrent refresh gets the same successor (security.md: "must return the
+ * same new pair, never two valid families").
  */
 export async function rotateRefreshToken(
-  sessions: DurableObjectNamespace<SessionStore>,
+  rotator: Rotator,
   userId: string,
   refreshToken: string,
   now = Date.now(),
 ) {
-  const next = newRefreshToken(userId);
-  const outcome = await sessionStore(sessions, userId).rotate({
-    refreshHash: await sha256(refreshToken),
-    newRefreshHash: await sha256(next),
+  const next = await successorOf(rotator.successorKey, userId, refreshToken);
+  const [refreshHash, successorHash] = await Promise.all([sha256(refreshToken), sha256(next)]);
+  const outcome = await sessionStore(rotator.sessions, userId).rotate({
+    refreshHash,
+    successorHash,
+    reuseIntervalMs: rotator.reuseIntervalMs,
     now,
   });
   return outcome.ok ? { ...outcome, refreshToken: next } : outcome;

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { findUserWithRoles, upgradePasswordHash } from '../../db/queries/users';
+import type { RotateOutcome } from '../../durable-objects/session-store';
 import { scheduleTokenEmail } from '../../lib/account-emails';
 import { createAccount } from '../../lib/accounts';
 import { audit } from '../../lib/audit';
@@ -9,7 +10,7 @@ import { ApiError } from '../../lib/errors';
 import { audienceOf, verifyAccessToken } from '../../lib/jwt';
 import { burnDummyHash, hashPassword, verifyPassword } from '../../lib/password';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
-import { requireHasher, requireSigningKeys } from '../../lib/secrets';
+import { requireHasher, requireSigningKeys, requireSuccessorKey } from '../../lib/secrets';
 import {
   issueTokenPair,
   refreshTokenOwner,
@@ -93,34 +94,52 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   return c.json(tokens, 200, NO_STORE);
 };
 
+type RefusedRotation = Extract<RotateOutcome, { ok: false }>['reason'];
+
+/** A refused rotation as the contract's 401 (reuse has already ended the session). */
+function refusedRefresh(c: Context<AppEnv>, userId: string, reason: RefusedRotation): ApiError {
+  switch (reason) {
+    case 'reused':
+      audit(c, 'refresh_reuse', { userId });
+      return new ApiError(
+        401,
+        'SESSION_REVOKED',
+        'Refresh token was already used; the session has been ended',
+      );
+    case 'superseded':
+      // A concurrent refresh moved on twice: the session lives, with the newest token.
+      return new ApiError(401, 'INVALID_TOKEN', 'Refresh token was already rotated');
+    case 'expired':
+      return new ApiError(401, 'TOKEN_EXPIRED', 'Refresh token is invalid or expired');
+    case 'unknown':
+      return new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid or expired');
+  }
+}
+
 export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
   const { refresh_token } = c.req.valid('json');
   const issuer = issuerOf(c);
+  const successorKey = requireSuccessorKey(c.var.secrets);
   const userId = refreshTokenOwner(refresh_token);
   if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
   // The user is read before the token rotates: if D1 fails, the client's token is still good
   // for a retry instead of having been spent on an answer that never came.
   const found = await findUserWithRoles(c.var.db, { id: userId });
-  const outcome = await rotateRefreshToken(c.env.SESSIONS, userId, refresh_token);
-  if (!outcome.ok) {
-    if (outcome.reason === 'reused') {
-      audit(c, 'refresh_reuse', { userId });
-      throw new ApiError(
-        401,
-        'SESSION_REVOKED',
-        'Refresh token was already used; the session has been ended',
-      );
-    }
-    const code = outcome.reason === 'expired' ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN';
-    throw new ApiError(401, code, 'Refresh token is invalid or expired');
-  }
+  const reuseIntervalMs = c.var.config.REFRESH_REUSE_INTERVAL_SECONDS * 1000;
+  const outcome = await rotateRefreshToken(
+    { sessions: c.env.SESSIONS, successorKey, reuseIntervalMs },
+    userId,
+    refresh_token,
+  );
+  if (!outcome.ok) throw refusedRefresh(c, userId, outcome.reason);
   if (!found || found.user.status !== 'active') {
     await sessionStore(c.env.SESSIONS, userId).revoke(outcome.session.id);
     throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended');
   }
   const subject = { id: userId, email: found.user.email, roles: found.roles };
   const tokens = await issueTokenPair(issuer, subject, outcome.session.id, outcome.refreshToken);
-  audit(c, 'refresh', { userId, metadata: { session_id: outcome.session.id } });
+  const metadata = { session_id: outcome.session.id, ...(outcome.replayed && { replayed: true }) };
+  audit(c, 'refresh', { userId, metadata });
   return c.json(tokens, 200, NO_STORE);
 };
 

@@ -52,7 +52,7 @@ export const refresh = createRoute({
   tags,
   summary: 'Rotate a refresh token',
   description:
-    'Each refresh token works once. Presenting one that was already rotated ends the whole session (401 SESSION_REVOKED).',
+    'Each refresh token is exchanged once for a new pair. Concurrent refreshes (two tabs): within REFRESH_REUSE_INTERVAL_SECONDS (10 s) of its rotation, the same token gets the same new refresh token back, while that one is unused; if that one was already rotated too, 401 INVALID_TOKEN and the session stays alive. Presenting a rotated token later is reuse: the whole session ends (401 SESSION_REVOKED).',
   middleware: [limitByIp('refresh')],
   request: { body: jsonBody(RefreshSchema) },
   responses: {
