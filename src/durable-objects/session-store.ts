@@ -15,6 +15,10 @@ import { DurableObject } from 'cloudflare:workers';
  *     reuse (RFC 9700 §4.14.2) and ends the session.
  *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
  *     login racing with a suspension cannot leave a live session behind.
+ *   kv "not_before" → ms: the credential epoch. Ending every session (password reset or change,
+ *     suspension, deletion, "log out everywhere") moves it to that moment, and a session whose
+ *     password was verified before it cannot start: a login that checked the old password while
+ *     the reset ran must not create a session after the reset ended them all (security.md).
  * An alarm at the earliest expiry deletes expired sessions and their tokens.
  */
 export interface Device {
@@ -38,6 +42,9 @@ export interface SessionInfo extends Device {
 export type RotateOutcome =
   | { ok: true; session: SessionInfo; replayed: boolean }
   | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'superseded' };
+
+export type CreateOutcome =
+  { ok: true; session: SessionInfo } | { ok: false; reason: 'blocked' | 'stale_credentials' };
 
 type SessionRow = {
   id: string;
@@ -86,7 +93,11 @@ export class SessionStore extends DurableObject {
     }
   }
 
-  /** Starts a session whose first refresh token hashes to `refreshHash`; null while blocked. */
+  /**
+   * Starts a session whose first refresh token hashes to `refreshHash`. Refused while the
+   * account is blocked, or when its credentials were verified (`verifiedAt`, taken before the
+   * password hash was read) before the credential epoch: they may be the ones just replaced.
+   */
   async create(input: {
     sessionId: string;
     refreshHash: string;
@@ -94,9 +105,11 @@ export class SessionStore extends DurableObject {
     ttlMs: number;
     /** Per-user cap (security.md "Sessions"): the oldest sessions beyond it end. */
     maxSessions: number;
+    verifiedAt: number;
     now: number;
-  }): Promise<SessionInfo | null> {
-    if (this.ctx.storage.kv.get('blocked')) return null;
+  }): Promise<CreateOutcome> {
+    if (this.ctx.storage.kv.get('blocked')) return { ok: false, reason: 'blocked' };
+    if (input.verifiedAt < this.notBefore()) return { ok: false, reason: 'stale_credentials' };
     const { sessionId, refreshHash, device, now } = input;
     const expiresAt = now + input.ttlMs;
     const overflow = this.sql
@@ -118,7 +131,10 @@ export class SessionStore extends DurableObject {
     );
     this.insertToken(refreshHash, sessionId);
     await this.scheduleExpiry(expiresAt);
-    return { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device };
+    return {
+      ok: true,
+      session: { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device },
+    };
   }
 
   /**
@@ -198,19 +214,27 @@ export class SessionStore extends DurableObject {
     return row && this.end(row.session_id) ? row.session_id : null;
   }
 
-  /** Ends every session, or every one but `exceptSessionId`. Returns how many ended. */
-  revokeAll(exceptSessionId?: string): number {
+  /**
+   * Ends every session, or every one but `exceptSessionId` (the caller's own, on a password
+   * change), and moves the credential epoch to `now`: no login verified before it can start a
+   * session afterwards. Returns how many ended.
+   */
+  revokeAll(input: { exceptSessionId?: string; now: number }): number {
+    if (input.now > this.notBefore()) this.ctx.storage.kv.put('not_before', input.now);
     const ids = this.sql
-      .exec<{ id: string }>('SELECT id FROM sessions WHERE id IS NOT ?', exceptSessionId ?? null)
+      .exec<{ id: string }>(
+        'SELECT id FROM sessions WHERE id IS NOT ?',
+        input.exceptSessionId ?? null,
+      )
       .toArray();
     for (const { id } of ids) this.end(id);
     return ids.length;
   }
 
   /** Ends every session and refuses new ones until `unblock` (suspension, deletion). */
-  block(): number {
+  block(now: number): number {
     this.ctx.storage.kv.put('blocked', true);
-    return this.revokeAll();
+    return this.revokeAll({ now });
   }
 
   /** Allows sessions again (reactivation). */
@@ -241,6 +265,10 @@ export class SessionStore extends DurableObject {
       .exec<{ at: number | null }>('SELECT min(expires_at) AS at FROM sessions')
       .one().at;
     if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  private notBefore(): number {
+    return this.ctx.storage.kv.get<number>('not_before') ?? 0;
   }
 
   private token(hash: string) {

@@ -82,26 +82,35 @@ export async function issueTokenPair(
 }
 
 /**
- * Creates a session in the user's SessionStore and returns its first token pair; 403 when the
- * store refuses because the account was suspended or deleted meanwhile.
+ * Creates a session in the user's SessionStore and returns its first token pair. `verifiedAt`
+ * is when the credentials were checked (before the password hash was read): the store refuses
+ * it if every session was ended since (reset, password change, suspension), answered 401 like
+ * a wrong password, since the password checked may be the one just replaced. 403 when the
+ * account was suspended or deleted meanwhile.
  */
 export async function startSession(
   issuer: TokenIssuer,
   subject: Subject,
   device: Device,
+  verifiedAt: number,
   now = Date.now(),
 ) {
   const sessionId = crypto.randomUUID();
   const refreshToken = newRefreshToken(subject.id);
-  const session = await sessionStore(issuer.sessions, subject.id).create({
+  const outcome = await sessionStore(issuer.sessions, subject.id).create({
     sessionId,
     refreshHash: await sha256(refreshToken),
     device,
     ttlMs: issuer.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
     maxSessions: issuer.config.MAX_SESSIONS_PER_USER,
+    verifiedAt,
     now,
   });
-  if (!session) throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
+  if (!outcome.ok) {
+    if (outcome.reason === 'blocked')
+      throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
+    throw new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
+  }
   return { sessionId, tokens: await issueTokenPair(issuer, subject, sessionId, refreshToken, now) };
 }
 

@@ -20,7 +20,7 @@ export const deleteUser: AppRouteHandler<typeof routes.deleteUser> = async (c) =
   if (!(await findUserById(c.var.db, user_id)))
     throw new ApiError(404, 'NOT_FOUND', 'User not found');
   // Sessions end (and stay impossible) before the row goes, so no token outlives the account.
-  await sessionStore(c.env.SESSIONS, user_id).block();
+  await sessionStore(c.env.SESSIONS, user_id).block(Date.now());
   await removeUser(
     c.var.db,
     user_id,
@@ -49,6 +49,9 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
     passwordHash,
     auditEntry(c, 'password_changed', { userId: sub }),
   );
-  await orUnavailable('Session store', () => sessionStore(c.env.SESSIONS, sub).revokeAll(sid));
+  // After the new hash is stored: logins that may have read the old one cannot start a session.
+  await orUnavailable('Session store', () =>
+    sessionStore(c.env.SESSIONS, sub).revokeAll({ exceptSessionId: sid, now: Date.now() }),
+  );
   return c.json({ message: 'Password changed; other sessions have been signed out' }, 200);
 };

@@ -100,7 +100,7 @@ export const setStatus: AppRouteHandler<typeof routes.setStatus> = async (c) => 
   const store = sessionStore(c.env.SESSIONS, user_id);
   let ended = 0;
   if (status === 'suspended') {
-    ended = await store.block();
+    ended = await store.block(Date.now());
     await setUserStatus(c.var.db, user_id, status, entry);
   } else {
     await setUserStatus(c.var.db, user_id, status, entry);

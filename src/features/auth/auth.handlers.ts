@@ -8,7 +8,12 @@ import { sha256 } from '../../lib/crypto';
 import { deviceOf } from '../../lib/device';
 import { ApiError } from '../../lib/errors';
 import { audienceOf, verifyAccessToken } from '../../lib/jwt';
-import { burnDummyHash, hashPassword, verifyPassword } from '../../lib/password';
+import {
+  burnDummyHash,
+  hashPassword,
+  verifyPassword,
+  type PasswordHasher,
+} from '../../lib/password';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
 import { requireHasher, requireSigningKeys, requireSuccessorKey } from '../../lib/secrets';
 import {
@@ -54,10 +59,30 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   );
 };
 
+/**
+ * The stored hash's parameters are outdated: upgrade it after answering, unless the password
+ * changed meanwhile.
+ */
+function scheduleRehash(
+  c: Context<AppEnv>,
+  hasher: PasswordHasher,
+  user: { id: string; passwordHash: string },
+  password: string,
+) {
+  c.executionCtx.waitUntil(
+    hashPassword(hasher, password)
+      .then((hash) => upgradePasswordHash(c.var.db, user.id, user.passwordHash, hash, new Date()))
+      .catch((err: unknown) => c.var.logger.error('password rehash failed', { error: err })),
+  );
+}
+
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { email, password } = c.req.valid('json');
   const hasher = requireHasher(c.var.secrets);
   const issuer = issuerOf(c);
+  // Credential epoch (security.md): taken before the hash is read, so if a reset or password
+  // change ends every session after this moment, the session this login would start is refused.
+  const verifiedAt = Date.now();
   const [attempt, found] = await Promise.all([
     reserveLoginAttempt(c, email),
     findUserWithRoles(c.var.db, { email }),
@@ -76,18 +101,14 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
     await attempt.clear();
     throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
   }
-  if (verdict.needsRehash) {
-    // Parameters changed since this hash was made: upgrade it after answering, unless the
-    // password changed meanwhile.
-    c.executionCtx.waitUntil(
-      hashPassword(hasher, password)
-        .then((hash) => upgradePasswordHash(c.var.db, user.id, user.passwordHash, hash, new Date()))
-        .catch((err: unknown) => c.var.logger.error('password rehash failed', { error: err })),
-    );
-  }
+  if (verdict.needsRehash) scheduleRehash(c, hasher, user, password);
   const subject = { id: user.id, email: user.email, roles };
   const [{ tokens, sessionId }] = await Promise.all([
-    startSession(issuer, subject, deviceOf(c)),
+    startSession(issuer, subject, deviceOf(c), verifiedAt).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'INVALID_CREDENTIALS')
+        audit(c, 'login_failed', { userId: user.id, metadata: { reason: 'credentials_changed' } });
+      throw err;
+    }),
     attempt.clear(),
   ]);
   audit(c, 'login_succeeded', { userId: user.id, metadata: { session_id: sessionId } });

@@ -37,7 +37,7 @@ export const login = createRoute({
   tags,
   summary: 'Sign in with email and password',
   description:
-    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
+    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
   middleware: [limitByIp('login')],
   request: { body: jsonBody(LoginSchema) },
   responses: {
