@@ -19,6 +19,9 @@ import { DurableObject } from 'cloudflare:workers';
  *     suspension, deletion, "log out everywhere") moves it to that moment, and a session whose
  *     password was verified before it cannot start: a login that checked the old password while
  *     the reset ran must not create a session after the reset ended them all (security.md).
+ *   kv "roles_changed_at" → ms: the last time the user's roles changed (marked before and after
+ *     the D1 write). check() returns it, so /auth/verify reads roles from D1 only for a token
+ *     whose roles were read no later than that; every other verify stays one call, to here.
  * An alarm at the earliest expiry deletes expired sessions and their tokens.
  */
 export interface Device {
@@ -185,12 +188,24 @@ export class SessionStore extends DurableObject {
    * Whether a session is live now: what /auth/verify consults on every call. Also keeps
    * last_used_at current, written at most once a minute so verification stays read-mostly.
    */
-  check(sessionId: string, now: number): { live: boolean } {
+  check(sessionId: string, now: number): { live: boolean; rolesChangedAt: number | null } {
     const session = this.live(sessionId, now);
     if (session && now - session.lastUsedAt >= LAST_USED_GRANULARITY_MS) {
       this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, sessionId);
     }
-    return { live: session !== null };
+    return {
+      live: session !== null,
+      rolesChangedAt: this.ctx.storage.kv.get<number>('roles_changed_at') ?? null,
+    };
+  }
+
+  /**
+   * Records that the user's roles change at `now`: access tokens whose roles were read no later
+   * than this may name roles the user no longer has (or lack new ones).
+   */
+  markRolesChanged(now: number): void {
+    const current = this.ctx.storage.kv.get<number>('roles_changed_at') ?? 0;
+    if (now > current) this.ctx.storage.kv.put('roles_changed_at', now);
   }
 
   /** One live session, or null. */

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Device, SessionStore } from '../durable-objects/session-store';
 import type { ReadyConfig } from '../types';
 import { hmacSha256, randomToken, sha256 } from './crypto';
-import { ApiError } from './errors';
+import { ApiError, orUnavailable } from './errors';
 import { audienceOf, issueAccessToken } from './jwt';
 import type { SigningKeys } from './signing-keys';
 
@@ -33,6 +33,11 @@ export interface Subject {
   id: string;
   email: string;
   roles: string[];
+  /**
+   * When `roles` were read (taken before the read). It becomes the token's iat, so a token never
+   * looks newer than its roles: /auth/verify compares iat with the store's roles_changed_at.
+   */
+  rolesReadAt: number;
 }
 
 /** The user's session object: one per user, so all their sessions share one strong store. */
@@ -71,7 +76,7 @@ export async function issueTokenPair(
     audienceOf(issuer.config),
     { userId: subject.id, sessionId, email: subject.email, roles: subject.roles },
     ttl,
-    now,
+    Math.min(now, subject.rolesReadAt),
   );
   return {
     access_token: token,
@@ -135,4 +140,27 @@ export async function rotateRefreshToken(
     now,
   });
   return outcome.ok ? { ...outcome, refreshToken: next } : outcome;
+}
+
+/**
+ * Runs `write`, a D1 write that changes a user's roles, between two marks in their
+ * SessionStore, so no access token keeps reporting roles from before it (require-auth.ts
+ * withCurrentRoles). The first mark comes before the write: even if the second never happens
+ * (the worker dies after the write), every token issued before the change is re-checked, and a
+ * write that fails costs only a few D1 reads. The second comes after it, for tokens whose roles
+ * were read while the write ran. A store that cannot answer fails the change (503) before the
+ * write: better than a change that tokens would hide.
+ */
+export async function changeRoles<T>(
+  sessions: DurableObjectNamespace<SessionStore>,
+  userId: string,
+  write: () => Promise<T>,
+  clock: () => number = Date.now,
+): Promise<T> {
+  const store = sessionStore(sessions, userId);
+  const mark = () => orUnavailable('Session store', () => store.markRolesChanged(clock()));
+  await mark();
+  const result = await write();
+  await mark();
+  return result;
 }

@@ -102,7 +102,7 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
     throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
   }
   if (verdict.needsRehash) scheduleRehash(c, hasher, user, password);
-  const subject = { id: user.id, email: user.email, roles };
+  const subject = { id: user.id, email: user.email, roles, rolesReadAt: verifiedAt };
   const [{ tokens, sessionId }] = await Promise.all([
     startSession(issuer, subject, deviceOf(c), verifiedAt).catch((err: unknown) => {
       if (err instanceof ApiError && err.code === 'INVALID_CREDENTIALS')
@@ -145,6 +145,7 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
   if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
   // The user is read before the token rotates: if D1 fails, the client's token is still good
   // for a retry instead of having been spent on an answer that never came.
+  const rolesReadAt = Date.now();
   const found = await findUserWithRoles(c.var.db, { id: userId });
   const reuseIntervalMs = c.var.config.REFRESH_REUSE_INTERVAL_SECONDS * 1000;
   const outcome = await rotateRefreshToken(
@@ -157,7 +158,7 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
     await sessionStore(c.env.SESSIONS, userId).revoke(outcome.session.id);
     throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended');
   }
-  const subject = { id: userId, email: found.user.email, roles: found.roles };
+  const subject = { id: userId, email: found.user.email, roles: found.roles, rolesReadAt };
   const tokens = await issueTokenPair(issuer, subject, outcome.session.id, outcome.refreshToken);
   const metadata = { session_id: outcome.session.id, ...(outcome.replayed && { replayed: true }) };
   audit(c, 'refresh', { userId, metadata });

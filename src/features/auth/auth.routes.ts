@@ -82,7 +82,8 @@ export const verify = createRoute({
   path: '/auth/verify',
   tags,
   summary: 'Check an access token',
-  description: 'Checks signature, claims and that the session is still live.',
+  description:
+    "Checks signature, claims and that the session is still live. `roles` are the user's current roles: the token's own unless they changed since it was issued.",
   security: bearerAuth,
   middleware: [requireAuth],
   responses: {
