@@ -11,14 +11,18 @@ import { requireHasher } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
 import type { AppRouteHandler } from '../../types';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
+import { assertRecentlyAuthenticated } from '../../lib/reauth';
 import { assertPasswordPolicy } from '../../lib/password-policy';
 import type * as routes from './account.routes';
 
 export const deleteUser: AppRouteHandler<typeof routes.deleteUser> = async (c) => {
   const { user_id } = c.req.valid('param');
+  const body = c.req.valid('json');
   await assertSelfOrAdmin(c, user_id, false);
-  if (!(await findUserById(c.var.db, user_id)))
-    throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  const user = await findUserById(c.var.db, user_id);
+  if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  // The user themself re-authenticates; an admin deleting someone else already proved rights.
+  if (user_id === c.var.auth.sub) await assertRecentlyAuthenticated(c, user, body?.password);
   // Sessions end (and stay impossible) before the row goes, so no token outlives the account.
   await sessionStore(c.env.SESSIONS, user_id).block(Date.now());
   await removeUser(
