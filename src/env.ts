@@ -100,6 +100,11 @@ export const VarsSchema = z
     JWT_AUDIENCE: z.string().min(1),
     ACCESS_TOKEN_TTL_SECONDS: intVar(60, 3600, 900),
     REFRESH_TOKEN_TTL_SECONDS: intVar(3600, 90 * 86400, 30 * 86400),
+    /**
+     * How long a just-rotated refresh token still gets its successor back (two tabs refreshing
+     * at once); after it, presenting it is reuse and ends the session. 0 = no grace.
+     */
+    REFRESH_REUSE_INTERVAL_SECONDS: intVar(0, 60, 10),
     PBKDF2_ITERATIONS: intVar(PBKDF2_MIN_ITERATIONS, PBKDF2_MAX_ITERATIONS, PBKDF2_MAX_ITERATIONS),
     PASSWORD_MIN_LENGTH: intVar(8, 128, 8),
     PASSWORD_REQUIRE_COMPOSITION: boolVar(true),
@@ -120,6 +125,8 @@ export const VarsSchema = z
     RESET_TOKEN_TTL_SECONDS: intVar(300, 86400, 1800),
     VERIFY_TOKEN_TTL_SECONDS: intVar(3600, 7 * 86400, 86400),
     RATE_LIMIT_FORGOT_PASSWORD: rateVar('100/60'),
+    /** Each call may send an email: limited per IP as well as per account. */
+    RATE_LIMIT_RESEND_VERIFICATION: rateVar('100/60'),
     /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
     /** `outbox` keeps messages for GET /dev/outbox (development and test only). */

@@ -1,3 +1,5 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   api,
@@ -20,8 +22,28 @@ const NEW_PASSWORD = 'Saffron-Heron-77';
 const login = (email: string, password: string) =>
   api('POST', '/auth/login', { json: { email, password } });
 
-const deleteUser = (userId: string, token?: string, headers?: Record<string, string>) =>
-  api('DELETE', `/auth/users/${userId}`, { token, headers });
+const deleteUser = (
+  userId: string,
+  token?: string,
+  headers?: Record<string, string>,
+  json?: Record<string, unknown>,
+) => api('DELETE', `/auth/users/${userId}`, { token, headers, json });
+
+/**
+ * Makes the session of `accessToken` look as if its sign-in was `minutes` ago (test-side
+ * arrangement of the SessionStore's row, the state a session has after that long).
+ */
+async function ageSession(userId: string, accessToken: string, minutes: number) {
+  const sid = String(decodeJwt(accessToken).sid);
+  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(userId));
+  await runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec(
+      'UPDATE sessions SET created_at = created_at - ? WHERE id = ?',
+      minutes * 60_000,
+      sid,
+    );
+  });
+}
 
 const changePassword = (token: string, current_password: string, new_password: string) =>
   api('POST', '/auth/change-password', { token, json: { current_password, new_password } });
@@ -123,6 +145,90 @@ describe('DELETE /auth/users/{user_id}', () => {
     expect((await deleteUser(user.id, admin.access_token)).status).toBe(204);
     const items = await waitForActions(user.id, admin.access_token, ['deleted']);
     expect(items.find((e) => e.action === 'deleted')?.actor_id).toBe(admin.id);
+  });
+});
+
+describe('DELETE /auth/users/{user_id} re-authentication', () => {
+  it('refuses a session whose sign-in is older than 5 minutes, without a password (401), and deletes nothing', async () => {
+    const user = await createSignedInUser();
+    await ageSession(user.id, user.access_token, 6);
+    expectError(await deleteUser(user.id, user.access_token), 401, 'INVALID_CREDENTIALS');
+    expect(await userExists(user.id)).toBe(true);
+    expect((await api('GET', '/auth/verify', { token: user.access_token })).status).toBe(200);
+  });
+
+  it('refuses a wrong password (401) and deletes nothing', async () => {
+    const user = await createSignedInUser();
+    await ageSession(user.id, user.access_token, 6);
+    const res = await deleteUser(user.id, user.access_token, undefined, {
+      password: 'Wrong-Password-1',
+    });
+    expectError(res, 401, 'INVALID_CREDENTIALS');
+    expect(await userExists(user.id)).toBe(true);
+  });
+
+  it('deletes with the right password from an old session (204)', async () => {
+    const user = await createSignedInUser();
+    await ageSession(user.id, user.access_token, 60);
+    const res = await deleteUser(user.id, user.access_token, undefined, {
+      password: user.password,
+    });
+    expect(res.status, res.text).toBe(204);
+    expect(await userExists(user.id)).toBe(false);
+  });
+
+  it('deletes without a password right after a sign-in (204)', async () => {
+    const user = await createSignedInUser();
+    await ageSession(user.id, user.access_token, 4);
+    expect((await deleteUser(user.id, user.access_token)).status).toBe(204);
+    expect(await userExists(user.id)).toBe(false);
+  });
+
+  it('does not count a refresh as a sign-in: the session stays as old as its login', async () => {
+    const user = await createSignedInUser();
+    await ageSession(user.id, user.access_token, 6);
+    const refreshed = await api('POST', '/auth/refresh', {
+      json: { refresh_token: user.refresh_token },
+    });
+    expect(refreshed.status, refreshed.text).toBe(200);
+    expectError(await deleteUser(user.id, refreshed.body.access_token), 401, 'INVALID_CREDENTIALS');
+    expect(await userExists(user.id)).toBe(true);
+  });
+
+  it('counts wrong passwords toward the lockout: after 5, 423 even with the right one', async () => {
+    const user = await createSignedInUser();
+    await ageSession(user.id, user.access_token, 6);
+    for (let i = 0; i < 5; i++) {
+      const wrong = await deleteUser(user.id, user.access_token, undefined, {
+        password: 'Wrong-Password-1',
+      });
+      expectError(wrong, 401, 'INVALID_CREDENTIALS');
+    }
+    const locked = await deleteUser(user.id, user.access_token, undefined, {
+      password: user.password,
+    });
+    expectError(locked, 423, 'ACCOUNT_LOCKED');
+    expect(await userExists(user.id)).toBe(true);
+  });
+
+  it('asks nothing of an admin deleting another user, however old the admin session', async () => {
+    const admin = await createSignedInAdmin();
+    await ageSession(admin.id, admin.access_token, 60);
+    const user = await createSignedInUser();
+    expect((await deleteUser(user.id, admin.access_token)).status).toBe(204);
+    expect(await userExists(user.id)).toBe(false);
+  });
+
+  it('refuses unknown fields and a non-string password with 422', async () => {
+    const user = await createSignedInUser();
+    for (const json of [{ password: user.password, force: true }, { password: 42 }]) {
+      expectError(
+        await deleteUser(user.id, user.access_token, undefined, json),
+        422,
+        'VALIDATION_ERROR',
+      );
+    }
+    expect(await userExists(user.id)).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   api,
+  apiWithEnv,
   createSignedInUser,
   createUser,
   expectError,
@@ -63,8 +64,12 @@ describe('GET /users/{user_id}/activity: what is recorded', () => {
       api('POST', '/auth/refresh', { headers, json: { refresh_token: first.refresh_token } }),
     );
     expect(refreshed.status, refreshed.text).toBe(200);
+    // Reuse after the reuse interval (0 here, so at once) ends the session and is recorded.
     const reuse = await step('refresh_reuse', (headers) =>
-      api('POST', '/auth/refresh', { headers, json: { refresh_token: first.refresh_token } }),
+      apiWithEnv({ REFRESH_REUSE_INTERVAL_SECONDS: '0' }, 'POST', '/auth/refresh', {
+        headers,
+        json: { refresh_token: first.refresh_token },
+      }),
     );
     expectError(reuse, 401, 'SESSION_REVOKED');
     const second = (await step('login_succeeded', login(STRONG_PASSWORD))).body;

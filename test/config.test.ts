@@ -1,15 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { apiWithEnv, env, expectError, STRONG_PASSWORD, uniqueEmail } from './helpers';
+import {
+  apiWithEnv,
+  createSignedInUser,
+  env,
+  expectError,
+  STRONG_PASSWORD,
+  uniqueEmail,
+} from './helpers';
+import { createSignedInAdmin, serviceHeaders } from './helpers-admin';
 
 // Each call spreads `env` into a new object, and config is cached per env object, so every
 // request below starts the worker with exactly the configuration it names.
 
 const credentials = () => ({ email: uniqueEmail('config'), password: STRONG_PASSWORD });
 
+/** /health as an operator sees it: the detailed view, asked for with a service key. */
 async function healthOf(overrides: Record<string, unknown>) {
-  const res = await apiWithEnv(overrides, 'GET', '/health');
+  const res = await apiWithEnv(overrides, 'GET', '/health', { headers: serviceHeaders() });
   return res;
 }
+
+/** /health as anyone on the internet sees it. */
+const publicHealthOf = (overrides: Record<string, unknown>, headers?: Record<string, string>) =>
+  apiWithEnv(overrides, 'GET', '/health', { headers });
+
+const DETAIL_FIELDS = ['signing_key', 'password_pepper', 'service_keys'];
 
 describe('start-up configuration', () => {
   it('reports a healthy deployment when nothing is overridden', async () => {
@@ -18,8 +33,68 @@ describe('start-up configuration', () => {
     expect(res.body.status).toBe('ok');
     expect(res.body.components).toMatchObject({
       config: 'ok',
+      secrets: 'ok',
       signing_key: 'ok',
       password_pepper: 'ok',
+      service_keys: 'ok',
+    });
+  });
+
+  describe('public and detailed /health', () => {
+    const weakPepper = { PASSWORD_PEPPER: 'short' };
+
+    it('tells the public only that the secrets fail, not which one or why (503 degraded)', async () => {
+      const res = await publicHealthOf(weakPepper);
+      expect(res.status, res.text).toBe(503);
+      expect(res.body).toMatchObject({
+        status: 'degraded',
+        components: { config: 'ok', database: 'ok', sessions: 'ok', secrets: 'error' },
+      });
+      for (const field of DETAIL_FIELDS) expect(res.body.components).not.toHaveProperty(field);
+      expect(res.text).not.toMatch(/weak|pepper|signing|missing/i);
+    });
+
+    it('tells the public that the config is invalid, without the var names or problems', async () => {
+      const res = await publicHealthOf({ PBKDF2_ITERATIONS: '200000' });
+      expect(res.status, res.text).toBe(503);
+      expect(res.body.components.config).toBe('invalid');
+      expect(res.body).not.toHaveProperty('problems');
+      expect(res.text).not.toContain('PBKDF2_ITERATIONS');
+    });
+
+    it('answers a healthy deployment with 200 ok and the public components only', async () => {
+      const res = await publicHealthOf({});
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ status: 'ok', components: { secrets: 'ok' } });
+      for (const field of DETAIL_FIELDS) expect(res.body.components).not.toHaveProperty(field);
+    });
+
+    it('shows which secret is weak to a service key and to an admin bearer', async () => {
+      const admin = await createSignedInAdmin();
+      const asAdmin: Record<string, string> = { Authorization: `Bearer ${admin.access_token}` };
+      for (const headers of [serviceHeaders(), asAdmin]) {
+        const res = await publicHealthOf(weakPepper, headers);
+        expect(res.status, res.text).toBe(503);
+        expect(res.body.components).toMatchObject({
+          secrets: 'error',
+          password_pepper: 'weak',
+          signing_key: 'ok',
+        });
+      }
+    });
+
+    it('gives a wrong key, a non-admin bearer or a garbage bearer the public view, never an error', async () => {
+      const user = await createSignedInUser();
+      for (const headers of [
+        { 'X-API-Key': 'x'.repeat(40) } as Record<string, string>,
+        { Authorization: `Bearer ${user.access_token}` },
+        { Authorization: 'Bearer not-a-jwt' },
+      ]) {
+        const res = await publicHealthOf(weakPepper, headers);
+        expect(res.status, res.text).toBe(503);
+        expect(res.body.components.secrets).toBe('error');
+        for (const field of DETAIL_FIELDS) expect(res.body.components).not.toHaveProperty(field);
+      }
     });
   });
 
@@ -70,6 +145,17 @@ describe('start-up configuration', () => {
       expect(res.status, value).toBe(503);
       expect(res.body.components.config, value).toBe('invalid');
       expect(res.body.problems.join('\n'), value).toContain('PBKDF2_ITERATIONS');
+    }
+  });
+
+  it('refuses REFRESH_REUSE_INTERVAL_SECONDS outside 0..60', async () => {
+    for (const value of ['61', '-1', 'ten']) {
+      const res = await healthOf({ REFRESH_REUSE_INTERVAL_SECONDS: value });
+      expect(res.status, value).toBe(503);
+      expect(res.body.problems.join('\n'), value).toContain('REFRESH_REUSE_INTERVAL_SECONDS');
+    }
+    for (const value of ['0', '60']) {
+      expect((await healthOf({ REFRESH_REUSE_INTERVAL_SECONDS: value })).status, value).toBe(200);
     }
   });
 

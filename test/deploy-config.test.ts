@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { DEVELOPMENT_VARS } from '../scripts/dev-values.mjs';
 import { apiWithEnv, env, expectError } from './helpers';
+import { serviceHeaders } from './helpers-admin';
 import { PRODUCTION_VARS } from './production-env';
 
 // wrangler.toml's [vars] exactly as committed (vitest.config.ts reads the file): what
 // `wrangler deploy` of a fresh clone would run with.
 const committed = JSON.parse(env.TEST_WRANGLER_VARS) as Record<string, string>;
 
-/** The worker started with the committed vars (and the test's secrets), plus `overrides`. */
+/**
+ * The worker started with the committed vars (and the test's secrets), plus `overrides`. Asked
+ * with a service key, so /health names the problems (the public view names only components).
+ */
 const deployed = (overrides: Record<string, string>, method: string, path: string) =>
-  apiWithEnv({ ...committed, ...overrides }, method, path);
+  apiWithEnv({ ...committed, ...overrides }, method, path, { headers: serviceHeaders() });
 
 describe('wrangler.toml as committed', () => {
   it('names a production environment with no development value in it', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, createUser, env, expectError, signIn, uniqueEmail } from './helpers';
+import { api, apiWithEnv, createUser, env, expectError, signIn, uniqueEmail } from './helpers';
 import {
   latestToken,
   linkToken,
@@ -163,6 +163,40 @@ describe('POST /auth/resend-verification', () => {
       expect(res.status, res.text).toBe(202);
     }
     expect(await outbox(user.email, VERIFY_SUBJECT)).toHaveLength(5);
+  });
+
+  it('is limited per IP: 429 with Retry-After past RATE_LIMIT_RESEND_VERIFICATION, and no email', async () => {
+    const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const first = await api('POST', '/auth/resend-verification', {
+      json: { email: uniqueEmail('nobody') },
+      headers: { 'CF-Connecting-IP': ip },
+    });
+    expect(first.status, first.text).toBe(202);
+    // The default rule (wrangler.toml): 100 per minute per address.
+    expect(first.headers.get('X-RateLimit-Limit')).toBe('100');
+
+    // A deployment with a low limit, from another address.
+    const user = await registered();
+    const low = { RATE_LIMIT_RESEND_VERIFICATION: '3/60' };
+    const headers = { 'CF-Connecting-IP': '192.0.2.150' };
+    const resend = () =>
+      apiWithEnv(low, 'POST', '/auth/resend-verification', {
+        json: { email: user.email },
+        headers,
+      });
+    for (let i = 0; i < 3; i++) expect((await resend()).status).toBe(202);
+    const limited = await resend();
+    expectError(limited, 429, 'RATE_LIMITED');
+    expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(limited.headers.get('X-RateLimit-Remaining')).toBe('0');
+    // The registration email and the three allowed resends; the refused one sent nothing.
+    expect(await outbox(user.email, VERIFY_SUBJECT)).toHaveLength(4);
+    // Another address is unaffected.
+    const other = await apiWithEnv(low, 'POST', '/auth/resend-verification', {
+      json: { email: uniqueEmail('nobody') },
+      headers: { 'CF-Connecting-IP': '192.0.2.151' },
+    });
+    expect(other.status, other.text).toBe(202);
   });
 
   it('sends nothing to an account whose email is already verified', async () => {

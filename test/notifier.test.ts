@@ -1,3 +1,4 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from '../src/db/client';
 import { getConfig } from '../src/env';
@@ -6,6 +7,7 @@ import {
   CLOSED,
   record,
   retryAfter,
+  upgradeState,
   type BreakerConfig,
   type BreakerState,
 } from '../src/lib/circuit-breaker';
@@ -19,55 +21,73 @@ const K = 3;
 const COOLDOWN = 1_000;
 const cfg: BreakerConfig = { threshold: K, cooldownMs: COOLDOWN };
 
+/** Lets one call through at `now` and records its outcome at once (a call with no overlap). */
+const call = (state: BreakerState, ok: boolean, now = 0) => {
+  const out = acquire(state, cfg, now);
+  if (!out.allowed) throw new Error(`circuit refused the call: ${JSON.stringify(state)}`);
+  return record(out.state, cfg, out.ticket, ok, now);
+};
+
 /** The state after `n` failed calls from `state`, each at `now`. */
 const failures = (n: number, state: BreakerState = CLOSED, now = 0) => {
   let s = state;
-  for (let i = 0; i < n; i++) s = record(s, cfg, false, now);
+  for (let i = 0; i < n; i++) s = call(s, false, now);
   return s;
+};
+
+/** Acquires at `now`, expecting the call to be let through; returns its ticket and the state. */
+const letThrough = (state: BreakerState, now: number) => {
+  const out = acquire(state, cfg, now);
+  expect(out.allowed).toBe(true);
+  if (!out.allowed) throw new Error('refused');
+  return out;
 };
 
 describe('circuit breaker (pure functions)', () => {
   it('lets calls through while closed, below the failure threshold', () => {
     const state = failures(K - 1);
-    expect(state).toEqual({ status: 'closed', failures: K - 1 });
-    expect(acquire(state, cfg, 0)).toEqual({ allowed: true, state });
+    expect(state).toEqual({ status: 'closed', failures: K - 1, generation: 0 });
+    expect(acquire(state, cfg, 0)).toEqual({ allowed: true, ticket: 0, state });
   });
 
   it(`opens after ${K} consecutive failures, at the time of the last one`, () => {
-    const state = record(failures(K - 1), cfg, false, 5_000);
-    expect(state).toEqual({ status: 'open', openedAt: 5_000 });
+    const state = call(failures(K - 1), false, 5_000);
+    expect(state).toEqual({ status: 'open', openedAt: 5_000, generation: 1 });
   });
 
   it('opens on the first failure with a threshold of 1', () => {
-    expect(record(CLOSED, { threshold: 1, cooldownMs: COOLDOWN }, false, 7)).toEqual({
+    const one = { threshold: 1, cooldownMs: COOLDOWN };
+    expect(record(CLOSED, one, CLOSED.generation, false, 7)).toEqual({
       status: 'open',
       openedAt: 7,
+      generation: 1,
     });
   });
 
   it('resets the count after a success, so only consecutive failures open it', () => {
     let state = failures(K - 1);
-    state = record(state, cfg, true, 0);
+    state = call(state, true);
     expect(state).toEqual(CLOSED);
     state = failures(K - 1, state);
     expect(state.status).toBe('closed');
     expect(acquire(state, cfg, 0).allowed).toBe(true);
-    expect(record(state, cfg, false, 0).status).toBe('open');
+    expect(call(state, false).status).toBe('open');
   });
 
   it('refuses every call while open, until the cool-down has passed', () => {
-    const open: BreakerState = { status: 'open', openedAt: 10_000 };
+    const open: BreakerState = { status: 'open', openedAt: 10_000, generation: 1 };
     for (const now of [10_000, 10_500, 10_000 + COOLDOWN - 1]) {
       expect(acquire(open, cfg, now)).toEqual({ allowed: false, state: open });
     }
   });
 
-  it('lets exactly one probe through once the cool-down has passed (half-open)', () => {
-    const open: BreakerState = { status: 'open', openedAt: 10_000 };
+  it('lets exactly one probe through once the cool-down has passed (half-open), with a ticket of its own', () => {
+    const open: BreakerState = { status: 'open', openedAt: 10_000, generation: 1 };
     const probe = acquire(open, cfg, 10_000 + COOLDOWN);
     expect(probe).toEqual({
       allowed: true,
-      state: { status: 'half_open', probeAt: 10_000 + COOLDOWN },
+      ticket: 2,
+      state: { status: 'half_open', probeAt: 10_000 + COOLDOWN, generation: 2 },
     });
     // While the probe is out, every other caller is refused.
     for (const now of [10_000 + COOLDOWN, 10_000 + COOLDOWN + 1, 10_000 + 2 * COOLDOWN - 1]) {
@@ -76,64 +96,135 @@ describe('circuit breaker (pure functions)', () => {
   });
 
   it('closes when the probe succeeds', () => {
-    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000 };
-    const state = record(halfOpen, cfg, true, 1_200);
-    expect(state).toEqual(CLOSED);
+    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000, generation: 2 };
+    const state = record(halfOpen, cfg, 2, true, 1_200);
+    expect(state).toEqual({ status: 'closed', failures: 0, generation: 3 });
     expect(acquire(state, cfg, 1_200).allowed).toBe(true);
   });
 
   it('re-opens, with a fresh cool-down, when the probe fails', () => {
-    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000 };
-    const state = record(halfOpen, cfg, false, 1_200);
-    expect(state).toEqual({ status: 'open', openedAt: 1_200 });
+    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000, generation: 2 };
+    const state = record(halfOpen, cfg, 2, false, 1_200);
+    expect(state).toEqual({ status: 'open', openedAt: 1_200, generation: 3 });
     expect(acquire(state, cfg, 1_200 + COOLDOWN - 1).allowed).toBe(false);
     expect(acquire(state, cfg, 1_200 + COOLDOWN).allowed).toBe(true);
   });
 
   it('retries a probe that never reported back, once a cool-down has passed since it left', () => {
-    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000 };
+    const halfOpen: BreakerState = { status: 'half_open', probeAt: 1_000, generation: 2 };
     expect(acquire(halfOpen, cfg, 1_000 + COOLDOWN - 1).allowed).toBe(false);
     expect(acquire(halfOpen, cfg, 1_000 + COOLDOWN)).toEqual({
       allowed: true,
-      state: { status: 'half_open', probeAt: 1_000 + COOLDOWN },
+      ticket: 3,
+      state: { status: 'half_open', probeAt: 1_000 + COOLDOWN, generation: 3 },
     });
+  });
+
+  it('ignores a success from before the circuit opened: it cannot close the open circuit', () => {
+    // A slow call leaves while closed; K quick failures open the circuit meanwhile.
+    const slow = letThrough(CLOSED, 0);
+    const open = failures(K, slow.state, 10);
+    expect(open.status).toBe('open');
+    expect(record(open, cfg, slow.ticket, true, 20)).toEqual(open);
+  });
+
+  it('ignores a success from before the circuit opened while a probe is out: only the probe decides', () => {
+    const slow = letThrough(CLOSED, 0);
+    const open = failures(K, slow.state, 10);
+    const probe = letThrough(open, 10 + COOLDOWN);
+    expect(record(probe.state, cfg, slow.ticket, true, 10 + COOLDOWN + 1)).toEqual(probe.state);
+    // The probe's own failure still re-opens it.
+    expect(record(probe.state, cfg, probe.ticket, false, 10 + COOLDOWN + 2).status).toBe('open');
+  });
+
+  it('ignores the late outcome of a probe that a retried probe replaced', () => {
+    const open: BreakerState = { status: 'open', openedAt: 0, generation: 1 };
+    const lost = letThrough(open, COOLDOWN);
+    const retried = letThrough(lost.state, 2 * COOLDOWN);
+    expect(retried.ticket).not.toBe(lost.ticket);
+    // The first probe's success arrives late: the circuit stays half-open on the retried probe.
+    expect(record(retried.state, cfg, lost.ticket, true, 2 * COOLDOWN + 1)).toEqual(retried.state);
+    expect(record(retried.state, cfg, retried.ticket, true, 2 * COOLDOWN + 2).status).toBe(
+      'closed',
+    );
+  });
+
+  it('ignores a failure from before a recovery: it counts for nothing in the new closed period', () => {
+    const slow = letThrough(CLOSED, 0);
+    const open = failures(K, slow.state, 10);
+    const probe = letThrough(open, 10 + COOLDOWN);
+    const closed = record(probe.state, cfg, probe.ticket, true, 10 + COOLDOWN);
+    expect(closed.status).toBe('closed');
+    expect(record(closed, cfg, slow.ticket, false, 10 + COOLDOWN + 1)).toEqual(closed);
+  });
+
+  it('reads a state stored before tickets existed as generation 0', () => {
+    const legacy = { status: 'open', openedAt: 5 } as unknown as BreakerState;
+    expect(upgradeState(legacy)).toEqual({ status: 'open', openedAt: 5, generation: 0 });
+    expect(upgradeState(undefined)).toEqual(CLOSED);
   });
 
   it('says how long until a probe may go (Retry-After seconds, at least 1), 0 when closed', () => {
     const slow: BreakerConfig = { threshold: K, cooldownMs: 30_000 };
+    const open = (openedAt: number): BreakerState => ({ status: 'open', openedAt, generation: 1 });
     expect(retryAfter(CLOSED, slow, 0)).toBe(0);
-    expect(retryAfter({ status: 'closed', failures: 2 }, slow, 0)).toBe(0);
-    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 0)).toBe(30);
-    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 10_500)).toBe(20);
-    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 29_999)).toBe(1);
-    expect(retryAfter({ status: 'open', openedAt: 0 }, slow, 45_000)).toBe(1);
-    expect(retryAfter({ status: 'half_open', probeAt: 1_000 }, slow, 1_000)).toBe(30);
+    expect(retryAfter({ status: 'closed', failures: 2, generation: 0 }, slow, 0)).toBe(0);
+    expect(retryAfter(open(0), slow, 0)).toBe(30);
+    expect(retryAfter(open(0), slow, 10_500)).toBe(20);
+    expect(retryAfter(open(0), slow, 29_999)).toBe(1);
+    expect(retryAfter(open(0), slow, 45_000)).toBe(1);
+    expect(retryAfter({ status: 'half_open', probeAt: 1_000, generation: 2 }, slow, 1_000)).toBe(
+      30,
+    );
   });
 });
+
+/** Forgets a breaker's state (test-side arrangement: each test starts from a closed circuit). */
+const resetBreaker = (name: string) =>
+  runInDurableObject(env.BREAKERS.get(env.BREAKERS.idFromName(name)), (_instance, state) => {
+    state.storage.kv.delete('state');
+  });
 
 describe('CircuitBreaker Durable Object', () => {
   const breaker = () => env.BREAKERS.get(env.BREAKERS.idFromName(`unit-${crypto.randomUUID()}`));
 
+  /** Acquires through the object, expecting a ticket. */
+  const ticketOf = async (b: ReturnType<typeof breaker>, now: number) => {
+    const out = await b.acquire(cfg, now);
+    if (!out.allowed) throw new Error('refused');
+    return out.ticket;
+  };
+
   it('keeps the state across calls: opens after K failures and refuses until the cool-down', async () => {
     const b = breaker();
-    for (let i = 0; i < K; i++) {
-      expect((await b.acquire(cfg, 100)).allowed).toBe(true);
-      await b.record(cfg, false, 100);
-    }
-    expect(await b.status()).toEqual({ status: 'open', openedAt: 100 });
+    for (let i = 0; i < K; i++) await b.record(cfg, await ticketOf(b, 100), false, 100);
+    expect(await b.status()).toEqual({ status: 'open', openedAt: 100, generation: 1 });
     expect(await b.acquire(cfg, 100 + COOLDOWN - 1)).toEqual({ allowed: false, state: 'open' });
-    expect(await b.acquire(cfg, 100 + COOLDOWN)).toEqual({ allowed: true, state: 'half_open' });
-    expect(await b.record(cfg, true, 100 + COOLDOWN)).toBe('closed');
+    expect(await b.acquire(cfg, 100 + COOLDOWN)).toEqual({
+      allowed: true,
+      ticket: 2,
+      state: 'half_open',
+    });
+    expect(await b.record(cfg, 2, true, 100 + COOLDOWN)).toBe('closed');
   });
 
   it('lets exactly one of many concurrent callers probe a half-open circuit', async () => {
     const b = breaker();
-    for (let i = 0; i < K; i++) await b.record(cfg, false, 0);
+    for (let i = 0; i < K; i++) await b.record(cfg, await ticketOf(b, 0), false, 0);
     const answers = await Promise.all(
       Array.from({ length: 10 }, () => b.acquire(cfg, COOLDOWN + 5)),
     );
     expect(answers.filter((a) => a.allowed)).toHaveLength(1);
-    expect(await b.status()).toEqual({ status: 'half_open', probeAt: COOLDOWN + 5 });
+    expect(await b.status()).toEqual({ status: 'half_open', probeAt: COOLDOWN + 5, generation: 2 });
+  });
+
+  it("ignores an outcome whose ticket is not the current probe's", async () => {
+    const b = breaker();
+    const slow = await ticketOf(b, 0);
+    for (let i = 0; i < K; i++) await b.record(cfg, await ticketOf(b, 0), false, 0);
+    const probe = await ticketOf(b, COOLDOWN);
+    expect(await b.record(cfg, slow, true, COOLDOWN + 1)).toBe('half_open');
+    expect(await b.record(cfg, probe, true, COOLDOWN + 2)).toBe('closed');
   });
 });
 
@@ -175,10 +266,7 @@ async function openCircuit() {
 }
 
 describe('notifier behind the circuit breaker, end to end (Resend faked at the network edge)', () => {
-  beforeEach(async () => {
-    // Each test starts from a closed circuit (the object's own API: a success closes it).
-    await resendBreaker().record({ threshold: K, cooldownMs: COOLDOWN }, true);
-  });
+  beforeEach(() => resetBreaker('email:resend'));
 
   it('sends the reset email as a Resend API call: to, subject and a text carrying the link', async () => {
     const [user] = await usersAt(uniqueEmail, 1);
@@ -226,7 +314,7 @@ describe('notifier behind the circuit breaker, end to end (Resend faked at the n
     const probeCalls = await providerCalls(probe!.email);
     expect(probeCalls).toHaveLength(1);
     expect(probeCalls[0]).toMatchObject({ to: probe!.email, subject: RESET_SUBJECT, status: 200 });
-    expect(await resendBreaker().status()).toEqual({ status: 'closed', failures: 0 });
+    expect(await resendBreaker().status()).toMatchObject({ status: 'closed', failures: 0 });
 
     // Closed again: the next send goes through at once.
     await forgotViaResend(after!.email);
@@ -259,7 +347,7 @@ describe('notifier behind the circuit breaker, end to end (Resend faked at the n
     await forgotViaResend(ok!.email);
     expect(await providerCalls(ok!.email)).toMatchObject([{ status: 200 }]);
     for (const user of down.slice(K - 1)) await forgotViaResend(user.email);
-    expect(await resendBreaker().status()).toEqual({ status: 'closed', failures: K - 1 });
+    expect(await resendBreaker().status()).toMatchObject({ status: 'closed', failures: K - 1 });
 
     await forgotViaResend(last!.email);
     expect(await providerCalls(last!.email)).toMatchObject([{ status: 200 }]);
@@ -285,10 +373,7 @@ describe('notify() over the SMS channel (Twilio faked at the network edge)', () 
       logger: createLogger('notifier-test'),
     };
   };
-  beforeEach(async () => {
-    const sms = env.BREAKERS.get(env.BREAKERS.idFromName('sms:twilio'));
-    await sms.record({ threshold: 2, cooldownMs: 60_000 }, true);
-  });
+  beforeEach(() => resetBreaker('sms:twilio'));
 
   const phone = (suffix: string) => `+1555${Math.floor(Math.random() * 900 + 100)}${suffix}`;
 

@@ -1,10 +1,18 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { base64url, decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { api, createUser, env, expectError, signIn } from './helpers';
+import { api, apiWithEnv, createUser, env, expectError, signIn } from './helpers';
 
 const refresh = (refresh_token: string) =>
   api('POST', '/auth/refresh', { json: { refresh_token } });
+/** A deployment without a reuse interval: a rotated token is reuse at once. */
+const NO_GRACE = { REFRESH_REUSE_INTERVAL_SECONDS: '0' };
+const refreshWithoutGrace = (refresh_token: string) =>
+  apiWithEnv(NO_GRACE, 'POST', '/auth/refresh', { json: { refresh_token } });
+const sha256 = async (text: string) =>
+  base64url.encode(
+    new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))),
+  );
 const verify = (token: string) => api('GET', '/auth/verify', { token });
 const logout = (options: Parameters<typeof api>[2]) => api('POST', '/auth/logout', options);
 
@@ -27,7 +35,9 @@ describe('POST /auth/refresh', () => {
     expect(decodeJwt(res.body.access_token).sid).toBe(decodeJwt(first.access_token).sid);
     expect((await verify(res.body.access_token)).status).toBe(200);
 
-    expect((await refresh(first.refresh_token)).status).toBe(401);
+    // Once its successor is used, the old token gets nothing (and the session lives on).
+    expect((await refresh(res.body.refresh_token)).status).toBe(200);
+    expectError(await refresh(first.refresh_token), 401, 'INVALID_TOKEN');
   });
 
   it('rotates on every use: a chain of refreshes keeps the session alive', async () => {
@@ -41,12 +51,13 @@ describe('POST /auth/refresh', () => {
     expect((await verify(tokens.access_token)).status).toBe(200);
   });
 
-  it('treats reuse of a rotated token as theft: 401 SESSION_REVOKED and the session ends', async () => {
+  it('treats reuse of a rotated token after the reuse interval as theft: 401 SESSION_REVOKED and the session ends', async () => {
     const user = await createUser();
     const first = await signIn(user);
     const second = (await refresh(first.refresh_token)).body;
 
-    const reuse = await refresh(first.refresh_token);
+    // REFRESH_REUSE_INTERVAL_SECONDS=0: the interval is over at once.
+    const reuse = await refreshWithoutGrace(first.refresh_token);
     expectError(reuse, 401, 'SESSION_REVOKED');
 
     // The legitimate holder's newer tokens die with the session.
@@ -60,7 +71,7 @@ describe('POST /auth/refresh', () => {
     const stolen = await signIn(user);
     const other = await signIn(user);
     await refresh(stolen.refresh_token);
-    expectError(await refresh(stolen.refresh_token), 401, 'SESSION_REVOKED');
+    expectError(await refreshWithoutGrace(stolen.refresh_token), 401, 'SESSION_REVOKED');
     expect((await verify(other.access_token)).status).toBe(200);
     expect((await refresh(other.refresh_token)).status).toBe(200);
   });
@@ -75,6 +86,22 @@ describe('POST /auth/refresh', () => {
     let live = 0;
     for (const token of issued) if ((await refresh(token)).status === 200) live++;
     expect(live).toBeLessThanOrEqual(1);
+  });
+
+  it('stores the successor only as a hash too, and gives it the form of a fresh token', async () => {
+    const user = await createUser();
+    const first = await signIn(user);
+    const next = (await refresh(first.refresh_token)).body.refresh_token as string;
+    expect(REFRESH_TOKEN.exec(next)?.[1]).toBe(user.id);
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(user.id));
+    const rows = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql.exec('SELECT * FROM refresh_tokens').toArray(),
+    );
+    const dump = JSON.stringify(rows);
+    for (const token of [first.refresh_token, next]) {
+      expect(dump).not.toContain(token.split('.')[1]);
+      expect(dump).toContain(await sha256(token));
+    }
   });
 
   it('answers garbage and unknown refresh tokens with 401 INVALID_TOKEN', async () => {
@@ -145,6 +172,118 @@ describe('POST /auth/refresh', () => {
       await crypto.subtle.digest('SHA-256', new TextEncoder().encode(refresh_token)),
     );
     expect(dump).toContain(base64url.encode(digest));
+  });
+});
+
+describe('concurrent refreshes (REFRESH_REUSE_INTERVAL_SECONDS, 10 s by default)', () => {
+  it('answers 3 parallel refreshes of one token with one new refresh token, and the session lives', async () => {
+    const user = await createUser();
+    const first = await signIn(user);
+    const results = await Promise.all([1, 2, 3].map(() => refresh(first.refresh_token)));
+    const ok = results.filter((r) => r.status === 200);
+    expect(ok.length, results.map((r) => r.text).join('\n')).toBeGreaterThanOrEqual(1);
+    // A refusal among them, if any, is not reuse: nothing ended the session.
+    for (const r of results) if (r.status !== 200) expectError(r, 401, 'INVALID_TOKEN');
+    const issued = new Set(ok.map((r) => r.body.refresh_token as string));
+    expect(issued.size).toBe(1);
+    const [next] = [...issued];
+    expect(next).not.toBe(first.refresh_token);
+    // Every access token handed out belongs to the one live session.
+    for (const r of ok) {
+      expect(decodeJwt(r.body.access_token).sid).toBe(decodeJwt(first.access_token).sid);
+      expect((await verify(r.body.access_token)).status).toBe(200);
+    }
+    // The shared refresh token works afterwards.
+    const after = await refresh(next!);
+    expect(after.status, after.text).toBe(200);
+    expect((await verify(after.body.access_token)).status).toBe(200);
+  });
+
+  it('gives a just-rotated token the same successor again while that one is unused', async () => {
+    const user = await createUser();
+    const first = await signIn(user);
+    const a = await refresh(first.refresh_token);
+    const b = await refresh(first.refresh_token);
+    expect(a.status, a.text).toBe(200);
+    expect(b.status, b.text).toBe(200);
+    expect(b.body.refresh_token).toBe(a.body.refresh_token);
+    expect(b.body.access_token).not.toBe(a.body.access_token);
+  });
+
+  it('refuses a just-rotated token whose successor was rotated too (401), leaving the session alive', async () => {
+    const user = await createUser();
+    const first = await signIn(user);
+    const second = (await refresh(first.refresh_token)).body;
+    const third = (await refresh(second.refresh_token)).body;
+    expectError(await refresh(first.refresh_token), 401, 'INVALID_TOKEN');
+    expect((await verify(third.access_token)).status).toBe(200);
+    expect((await refresh(third.refresh_token)).status).toBe(200);
+  });
+
+  it('treats a presentation after the interval as reuse: the session ends (store called with a later now)', async () => {
+    const user = await createUser();
+    const first = await signIn(user);
+    const second = (await refresh(first.refresh_token)).body;
+    const rotatedAt = Date.now();
+    const store = env.SESSIONS.get(env.SESSIONS.idFromName(user.id));
+    const again = {
+      refreshHash: await sha256(first.refresh_token),
+      successorHash: await sha256(second.refresh_token),
+      reuseIntervalMs: 10_000,
+    };
+    // Still inside the interval (a second later): the same successor, nothing ends.
+    expect(await store.rotate({ ...again, now: rotatedAt + 1_000 })).toMatchObject({
+      ok: true,
+      replayed: true,
+    });
+    // Past it: reuse.
+    expect(await store.rotate({ ...again, now: rotatedAt + 10_001 })).toEqual({
+      ok: false,
+      reason: 'reused',
+    });
+    expectError(await verify(second.access_token), 401, 'SESSION_REVOKED');
+    expect((await refresh(second.refresh_token)).status).toBe(401);
+  });
+
+  it('refuses a replay whose successor is not the one the store recorded', async () => {
+    const user = await createUser();
+    const first = await signIn(user);
+    const second = (await refresh(first.refresh_token)).body;
+    const store = env.SESSIONS.get(env.SESSIONS.idFromName(user.id));
+    const outcome = await store.rotate({
+      refreshHash: await sha256(first.refresh_token),
+      successorHash: await sha256(`${user.id}.${'B'.repeat(43)}`),
+      reuseIntervalMs: 10_000,
+      now: Date.now(),
+    });
+    expect(outcome).toEqual({ ok: false, reason: 'superseded' });
+    expect((await verify(second.access_token)).status).toBe(200);
+  });
+});
+
+describe('SessionStore storage upgrade', () => {
+  it('adds the successor column to a store created before the reuse interval existed', async () => {
+    const user = await createUser();
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(user.id));
+    // The store as the previous version left it: no successor column, no schema version.
+    await runInDurableObject(stub, (instance, state) => {
+      state.storage.sql.exec(`DROP TABLE refresh_tokens;
+        CREATE TABLE refresh_tokens (hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, rotated_at INTEGER);`);
+      state.storage.kv.delete('schema_version');
+      (instance as unknown as { migrate(): void }).migrate();
+    });
+    const columns = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql
+        .exec<{ name: string }>('SELECT name FROM pragma_table_info(?)', 'refresh_tokens')
+        .toArray()
+        .map((c) => c.name),
+    );
+    expect(columns).toEqual(['hash', 'session_id', 'rotated_at', 'successor']);
+    // And the upgraded store rotates as usual.
+    const first = await signIn(user);
+    const next = await refresh(first.refresh_token);
+    expect(next.status, next.text).toBe(200);
+    expect((await refresh(first.refresh_token)).body.refresh_token).toBe(next.body.refresh_token);
   });
 });
 

@@ -1,32 +1,45 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
   acquire,
-  CLOSED,
   record,
+  upgradeState,
   type BreakerConfig,
   type BreakerState,
+  type Ticket,
 } from '../lib/circuit-breaker';
+
+/** The answer to `acquire`: a ticket when the call may go out, and the circuit's status. */
+export type Admission =
+  | { allowed: true; ticket: Ticket; state: BreakerState['status'] }
+  | { allowed: false; state: BreakerState['status'] };
 
 /**
  * CircuitBreaker: one object per outside provider (`idFromName('email:resend')`), so every
  * isolate sees the same circuit and a half-open circuit lets exactly one probe through.
  *
- * Storage (synchronous KV): "state" → BreakerState.
+ * Storage (synchronous KV): "state" → BreakerState (its generation numbers the tickets).
  */
 export class CircuitBreaker extends DurableObject {
-  /** Asks to make one call; `allowed: false` means the circuit is open (make no call). */
-  acquire(
-    config: BreakerConfig,
-    now: number = Date.now(),
-  ): { allowed: boolean; state: BreakerState['status'] } {
+  /**
+   * Asks to make one call; `allowed: false` means the circuit is open (make no call). An
+   * allowed call gets a ticket to hand back to `record` with its outcome.
+   */
+  acquire(config: BreakerConfig, now: number = Date.now()): Admission {
     const next = acquire(this.load(), config, now);
     this.ctx.storage.kv.put('state', next.state);
-    return { allowed: next.allowed, state: next.state.status };
+    return next.allowed
+      ? { allowed: true, ticket: next.ticket, state: next.state.status }
+      : { allowed: false, state: next.state.status };
   }
 
-  /** Reports the outcome of an allowed call. */
-  record(config: BreakerConfig, ok: boolean, now: number = Date.now()): BreakerState['status'] {
-    const next = record(this.load(), config, ok, now);
+  /** Reports the outcome of the call that got `ticket`; a stale ticket is ignored. */
+  record(
+    config: BreakerConfig,
+    ticket: Ticket,
+    ok: boolean,
+    now: number = Date.now(),
+  ): BreakerState['status'] {
+    const next = record(this.load(), config, ticket, ok, now);
     this.ctx.storage.kv.put('state', next);
     return next.status;
   }
@@ -37,6 +50,6 @@ export class CircuitBreaker extends DurableObject {
   }
 
   private load(): BreakerState {
-    return this.ctx.storage.kv.get<BreakerState>('state') ?? CLOSED;
+    return upgradeState(this.ctx.storage.kv.get<BreakerState>('state'));
   }
 }

@@ -8,11 +8,20 @@ import { DurableObject } from 'cloudflare:workers';
  * Storage (SQLite):
  *   sessions(id PK, created_at, last_used_at, expires_at, ip, user_agent, country)
  *     one row per live session; expires_at is absolute (= refresh lifetime, security.md).
- *   refresh_tokens(hash PK, session_id, rotated_at)
- *     SHA-256 of every refresh token a session has been issued; rotated_at is set once used, so
- *     presenting it again is reuse (RFC 9700 §4.14.2) and ends the session.
+ *   refresh_tokens(hash PK, session_id, rotated_at, successor)
+ *     SHA-256 of every refresh token a session has been issued; rotated_at and successor (the
+ *     hash of the token it was exchanged for) are set once used. Presenting it again within the
+ *     reuse interval is a concurrent refresh and gets the same successor back; later it is
+ *     reuse (RFC 9700 §4.14.2) and ends the session.
  *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
  *     login racing with a suspension cannot leave a live session behind.
+ *   kv "not_before" → ms: the credential epoch. Ending every session (password reset or change,
+ *     suspension, deletion, "log out everywhere") moves it to that moment, and a session whose
+ *     password was verified before it cannot start: a login that checked the old password while
+ *     the reset ran must not create a session after the reset ended them all (security.md).
+ *   kv "roles_changed_at" → ms: the last time the user's roles changed (marked before and after
+ *     the D1 write). check() returns it, so /auth/verify reads roles from D1 only for a token
+ *     whose roles were read no later than that; every other verify stays one call, to here.
  * An alarm at the earliest expiry deletes expired sessions and their tokens.
  */
 export interface Device {
@@ -28,8 +37,17 @@ export interface SessionInfo extends Device {
   expiresAt: number;
 }
 
+/**
+ * `replayed`: the token had just been rotated to this same successor (a concurrent refresh).
+ * `superseded`: it had just been rotated and its successor already rotated too: refused, but
+ * the session lives on (the other tab holds the newest token).
+ */
 export type RotateOutcome =
-  { ok: true; session: SessionInfo } | { ok: false; reason: 'unknown' | 'expired' | 'reused' };
+  | { ok: true; session: SessionInfo; replayed: boolean }
+  | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'superseded' };
+
+export type CreateOutcome =
+  { ok: true; session: SessionInfo } | { ok: false; reason: 'blocked' | 'stale_credentials' };
 
 type SessionRow = {
   id: string;
@@ -66,9 +84,23 @@ export class SessionStore extends DurableObject {
       CREATE TABLE IF NOT EXISTS refresh_tokens (
         hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, rotated_at INTEGER);
       CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);`);
+    this.migrate();
   }
 
-  /** Starts a session whose first refresh token hashes to `refreshHash`; null while blocked. */
+  /** Brings an object created by an older version up to the current schema, once. */
+  private migrate() {
+    const version = this.ctx.storage.kv.get<number>('schema_version') ?? 1;
+    if (version < 2) {
+      this.sql.exec('ALTER TABLE refresh_tokens ADD COLUMN successor TEXT');
+      this.ctx.storage.kv.put('schema_version', 2);
+    }
+  }
+
+  /**
+   * Starts a session whose first refresh token hashes to `refreshHash`. Refused while the
+   * account is blocked, or when its credentials were verified (`verifiedAt`, taken before the
+   * password hash was read) before the credential epoch: they may be the ones just replaced.
+   */
   async create(input: {
     sessionId: string;
     refreshHash: string;
@@ -76,9 +108,11 @@ export class SessionStore extends DurableObject {
     ttlMs: number;
     /** Per-user cap (security.md "Sessions"): the oldest sessions beyond it end. */
     maxSessions: number;
+    verifiedAt: number;
     now: number;
-  }): Promise<SessionInfo | null> {
-    if (this.ctx.storage.kv.get('blocked')) return null;
+  }): Promise<CreateOutcome> {
+    if (this.ctx.storage.kv.get('blocked')) return { ok: false, reason: 'blocked' };
+    if (input.verifiedAt < this.notBefore()) return { ok: false, reason: 'stale_credentials' };
     const { sessionId, refreshHash, device, now } = input;
     const expiresAt = now + input.ttlMs;
     const overflow = this.sql
@@ -98,56 +132,80 @@ export class SessionStore extends DurableObject {
       device.userAgent,
       device.country,
     );
-    this.sql.exec('INSERT INTO refresh_tokens VALUES (?, ?, NULL)', refreshHash, sessionId);
+    this.insertToken(refreshHash, sessionId);
     await this.scheduleExpiry(expiresAt);
-    return { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device };
+    return {
+      ok: true,
+      session: { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device },
+    };
   }
 
   /**
-   * Exchanges a current refresh token for a new one. A token that was already rotated is reuse:
-   * the whole session ends (the thief and the victim both lose it, RFC 9700 §4.14.2).
+   * Exchanges a current refresh token for `successorHash`. A token rotated less than
+   * `reuseIntervalMs` ago is a concurrent refresh (two tabs): it gets the same successor back
+   * while that one is unused, else a refusal that leaves the session alive; one rotated longer
+   * ago is reuse, and the whole session ends (the thief and the victim both lose it, RFC 9700
+   * §4.14.2). The successor is derived from the token, so a replay names the same hash.
    */
-  rotate(input: { refreshHash: string; newRefreshHash: string; now: number }): RotateOutcome {
-    const token = this.sql
-      .exec<{ session_id: string; rotated_at: number | null }>(
-        'SELECT session_id, rotated_at FROM refresh_tokens WHERE hash = ?',
-        input.refreshHash,
-      )
-      .toArray()[0];
+  rotate(input: {
+    refreshHash: string;
+    successorHash: string;
+    reuseIntervalMs: number;
+    now: number;
+  }): RotateOutcome {
+    const { refreshHash, successorHash, now } = input;
+    const token = this.token(refreshHash);
     if (!token) return { ok: false, reason: 'unknown' };
-    if (token.rotated_at !== null) {
+    // A request stamped just before the rotation it raced counts as 0 ms later, so an interval of
+    // 0 means no grace at all.
+    if (token.rotated_at !== null && Math.max(0, now - token.rotated_at) >= input.reuseIntervalMs) {
       this.end(token.session_id);
       return { ok: false, reason: 'reused' };
     }
-    const session = this.live(token.session_id, input.now);
+    const session = this.live(token.session_id, now);
     if (!session) {
       this.end(token.session_id);
       return { ok: false, reason: 'expired' };
     }
+    if (token.rotated_at !== null) {
+      const successor = token.successor === successorHash ? this.token(successorHash) : undefined;
+      return successor && successor.rotated_at === null
+        ? { ok: true, session, replayed: true }
+        : { ok: false, reason: 'superseded' };
+    }
     this.sql.exec(
-      'UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ?',
-      input.now,
-      input.refreshHash,
+      'UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ?',
+      now,
+      successorHash,
+      refreshHash,
     );
-    this.sql.exec(
-      'INSERT INTO refresh_tokens VALUES (?, ?, NULL)',
-      input.newRefreshHash,
-      session.id,
-    );
-    this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', input.now, session.id);
-    return { ok: true, session: { ...session, lastUsedAt: input.now } };
+    this.insertToken(successorHash, session.id);
+    this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, session.id);
+    return { ok: true, session: { ...session, lastUsedAt: now }, replayed: false };
   }
 
   /**
    * Whether a session is live now: what /auth/verify consults on every call. Also keeps
    * last_used_at current, written at most once a minute so verification stays read-mostly.
    */
-  check(sessionId: string, now: number): { live: boolean } {
+  check(sessionId: string, now: number): { live: boolean; rolesChangedAt: number | null } {
     const session = this.live(sessionId, now);
     if (session && now - session.lastUsedAt >= LAST_USED_GRANULARITY_MS) {
       this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, sessionId);
     }
-    return { live: session !== null };
+    return {
+      live: session !== null,
+      rolesChangedAt: this.ctx.storage.kv.get<number>('roles_changed_at') ?? null,
+    };
+  }
+
+  /**
+   * Records that the user's roles change at `now`: access tokens whose roles were read no later
+   * than this may name roles the user no longer has (or lack new ones).
+   */
+  markRolesChanged(now: number): void {
+    const current = this.ctx.storage.kv.get<number>('roles_changed_at') ?? 0;
+    if (now > current) this.ctx.storage.kv.put('roles_changed_at', now);
   }
 
   /** One live session, or null. */
@@ -171,19 +229,27 @@ export class SessionStore extends DurableObject {
     return row && this.end(row.session_id) ? row.session_id : null;
   }
 
-  /** Ends every session, or every one but `exceptSessionId`. Returns how many ended. */
-  revokeAll(exceptSessionId?: string): number {
+  /**
+   * Ends every session, or every one but `exceptSessionId` (the caller's own, on a password
+   * change), and moves the credential epoch to `now`: no login verified before it can start a
+   * session afterwards. Returns how many ended.
+   */
+  revokeAll(input: { exceptSessionId?: string; now: number }): number {
+    if (input.now > this.notBefore()) this.ctx.storage.kv.put('not_before', input.now);
     const ids = this.sql
-      .exec<{ id: string }>('SELECT id FROM sessions WHERE id IS NOT ?', exceptSessionId ?? null)
+      .exec<{ id: string }>(
+        'SELECT id FROM sessions WHERE id IS NOT ?',
+        input.exceptSessionId ?? null,
+      )
       .toArray();
     for (const { id } of ids) this.end(id);
     return ids.length;
   }
 
   /** Ends every session and refuses new ones until `unblock` (suspension, deletion). */
-  block(): number {
+  block(now: number): number {
     this.ctx.storage.kv.put('blocked', true);
-    return this.revokeAll();
+    return this.revokeAll({ now });
   }
 
   /** Allows sessions again (reactivation). */
@@ -214,6 +280,27 @@ export class SessionStore extends DurableObject {
       .exec<{ at: number | null }>('SELECT min(expires_at) AS at FROM sessions')
       .one().at;
     if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  private notBefore(): number {
+    return this.ctx.storage.kv.get<number>('not_before') ?? 0;
+  }
+
+  private token(hash: string) {
+    return this.sql
+      .exec<{ session_id: string; rotated_at: number | null; successor: string | null }>(
+        'SELECT session_id, rotated_at, successor FROM refresh_tokens WHERE hash = ?',
+        hash,
+      )
+      .toArray()[0];
+  }
+
+  private insertToken(hash: string, sessionId: string) {
+    this.sql.exec(
+      'INSERT INTO refresh_tokens (hash, session_id, rotated_at, successor) VALUES (?, ?, NULL, NULL)',
+      hash,
+      sessionId,
+    );
   }
 
   private live(sessionId: string, now: number): SessionInfo | null {

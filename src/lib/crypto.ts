@@ -27,3 +27,26 @@ export function timingSafeEqual(a: Uint8Array | string, b: Uint8Array | string):
 }
 
 export { base64url };
+
+/**
+ * RFC 5869 HKDF-SHA256: an HMAC-SHA256 key for one purpose (`info`) from a secret held for
+ * another, so the two uses never share a key. The secret is already high-entropy, so the salt
+ * is the RFC's default (HashLen zero bytes).
+ */
+export async function deriveHmacKey(secret: Uint8Array, info: string): Promise<CryptoKey> {
+  const material = await crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey']);
+  return crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: encoder.encode(info) },
+    material,
+    { name: 'HMAC', hash: 'SHA-256', length: 256 },
+    false,
+    ['sign'],
+  );
+}
+
+/** HMAC-SHA256 of a text as base64url (43 characters). */
+export async function hmacSha256(key: CryptoKey, text: string): Promise<string> {
+  return base64url.encode(
+    new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(text))),
+  );
+}

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import type { CircuitBreaker } from '../durable-objects/circuit-breaker';
+import type { Admission, CircuitBreaker } from '../durable-objects/circuit-breaker';
 import type { ReadyConfig } from '../types';
 import type { Logger } from './logger';
 import { outboxProvider } from './providers/outbox';
@@ -53,9 +53,9 @@ export async function notify(deps: NotifierDeps, message: Message): Promise<Deli
   };
   const breaker = deps.breakers.get(deps.breakers.idFromName(provider.name));
   const where = { provider: provider.name, channel: message.channel };
-  let allowed: boolean;
+  let acquired: Admission;
   try {
-    ({ allowed } = await breaker.acquire(breakerConfig));
+    acquired = await breaker.acquire(breakerConfig);
   } catch (err) {
     // Without the circuit's state no call is made: an unknown circuit may be open.
     deps.logger.error('notification dropped: circuit breaker unavailable', {
@@ -64,7 +64,7 @@ export async function notify(deps: NotifierDeps, message: Message): Promise<Deli
     });
     return 'failed';
   }
-  if (!allowed) {
+  if (!acquired.allowed) {
     deps.logger.warn('notification dropped: circuit open', where);
     return 'circuit_open';
   }
@@ -75,8 +75,9 @@ export async function notify(deps: NotifierDeps, message: Message): Promise<Deli
     ok = false;
     deps.logger.error('notification failed', { ...where, error: err });
   }
-  // What happened to the message does not depend on whether the outcome could be recorded.
-  await breaker.record(breakerConfig, ok).catch((err: unknown) => {
+  // What happened to the message does not depend on whether the outcome could be recorded. The
+  // ticket lets the breaker ignore this outcome if the circuit has moved on since it was taken.
+  await breaker.record(breakerConfig, acquired.ticket, ok).catch((err: unknown) => {
     deps.logger.error('circuit breaker outcome not recorded', { ...where, error: err });
   });
   return ok ? 'sent' : 'failed';

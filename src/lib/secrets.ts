@@ -1,4 +1,5 @@
 import type { ReadyConfig } from '../types';
+import { deriveHmacKey } from './crypto';
 import { ApiError } from './errors';
 import { importPepper, type PasswordHasher } from './password';
 import { loadServiceKeys } from './service-keys';
@@ -6,11 +7,14 @@ import { loadSigningKeys, type KeyStatus, type SigningKeys } from './signing-key
 
 export interface Secrets {
   signing: { status: KeyStatus; keys?: SigningKeys };
-  pepper: { status: KeyStatus; hasher?: PasswordHasher };
+  /** The pepper, and the refresh-token successor key derived from it (session-tokens.ts). */
+  pepper: { status: KeyStatus; hasher?: PasswordHasher; successorKey?: CryptoKey };
   services: ReturnType<typeof loadServiceKeys>;
 }
 
 const MIN_PEPPER_BYTES = 32;
+/** HKDF `info` of the refresh-token successor key: never the same key as the pepper's. */
+const SUCCESSOR_KEY_INFO = 'edge-auth refresh-token successor v1';
 const cache = new WeakMap<ReadyConfig, Promise<Secrets>>();
 
 async function loadPepper(config: ReadyConfig): Promise<Secrets['pepper']> {
@@ -19,10 +23,11 @@ async function loadPepper(config: ReadyConfig): Promise<Secrets['pepper']> {
   const bytes = new TextEncoder().encode(secret);
   // A short or repetitive pepper adds nothing an attacker with the database cannot guess.
   if (bytes.length < MIN_PEPPER_BYTES || new Set(secret).size < 8) return { status: 'weak' };
-  return {
-    status: 'ok',
-    hasher: { iterations: config.PBKDF2_ITERATIONS, pepper: await importPepper(bytes) },
-  };
+  const [pepper, successorKey] = await Promise.all([
+    importPepper(bytes),
+    deriveHmacKey(bytes, SUCCESSOR_KEY_INFO),
+  ]);
+  return { status: 'ok', hasher: { iterations: config.PBKDF2_ITERATIONS, pepper }, successorKey };
 }
 
 /** Imports the keys once per isolate; a missing or weak one is reported, never used. */
@@ -57,4 +62,10 @@ export function requireSigningKeys(secrets: Secrets): SigningKeys {
 export function requireHasher(secrets: Secrets): PasswordHasher {
   if (!secrets.pepper.hasher) throw unavailable('Password hashing');
   return secrets.pepper.hasher;
+}
+
+/** The key that derives refresh-token successors, or 503 when the pepper is missing or weak. */
+export function requireSuccessorKey(secrets: Secrets): CryptoKey {
+  if (!secrets.pepper.successorKey) throw unavailable('Token rotation');
+  return secrets.pepper.successorKey;
 }

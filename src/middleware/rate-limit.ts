@@ -9,6 +9,7 @@ const RULES = {
   register: 'RATE_LIMIT_REGISTER',
   refresh: 'RATE_LIMIT_REFRESH',
   forgot_password: 'RATE_LIMIT_FORGOT_PASSWORD',
+  resend_verification: 'RATE_LIMIT_RESEND_VERIFICATION',
 } as const;
 
 /**

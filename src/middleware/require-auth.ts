@@ -1,6 +1,12 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { grantsOf } from '../db/queries/rbac';
 import { ApiError, orUnavailable } from '../lib/errors';
-import { audienceOf, INVALID_TOKEN_CHALLENGE, verifyAccessToken } from '../lib/jwt';
+import {
+  audienceOf,
+  INVALID_TOKEN_CHALLENGE,
+  verifyAccessToken,
+  type AccessClaims,
+} from '../lib/jwt';
 import { requireSigningKeys } from '../lib/secrets';
 import { sessionStore } from '../lib/session-tokens';
 import type { AppEnv } from '../types';
@@ -24,11 +30,26 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const keys = requireSigningKeys(c.var.secrets);
   const { config } = c.var;
   const claims = await verifyAccessToken(keys, audienceOf(config), token);
-  const { live } = await orUnavailable('Session store', () =>
+  const { live, rolesChangedAt } = await orUnavailable('Session store', () =>
     sessionStore(c.env.SESSIONS, claims.sub).check(claims.sid, Date.now()),
   );
   if (!live)
     throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended', INVALID_TOKEN_CHALLENGE);
-  c.set('auth', claims);
+  c.set('auth', await withCurrentRoles(c, claims, rolesChangedAt));
   await next();
 };
+
+/**
+ * The token's roles, unless they may be stale: a token's iat is when its roles were read
+ * (session-tokens.ts), so if the roles changed at or after that second, read them from D1.
+ * Roles rarely change, so in the common case this is no call at all.
+ */
+async function withCurrentRoles(
+  c: Context<AppEnv>,
+  claims: AccessClaims,
+  rolesChangedAt: number | null,
+): Promise<AccessClaims> {
+  if (rolesChangedAt === null || claims.iat * 1000 > rolesChangedAt) return claims;
+  const { roles } = await orUnavailable('Database', () => grantsOf(c.var.db, claims.sub));
+  return { ...claims, roles };
+}

@@ -11,16 +11,20 @@ import { requireHasher } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
 import type { AppRouteHandler } from '../../types';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
+import { assertRecentlyAuthenticated } from '../../lib/reauth';
 import { assertPasswordPolicy } from '../../lib/password-policy';
 import type * as routes from './account.routes';
 
 export const deleteUser: AppRouteHandler<typeof routes.deleteUser> = async (c) => {
   const { user_id } = c.req.valid('param');
+  const body = c.req.valid('json');
   await assertSelfOrAdmin(c, user_id, false);
-  if (!(await findUserById(c.var.db, user_id)))
-    throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  const user = await findUserById(c.var.db, user_id);
+  if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  // The user themself re-authenticates; an admin deleting someone else already proved rights.
+  if (user_id === c.var.auth.sub) await assertRecentlyAuthenticated(c, user, body?.password);
   // Sessions end (and stay impossible) before the row goes, so no token outlives the account.
-  await sessionStore(c.env.SESSIONS, user_id).block();
+  await sessionStore(c.env.SESSIONS, user_id).block(Date.now());
   await removeUser(
     c.var.db,
     user_id,
@@ -49,6 +53,9 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
     passwordHash,
     auditEntry(c, 'password_changed', { userId: sub }),
   );
-  await orUnavailable('Session store', () => sessionStore(c.env.SESSIONS, sub).revokeAll(sid));
+  // After the new hash is stored: logins that may have read the old one cannot start a session.
+  await orUnavailable('Session store', () =>
+    sessionStore(c.env.SESSIONS, sub).revokeAll({ exceptSessionId: sid, now: Date.now() }),
+  );
   return c.json({ message: 'Password changed; other sessions have been signed out' }, 200);
 };

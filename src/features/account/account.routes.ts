@@ -14,18 +14,33 @@ export const ChangePasswordSchema = z
   })
   .openapi('ChangePassword');
 
+export const DeleteAccountSchema = z
+  .strictObject({
+    password: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .openapi({ format: 'password', description: 'The current password (re-authentication)' }),
+  })
+  .openapi('DeleteAccount');
+
 export const deleteUser = createRoute({
   tags,
   method: 'delete',
   path: '/auth/users/{user_id}',
   summary: 'Delete an account (self or admin)',
-  description: 'Ends every session at once and deletes the user; the email can register again.',
+  description:
+    'Ends every session at once and deletes the user; the email can register again. Deleting your own account needs re-authentication: the current password in the body ({"password": ...}), or a session that started with a sign-in within the last 5 minutes (a refresh does not count). Otherwise 401 INVALID_CREDENTIALS, and nothing is deleted; wrong passwords count toward the account lockout (423). An admin deleting another user sends no password.',
   security: bearerAuth,
   middleware: [requireAuth],
-  request: { params: UserIdParamSchema },
+  request: {
+    params: UserIdParamSchema,
+    body: { ...jsonBody(DeleteAccountSchema), required: false },
+  },
   responses: {
     204: { description: 'Deleted' },
-    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 423, 503),
   },
 });
 

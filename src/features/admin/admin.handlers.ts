@@ -3,7 +3,7 @@ import * as rbac from '../../db/queries/rbac';
 import { findUserById, setUserStatus } from '../../db/queries/users';
 import { audit, auditEntry } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
-import { sessionStore } from '../../lib/session-tokens';
+import { changeRoles, sessionStore } from '../../lib/session-tokens';
 import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './admin.routes';
 
@@ -66,7 +66,7 @@ export const assignRole: AppRouteHandler<typeof routes.assignRole> = async (c) =
     actorId: c.var.auth.sub,
     metadata: { added: role },
   });
-  await rbac.assignRole(c.var.db, user_id, role, entry);
+  await changeRoles(c.env.SESSIONS, user_id, () => rbac.assignRole(c.var.db, user_id, role, entry));
   return c.json({ user_id, roles: (await rbac.grantsOf(c.var.db, user_id)).roles }, 200);
 };
 
@@ -81,7 +81,7 @@ export const removeRole: AppRouteHandler<typeof routes.removeRole> = async (c) =
     actorId: c.var.auth.sub,
     metadata: { removed: role },
   });
-  await rbac.removeRole(c.var.db, user_id, role, entry);
+  await changeRoles(c.env.SESSIONS, user_id, () => rbac.removeRole(c.var.db, user_id, role, entry));
   return c.json({ user_id, roles: (await rbac.grantsOf(c.var.db, user_id)).roles }, 200);
 };
 
@@ -100,7 +100,7 @@ export const setStatus: AppRouteHandler<typeof routes.setStatus> = async (c) => 
   const store = sessionStore(c.env.SESSIONS, user_id);
   let ended = 0;
   if (status === 'suspended') {
-    ended = await store.block();
+    ended = await store.block(Date.now());
     await setUserStatus(c.var.db, user_id, status, entry);
   } else {
     await setUserStatus(c.var.db, user_id, status, entry);

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { findUserWithRoles, upgradePasswordHash } from '../../db/queries/users';
+import type { RotateOutcome } from '../../durable-objects/session-store';
 import { scheduleTokenEmail } from '../../lib/account-emails';
 import { createAccount } from '../../lib/accounts';
 import { audit } from '../../lib/audit';
@@ -7,9 +8,14 @@ import { sha256 } from '../../lib/crypto';
 import { deviceOf } from '../../lib/device';
 import { ApiError } from '../../lib/errors';
 import { audienceOf, verifyAccessToken } from '../../lib/jwt';
-import { burnDummyHash, hashPassword, verifyPassword } from '../../lib/password';
+import {
+  burnDummyHash,
+  hashPassword,
+  verifyPassword,
+  type PasswordHasher,
+} from '../../lib/password';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
-import { requireHasher, requireSigningKeys } from '../../lib/secrets';
+import { requireHasher, requireSigningKeys, requireSuccessorKey } from '../../lib/secrets';
 import {
   issueTokenPair,
   refreshTokenOwner,
@@ -53,10 +59,30 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   );
 };
 
+/**
+ * The stored hash's parameters are outdated: upgrade it after answering, unless the password
+ * changed meanwhile.
+ */
+function scheduleRehash(
+  c: Context<AppEnv>,
+  hasher: PasswordHasher,
+  user: { id: string; passwordHash: string },
+  password: string,
+) {
+  c.executionCtx.waitUntil(
+    hashPassword(hasher, password)
+      .then((hash) => upgradePasswordHash(c.var.db, user.id, user.passwordHash, hash, new Date()))
+      .catch((err: unknown) => c.var.logger.error('password rehash failed', { error: err })),
+  );
+}
+
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { email, password } = c.req.valid('json');
   const hasher = requireHasher(c.var.secrets);
   const issuer = issuerOf(c);
+  // Credential epoch (security.md): taken before the hash is read, so if a reset or password
+  // change ends every session after this moment, the session this login would start is refused.
+  const verifiedAt = Date.now();
   const [attempt, found] = await Promise.all([
     reserveLoginAttempt(c, email),
     findUserWithRoles(c.var.db, { email }),
@@ -75,52 +101,67 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
     await attempt.clear();
     throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
   }
-  if (verdict.needsRehash) {
-    // Parameters changed since this hash was made: upgrade it after answering, unless the
-    // password changed meanwhile.
-    c.executionCtx.waitUntil(
-      hashPassword(hasher, password)
-        .then((hash) => upgradePasswordHash(c.var.db, user.id, user.passwordHash, hash, new Date()))
-        .catch((err: unknown) => c.var.logger.error('password rehash failed', { error: err })),
-    );
-  }
-  const subject = { id: user.id, email: user.email, roles };
+  if (verdict.needsRehash) scheduleRehash(c, hasher, user, password);
+  const subject = { id: user.id, email: user.email, roles, rolesReadAt: verifiedAt };
   const [{ tokens, sessionId }] = await Promise.all([
-    startSession(issuer, subject, deviceOf(c)),
+    startSession(issuer, subject, deviceOf(c), verifiedAt).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'INVALID_CREDENTIALS')
+        audit(c, 'login_failed', { userId: user.id, metadata: { reason: 'credentials_changed' } });
+      throw err;
+    }),
     attempt.clear(),
   ]);
   audit(c, 'login_succeeded', { userId: user.id, metadata: { session_id: sessionId } });
   return c.json(tokens, 200, NO_STORE);
 };
 
-export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
-  const { refresh_token } = c.req.valid('json');
-  const issuer = issuerOf(c);
-  const userId = refreshTokenOwner(refresh_token);
-  if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
-  // The user is read before the token rotates: if D1 fails, the client's token is still good
-  // for a retry instead of having been spent on an answer that never came.
-  const found = await findUserWithRoles(c.var.db, { id: userId });
-  const outcome = await rotateRefreshToken(c.env.SESSIONS, userId, refresh_token);
-  if (!outcome.ok) {
-    if (outcome.reason === 'reused') {
+type RefusedRotation = Extract<RotateOutcome, { ok: false }>['reason'];
+
+/** A refused rotation as the contract's 401 (reuse has already ended the session). */
+function refusedRefresh(c: Context<AppEnv>, userId: string, reason: RefusedRotation): ApiError {
+  switch (reason) {
+    case 'reused':
       audit(c, 'refresh_reuse', { userId });
-      throw new ApiError(
+      return new ApiError(
         401,
         'SESSION_REVOKED',
         'Refresh token was already used; the session has been ended',
       );
-    }
-    const code = outcome.reason === 'expired' ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN';
-    throw new ApiError(401, code, 'Refresh token is invalid or expired');
+    case 'superseded':
+      // A concurrent refresh moved on twice: the session lives, with the newest token.
+      return new ApiError(401, 'INVALID_TOKEN', 'Refresh token was already rotated');
+    case 'expired':
+      return new ApiError(401, 'TOKEN_EXPIRED', 'Refresh token is invalid or expired');
+    case 'unknown':
+      return new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid or expired');
   }
+}
+
+export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
+  const { refresh_token } = c.req.valid('json');
+  const issuer = issuerOf(c);
+  const successorKey = requireSuccessorKey(c.var.secrets);
+  const userId = refreshTokenOwner(refresh_token);
+  if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
+  // The user is read before the token rotates: if D1 fails, the client's token is still good
+  // for a retry instead of having been spent on an answer that never came.
+  const rolesReadAt = Date.now();
+  const found = await findUserWithRoles(c.var.db, { id: userId });
+  const reuseIntervalMs = c.var.config.REFRESH_REUSE_INTERVAL_SECONDS * 1000;
+  const outcome = await rotateRefreshToken(
+    { sessions: c.env.SESSIONS, successorKey, reuseIntervalMs },
+    userId,
+    refresh_token,
+  );
+  if (!outcome.ok) throw refusedRefresh(c, userId, outcome.reason);
   if (!found || found.user.status !== 'active') {
     await sessionStore(c.env.SESSIONS, userId).revoke(outcome.session.id);
     throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended');
   }
-  const subject = { id: userId, email: found.user.email, roles: found.roles };
+  const subject = { id: userId, email: found.user.email, roles: found.roles, rolesReadAt };
   const tokens = await issueTokenPair(issuer, subject, outcome.session.id, outcome.refreshToken);
-  audit(c, 'refresh', { userId, metadata: { session_id: outcome.session.id } });
+  const metadata = { session_id: outcome.session.id, ...(outcome.replayed && { replayed: true }) };
+  audit(c, 'refresh', { userId, metadata });
   return c.json(tokens, 200, NO_STORE);
 };
 

@@ -37,7 +37,7 @@ export const login = createRoute({
   tags,
   summary: 'Sign in with email and password',
   description:
-    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
+    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
   middleware: [limitByIp('login')],
   request: { body: jsonBody(LoginSchema) },
   responses: {
@@ -52,7 +52,7 @@ export const refresh = createRoute({
   tags,
   summary: 'Rotate a refresh token',
   description:
-    'Each refresh token works once. Presenting one that was already rotated ends the whole session (401 SESSION_REVOKED).',
+    'Each refresh token is exchanged once for a new pair. Concurrent refreshes (two tabs): within REFRESH_REUSE_INTERVAL_SECONDS (10 s) of its rotation, the same token gets the same new refresh token back, while that one is unused; if that one was already rotated too, 401 INVALID_TOKEN and the session stays alive. Presenting a rotated token later is reuse: the whole session ends (401 SESSION_REVOKED).',
   middleware: [limitByIp('refresh')],
   request: { body: jsonBody(RefreshSchema) },
   responses: {
@@ -82,7 +82,8 @@ export const verify = createRoute({
   path: '/auth/verify',
   tags,
   summary: 'Check an access token',
-  description: 'Checks signature, claims and that the session is still live.',
+  description:
+    "Checks signature, claims and that the session is still live. `roles` are the user's current roles: the token's own unless they changed since it was issued.",
   security: bearerAuth,
   middleware: [requireAuth],
   responses: {

@@ -54,9 +54,13 @@ export const resetPassword: AppRouteHandler<typeof routes.resetPassword> = async
   assertPasswordPolicy(c.var.config, new_password, user.email, 'new_password');
   const passwordHash = await hashPassword(hasher, new_password);
   // Sessions end before the token is spent (fail closed: if the store cannot answer, the link
-  // still works for a retry) and again after, for any session started in between.
+  // still works for a retry) and again after, for any session started in between. The second
+  // call's time is after the new hash is stored: it is the credential epoch, so a login that
+  // read the old hash before then cannot start a session later.
   const endSessions = () =>
-    orUnavailable('Session store', () => sessionStore(c.env.SESSIONS, user.id).revokeAll());
+    orUnavailable('Session store', () =>
+      sessionStore(c.env.SESSIONS, user.id).revokeAll({ now: Date.now() }),
+    );
   await endSessions();
   const won = await redeemOneTimeToken(
     c.var.db,

@@ -62,8 +62,9 @@ export const resendVerification = createRoute({
   path: '/auth/resend-verification',
   summary: 'Send the verification email again',
   description:
-    'With a bearer token for the caller, or with {email}. Always 202 with the same body; at most NOTIFY_LIMIT_PER_ACCOUNT emails per account.',
+    'With a bearer token for the caller, or with {email}. Always 202 with the same body; at most NOTIFY_LIMIT_PER_ACCOUNT emails per account. Per-IP limit (RATE_LIMIT_RESEND_VERIFICATION): 429 with Retry-After and X-RateLimit-*.',
   security: [...bearerAuth, {}],
+  middleware: [limitByIp('resend_verification')],
   request: {
     body: {
       ...jsonBody(z.strictObject({ email: EmailSchema.optional() }).openapi('ResendVerification')),
@@ -72,6 +73,6 @@ export const resendVerification = createRoute({
   },
   responses: {
     202: jsonResponse(MessageSchema, 'Accepted'),
-    ...errorResponses(400, 401, 413, 415, 422),
+    ...errorResponses(400, 401, 413, 415, 422, 429),
   },
 });

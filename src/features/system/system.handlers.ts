@@ -1,10 +1,15 @@
+import type { Context } from 'hono';
 import { version } from '../../../package.json';
 import { missingTables, pingDatabase } from '../../db/queries/health';
 import { getConfig } from '../../env';
+import { callerIsAdmin } from '../../lib/access';
+import { ApiError } from '../../lib/errors';
 import { limiterFor } from '../../lib/limiter';
+import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
 import { sessionStore } from '../../lib/session-tokens';
 import { requireSigningKeys } from '../../lib/secrets';
-import type { AppRouteHandler } from '../../types';
+import { bearerToken, requireAuth } from '../../middleware/require-auth';
+import type { AppEnv, AppRouteHandler } from '../../types';
 import type * as routes from './system.routes';
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -41,33 +46,74 @@ export const root: AppRouteHandler<typeof routes.root> = (c) =>
     200,
   );
 
+/**
+ * Whether the caller may see which secret or setting is wrong: a configured service key
+ * (X-API-Key) or an admin's live session. Anyone else learns only which component fails, not
+ * which secret is missing or weak (that would tell an attacker where the deployment is soft).
+ * Never throws: a bad credential just gets the public view.
+ */
+async function seesDetail(c: Context<AppEnv>, configOk: boolean): Promise<boolean> {
+  const apiKey = c.req.header('X-API-Key');
+  if (apiKey !== undefined) {
+    // With an invalid config no secrets were loaded; the service keys parse on their own.
+    const raw = c.env.SERVICE_API_KEYS;
+    const services = configOk
+      ? c.var.secrets.services
+      : loadServiceKeys(typeof raw === 'string' ? raw : undefined);
+    return matchServiceKey(services.keys, apiKey) !== null;
+  }
+  if (!configOk || !bearerToken(c.req.header('Authorization'))) return false;
+  let admin = false;
+  try {
+    await requireAuth(c, async () => {
+      admin = await callerIsAdmin(c);
+    });
+  } catch (err) {
+    if (!(err instanceof ApiError))
+      c.var.logger.error('health caller check failed', { error: err });
+  }
+  return admin;
+}
+
+const healthyStatus = (s: string) => s === 'ok' || s === 'not_configured';
+
+/** Each secret's status (detailed view); none was loaded when the config is invalid. */
+const secretStatuses = (c: Context<AppEnv>, configOk: boolean) => ({
+  signing_key: configOk ? c.var.secrets.signing.status : ('not_configured' as const),
+  password_pepper: configOk ? c.var.secrets.pepper.status : ('not_configured' as const),
+  service_keys: configOk ? c.var.secrets.services.status : ('not_configured' as const),
+});
+
 export const health: AppRouteHandler<typeof routes.health> = async (c) => {
   const config = getConfig(c.env);
   const log = (component: string) => (err: unknown) =>
     c.var.logger.error('health probe failed', { component, error: err });
-  const [database, sessions, rate_limiter] = await Promise.all([
+  const [database, sessions, rate_limiter, detail] = await Promise.all([
     probe(() => pingDatabase(c.var.db), log('database')),
     probe(() => sessionStore(c.env.SESSIONS, '__health__').ping(), log('sessions')),
     probe(() => limiterFor(c, '__health__').ping(), log('rate_limiter')),
+    seesDetail(c, config.ok),
   ]);
+  const secrets = secretStatuses(c, config.ok);
   const components = {
     config: config.ok ? ('ok' as const) : ('invalid' as const),
     database,
     sessions,
     rate_limiter,
     queue: 'not_configured' as const,
-    signing_key: config.ok ? c.var.secrets.signing.status : ('not_configured' as const),
-    password_pepper: config.ok ? c.var.secrets.pepper.status : ('not_configured' as const),
-    service_keys: config.ok ? c.var.secrets.services.status : ('not_configured' as const),
+    secrets: !config.ok
+      ? ('not_configured' as const)
+      : Object.values(secrets).every(healthyStatus)
+        ? ('ok' as const)
+        : ('error' as const),
   };
-  const healthy =
-    Object.values(components).every((s) => s === 'ok' || s === 'not_configured') && config.ok;
+  const healthy = config.ok && Object.values(components).every(healthyStatus);
   const body = {
     status: healthy ? ('ok' as const) : ('degraded' as const),
     timestamp: new Date().toISOString(),
     version,
-    components,
-    ...(config.ok ? {} : { problems: config.problems }),
+    components: detail ? { ...components, ...secrets } : components,
+    ...(detail && !config.ok ? { problems: config.problems } : {}),
   };
   return healthy ? c.json(body, 200) : c.json(body, 503);
 };

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { jsonResponse } from '../../lib/openapi';
+import { bearerAuth, jsonResponse, serviceAuth } from '../../lib/openapi';
 import { HealthSchema, JwksSchema, ReadySchema, ServiceInfoSchema } from './system.schemas';
 
 const tags = ['System'];
@@ -19,7 +19,8 @@ export const health = createRoute({
   tags,
   summary: 'Component health',
   description:
-    'Each binding is probed; a missing or weak secret and invalid configuration are reported here.',
+    'Each binding is probed. Everyone sees ok/degraded and which component fails (config, database, sessions, rate_limiter, queue, secrets). Which secret is missing or weak (signing_key, password_pepper, service_keys) and the configuration problems by var name are shown only to a service (X-API-Key) or an admin bearer; any other credential gets the public view, never an error.',
+  security: [{}, ...serviceAuth, ...bearerAuth],
   responses: {
     200: jsonResponse(HealthSchema, 'Every required component is healthy'),
     503: jsonResponse(HealthSchema, 'A required component is unhealthy'),

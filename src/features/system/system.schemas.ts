@@ -13,14 +13,17 @@ export const HealthSchema = z
       sessions: ComponentStatus,
       rate_limiter: ComponentStatus,
       queue: ComponentStatus,
-      signing_key: ComponentStatus,
-      password_pepper: ComponentStatus,
-      service_keys: ComponentStatus,
+      secrets: ComponentStatus.openapi({
+        description: 'All secrets usable (ok) or not (error); which one only in the detailed view',
+      }),
+      signing_key: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
+      password_pepper: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
+      service_keys: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
     }),
     problems: z
       .array(z.string())
       .optional()
-      .openapi({ description: 'Configuration problems, by var name' }),
+      .openapi({ description: 'Configuration problems, by var name (detailed view only)' }),
   })
   .openapi('Health');
 
