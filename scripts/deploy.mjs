@@ -21,7 +21,7 @@ args.forEach((arg, i) => {
 });
 
 const problems = [];
-const { VarsSchema } = await import('../src/env.ts');
+const { VarsSchema } = await import('../src/config.ts');
 const parsed = VarsSchema.safeParse(vars);
 if (!parsed.success) {
   for (const issue of parsed.error.issues)

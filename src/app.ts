@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { version } from '../package.json';
-import { getConfig } from './env';
+import { getConfig } from './config';
 import { accessRouter } from './features/access/access.index';
 import { accountRouter } from './features/account/account.index';
 import { adminRouter } from './features/admin/admin.index';
@@ -17,9 +17,9 @@ import { usersRouter } from './features/users/users.index';
 import { DOCS_CSP, DOCS_HTML } from './lib/docs-page';
 import { ApiError, type ErrorBody } from './lib/errors';
 import { createLogger } from './lib/logger';
-import { limitBody, requireJsonBody } from './middleware/body-guard';
-import { context } from './middleware/context';
-import { createRouter } from './types';
+import { limitBody, requireJsonBody } from './http/middleware/body-guard';
+import { context } from './http/middleware/context';
+import { createRouter } from './http/app-env';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',

@@ -1,9 +1,9 @@
 import { app } from './app';
-import type { Bindings } from './types';
+import type { Bindings } from './config';
 
-export { CircuitBreaker } from './durable-objects/circuit-breaker';
-export { RateLimiter } from './durable-objects/rate-limiter';
-export { SessionStore } from './durable-objects/session-store';
+export { CircuitBreaker } from './durable-objects/circuit-breaker/object';
+export { RateLimiter } from './durable-objects/rate-limiter/object';
+export { SessionStore } from './durable-objects/session-store/object';
 export { AuthService } from './rpc';
 
 export default {

@@ -1,7 +1,7 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { z } from '@hono/zod-openapi';
 import { createDb } from './db/client';
-import { getConfig } from './env';
+import { getConfig } from './config';
 import { AuthorizeSchema, ValidateSchema } from './features/access/access.schemas';
 import { ApiError } from './lib/errors';
 import { audienceOf } from './lib/jwt';
@@ -13,7 +13,7 @@ import {
   type Validation,
 } from './lib/introspection';
 import { loadSecrets, requireSigningKeys } from './lib/secrets';
-import type { Bindings } from './types';
+import type { Bindings } from './config';
 
 const AuthorizeArgs = AuthorizeSchema.required({ user_id: true });
 

@@ -1,5 +1,5 @@
 import type { D1Migration } from 'cloudflare:test';
-import type { Bindings } from '../src/types';
+import type { Bindings } from '../src/config';
 
 declare global {
   namespace Cloudflare {

@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDb } from '../src/db/client';
-import { getConfig } from '../src/env';
+import { getConfig } from '../src/config';
 import {
   acquire,
   CLOSED,
@@ -10,10 +10,10 @@ import {
   upgradeState,
   type BreakerConfig,
   type BreakerState,
-} from '../src/lib/circuit-breaker';
+} from '../src/durable-objects/circuit-breaker/logic';
 import { createLogger } from '../src/lib/logger';
 import { notify, type NotifierDeps } from '../src/lib/notifier';
-import type { ReadyConfig } from '../src/types';
+import type { ReadyConfig } from '../src/config';
 import { api, apiWithEnv, createUser, env, uniqueEmail } from './helpers';
 import { downEmail, linkToken, outbox, providerCalls, RESET_SUBJECT, sleep } from './helpers-mail';
 

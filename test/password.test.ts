@@ -2,7 +2,7 @@ import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { PBKDF2_MAX_ITERATIONS } from '../src/env';
+import { PBKDF2_MAX_ITERATIONS } from '../src/lib/password';
 import { base64url } from '../src/lib/crypto';
 import {
   burnDummyHash,

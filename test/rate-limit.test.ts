@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decide, EMPTY_STATE, type RateRule, type RateState } from '../src/lib/rate-limit';
+import {
+  decide,
+  EMPTY_STATE,
+  type RateRule,
+  type RateState,
+} from '../src/durable-objects/rate-limiter/logic';
 
 const perMinute: RateRule = { limit: 3, windowMs: 60_000 };
 const lockout: RateRule = { limit: 5, windowMs: 900_000, lockoutMs: 900_000 };

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { grantsOf } from '../db/queries/rbac';
 import { findUserWithProfile } from '../db/queries/users';
-import type { AppEnv } from '../types';
+import type { AppEnv } from '../http/app-env';
 import { ApiError, orUnavailable } from './errors';
 import { isAdmin } from './permissions';
 

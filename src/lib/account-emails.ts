@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { issueOneTimeToken, supersedeOneTimeTokens } from '../db/queries/tokens';
 import type { TokenPurpose } from '../db/schema';
-import type { AppEnv } from '../types';
+import type { AppEnv } from '../http/app-env';
 import { randomToken, sha256 } from './crypto';
 import { limiterFor } from './limiter';
 import { notify } from './notifier';

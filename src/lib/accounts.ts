@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { createUser, findUserByEmail, type ProfileFields } from '../db/queries/users';
-import type { AppEnv } from '../types';
+import type { AppEnv } from '../http/app-env';
 import { auditEntry } from './audit';
 import { ApiError } from './errors';
 import { hashPassword } from './password';

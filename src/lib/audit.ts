@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import { auditInsert, type AuditEntry } from '../db/queries/audit';
 import type { AuditAction } from '../db/schema';
-import type { AppEnv } from '../types';
-import { deviceOf } from './device';
+import type { AppEnv } from '../http/app-env';
+import { deviceOf } from '../http/device';
 
 /** An audit entry for this request: who, from where, which request, when. */
 export function auditEntry(

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client';
 import { grantsOf } from '../db/queries/rbac';
 import { findUserById } from '../db/queries/users';
-import type { SessionStore } from '../durable-objects/session-store';
+import type { SessionStore } from '../durable-objects/session-store/object';
 import { ApiError, orUnavailable } from './errors';
 import { verifyAccessToken, type TokenAudience } from './jwt';
 import { permits } from './permissions';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import type { AppEnv } from '../types';
+import type { AppEnv } from '../http/app-env';
 import { ApiError } from './errors';
-import type { Decision, RateRule } from './rate-limit';
+import type { Decision, RateRule } from '../durable-objects/rate-limiter/logic';
 
 /** The limiter object for one key (one Durable Object per key). */
 export const limiterFor = (c: Context<AppEnv>, key: string) =>

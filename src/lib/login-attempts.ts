@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { AppEnv } from '../types';
+import type { AppEnv } from '../http/app-env';
 import { ApiError } from './errors';
 import { hitLimit, limiterFor } from './limiter';
 

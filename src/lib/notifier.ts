@@ -1,6 +1,6 @@
 import type { Db } from '../db/client';
-import type { Admission, CircuitBreaker } from '../durable-objects/circuit-breaker';
-import type { ReadyConfig } from '../types';
+import type { Admission, CircuitBreaker } from '../durable-objects/circuit-breaker/object';
+import type { ReadyConfig } from '../config';
 import type { Logger } from './logger';
 import { outboxProvider } from './providers/outbox';
 import type { Message, Provider } from './providers/provider';

@@ -1,4 +1,4 @@
-import type { ReadyConfig } from '../types';
+import type { ReadyConfig } from '../config';
 import { COMMON_PASSWORDS } from './common-passwords.data';
 import { ApiError } from './errors';
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { User } from '../db/schema';
-import type { AppEnv } from '../types';
+import type { AppEnv } from '../http/app-env';
 import { ApiError, orUnavailable } from './errors';
 import { reserveLoginAttempt } from './login-attempts';
 import { verifyPassword } from './password';

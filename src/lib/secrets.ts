@@ -1,4 +1,4 @@
-import type { ReadyConfig } from '../types';
+import type { ReadyConfig } from '../config';
 import { deriveHmacKey } from './crypto';
 import { ApiError } from './errors';
 import { importPepper, type PasswordHasher } from './password';

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import type { Device, SessionStore } from '../durable-objects/session-store';
-import type { ReadyConfig } from '../types';
+import type { Device, SessionStore } from '../durable-objects/session-store/object';
+import type { ReadyConfig } from '../config';
 import { hmacSha256, randomToken, sha256 } from './crypto';
 import { ApiError, orUnavailable } from './errors';
 import { audienceOf, issueAccessToken } from './jwt';

@@ -9,7 +9,7 @@ import {
   type Introspector,
 } from '../../lib/introspection';
 import { requireSigningKeys } from '../../lib/secrets';
-import type { AppEnv, AppRouteHandler } from '../../types';
+import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './access.routes';
 
 const introspectorOf = (c: Context<AppEnv>): Introspector => ({

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../lib/openapi';
+import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
-import { requireService, requireUserOrService } from '../../middleware/require-service';
+import { requireService, requireUserOrService } from '../../http/middleware/require-service';
 import {
   AuthorizeSchema,
   DecisionSchema,

@@ -9,7 +9,7 @@ import { ApiError, orUnavailable } from '../../lib/errors';
 import { hashPassword, verifyPassword } from '../../lib/password';
 import { requireHasher } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppRouteHandler } from '../../types';
+import type { AppRouteHandler } from '../../http/app-env';
 import { reserveLoginAttempt } from '../../lib/login-attempts';
 import { assertRecentlyAuthenticated } from '../../lib/reauth';
 import { assertPasswordPolicy } from '../../lib/password-policy';

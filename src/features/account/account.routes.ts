@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from '../auth/auth.schemas';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
-import { requireAuth } from '../../middleware/require-auth';
+import { requireAuth } from '../../http/middleware/require-auth';
 
 const tags = ['Account'];
 

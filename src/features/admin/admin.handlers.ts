@@ -4,7 +4,7 @@ import { findUserById, setUserStatus } from '../../db/queries/users';
 import { audit, auditEntry } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
 import { changeRoles, sessionStore } from '../../lib/session-tokens';
-import type { AppEnv, AppRouteHandler } from '../../types';
+import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './admin.routes';
 
 const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);

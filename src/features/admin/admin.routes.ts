@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { RolesSchema } from '../access/access.schemas';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
-import { requireAdmin } from '../../middleware/require-service';
+import { requireAdmin } from '../../http/middleware/require-service';
 import {
   AssignRoleSchema,
   CreateRoleSchema,

@@ -1,11 +1,11 @@
 import type { Context } from 'hono';
 import { findUserWithRoles, upgradePasswordHash } from '../../db/queries/users';
-import type { RotateOutcome } from '../../durable-objects/session-store';
+import type { RotateOutcome } from '../../durable-objects/session-store/object';
 import { scheduleTokenEmail } from '../../lib/account-emails';
 import { createAccount } from '../../lib/accounts';
 import { audit } from '../../lib/audit';
 import { sha256 } from '../../lib/crypto';
-import { deviceOf } from '../../lib/device';
+import { deviceOf } from '../../http/device';
 import { ApiError } from '../../lib/errors';
 import { audienceOf, verifyAccessToken } from '../../lib/jwt';
 import {
@@ -24,8 +24,8 @@ import {
   startSession,
   type TokenIssuer,
 } from '../../lib/session-tokens';
-import { bearerToken } from '../../middleware/require-auth';
-import type { AppEnv, AppRouteHandler } from '../../types';
+import { bearerToken } from '../../http/middleware/require-auth';
+import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './auth.routes';
 
 // Token responses must never be cached (RFC 6749 §5.1).

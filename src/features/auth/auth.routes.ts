@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
 import { TokenPairSchema } from '../../lib/session-tokens';
-import { limitByIp } from '../../middleware/rate-limit';
-import { requireAuth } from '../../middleware/require-auth';
+import { limitByIp } from '../../http/middleware/rate-limit';
+import { requireAuth } from '../../http/middleware/require-auth';
 import {
   LoginSchema,
   LogoutSchema,

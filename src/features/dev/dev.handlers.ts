@@ -1,6 +1,6 @@
 import { listOutbox } from '../../db/queries/outbox';
 import { canonicalEmail } from '../../lib/email';
-import type { AppRouteHandler } from '../../types';
+import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './dev.routes';
 
 export const outbox: AppRouteHandler<typeof routes.outbox> = async (c) => {

@@ -1,4 +1,4 @@
-import { createRouter } from '../../types';
+import { createRouter } from '../../http/app-env';
 import * as handlers from './dev.handlers';
 import * as routes from './dev.routes';
 

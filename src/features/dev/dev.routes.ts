@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../lib/errors';
-import type { AppEnv } from '../../types';
+import type { AppEnv } from '../../http/app-env';
 import { errorResponses } from '../../lib/errors';
-import { jsonResponse } from '../../lib/openapi';
+import { jsonResponse } from '../../http/openapi';
 
 export const OutboxMessageSchema = z
   .object({

@@ -6,7 +6,7 @@ import type { Profile } from '../../db/schema';
 import { audit } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppEnv, AppRouteHandler } from '../../types';
+import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './profile.routes';
 
 /** The API shape of a profile. */

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
-import { requireAuth } from '../../middleware/require-auth';
+import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
+import { requireAuth } from '../../http/middleware/require-auth';
 import { MeSchema, ProfileSchema, ProfileUpdateSchema } from './profile.schemas';
 
 const tags = ['Profile'];

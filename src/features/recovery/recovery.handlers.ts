@@ -11,8 +11,8 @@ import { hashPassword } from '../../lib/password';
 import { assertPasswordPolicy } from '../../lib/password-policy';
 import { requireHasher } from '../../lib/secrets';
 import { sessionStore } from '../../lib/session-tokens';
-import { requireAuth } from '../../middleware/require-auth';
-import type { AppEnv, AppRouteHandler } from '../../types';
+import { requireAuth } from '../../http/middleware/require-auth';
+import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './recovery.routes';
 
 const SENT = { message: 'If an account exists for this email, a message is on its way' };

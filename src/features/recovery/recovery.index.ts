@@ -1,4 +1,4 @@
-import { createRouter } from '../../types';
+import { createRouter } from '../../http/app-env';
 import * as handlers from './recovery.handlers';
 import * as routes from './recovery.routes';
 

@@ -2,8 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from '../auth/auth.schemas';
 import { EmailSchema } from '../../lib/email';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
-import { limitByIp } from '../../middleware/rate-limit';
+import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
+import { limitByIp } from '../../http/middleware/rate-limit';
 
 const tags = ['Account recovery'];
 const TokenField = z.string().min(20).max(200);

@@ -1,8 +1,8 @@
-import type { SessionInfo } from '../../durable-objects/session-store';
+import type { SessionInfo } from '../../durable-objects/session-store/object';
 import { assertSelfOrAdmin } from '../../lib/access';
 import { ApiError } from '../../lib/errors';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppRouteHandler } from '../../types';
+import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './sessions.routes';
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonResponse } from '../../lib/openapi';
-import { requireAuth } from '../../middleware/require-auth';
+import { bearerAuth, jsonResponse } from '../../http/openapi';
+import { requireAuth } from '../../http/middleware/require-auth';
 
 const common = { tags: ['Sessions'], security: bearerAuth, middleware: [requireAuth] };
 

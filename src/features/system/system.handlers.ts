@@ -1,15 +1,15 @@
 import type { Context } from 'hono';
 import { version } from '../../../package.json';
 import { missingTables, pingDatabase } from '../../db/queries/health';
-import { getConfig } from '../../env';
+import { getConfig } from '../../config';
 import { callerIsAdmin } from '../../lib/access';
 import { ApiError } from '../../lib/errors';
 import { limiterFor } from '../../lib/limiter';
 import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
 import { sessionStore } from '../../lib/session-tokens';
 import { requireSigningKeys } from '../../lib/secrets';
-import { bearerToken, requireAuth } from '../../middleware/require-auth';
-import type { AppEnv, AppRouteHandler } from '../../types';
+import { bearerToken, requireAuth } from '../../http/middleware/require-auth';
+import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './system.routes';
 
 const PROBE_TIMEOUT_MS = 2_000;

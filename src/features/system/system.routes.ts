@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonResponse, serviceAuth } from '../../lib/openapi';
+import { bearerAuth, jsonResponse, serviceAuth } from '../../http/openapi';
 import { HealthSchema, JwksSchema, ReadySchema, ServiceInfoSchema } from './system.schemas';
 
 const tags = ['System'];

@@ -8,7 +8,7 @@ import { ApiError } from '../../lib/errors';
 import { isAdmin } from '../../lib/permissions';
 import { decodeCursor, encodeCursor } from '../../lib/pagination';
 import { sessionStore } from '../../lib/session-tokens';
-import type { AppRouteHandler } from '../../types';
+import type { AppRouteHandler } from '../../http/app-env';
 import { profileJson } from '../profile/profile.handlers';
 import { sessionJson } from '../sessions/sessions.handlers';
 import type * as routes from './users.routes';

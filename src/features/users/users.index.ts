@@ -1,4 +1,4 @@
-import { createRouter } from '../../types';
+import { createRouter } from '../../http/app-env';
 import * as handlers from './users.handlers';
 import * as routes from './users.routes';
 

@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../lib/openapi';
+import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../http/openapi';
 import { pageOf, PageQuerySchema } from '../../lib/pagination';
 import { UserIdParamSchema } from '../../lib/params';
-import { requireAuth } from '../../middleware/require-auth';
-import { requireUserOrService } from '../../middleware/require-service';
+import { requireAuth } from '../../http/middleware/require-auth';
+import { requireUserOrService } from '../../http/middleware/require-service';
 import {
   ActivitySchema,
   CreatedUserSchema,

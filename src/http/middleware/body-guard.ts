@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppEnv } from '../types';
-import { ApiError } from '../lib/errors';
-import { findJsonProblem } from '../lib/json-shape';
+import type { AppEnv } from '../app-env';
+import { ApiError } from '../../lib/errors';
+import { findJsonProblem } from '../../lib/json-shape';
 
 /**
  * No request schema nests deeper than this; free-form objects (preferences, metadata) set

@@ -1,6 +1,6 @@
 import type { Hook } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { ApiError } from './errors';
+import { ApiError } from '../lib/errors';
 
 /**
  * zod-openapi's validation hook: turns a failed parse into the contract's 422, with one entry

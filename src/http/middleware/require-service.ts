@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import { callerIsAdmin } from '../lib/access';
-import { ApiError } from '../lib/errors';
-import { matchServiceKey } from '../lib/service-keys';
-import type { AppEnv } from '../types';
+import { callerIsAdmin } from '../../lib/access';
+import { ApiError } from '../../lib/errors';
+import { matchServiceKey } from '../../lib/service-keys';
+import type { AppEnv } from '../app-env';
 import { requireAuth } from './require-auth';
 
 const API_KEY_HEADER = 'X-API-Key';

@@ -1,11 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import {
-  decide,
-  EMPTY_STATE,
-  type Decision,
-  type RateRule,
-  type RateState,
-} from '../lib/rate-limit';
+import { decide, EMPTY_STATE, type Decision, type RateRule, type RateState } from './logic';
 
 /**
  * RateLimiter: one SQLite-backed object per key (`idFromName(key)`), e.g. `login-account:<email>`

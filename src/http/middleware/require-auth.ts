@@ -1,15 +1,15 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { grantsOf } from '../db/queries/rbac';
-import { ApiError, orUnavailable } from '../lib/errors';
+import { grantsOf } from '../../db/queries/rbac';
+import { ApiError, orUnavailable } from '../../lib/errors';
 import {
   audienceOf,
   INVALID_TOKEN_CHALLENGE,
   verifyAccessToken,
   type AccessClaims,
-} from '../lib/jwt';
-import { requireSigningKeys } from '../lib/secrets';
-import { sessionStore } from '../lib/session-tokens';
-import type { AppEnv } from '../types';
+} from '../../lib/jwt';
+import { requireSigningKeys } from '../../lib/secrets';
+import { sessionStore } from '../../lib/session-tokens';
+import type { AppEnv } from '../app-env';
 
 const challenge = { headers: { 'WWW-Authenticate': 'Bearer' } };
 

@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
-import { createDb } from '../db/client';
-import { getConfig } from '../env';
-import { ApiError } from '../lib/errors';
-import { createLogger } from '../lib/logger';
-import { loadSecrets } from '../lib/secrets';
-import type { AppEnv } from '../types';
+import { createDb } from '../../db/client';
+import { getConfig } from '../../config';
+import { ApiError } from '../../lib/errors';
+import { createLogger } from '../../lib/logger';
+import { loadSecrets } from '../../lib/secrets';
+import type { AppEnv } from '../app-env';
 
 /**
  * Puts the parsed config, a drizzle handle and a request-scoped logger on `c.var`. An invalid

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import { clientIp } from '../lib/device';
-import { ApiError } from '../lib/errors';
-import { hitLimit, rateHeaders } from '../lib/limiter';
-import type { AppEnv } from '../types';
+import { clientIp } from '../device';
+import { ApiError } from '../../lib/errors';
+import { hitLimit, rateHeaders } from '../../lib/limiter';
+import type { AppEnv } from '../app-env';
 
 const RULES = {
   login: 'RATE_LIMIT_LOGIN',

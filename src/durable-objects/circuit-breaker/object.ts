@@ -6,7 +6,7 @@ import {
   type BreakerConfig,
   type BreakerState,
   type Ticket,
-} from '../lib/circuit-breaker';
+} from './logic';
 
 /** The answer to `acquire`: a ticket when the call may go out, and the circuit's status. */
 export type Admission =

@@ -1,0 +1,26 @@
+import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
+import type { Bindings, ReadyConfig } from '../config';
+import type { Db } from '../db/client';
+import type { AccessClaims } from '../lib/jwt';
+import type { Logger } from '../lib/logger';
+import type { Secrets } from '../lib/secrets';
+import { validationHook } from './openapi';
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: {
+    requestId: string;
+    config: ReadyConfig;
+    db: Db;
+    logger: Logger;
+    secrets: Secrets;
+    /** Set by requireAuth on bearer routes: the verified claims of a live session. */
+    auth: AccessClaims;
+    /** Set by requireService (or requireUserOrService): the calling service's name. */
+    service?: string;
+  };
+}
+
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+export const createRouter = () => new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
