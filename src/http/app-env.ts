@@ -1,6 +1,8 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { Bindings, ReadyConfig } from '../config';
 import type { Db } from '../db/client';
+import type { Caller } from '../domain/access';
+import type { Deps } from '../domain/deps';
 import type { AccessClaims } from '../lib/jwt';
 import type { Logger } from '../lib/logger';
 import type { Secrets } from '../lib/secrets';
@@ -11,6 +13,10 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     config: ReadyConfig;
+    /** What the domain runs with (src/domain/deps.ts); set once the config is valid. */
+    deps: Deps;
+    /** Set by requireAuth / requireService: who is asking. */
+    caller?: Caller;
     db: Db;
     logger: Logger;
     secrets: Secrets;

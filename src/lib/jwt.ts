@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import { z } from 'zod';
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { ApiError } from './errors';
 import type { SigningKeys } from './signing-keys';

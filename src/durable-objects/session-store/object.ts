@@ -71,6 +71,10 @@ const toInfo = (r: SessionRow): SessionInfo => ({
   country: r.country,
 });
 
+/** The user's session object: one per user, so all their sessions share one strong store. */
+export const sessionStore = (ns: DurableObjectNamespace<SessionStore>, userId: string) =>
+  ns.get(ns.idFromName(userId));
+
 export class SessionStore extends DurableObject {
   private readonly sql: SqlStorage;
 

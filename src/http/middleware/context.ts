@@ -1,5 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { createDb } from '../../db/client';
+import { createDeps } from '../../domain/deps';
+import { deviceOf } from '../device';
 import { getConfig } from '../../config';
 import { ApiError } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
@@ -7,7 +9,8 @@ import { loadSecrets } from '../../lib/secrets';
 import type { AppEnv } from '../app-env';
 
 /**
- * Puts the parsed config, a drizzle handle and a request-scoped logger on `c.var`. An invalid
+ * Puts the parsed config, the domain's deps, a drizzle handle and a request-scoped logger on
+ * `c.var`. An invalid
  * configuration answers 503 on every route but /health, which reports what is wrong.
  */
 export const context: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -22,8 +25,19 @@ export const context: MiddlewareHandler<AppEnv> = async (c, next) => {
       });
     }
   } else {
+    const secrets = await loadSecrets(config);
     c.set('config', config);
-    c.set('secrets', await loadSecrets(config));
+    c.set('secrets', secrets);
+    c.set(
+      'deps',
+      createDeps(c.env, {
+        config,
+        secrets,
+        logger,
+        origin: { ...deviceOf(c), requestId: c.var.requestId },
+        defer: (work) => c.executionCtx.waitUntil(work),
+      }),
+    );
   }
   c.set('db', createDb(c.env.DB));
   const started = Date.now();

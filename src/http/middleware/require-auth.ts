@@ -1,14 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { grantsOf } from '../../db/queries/rbac';
-import { ApiError, orUnavailable } from '../../lib/errors';
-import {
-  audienceOf,
-  INVALID_TOKEN_CHALLENGE,
-  verifyAccessToken,
-  type AccessClaims,
-} from '../../lib/jwt';
-import { requireSigningKeys } from '../../lib/secrets';
-import { sessionStore } from '../../lib/session-tokens';
+import type { Caller } from '../../domain/access';
+import { signedInUser } from '../../domain/tokens';
+import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../app-env';
 
 const challenge = { headers: { 'WWW-Authenticate': 'Bearer' } };
@@ -20,36 +13,30 @@ export function bearerToken(authorization: string | undefined): string | null {
 }
 
 /**
- * Bearer routes: a valid access token whose session is still live in the user's SessionStore.
- * The store is consulted on every call, so logout and revocation take effect at once.
+ * Bearer routes: a valid access token whose session is still live in the user's SessionStore
+ * (domain/tokens.ts), consulted on every call, so logout and revocation take effect at once.
  */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearerToken(c.req.header('Authorization'));
   if (!token)
     throw new ApiError(401, 'INVALID_TOKEN', 'A bearer access token is required', challenge);
-  const keys = requireSigningKeys(c.var.secrets);
-  const { config } = c.var;
-  const claims = await verifyAccessToken(keys, audienceOf(config), token);
-  const { live, rolesChangedAt } = await orUnavailable('Session store', () =>
-    sessionStore(c.env.SESSIONS, claims.sub).check(claims.sid, Date.now()),
-  );
-  if (!live)
-    throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended', INVALID_TOKEN_CHALLENGE);
-  c.set('auth', await withCurrentRoles(c, claims, rolesChangedAt));
+  const user = await signedInUser(c.var.deps, token);
+  c.set('caller', user);
+  c.set('auth', user.claims);
   await next();
 };
 
-/**
- * The token's roles, unless they may be stale: a token's iat is when its roles were read
- * (session-tokens.ts), so if the roles changed at or after that second, read them from D1.
- * Roles rarely change, so in the common case this is no call at all.
- */
-async function withCurrentRoles(
-  c: Context<AppEnv>,
-  claims: AccessClaims,
-  rolesChangedAt: number | null,
-): Promise<AccessClaims> {
-  if (rolesChangedAt === null || claims.iat * 1000 > rolesChangedAt) return claims;
-  const { roles } = await orUnavailable('Database', () => grantsOf(c.var.db, claims.sub));
-  return { ...claims, roles };
+/** Who is asking, on a route behind requireAuth / requireService (401 if nobody is). */
+export function callerOf(c: Context<AppEnv>): Caller {
+  if (!c.var.caller) throw new ApiError(401, 'INVALID_TOKEN', 'Authentication required', challenge);
+  return c.var.caller;
+}
+
+/** The signed-in user, on a bearer route (401 for anyone else). */
+export function userOf(c: Context<AppEnv>): Extract<Caller, { kind: 'user' }> {
+  const caller = callerOf(c);
+  if (caller.kind !== 'user') {
+    throw new ApiError(401, 'INVALID_TOKEN', 'A bearer access token is required', challenge);
+  }
+  return caller;
 }

@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import { callerIsAdmin } from '../../lib/access';
+import { isAdminNow } from '../../domain/access';
 import { ApiError } from '../../lib/errors';
 import { matchServiceKey } from '../../lib/service-keys';
 import type { AppEnv } from '../app-env';
-import { requireAuth } from './require-auth';
+import { requireAuth, userOf } from './require-auth';
 
 const API_KEY_HEADER = 'X-API-Key';
 
@@ -13,6 +13,7 @@ export const requireService: MiddlewareHandler<AppEnv> = async (c, next) => {
   const service = presented ? matchServiceKey(c.var.secrets.services.keys, presented) : null;
   if (!service) throw new ApiError(401, 'INVALID_API_KEY', 'A valid X-API-Key is required');
   c.set('service', service);
+  c.set('caller', { kind: 'service', service });
   await next();
 };
 
@@ -23,7 +24,7 @@ export const requireUserOrService: MiddlewareHandler<AppEnv> = (c, next) =>
 /** Admin routes: a live session whose user holds admin_panel:admin right now (read from D1). */
 export const requireAdmin: MiddlewareHandler<AppEnv> = (c, next) =>
   requireAuth(c, async () => {
-    if (!(await callerIsAdmin(c))) {
+    if (!(await isAdminNow(c.var.deps, userOf(c)))) {
       throw new ApiError(403, 'FORBIDDEN', 'Administrator access is required');
     }
     await next();

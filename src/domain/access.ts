@@ -1,0 +1,127 @@
+import { grantsOf, type Grants as GlobalGrants } from '../db/queries/rbac';
+import { findUserById, findUserWithProfile } from '../db/queries/users';
+import { ApiError, orUnavailable } from '../lib/errors';
+import type { AccessClaims } from '../lib/jwt';
+import type { Deps } from './deps';
+
+/**
+ * Who is asking: a signed-in user (a verified access token of a live session) or a service
+ * (an API key or a service binding). Routes that take both see which one it is.
+ */
+export type Caller =
+  | { kind: 'user'; userId: string; sessionId: string; claims: AccessClaims }
+  | { kind: 'service'; service: string };
+
+export interface OrganizationGrant {
+  organization_id: string;
+  role: string;
+  permissions: string[];
+}
+
+/**
+ * What a user may do: global roles and permissions, and the same per organization (each grant
+ * holds only inside its organization). Organizations are not part of this deployment yet.
+ */
+export interface Grants extends GlobalGrants {
+  organizations: OrganizationGrant[];
+}
+
+/** Whether any granted permission covers `resource:action`; `*` matches any part. */
+export function permits(granted: readonly string[], resource: string, action: string): boolean {
+  return granted.some((p) => {
+    const [r, a] = p.split(':');
+    return (r === '*' || r === resource) && (a === '*' || a === action);
+  });
+}
+
+/** Admin routes need `admin_panel:admin` (the seeded admin role has `*:*`). */
+export const isAdmin = (granted: readonly string[]) => permits(granted, 'admin_panel', 'admin');
+
+/** A user's grants, read fresh from D1 (503 when it cannot answer). */
+export async function grantsFor(deps: Pick<Deps, 'db'>, userId: string): Promise<Grants> {
+  const global = await orUnavailable('Database', () => grantsOf(deps.db, userId));
+  return { ...global, organizations: [] };
+}
+
+/**
+ * Whether the caller is an admin right now: read from D1, not the token, whose roles may
+ * predate a change.
+ */
+export async function isAdminNow(deps: Pick<Deps, 'db'>, caller: Caller): Promise<boolean> {
+  if (caller.kind !== 'user') return false;
+  return isAdmin((await grantsFor(deps, caller.userId)).permissions);
+}
+
+/**
+ * The api.md rule for per-user routes: the user themself, an admin, or (when `services` is true)
+ * a service. Anyone else gets 403; the target's existence is not revealed.
+ */
+export async function assertSelfOrAdmin(
+  deps: Pick<Deps, 'db'>,
+  caller: Caller,
+  userId: string,
+  services = true,
+): Promise<void> {
+  if (caller.kind === 'service') {
+    if (services) return;
+    throw new ApiError(403, 'FORBIDDEN', 'Services may not use this route');
+  }
+  if (caller.userId === userId) return;
+  if (!(await isAdminNow(deps, caller))) {
+    throw new ApiError(403, 'FORBIDDEN', 'Not allowed for this user');
+  }
+}
+
+/** Services, or users who are admins right now; anyone else 403. */
+export async function assertServiceOrAdmin(deps: Pick<Deps, 'db'>, caller: Caller) {
+  if (caller.kind === 'service') return;
+  if (!(await isAdminNow(deps, caller))) {
+    throw new ApiError(403, 'FORBIDDEN', 'Service or administrator access is required');
+  }
+}
+
+/** A user and their profile, or 404. */
+export async function userWithProfile(deps: Pick<Deps, 'db'>, userId: string) {
+  const row = await findUserWithProfile(deps.db, userId);
+  if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  return row;
+}
+
+export interface AuthorizeQuestion {
+  user_id: string;
+  resource: string;
+  action: string;
+  organization_id?: string;
+}
+
+/** Whether a user may do `action` on `resource` now: roles are read from D1, not a token. */
+export async function authorize(
+  deps: Pick<Deps, 'db'>,
+  q: AuthorizeQuestion,
+): Promise<{ allowed: boolean; reason?: string }> {
+  const [user, grants] = await Promise.all([
+    orUnavailable('Database', () => findUserById(deps.db, q.user_id)),
+    grantsFor(deps, q.user_id),
+  ]);
+  if (!user) return { allowed: false, reason: 'unknown user' };
+  if (user.status !== 'active') return { allowed: false, reason: 'account suspended' };
+  if (q.organization_id !== undefined) {
+    const org = grants.organizations.find((o) => o.organization_id === q.organization_id);
+    if (!org) return { allowed: false, reason: 'not a member of this organization' };
+    return permits(org.permissions, q.resource, q.action)
+      ? { allowed: true }
+      : { allowed: false, reason: `missing permission ${q.resource}:${q.action}` };
+  }
+  return permits(grants.permissions, q.resource, q.action)
+    ? { allowed: true }
+    : { allowed: false, reason: `missing permission ${q.resource}:${q.action}` };
+}
+
+/** A user's roles and permissions, or null when the user does not exist. */
+export async function permissionsOf(deps: Pick<Deps, 'db'>, userId: string) {
+  const [user, grants] = await Promise.all([
+    orUnavailable('Database', () => findUserById(deps.db, userId)),
+    grantsFor(deps, userId),
+  ]);
+  return user ? { user_id: userId, ...grants } : null;
+}

@@ -1,0 +1,54 @@
+import type { Bindings, ReadyConfig } from '../config';
+import { createDb, type Db } from '../db/client';
+import type { CircuitBreaker } from '../durable-objects/circuit-breaker/object';
+import type { RateLimiter } from '../durable-objects/rate-limiter/object';
+import type { SessionStore } from '../durable-objects/session-store/object';
+import type { Logger } from '../lib/logger';
+import type { Secrets } from '../lib/secrets';
+import { auditTrail, type Events } from './events';
+
+/** Where a request came from: recorded with sessions and every event. */
+export interface Origin {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+  requestId: string;
+}
+
+/**
+ * Everything the domain needs, passed explicitly: HTTP handlers, the AuthService RPC entrypoint,
+ * tests and queue consumers build the same object (createDeps), so every caller runs the same
+ * logic. No function in src/domain sees a Hono context.
+ */
+export interface Deps {
+  config: ReadyConfig;
+  secrets: Secrets;
+  db: Db;
+  sessions: DurableObjectNamespace<SessionStore>;
+  limiters: DurableObjectNamespace<RateLimiter>;
+  breakers: DurableObjectNamespace<CircuitBreaker>;
+  events: Events;
+  logger: Logger;
+  origin: Origin;
+  /** Runs work after the answer (the runtime's waitUntil): never delays or fails the caller. */
+  defer(work: Promise<unknown>): void;
+  now(): number;
+}
+
+/** The deps of one request or call. */
+export function createDeps(
+  env: Bindings,
+  parts: Pick<Deps, 'config' | 'secrets' | 'logger' | 'origin' | 'defer'> & { now?: () => number },
+): Deps {
+  const db = createDb(env.DB);
+  const now = parts.now ?? Date.now;
+  return {
+    ...parts,
+    db,
+    sessions: env.SESSIONS,
+    limiters: env.RATE_LIMITER,
+    breakers: env.BREAKERS,
+    events: auditTrail({ db, origin: parts.origin, defer: parts.defer, logger: parts.logger, now }),
+    now,
+  };
+}

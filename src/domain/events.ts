@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { auditInsert, type AuditEntry } from '../db/queries/audit';
+import type { Db } from '../db/client';
+import type { Logger } from '../lib/logger';
+import type { Origin } from './deps';
+
+const id = z.string().min(1);
+const sessionRef = { session_id: id };
+
+/**
+ * Every fact the domain reports, one member per kind (a new fact is a new member). Events go out
+ * through the `events` port; today the port writes the audit trail, and the analytics queue
+ * will plug into the same port.
+ */
+export const DomainEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('registered'),
+    user_id: id,
+    actor_id: id.nullish(),
+    metadata: z.object({ by: z.string() }).partial().optional(),
+  }),
+  z.object({ type: z.literal('login_succeeded'), user_id: id, metadata: z.object(sessionRef) }),
+  z.object({
+    type: z.literal('login_failed'),
+    user_id: id.nullable(),
+    metadata: z
+      .object({ email: z.string(), reason: z.literal('credentials_changed') })
+      .partial()
+      .optional(),
+  }),
+  z.object({
+    type: z.literal('account_locked'),
+    user_id: id.nullable(),
+    metadata: z.object({ email: z.string() }),
+  }),
+  z.object({ type: z.literal('logout'), user_id: id, metadata: z.object(sessionRef) }),
+  z.object({
+    type: z.literal('refresh'),
+    user_id: id,
+    metadata: z.object({ ...sessionRef, replayed: z.literal(true).optional() }),
+  }),
+  z.object({ type: z.literal('refresh_reuse'), user_id: id }),
+  z.object({
+    type: z.literal('profile_changed'),
+    user_id: id,
+    metadata: z.object({ fields: z.array(z.string()) }),
+  }),
+  z.object({ type: z.literal('password_changed'), user_id: id }),
+  z.object({
+    type: z.literal('password_reset'),
+    user_id: id,
+    metadata: z.object({ granted_roles: z.array(z.string()) }).optional(),
+  }),
+  z.object({ type: z.literal('email_verified'), user_id: id }),
+  z.object({
+    type: z.literal('roles_changed'),
+    user_id: id.nullable(),
+    actor_id: id,
+    metadata: z.record(z.string(), z.unknown()),
+  }),
+  z.object({ type: z.literal('suspended'), user_id: id, actor_id: id }),
+  z.object({ type: z.literal('reactivated'), user_id: id, actor_id: id }),
+  z.object({ type: z.literal('deleted'), user_id: id, actor_id: id.nullable() }),
+]);
+export type DomainEvent = z.infer<typeof DomainEventSchema>;
+
+/** The events port. */
+export interface Events {
+  /** Records an event after the answer; a failed write is logged, never the caller's failure. */
+  emit(event: DomainEvent): void;
+  /**
+   * The audit row of an event, for security writes that must commit with their audit entry in
+   * one batch (an account and its `registered` entry, a token redemption and its reset).
+   */
+  entry(event: DomainEvent): AuditEntry;
+}
+
+/** The port over the D1 audit trail, stamping each event with the request's origin. */
+export function auditTrail(parts: {
+  db: Db;
+  origin: Origin;
+  defer: (work: Promise<unknown>) => void;
+  logger: Logger;
+  now: () => number;
+}): Events {
+  const entry = (event: DomainEvent): AuditEntry => ({
+    action: event.type,
+    userId: event.user_id,
+    actorId: 'actor_id' in event ? (event.actor_id ?? null) : null,
+    metadata: 'metadata' in event ? (event.metadata ?? {}) : {},
+    ip: parts.origin.ip,
+    userAgent: parts.origin.userAgent,
+    requestId: parts.origin.requestId,
+    at: new Date(parts.now()),
+  });
+  return {
+    entry,
+    emit(event) {
+      parts.defer(
+        auditInsert(parts.db, entry(event)).then(
+          () => undefined,
+          (err: unknown) =>
+            parts.logger.error('audit write failed', { action: event.type, error: err }),
+        ),
+      );
+    },
+  };
+}
