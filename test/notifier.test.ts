@@ -12,7 +12,7 @@ import {
   type BreakerState,
 } from '../src/durable-objects/circuit-breaker/logic';
 import { createLogger } from '../src/lib/logger';
-import { notify, type NotifierDeps } from '../src/lib/notifier';
+import { notify, type NotifierDeps } from '../src/domain/notifications';
 import type { ReadyConfig } from '../src/config';
 import { api, apiWithEnv, createUser, env, uniqueEmail } from './helpers';
 import { downEmail, linkToken, outbox, providerCalls, RESET_SUBJECT, sleep } from './helpers-mail';

@@ -5,7 +5,7 @@ import type { SessionStore } from '../durable-objects/session-store/object';
 import { ApiError, orUnavailable } from './errors';
 import { verifyAccessToken, type TokenAudience } from './jwt';
 import { permits } from './permissions';
-import { sessionStore } from './session-tokens';
+import { sessionStore } from '../durable-objects/session-store/object';
 import type { SigningKeys } from './signing-keys';
 
 /**

@@ -3,7 +3,8 @@ import * as rbac from '../../db/queries/rbac';
 import { findUserById, setUserStatus } from '../../db/queries/users';
 import { audit, auditEntry } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
-import { changeRoles, sessionStore } from '../../lib/session-tokens';
+import { changeRoles } from '../../domain/sessions';
+import { sessionStore } from '../../durable-objects/session-store/object';
 import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './admin.routes';
 

@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
-import { TokenPairSchema } from '../../lib/session-tokens';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import { requireAuth } from '../../http/middleware/require-auth';
 import {
@@ -11,6 +10,7 @@ import {
   RefreshSchema,
   RegisteredSchema,
   RegisterSchema,
+  TokenPairSchema,
   VerifiedSchema,
 } from './auth.schemas';
 

@@ -56,3 +56,12 @@ export const VerifiedSchema = z
     expires_at: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('VerifiedToken');
+
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal('bearer'),
+    expires_in: z.number().int().openapi({ example: 900 }),
+  })
+  .openapi('TokenPair');

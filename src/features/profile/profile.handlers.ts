@@ -5,7 +5,7 @@ import { userWithProfileOr404 } from '../../lib/access';
 import type { Profile } from '../../db/schema';
 import { audit } from '../../lib/audit';
 import { ApiError } from '../../lib/errors';
-import { sessionStore } from '../../lib/session-tokens';
+import { sessionStore } from '../../durable-objects/session-store/object';
 import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './profile.routes';
 

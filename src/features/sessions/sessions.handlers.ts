@@ -1,7 +1,7 @@
 import type { SessionInfo } from '../../durable-objects/session-store/object';
 import { assertSelfOrAdmin } from '../../lib/access';
 import { ApiError } from '../../lib/errors';
-import { sessionStore } from '../../lib/session-tokens';
+import { sessionStore } from '../../durable-objects/session-store/object';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './sessions.routes';
 

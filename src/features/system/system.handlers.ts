@@ -6,7 +6,7 @@ import { callerIsAdmin } from '../../lib/access';
 import { ApiError } from '../../lib/errors';
 import { limiterFor } from '../../lib/limiter';
 import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
-import { sessionStore } from '../../lib/session-tokens';
+import { sessionStore } from '../../durable-objects/session-store/object';
 import { requireSigningKeys } from '../../lib/secrets';
 import { bearerToken, requireAuth } from '../../http/middleware/require-auth';
 import type { AppEnv, AppRouteHandler } from '../../http/app-env';

@@ -7,7 +7,7 @@ import { createAccount } from '../../lib/accounts';
 import { ApiError } from '../../lib/errors';
 import { isAdmin } from '../../lib/permissions';
 import { decodeCursor, encodeCursor } from '../../lib/pagination';
-import { sessionStore } from '../../lib/session-tokens';
+import { sessionStore } from '../../durable-objects/session-store/object';
 import type { AppRouteHandler } from '../../http/app-env';
 import { profileJson } from '../profile/profile.handlers';
 import { sessionJson } from '../sessions/sessions.handlers';

@@ -1,0 +1,103 @@
+import {
+  createUser,
+  deleteUser,
+  findUserByEmail,
+  findUserById,
+  type ProfileFields,
+} from '../db/queries/users';
+import { sessionStore } from '../durable-objects/session-store/object';
+import { ApiError } from '../lib/errors';
+import { hashPassword } from '../lib/password';
+import { assertPasswordPolicy } from '../lib/password-policy';
+import { requireHasher } from '../lib/secrets';
+import { assertSelfOrAdmin, type Caller } from './access';
+import { assertRecentlyAuthenticated } from './credentials';
+import type { Deps } from './deps';
+import { scheduleTokenEmail } from './notifications';
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  roles: string[];
+  emailVerified?: boolean;
+  profile: ProfileFields & { preferences?: Record<string, unknown> };
+}
+
+/**
+ * Creates an account (self-registration or by an admin/service): the password policy, a cheap
+ * duplicate check before spending a hash, then user, profile, roles and the audit entry in one
+ * batch, whose unique indexes settle races. Returns the new user id; 409/422 otherwise.
+ */
+export async function createAccount(
+  deps: Deps,
+  account: NewAccount,
+  by: { actorId?: string | null; by?: string } = {},
+): Promise<string> {
+  const hasher = requireHasher(deps.secrets);
+  assertPasswordPolicy(deps.config, account.password, account.email);
+  const emailTaken = () =>
+    new ApiError(409, 'USER_EXISTS', 'An account with this email already exists');
+  if (await findUserByEmail(deps.db, account.email)) throw emailTaken();
+  const id = crypto.randomUUID();
+  const created = await createUser(
+    deps.db,
+    {
+      id,
+      email: account.email,
+      passwordHash: await hashPassword(hasher, account.password),
+      roles: [...new Set(account.roles)],
+      emailVerifiedAt: account.emailVerified ? new Date(deps.now()) : null,
+    },
+    account.profile,
+    deps.events.entry({
+      type: 'registered',
+      user_id: id,
+      ...(by.actorId !== undefined && { actor_id: by.actorId }),
+      ...(by.by !== undefined && { metadata: { by: by.by } }),
+    }),
+  );
+  if (!created.ok) {
+    throw created.conflict === 'email'
+      ? emailTaken()
+      : new ApiError(409, 'CONFLICT', 'This username is taken');
+  }
+  return id;
+}
+
+/**
+ * Self-registration: a plain `user` (admins are made only by the operator's grant,
+ * scripts/admin.mjs), and a verification email after the answer.
+ */
+export async function register(
+  deps: Deps,
+  input: { email: string; password: string; profile: ProfileFields },
+): Promise<string> {
+  const id = await createAccount(deps, { ...input, roles: ['user'] });
+  scheduleTokenEmail(deps, { id, email: input.email }, 'email_verification');
+  return id;
+}
+
+/**
+ * Deletes an account: the user themself (re-authenticated: a password or a recent sign-in) or
+ * an admin. Sessions end, and stay impossible, before the row goes, so no token outlives it.
+ */
+export async function deleteAccount(
+  deps: Deps,
+  caller: Caller,
+  userId: string,
+  password: string | undefined,
+): Promise<void> {
+  await assertSelfOrAdmin(deps, caller, userId, false);
+  const user = await findUserById(deps.db, userId);
+  if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  if (caller.kind === 'user' && caller.userId === userId) {
+    await assertRecentlyAuthenticated(deps, user, caller.sessionId, password);
+  }
+  await sessionStore(deps.sessions, userId).block(deps.now());
+  const actor = caller.kind === 'user' ? caller.userId : null;
+  await deleteUser(
+    deps.db,
+    userId,
+    deps.events.entry({ type: 'deleted', user_id: userId, actor_id: actor }),
+  );
+}

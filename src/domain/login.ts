@@ -1,0 +1,95 @@
+import { findUserWithRoles, upgradePasswordHash } from '../db/queries/users';
+import { ApiError } from '../lib/errors';
+import { burnDummyHash, hashPassword, verifyPassword, type PasswordHasher } from '../lib/password';
+import { requireHasher, requireSigningKeys } from '../lib/secrets';
+import type { Deps } from './deps';
+import { reserveLoginAttempt } from './limits';
+import { startSession, type TokenPair } from './sessions';
+
+/**
+ * What a login ends in: tokens, or (once a second factor exists for the account) a challenge
+ * to answer before any session starts. Callers handle both, so adding MFA adds a branch here,
+ * not a new path through every caller.
+ */
+export type LoginResult =
+  | { kind: 'tokens'; tokens: TokenPair; sessionId: string }
+  | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: string }[] };
+
+const invalidCredentials = () =>
+  new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
+
+/**
+ * The stored hash's parameters are outdated: upgrade it after answering, unless the password
+ * changed meanwhile.
+ */
+function scheduleRehash(
+  deps: Pick<Deps, 'db' | 'defer' | 'logger' | 'now'>,
+  hasher: PasswordHasher,
+  user: { id: string; passwordHash: string },
+  password: string,
+) {
+  deps.defer(
+    hashPassword(hasher, password)
+      .then((hash) =>
+        upgradePasswordHash(deps.db, user.id, user.passwordHash, hash, new Date(deps.now())),
+      )
+      .catch((err: unknown) => deps.logger.error('password rehash failed', { error: err })),
+  );
+}
+
+/**
+ * Email and password → a session. The lockout slot is reserved before the hash is checked
+ * (race-free, security.md "Brute force"), an unknown email spends a dummy hash (no timing
+ * oracle), and a suspended account is told so only after the right password.
+ */
+export async function login(
+  deps: Deps,
+  credentials: { email: string; password: string },
+): Promise<LoginResult> {
+  const { email, password } = credentials;
+  const hasher = requireHasher(deps.secrets);
+  requireSigningKeys(deps.secrets);
+  // Credential epoch (security.md): taken before the hash is read, so if a reset or password
+  // change ends every session after this moment, the session this login would start is refused.
+  const verifiedAt = deps.now();
+  const [attempt, found] = await Promise.all([
+    reserveLoginAttempt(deps, email),
+    findUserWithRoles(deps.db, { email }),
+  ]);
+  const verdict = found
+    ? await verifyPassword(hasher, password, found.user.passwordHash)
+    : await burnDummyHash(hasher, password);
+  if (!found || !verdict?.ok) {
+    const userId = found?.user.id ?? null;
+    deps.events.emit({ type: 'login_failed', user_id: userId, metadata: found ? {} : { email } });
+    if (attempt.lockedNow)
+      deps.events.emit({ type: 'account_locked', user_id: userId, metadata: { email } });
+    throw invalidCredentials();
+  }
+  const { user, roles } = found;
+  if (user.status === 'suspended') {
+    await attempt.clear();
+    throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
+  }
+  if (verdict.needsRehash) scheduleRehash(deps, hasher, user, password);
+  const subject = { id: user.id, email: user.email, roles, rolesReadAt: verifiedAt };
+  const [{ tokens, sessionId }] = await Promise.all([
+    startSession(deps, subject, verifiedAt).catch((err: unknown) => {
+      if (err instanceof ApiError && err.code === 'INVALID_CREDENTIALS') {
+        deps.events.emit({
+          type: 'login_failed',
+          user_id: user.id,
+          metadata: { reason: 'credentials_changed' },
+        });
+      }
+      throw err;
+    }),
+    attempt.clear(),
+  ]);
+  deps.events.emit({
+    type: 'login_succeeded',
+    user_id: user.id,
+    metadata: { session_id: sessionId },
+  });
+  return { kind: 'tokens', tokens, sessionId };
+}

@@ -1,0 +1,158 @@
+import { issueOneTimeToken, supersedeOneTimeTokens } from '../db/queries/tokens';
+import type { TokenPurpose } from '../db/schema';
+import type { Admission } from '../durable-objects/circuit-breaker/object';
+import { randomToken, sha256 } from '../lib/crypto';
+import type { Deps } from './deps';
+import { limiterFor } from './limits';
+import { outboxProvider } from '../lib/providers/outbox';
+import type { Message, Provider } from '../lib/providers/provider';
+import { resendProvider } from '../lib/providers/resend';
+import { twilioProvider } from '../lib/providers/twilio';
+
+export type { Message };
+
+export type NotifierDeps = Pick<Deps, 'config' | 'db' | 'breakers' | 'logger'>;
+
+export type Delivery = 'sent' | 'circuit_open' | 'failed';
+
+/** The configured provider for a channel. */
+export function providerFor(deps: NotifierDeps, channel: Message['channel']): Provider {
+  const { config } = deps;
+  if (channel === 'email') {
+    return config.EMAIL_PROVIDER === 'resend'
+      ? resendProvider({
+          url: config.RESEND_API_URL,
+          apiKey: config.RESEND_API_KEY,
+          from: config.EMAIL_FROM,
+        })
+      : outboxProvider(deps.db, 'email');
+  }
+  return config.SMS_PROVIDER === 'twilio'
+    ? twilioProvider({
+        baseUrl: config.TWILIO_API_URL,
+        accountSid: config.TWILIO_ACCOUNT_SID,
+        authToken: config.TWILIO_AUTH_TOKEN,
+        from: config.SMS_FROM,
+      })
+    : outboxProvider(deps.db, 'sms');
+}
+
+/**
+ * Sends one message through its channel's provider behind that provider's circuit breaker:
+ * while the circuit is open no call is made. Never throws: callers run it in waitUntil, off the
+ * response path, so a slow or failing provider never changes an answer.
+ */
+export async function notify(deps: NotifierDeps, message: Message): Promise<Delivery> {
+  const provider = providerFor(deps, message.channel);
+  const breakerConfig = {
+    threshold: deps.config.BREAKER_FAILURE_THRESHOLD,
+    cooldownMs: deps.config.BREAKER_COOLDOWN_SECONDS * 1000,
+  };
+  const breaker = deps.breakers.get(deps.breakers.idFromName(provider.name));
+  const where = { provider: provider.name, channel: message.channel };
+  let acquired: Admission;
+  try {
+    acquired = await breaker.acquire(breakerConfig);
+  } catch (err) {
+    // Without the circuit's state no call is made: an unknown circuit may be open.
+    deps.logger.error('notification dropped: circuit breaker unavailable', {
+      ...where,
+      error: err,
+    });
+    return 'failed';
+  }
+  if (!acquired.allowed) {
+    deps.logger.warn('notification dropped: circuit open', where);
+    return 'circuit_open';
+  }
+  let ok = true;
+  try {
+    await provider.send(message);
+  } catch (err) {
+    ok = false;
+    deps.logger.error('notification failed', { ...where, error: err });
+  }
+  // What happened to the message does not depend on whether the outcome could be recorded. The
+  // ticket lets the breaker ignore this outcome if the circuit has moved on since it was taken.
+  await breaker.record(breakerConfig, acquired.ticket, ok).catch((err: unknown) => {
+    deps.logger.error('circuit breaker outcome not recorded', { ...where, error: err });
+  });
+  return ok ? 'sent' : 'failed';
+}
+
+/** Tokens this service emails itself (an admin grant is handed over by the operator). */
+export type EmailedPurpose = Exclude<TokenPurpose, 'admin_grant'>;
+
+const COPY: Record<
+  EmailedPurpose,
+  { subject: string; path: string; text: (link: string, minutes: number) => string }
+> = {
+  password_reset: {
+    subject: 'Reset your password',
+    path: '/reset-password',
+    text: (link, minutes) =>
+      `Someone asked to reset the password of this account. If it was you, open this link within ${minutes} minutes:\n\n${link}\n\nIf it was not you, ignore this email: your password has not changed.`,
+  },
+  email_verification: {
+    subject: 'Confirm your email address',
+    path: '/verify-email',
+    text: (link, minutes) =>
+      `Confirm this email address by opening this link within ${minutes / 60} hours:\n\n${link}`,
+  },
+};
+
+type TokenEmailDeps = NotifierDeps & Pick<Deps, 'limiters' | 'now'>;
+
+/**
+ * Issues a single-use token for `purpose` and emails its link. Runs after the response: it
+ * never throws, and a per-account limit caps how many emails one account triggers (they cost
+ * money and can be used to flood an inbox). Older links die only once the new one was sent.
+ */
+export async function sendTokenEmail(
+  deps: TokenEmailDeps,
+  user: { id: string; email: string },
+  purpose: EmailedPurpose,
+): Promise<void> {
+  const { config, db, logger } = deps;
+  try {
+    const decision = await limiterFor(deps, `notify:${purpose}:${user.id}`).hit(
+      config.NOTIFY_LIMIT_PER_ACCOUNT,
+    );
+    if (!decision.allowed) {
+      logger.warn('email not sent: per-account limit', { user_id: user.id, purpose });
+      return;
+    }
+    const token = randomToken(32);
+    const tokenHash = await sha256(token);
+    const ttlSeconds =
+      purpose === 'password_reset'
+        ? config.RESET_TOKEN_TTL_SECONDS
+        : config.VERIFY_TOKEN_TTL_SECONDS;
+    await issueOneTimeToken(db, {
+      userId: user.id,
+      purpose,
+      tokenHash,
+      ttlMs: ttlSeconds * 1000,
+      now: new Date(deps.now()),
+    });
+    const copy = COPY[purpose];
+    const link = new URL(copy.path, config.APP_URL);
+    link.searchParams.set('token', token);
+    const delivery = await notify(deps, {
+      channel: 'email',
+      to: user.email,
+      subject: copy.subject,
+      text: copy.text(link.toString(), ttlSeconds / 60),
+    });
+    if (delivery === 'sent') await supersedeOneTimeTokens(db, user.id, purpose, tokenHash);
+  } catch (err) {
+    logger.error('token email failed', { user_id: user.id, purpose, error: err });
+  }
+}
+
+/** Sends a token email after the answer (`defer`), off the response path. */
+export const scheduleTokenEmail = (
+  deps: TokenEmailDeps & Pick<Deps, 'defer'>,
+  user: { id: string; email: string },
+  purpose: EmailedPurpose,
+) => deps.defer(sendTokenEmail(deps, user, purpose));
