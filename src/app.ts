@@ -15,13 +15,14 @@ import { sessionsRouter } from './features/sessions/sessions.index';
 import { systemRouter } from './features/system/system.index';
 import { usersRouter } from './features/users/users.index';
 import { DOCS_CSP, DOCS_HTML } from './lib/docs-page';
+import type { ErrorCode } from './lib/error-codes';
 import { ApiError, type ErrorBody } from './lib/errors';
 import { createLogger } from './lib/logger';
 import { limitBody, requireJsonBody } from './middleware/body-guard';
 import { context } from './middleware/context';
 import { createRouter } from './types';
 
-const HTTP_CODES: Record<number, string> = {
+const HTTP_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'INVALID_TOKEN',
   403: 'FORBIDDEN',

@@ -64,6 +64,9 @@ const resolve = (schema: Schema | undefined): Schema => {
   return resolve(doc.components.schemas[name]);
 };
 
+/** The documented enum of error_code (generated from src/lib/error-codes.ts). */
+const errorCodes = new Set(resolve(doc.components.schemas.Error).properties?.error_code?.enum);
+
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
   METHODS.filter((m) => item[m]).map((method) => ({ method, path, op: item[method]! })),
 );
@@ -308,6 +311,8 @@ function check(op: Operation, res: Response, text: string, requestId: string): s
   if (typeof body.detail !== 'string' || !body.detail) problems.push('error without detail');
   if (typeof body.error_code !== 'string' || !ERROR_CODE.test(body.error_code))
     problems.push(`bad error_code ${String(body.error_code)}`);
+  else if (!errorCodes.has(body.error_code))
+    problems.push(`error_code ${body.error_code} is not in the documented enum`);
   if (body.request_id !== requestId) problems.push('request_id is not the request id');
   if (status === 422) {
     const errors = body.errors as { field?: unknown; message?: unknown }[] | undefined;
@@ -322,6 +327,7 @@ describe('the served OpenAPI document', () => {
   it('is served as JSON (200) and documents operations', () => {
     expect(served.status, served.text.slice(0, 300)).toBe(200);
     expect(operations.length).toBeGreaterThan(10);
+    expect(errorCodes.size).toBeGreaterThan(10);
   });
 
   it('documents every error response with the one Error schema', () => {

@@ -1,11 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ERROR_CODE_NAMES, ERROR_CODES, errorCodeTable, type ErrorCode } from './error-codes';
 
 export const ErrorSchema = z
   .object({
     detail: z.string().openapi({ example: 'Invalid email or password' }),
-    error_code: z.string().openapi({ example: 'INVALID_CREDENTIALS' }),
-    request_id: z.string(),
+    error_code: z.enum(ERROR_CODE_NAMES).openapi({
+      example: 'INVALID_CREDENTIALS',
+      description: `Machine-readable; one of:\n\n${errorCodeTable()}`,
+    }),
+    request_id: z.string().openapi({ description: 'The X-Request-ID of this response' }),
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
@@ -16,7 +20,7 @@ export const ErrorSchema = z
 export type ErrorBody = z.infer<typeof ErrorSchema>;
 export type FieldError = NonNullable<ErrorBody['errors']>[number];
 
-/** The default text for each status, so most throws need only a code. */
+/** What each documented error status means, for the responses' descriptions. */
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
   401: 'Authentication required',
@@ -39,7 +43,7 @@ const STATUS_TEXT: Record<number, string> = {
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     detail?: string,
     readonly extra: {
       headers?: Record<string, string>;
@@ -47,7 +51,7 @@ export class ApiError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(detail ?? STATUS_TEXT[status] ?? 'Error', { cause: extra.cause });
+    super(detail ?? ERROR_CODES[code].message, { cause: extra.cause });
     this.name = 'ApiError';
   }
 }
