@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { fakeProviders } from './test/fake-provider';
 import { TEST_SERVICE_KEYS } from './test/service-keys';
+import { copyDocsAssets } from './scripts/docs-assets.mjs';
 import { generateSecrets } from './scripts/secrets.mjs';
 
 // Tests run inside workerd with the bindings declared in wrangler.toml (real D1 and Durable
@@ -9,6 +10,8 @@ import { generateSecrets } from './scripts/secrets.mjs';
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   const secrets = await generateSecrets('test-key-1');
+  // The ASSETS binding serves public/: the /docs renderer must be there before workerd starts.
+  copyDocsAssets();
   return {
     plugins: [
       cloudflareTest({
