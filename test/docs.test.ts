@@ -81,3 +81,12 @@ describe('GET /docs', () => {
     expect(res.body).toMatchObject({ error_code: 'NOT_FOUND' });
   });
 });
+
+describe('GET /openapi.json', () => {
+  it('names the origin it was fetched from as the server', async () => {
+    const res = await api('GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/json/);
+    expect(res.body.servers).toEqual([{ url: 'http://auth.test', description: 'This deployment' }]);
+  });
+});

@@ -38,3 +38,5 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 export const bearerAuth = [{ bearerAuth: [] }];
 export const serviceAuth = [{ apiKeyAuth: [] }];
+/** `security` of a route anyone may call: OpenAPI's explicit "no authentication". */
+export const publicRoute: [] = [];

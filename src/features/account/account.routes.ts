@@ -18,6 +18,7 @@ export const deleteUser = createRoute({
   tags,
   method: 'delete',
   path: '/auth/users/{user_id}',
+  operationId: 'deleteUser',
   summary: 'Delete an account (self or admin)',
   description: 'Ends every session at once and deletes the user; the email can register again.',
   security: bearerAuth,
@@ -33,6 +34,7 @@ export const changePassword = createRoute({
   tags,
   method: 'post',
   path: '/auth/change-password',
+  operationId: 'changePassword',
   summary: 'Change the password',
   description:
     'Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays.',

@@ -1,41 +1,30 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { version } from '../../../package.json';
 import type { AppEnv } from '../../types';
+import { buildDocument, registerComponents, type OpenApiDocument } from './docs.document';
 import { DOCS_HTML, DOCS_SCRIPT_PATH } from './docs.page';
+import * as routes from './docs.routes';
 
 /**
  * Serves /openapi.json, /docs and the renderer's script on the root app: the document needs
  * the root app's registry, so these are registered on it rather than on a router of their own.
  */
 export function registerDocs(app: OpenAPIHono<AppEnv>) {
+  registerComponents(app);
+  app.openAPIRegistry.registerPath(routes.openapiDocument);
+  app.openAPIRegistry.registerPath(routes.docsPage);
+
   // Generated once per isolate from the registered routes' schemas. A plain route rather than
   // doc31(), so a failure to build it still goes through onError and the contract's error shape.
-  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
-  app.get('/openapi.json', (c) => {
-    document ??= app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: {
-        title: 'edge-auth',
-        version,
-        description:
-          'Authentication and identity on Cloudflare Workers. Every error has the body of the Error schema; 422 adds `errors`.',
-      },
-    });
-    return c.json(document, 200, { 'Cache-Control': 'public, max-age=300' });
-  });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
-    type: 'apiKey',
-    in: 'header',
-    name: 'X-API-Key',
-    description: 'Service API key (SERVICE_API_KEYS)',
+  let document: OpenApiDocument | undefined;
+  app.get(routes.openapiDocument.path, (c) => {
+    document ??= buildDocument(app);
+    // The origin it was fetched from: an isolate may serve several hostnames (a custom domain
+    // and workers.dev), and "try it" calls must go where the reader is.
+    const servers = [{ url: new URL(c.req.url).origin, description: 'This deployment' }];
+    return c.json({ ...document, servers }, 200, { 'Cache-Control': 'public, max-age=300' });
   });
 
-  app.get('/docs', (c) => c.html(DOCS_HTML, 200));
+  app.get(routes.docsPage.path, (c) => c.html(DOCS_HTML, 200));
 
   // Workers Static Assets (wrangler.toml [assets], run_worker_first): the file is read through
   // the binding, so it gets this app's headers (X-Request-ID, nosniff) like every answer. The

@@ -25,6 +25,7 @@ export const listSessions = createRoute({
   ...common,
   method: 'get',
   path: '/auth/sessions',
+  operationId: 'listSessions',
   summary: "The caller's live sessions, newest first",
   description:
     'At most MAX_SESSIONS_PER_USER (starting one more ends the oldest), so one page holds them all.',
@@ -41,6 +42,7 @@ export const revokeSession = createRoute({
   ...common,
   method: 'delete',
   path: '/auth/sessions/{session_id}',
+  operationId: 'revokeSession',
   summary: 'End one session',
   description:
     "Only the caller's own sessions; another user's session id answers 404. Admins end another user's session by adding ?user_id=.",
@@ -60,6 +62,8 @@ export const currentSession = createRoute({
   ...common,
   method: 'get',
   path: '/auth/current-session',
+  operationId: 'getCurrentSession',
   summary: "The caller's session",
+  description: 'The session the access token belongs to; 401 SESSION_REVOKED once it has ended.',
   responses: { 200: jsonResponse(SessionSchema, 'Session'), ...errorResponses(401, 503) },
 });
