@@ -6,7 +6,8 @@ import { api } from './helpers';
  * the ones linters' rulesets do not make, or that must hold whatever the rulesets say.
  */
 
-type Response = { content?: Record<string, unknown> };
+type Header = { $ref?: string };
+type Response = { headers?: Record<string, Header>; content?: Record<string, unknown> };
 type Operation = {
   operationId?: string;
   tags?: string[];
@@ -19,6 +20,7 @@ type Document = {
   tags?: { name: string; description?: string }[];
   servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
+  components: { headers?: Record<string, unknown> };
 };
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
@@ -49,6 +51,8 @@ const PUBLIC = [
   'POST /auth/verify-email',
   'GET /dev/outbox',
 ];
+
+const headerNames = (r: Response) => Object.keys(r.headers ?? {});
 
 describe('the served OpenAPI document', () => {
   it('gives every operation a unique camelCase operationId', () => {
@@ -82,5 +86,35 @@ describe('the served OpenAPI document', () => {
 
   it('names the server it is served from', () => {
     expect(doc.servers).toEqual([expect.objectContaining({ url: 'http://auth.test' })]);
+  });
+
+  it('documents X-Request-ID on every response', () => {
+    for (const { name, op } of operations)
+      for (const [status, response] of Object.entries(op.responses))
+        expect(headerNames(response), `${name} ${status}`).toContain('X-Request-ID');
+    expect(Object.keys(doc.components.headers ?? {})).toEqual(
+      expect.arrayContaining(['X-Request-ID', 'Retry-After', 'X-RateLimit-Limit']),
+    );
+  });
+
+  it('documents Retry-After on 423, 429 and 503, and X-RateLimit-* where the limit applies', () => {
+    const rate = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
+    for (const { name, path, op } of operations) {
+      for (const status of ['423', '429', '503']) {
+        const response = op.responses[status];
+        if (!response || path.startsWith('/health')) continue;
+        expect(headerNames(response), `${name} ${status}`).toContain('Retry-After');
+      }
+      if (!op.responses['429']) continue;
+      // middleware/rate-limit.ts sets them on every answer it lets through, too.
+      for (const [status, response] of Object.entries(op.responses))
+        expect(headerNames(response), `${name} ${status}`).toEqual(expect.arrayContaining(rate));
+    }
+    expect(doc.paths['/auth/login']?.post?.responses['200']?.headers).toHaveProperty(rate[0]!);
+  });
+
+  it('documents 503 wherever an invalid configuration answers it (all but /health*)', () => {
+    for (const { name, path, op } of operations)
+      if (!path.startsWith('/health')) expect(op.responses['503'], name).toBeDefined();
   });
 });

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ERROR_CODE_NAMES, ERROR_CODES, errorCodeTable, type ErrorCode } from './error-codes';
+import { headerRefs, RATE_LIMIT_HEADERS, type ResponseHeaderName } from './openapi-headers';
 
 export const ErrorSchema = z
   .object({
@@ -56,7 +57,17 @@ export class ApiError extends Error {
   }
 }
 
-/** OpenAPI `responses` entries for the given error statuses, all with the one error schema. */
+/** Headers an error status carries besides X-Request-ID (see where each is set). */
+const STATUS_HEADERS: Partial<Record<number, readonly ResponseHeaderName[]>> = {
+  423: ['Retry-After'], // lib/login-attempts.ts
+  429: ['Retry-After', ...RATE_LIMIT_HEADERS], // middleware/rate-limit.ts
+  503: ['Retry-After'], // every DEPENDENCY_UNAVAILABLE throw
+};
+
+/**
+ * OpenAPI `responses` entries for the given error statuses, all with the one error schema and
+ * the headers that status is sent with.
+ */
 export function errorResponses<const S extends readonly (keyof typeof STATUS_TEXT & number)[]>(
   ...statuses: S
 ) {
@@ -65,12 +76,14 @@ export function errorResponses<const S extends readonly (keyof typeof STATUS_TEX
       s,
       {
         description: STATUS_TEXT[s] ?? 'Error',
+        headers: headerRefs('X-Request-ID', ...(STATUS_HEADERS[s] ?? [])),
         content: { 'application/json': { schema: ErrorSchema } },
       },
     ]),
   ) as {
     [K in S[number]]: {
       description: string;
+      headers: ReturnType<typeof headerRefs>;
       content: { 'application/json': { schema: typeof ErrorSchema } };
     };
   };

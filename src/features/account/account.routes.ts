@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from '../auth/auth.schemas';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../lib/openapi';
+import { bearerAuth, jsonBody, jsonResponse, noContent } from '../../lib/openapi';
 import { UserIdParamSchema } from '../../lib/params';
 import { requireAuth } from '../../middleware/require-auth';
 
@@ -25,7 +25,7 @@ export const deleteUser = createRoute({
   middleware: [requireAuth],
   request: { params: UserIdParamSchema },
   responses: {
-    204: { description: 'Deleted' },
+    204: noContent('Deleted'),
     ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });

@@ -1,5 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { version } from '../../../package.json';
+import { errorResponses } from '../../lib/errors';
+import { headerRefs, RATE_LIMIT_HEADERS, RESPONSE_HEADERS } from '../../lib/openapi-headers';
 import type { AppEnv } from '../../types';
 
 type App = OpenAPIHono<AppEnv>;
@@ -29,7 +31,7 @@ const DESCRIPTION = `Authentication and identity on Cloudflare Workers.
 
 Every error has the body of the \`Error\` schema (\`errors\` only on 422), and every response carries \`X-Request-ID\`. Lists take \`limit\` (default 50, at most 200) and the \`next_cursor\` of the previous page as \`cursor\`.`;
 
-/** Registers what the routes reference but do not define: the security schemes. */
+/** Registers what the routes reference but do not define: security schemes and headers. */
 export function registerComponents(app: App) {
   const registry = app.openAPIRegistry;
   registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -44,10 +46,38 @@ export function registerComponents(app: App) {
     name: 'X-API-Key',
     description: 'Service API key (SERVICE_API_KEYS)',
   });
+  for (const [name, header] of Object.entries(RESPONSE_HEADERS)) {
+    registry.registerComponent('headers', name, header);
+  }
+}
+
+/**
+ * Adds to every route what app-wide middleware answers, which the route definitions do not
+ * repeat. Copies each definition rather than editing the routes' own objects.
+ */
+function documentAppWideAnswers(app: App) {
+  for (const def of app.openAPIRegistry.definitions) {
+    if (def.type !== 'route') continue;
+    const responses = { ...def.route.responses };
+    // middleware/context.ts: an invalid configuration answers 503 on every route but /health*
+    // (which reports it in its own body).
+    if (!def.route.path.startsWith('/health')) responses[503] ??= errorResponses(503)[503];
+    // middleware/rate-limit.ts sets X-RateLimit-* on every answer of a limited route (the ones
+    // documenting its 429), not only on the 429 (which errorResponses documents).
+    if (responses[429]) {
+      for (const [status, response] of Object.entries(responses)) {
+        if (status === '429' || '$ref' in response) continue;
+        const headers = { ...response.headers, ...headerRefs(...RATE_LIMIT_HEADERS) };
+        responses[status] = { ...response, headers };
+      }
+    }
+    def.route = { ...def.route, responses };
+  }
 }
 
 /** The document, without `servers` (the handler adds the origin it is served from). */
 export function buildDocument(app: App): OpenApiDocument {
+  documentAppWideAnswers(app);
   return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'edge-auth', version, description: DESCRIPTION },

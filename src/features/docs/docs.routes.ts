@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
+import { headerRefs } from '../../lib/openapi-headers';
 import { jsonResponse, publicRoute } from '../../lib/openapi';
 
 // Documented with registerPath and served by plain handlers (docs.index.ts): their bodies (this
@@ -36,6 +37,7 @@ export const docsPage = createRoute({
   responses: {
     200: {
       description: 'The page',
+      headers: headerRefs('X-Request-ID'),
       content: { 'text/html': { schema: z.string() } },
     },
     ...errorResponses(503),

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonResponse } from '../../lib/openapi';
+import { bearerAuth, jsonResponse, noContent } from '../../lib/openapi';
 import { requireAuth } from '../../middleware/require-auth';
 
 const common = { tags: ['Sessions'], security: bearerAuth, middleware: [requireAuth] };
@@ -53,7 +53,7 @@ export const revokeSession = createRoute({
     query: z.object({ user_id: z.uuid().optional() }),
   },
   responses: {
-    204: { description: 'Ended' },
+    204: noContent('Ended'),
     ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });
