@@ -16,11 +16,12 @@ type Operation = {
   parameters?: { name: string; in: string }[];
   responses: Record<string, Response>;
 };
+type Schema = { properties?: Record<string, { type?: string | string[] }>; enum?: string[] };
 type Document = {
   tags?: { name: string; description?: string }[];
   servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { headers?: Record<string, unknown> };
+  components: { schemas: Record<string, Schema>; headers?: Record<string, unknown> };
 };
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
@@ -116,5 +117,23 @@ describe('the served OpenAPI document', () => {
   it('documents 503 wherever an invalid configuration answers it (all but /health*)', () => {
     for (const { name, path, op } of operations)
       if (!path.startsWith('/health')) expect(op.responses['503'], name).toBeDefined();
+  });
+
+  it('gives every page a next_cursor that is a string or null', () => {
+    const pages = Object.entries(doc.components.schemas).filter(
+      ([, s]) => s.properties?.next_cursor,
+    );
+    expect(pages.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['SessionList', 'ActivityPage']),
+    );
+    for (const [name, schema] of pages)
+      expect(schema.properties!.next_cursor!.type, name).toEqual(['string', 'null']);
+  });
+
+  it('documents limit and cursor on the sessions list', () => {
+    const params = doc.paths['/auth/sessions']?.get?.parameters ?? [];
+    expect(params.filter((p) => p.in === 'query').map((p) => p.name)).toEqual(
+      expect.arrayContaining(['limit', 'cursor']),
+    );
   });
 });

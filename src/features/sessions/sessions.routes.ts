@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonResponse, noContent } from '../../lib/openapi';
+import { pageOf, PageQuerySchema } from '../../lib/pagination';
 import { requireAuth } from '../../middleware/require-auth';
 
 const common = { tags: ['Sessions'], security: bearerAuth, middleware: [requireAuth] };
@@ -28,13 +29,11 @@ export const listSessions = createRoute({
   operationId: 'listSessions',
   summary: "The caller's live sessions, newest first",
   description:
-    'At most MAX_SESSIONS_PER_USER (starting one more ends the oldest), so one page holds them all.',
+    'At most MAX_SESSIONS_PER_USER (starting one more ends the oldest), so the default page (limit 50) usually holds them all; limit and cursor page through them like every list.',
+  request: { query: PageQuerySchema },
   responses: {
-    200: jsonResponse(
-      z.object({ items: z.array(SessionSchema), next_cursor: z.null() }).openapi('SessionList'),
-      'Sessions',
-    ),
-    ...errorResponses(401, 503),
+    200: jsonResponse(pageOf(SessionSchema).openapi('SessionList'), 'A page of sessions'),
+    ...errorResponses(400, 401, 422, 503),
   },
 });
 
