@@ -2,9 +2,10 @@
 // package.json and by package-lock.json) into public/, the folder that Workers Static Assets
 // serves ([assets] in wrangler.toml). The page then loads nothing from another origin: it works
 // offline, and what runs on the auth server's origin is what the lockfile names.
-// Run by the build (scripts/build.mjs), by `npm run dev` and by vitest.config.ts, so the file
-// exists wherever the worker runs; public/ is generated and ignored by git.
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+// Run by the build (scripts/build.mjs, which `wrangler dev`, so `npm run dev`, and `wrangler
+// deploy` run first) and by vitest.config.ts, so the file exists wherever the worker runs;
+// public/ is generated and ignored by git.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,13 +26,14 @@ export function copyDocsAssets() {
   if (version !== pinned) {
     throw new Error(`${PACKAGE}: package.json pins "${pinned}" but ${version} is installed`);
   }
+  // The standalone build is one self-contained file (its CSS included); no chunks to copy.
+  const source = new URL('dist/browser/standalone.js', installed);
   const target = fileURLToPath(new URL(`public${docsAssetPath(version)}`, root));
+  // Left alone when current: `wrangler dev` rebuilds on every change and watches public/.
+  if (existsSync(target) && readFileSync(target).equals(readFileSync(source))) return target;
   // The folder holds only this file: a previous version's copy would be deployed too.
   rmSync(dirname(target), { recursive: true, force: true });
   mkdirSync(dirname(target), { recursive: true });
-  // The standalone build is one self-contained file (its CSS included); no chunks to copy.
-  copyFileSync(new URL('dist/browser/standalone.js', installed), target);
+  copyFileSync(source, target);
   return target;
 }
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) copyDocsAssets();
