@@ -4,6 +4,7 @@ import { fakeProviders } from './test/fake-provider.ts';
 import { TEST_SERVICE_KEYS } from './test/service-keys.ts';
 import { unstable_readConfig } from 'wrangler';
 import { DEVELOPMENT_VARS } from './scripts/dev-values.mjs';
+import { copyDocsAssets } from './scripts/docs-assets.mjs';
 import { generateSecrets } from './scripts/secrets.mjs';
 
 // Tests run inside workerd with the bindings declared in wrangler.toml (real D1 and Durable
@@ -17,6 +18,8 @@ export default defineConfig(async () => {
   const secrets = await generateSecrets('test-key-1');
   // The vars exactly as committed, for the test that the default environment is production-safe.
   const committedVars = unstable_readConfig({ config: './wrangler.toml' }).vars;
+  // The ASSETS binding serves public/: the /docs renderer must be there before workerd starts.
+  copyDocsAssets();
   return {
     plugins: [
       cloudflareTest({

@@ -4,6 +4,7 @@
 // the worker only speaks English. The plugin swaps the locales index for an English-only module.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { copyDocsAssets } from './docs-assets.mjs';
 
 const englishOnly = fileURLToPath(new URL('./zod-locales.mjs', import.meta.url));
 
@@ -30,3 +31,6 @@ await build({
     },
   ],
 });
+
+// wrangler serves and uploads public/ beside the bundle ([assets] in wrangler.toml).
+copyDocsAssets();

@@ -2,7 +2,6 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { version } from '../package.json';
 import { getConfig } from './config';
 import { accessRouter } from './features/access/access.index';
 import { accountRouter } from './features/account/account.index';
@@ -10,18 +9,20 @@ import { adminRouter } from './features/admin/admin.index';
 import { authRouter } from './features/auth/auth.index';
 import { profileRouter } from './features/profile/profile.index';
 import { devRouter } from './features/dev/dev.index';
+import { registerDocs } from './features/docs/docs.index';
+import { DOCS_CSP } from './features/docs/docs.page';
 import { recoveryRouter } from './features/recovery/recovery.index';
 import { sessionsRouter } from './features/sessions/sessions.index';
 import { systemRouter } from './features/system/system.index';
 import { usersRouter } from './features/users/users.index';
-import { DOCS_CSP, DOCS_HTML } from './lib/docs-page';
+import type { ErrorCode } from './lib/error-codes';
 import { ApiError, type ErrorBody } from './lib/errors';
 import { createLogger } from './lib/logger';
 import { limitBody, requireJsonBody } from './http/middleware/body-guard';
 import { context } from './http/middleware/context';
 import { createRouter } from './http/app-env';
 
-const HTTP_CODES: Record<number, string> = {
+const HTTP_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'INVALID_TOKEN',
   403: 'FORBIDDEN',
@@ -41,7 +42,7 @@ const apiHeaders = secureHeaders({
   referrerPolicy: 'no-referrer',
   crossOriginResourcePolicy: 'cross-origin',
 });
-// The docs page loads its renderer from a CDN, and only that (lib/docs-page.ts).
+// The docs page loads its renderer from this origin, and only that (features/docs/docs.page.ts).
 const docsHeaders = secureHeaders({
   contentSecurityPolicy: DOCS_CSP,
   referrerPolicy: 'no-referrer',
@@ -90,34 +91,7 @@ app.route('/', sessionsRouter);
 app.route('/', recoveryRouter);
 app.route('/', devRouter);
 
-// Generated once per isolate from the registered routes' schemas. A plain route rather than
-// doc31(), so a failure to build it still goes through onError and the contract's error shape.
-let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
-app.get('/openapi.json', (c) => {
-  document ??= app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'edge-auth',
-      version,
-      description:
-        'Authentication and identity on Cloudflare Workers. Every error has the body of the Error schema; 422 adds `errors`.',
-    },
-  });
-  return c.json(document, 200, { 'Cache-Control': 'public, max-age=300' });
-});
-app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-  type: 'http',
-  scheme: 'bearer',
-  bearerFormat: 'JWT',
-});
-app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
-  type: 'apiKey',
-  in: 'header',
-  name: 'X-API-Key',
-  description: 'Service API key (SERVICE_API_KEYS)',
-});
-
-app.get(DOCS_PATH, (c) => c.html(DOCS_HTML, 200));
+registerDocs(app);
 
 const errorJson = (requestId: string, err: ApiError): ErrorBody => ({
   detail: err.message,

@@ -34,7 +34,10 @@ type Schema = {
   allOf?: Schema[];
 };
 type Parameter = { name: string; in: string; required?: boolean; schema?: Schema };
-type DocResponse = { content?: Record<string, { schema?: Schema }> };
+type DocResponse = {
+  headers?: Record<string, { $ref?: string }>;
+  content?: Record<string, { schema?: Schema }>;
+};
 type Operation = {
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
@@ -42,7 +45,10 @@ type Operation = {
 };
 type Document = {
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
+  components: {
+    schemas: Record<string, Schema>;
+    headers?: Record<string, { required?: boolean }>;
+  };
 };
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
@@ -63,6 +69,17 @@ const resolve = (schema: Schema | undefined): Schema => {
   const name = schema.$ref.replace('#/components/schemas/', '');
   return resolve(doc.components.schemas[name]);
 };
+
+/** The documented enum of error_code (generated from src/lib/error-codes.ts). */
+const errorCodes = new Set(resolve(doc.components.schemas.Error).properties?.error_code?.enum);
+
+/** Headers the document promises on this answer (`required: true` in components.headers). */
+function requiredHeaders(op: Operation, status: number) {
+  return Object.entries(op.responses[String(status)]?.headers ?? {})
+    .map(([name, h]) => ({ name, header: doc.components.headers?.[h.$ref?.split('/').pop()!] }))
+    .filter(({ header }) => header?.required)
+    .map(({ name }) => name);
+}
 
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
   METHODS.filter((m) => item[m]).map((method) => ({ method, path, op: item[method]! })),
@@ -292,6 +309,8 @@ function check(op: Operation, res: Response, text: string, requestId: string): s
   if (!documents(op, status)) problems.push('status is not documented');
   if (res.headers.get('X-Request-ID') !== requestId) problems.push('X-Request-ID not echoed');
   if (LEAK.test(text)) problems.push(`leaks internals: ${text.slice(0, 200)}`);
+  for (const name of requiredHeaders(op, status))
+    if (!res.headers.has(name)) problems.push(`documented header ${name} is missing`);
   if (status < 400 || !documentedAsError(op, status)) return problems;
   let body: Record<string, unknown>;
   try {
@@ -308,6 +327,8 @@ function check(op: Operation, res: Response, text: string, requestId: string): s
   if (typeof body.detail !== 'string' || !body.detail) problems.push('error without detail');
   if (typeof body.error_code !== 'string' || !ERROR_CODE.test(body.error_code))
     problems.push(`bad error_code ${String(body.error_code)}`);
+  else if (!errorCodes.has(body.error_code))
+    problems.push(`error_code ${body.error_code} is not in the documented enum`);
   if (body.request_id !== requestId) problems.push('request_id is not the request id');
   if (status === 422) {
     const errors = body.errors as { field?: unknown; message?: unknown }[] | undefined;
@@ -322,6 +343,7 @@ describe('the served OpenAPI document', () => {
   it('is served as JSON (200) and documents operations', () => {
     expect(served.status, served.text.slice(0, 300)).toBe(200);
     expect(operations.length).toBeGreaterThan(10);
+    expect(errorCodes.size).toBeGreaterThan(10);
   });
 
   it('documents every error response with the one Error schema', () => {

@@ -11,3 +11,10 @@ declare global {
     }
   }
 }
+
+declare module 'vitest' {
+  interface TaskMeta {
+    /** The served OpenAPI document (test/openapi.test.ts, scripts/openapi-dump-reporter.mjs). */
+    openapi?: string;
+  }
+}

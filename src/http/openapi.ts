@@ -1,6 +1,7 @@
 import type { Hook } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../lib/errors';
+import { headerRefs } from '../lib/openapi-headers';
 
 /**
  * zod-openapi's validation hook: turns a failed parse into the contract's 422, with one entry
@@ -30,11 +31,20 @@ export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) =
   content: { 'application/json': { schema } },
 });
 
-/** A JSON response entry for createRoute. */
+/** A JSON response entry for createRoute; every response carries X-Request-ID (app.ts). */
 export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
+  headers: headerRefs('X-Request-ID'),
   content: { 'application/json': { schema } },
+});
+
+/** A response without a body (204), for createRoute. */
+export const noContent = (description: string) => ({
+  description,
+  headers: headerRefs('X-Request-ID'),
 });
 
 export const bearerAuth = [{ bearerAuth: [] }];
 export const serviceAuth = [{ apiKeyAuth: [] }];
+/** `security` of a route anyone may call: OpenAPI's explicit "no authentication". */
+export const publicRoute: [] = [];

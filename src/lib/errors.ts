@@ -1,11 +1,16 @@
 import { z } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ERROR_CODE_NAMES, ERROR_CODES, errorCodeTable, type ErrorCode } from './error-codes';
+import { headerRefs, RATE_LIMIT_HEADERS, type ResponseHeaderName } from './openapi-headers';
 
 export const ErrorSchema = z
   .object({
     detail: z.string().openapi({ example: 'Invalid email or password' }),
-    error_code: z.string().openapi({ example: 'INVALID_CREDENTIALS' }),
-    request_id: z.string(),
+    error_code: z.enum(ERROR_CODE_NAMES).openapi({
+      example: 'INVALID_CREDENTIALS',
+      description: `Machine-readable; one of:\n\n${errorCodeTable()}`,
+    }),
+    request_id: z.string().openapi({ description: 'The X-Request-ID of this response' }),
     errors: z
       .array(z.object({ field: z.string(), message: z.string() }))
       .optional()
@@ -16,7 +21,7 @@ export const ErrorSchema = z
 export type ErrorBody = z.infer<typeof ErrorSchema>;
 export type FieldError = NonNullable<ErrorBody['errors']>[number];
 
-/** The default text for each status, so most throws need only a code. */
+/** What each documented error status means, for the responses' descriptions. */
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
   401: 'Authentication required',
@@ -39,7 +44,7 @@ const STATUS_TEXT: Record<number, string> = {
 export class ApiError extends Error {
   constructor(
     readonly status: ContentfulStatusCode,
-    readonly code: string,
+    readonly code: ErrorCode,
     detail?: string,
     readonly extra: {
       headers?: Record<string, string>;
@@ -47,12 +52,22 @@ export class ApiError extends Error {
       cause?: unknown;
     } = {},
   ) {
-    super(detail ?? STATUS_TEXT[status] ?? 'Error', { cause: extra.cause });
+    super(detail ?? ERROR_CODES[code].message, { cause: extra.cause });
     this.name = 'ApiError';
   }
 }
 
-/** OpenAPI `responses` entries for the given error statuses, all with the one error schema. */
+/** Headers an error status carries besides X-Request-ID (see where each is set). */
+const STATUS_HEADERS: Partial<Record<number, readonly ResponseHeaderName[]>> = {
+  423: ['Retry-After'], // lib/login-attempts.ts
+  429: ['Retry-After', ...RATE_LIMIT_HEADERS], // middleware/rate-limit.ts
+  503: ['Retry-After'], // every DEPENDENCY_UNAVAILABLE throw
+};
+
+/**
+ * OpenAPI `responses` entries for the given error statuses, all with the one error schema and
+ * the headers that status is sent with.
+ */
 export function errorResponses<const S extends readonly (keyof typeof STATUS_TEXT & number)[]>(
   ...statuses: S
 ) {
@@ -61,12 +76,14 @@ export function errorResponses<const S extends readonly (keyof typeof STATUS_TEX
       s,
       {
         description: STATUS_TEXT[s] ?? 'Error',
+        headers: headerRefs('X-Request-ID', ...(STATUS_HEADERS[s] ?? [])),
         content: { 'application/json': { schema: ErrorSchema } },
       },
     ]),
   ) as {
     [K in S[number]]: {
       description: string;
+      headers: ReturnType<typeof headerRefs>;
       content: { 'application/json': { schema: typeof ErrorSchema } };
     };
   };

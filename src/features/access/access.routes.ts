@@ -18,6 +18,7 @@ const tags = ['Service access'];
 export const validate = createRoute({
   method: 'post',
   path: '/auth/validate',
+  operationId: 'validateToken',
   tags,
   summary: 'Introspect an access token (services)',
   description:
@@ -34,6 +35,7 @@ export const validate = createRoute({
 export const authorize = createRoute({
   method: 'post',
   path: '/auth/authorize',
+  operationId: 'authorize',
   tags,
   summary: 'Decide whether a user may do an action on a resource',
   description:
@@ -58,7 +60,10 @@ export const permissions = createRoute({
   ...perUser,
   method: 'get',
   path: '/auth/permissions/{user_id}',
+  operationId: 'getUserPermissions',
   summary: "A user's roles and permissions (self, admin or service)",
+  description:
+    'Global roles, the permissions they grant, and each organization membership with its permissions. A user may read their own; admins and services anyone.',
   responses: {
     200: jsonResponse(PermissionsSchema, 'Grants'),
     ...errorResponses(401, 403, 404, 422, 503),
@@ -69,7 +74,9 @@ export const roles = createRoute({
   ...perUser,
   method: 'get',
   path: '/auth/roles/{user_id}',
+  operationId: 'getUserRoles',
   summary: "A user's global roles (self, admin or service)",
+  description: 'The global role names only. A user may read their own; admins and services anyone.',
   responses: {
     200: jsonResponse(RolesSchema, 'Roles'),
     ...errorResponses(401, 403, 404, 422, 503),
@@ -80,7 +87,10 @@ export const context = createRoute({
   ...perUser,
   method: 'get',
   path: '/auth/users/{user_id}/context',
+  operationId: 'getUserContext',
   summary: 'Everything a service needs about a user (service or admin)',
+  description:
+    "The user, their organizations, roles and permissions in one call, for services that act on a user's behalf. Services and admins only; a user asking for themself gets 403.",
   responses: {
     200: jsonResponse(UserContextSchema, 'User context'),
     ...errorResponses(401, 403, 404, 422, 503),

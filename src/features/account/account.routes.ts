@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from '../auth/auth.schemas';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
+import { bearerAuth, jsonBody, jsonResponse, noContent } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
 import { requireAuth } from '../../http/middleware/require-auth';
 
@@ -29,6 +29,7 @@ export const deleteUser = createRoute({
   tags,
   method: 'delete',
   path: '/auth/users/{user_id}',
+  operationId: 'deleteUser',
   summary: 'Delete an account (self or admin)',
   description:
     'Ends every session at once and deletes the user; the email can register again. Deleting your own account needs re-authentication: the current password in the body ({"password": ...}), or a session that started with a sign-in within the last 5 minutes (a refresh does not count). Otherwise 401 INVALID_CREDENTIALS, and nothing is deleted; wrong passwords count toward the account lockout (423). An admin deleting another user sends no password.',
@@ -39,7 +40,7 @@ export const deleteUser = createRoute({
     body: { ...jsonBody(DeleteAccountSchema), required: false },
   },
   responses: {
-    204: { description: 'Deleted' },
+    204: noContent('Deleted'),
     ...errorResponses(400, 401, 403, 404, 413, 415, 422, 423, 503),
   },
 });
@@ -48,6 +49,7 @@ export const changePassword = createRoute({
   tags,
   method: 'post',
   path: '/auth/change-password',
+  operationId: 'changePassword',
   summary: 'Change the password',
   description:
     'Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays.',

@@ -22,7 +22,9 @@ export const listRoles = createRoute({
   ...admin,
   method: 'get',
   path: '/admin/roles',
+  operationId: 'listRoles',
   summary: 'List global roles with their permissions',
+  description: 'Every global role with the permissions granted to it. Admins only.',
   responses: { 200: jsonResponse(RoleListSchema, 'Roles'), ...errorResponses(401, 403, 503) },
 });
 
@@ -30,7 +32,10 @@ export const createRole = createRoute({
   ...admin,
   method: 'post',
   path: '/admin/roles',
+  operationId: 'createRole',
   summary: 'Create a role',
+  description:
+    'A new global role with the permissions given (none by default; more with POST /admin/roles/{role}/permissions). A taken name answers 409 CONFLICT. Admins only.',
   request: { body: jsonBody(CreateRoleSchema) },
   responses: {
     201: jsonResponse(RoleSchema, 'Created'),
@@ -42,7 +47,10 @@ export const grantPermission = createRoute({
   ...admin,
   method: 'post',
   path: '/admin/roles/{role}/permissions',
+  operationId: 'grantPermission',
   summary: 'Grant a permission to a role',
+  description:
+    'Adds a resource:action permission (wildcards allowed) to the role; granting one it already has changes nothing. Takes effect at once for /auth/authorize. Admins only.',
   request: { params: RoleParamSchema, body: jsonBody(GrantSchema) },
   responses: {
     200: jsonResponse(RoleSchema, 'The role after the grant'),
@@ -54,7 +62,10 @@ export const revokePermission = createRoute({
   ...admin,
   method: 'delete',
   path: '/admin/roles/{role}/permissions/{permission}',
+  operationId: 'revokePermission',
   summary: 'Revoke a permission from a role',
+  description:
+    'Removes the permission from the role (a permission it does not have changes nothing); an unknown role answers 404. Takes effect at once for /auth/authorize. Admins only.',
   request: { params: RolePermissionParamSchema },
   responses: {
     200: jsonResponse(RoleSchema, 'The role after the revocation'),
@@ -66,6 +77,7 @@ export const assignRole = createRoute({
   ...admin,
   method: 'post',
   path: '/admin/users/{user_id}/roles',
+  operationId: 'assignRole',
   summary: "Add a role to a user's global roles",
   description:
     'Takes effect at once for /auth/authorize and /auth/validate; access tokens carry the new roles from the next refresh.',
@@ -80,7 +92,10 @@ export const removeRole = createRoute({
   ...admin,
   method: 'delete',
   path: '/admin/users/{user_id}/roles/{role}',
+  operationId: 'removeRole',
   summary: 'Remove a role from a user',
+  description:
+    'Takes the role away from the user, effective immediately; a role the user does not have changes nothing. An unknown user or role answers 404, and an admin removing their own admin role 409 CONFLICT. Admins only.',
   request: { params: UserIdParamSchema.extend(RoleParamSchema.shape) },
   responses: {
     200: jsonResponse(RolesSchema, 'The user roles after the change'),
@@ -92,6 +107,7 @@ export const setStatus = createRoute({
   ...admin,
   method: 'patch',
   path: '/admin/users/{user_id}',
+  operationId: 'setUserStatus',
   summary: 'Suspend or reactivate a user',
   description:
     'Suspension ends every session of the user at once; a suspended user cannot log in (403 ACCOUNT_SUSPENDED).',

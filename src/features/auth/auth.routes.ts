@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
+import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import { requireAuth } from '../../http/middleware/require-auth';
 import {
@@ -19,6 +19,8 @@ const tags = ['Authentication'];
 export const register = createRoute({
   method: 'post',
   path: '/auth/register',
+  operationId: 'register',
+  security: publicRoute,
   tags,
   summary: 'Create an account',
   description:
@@ -34,6 +36,8 @@ export const register = createRoute({
 export const login = createRoute({
   method: 'post',
   path: '/auth/login',
+  operationId: 'login',
+  security: publicRoute,
   tags,
   summary: 'Sign in with email and password',
   description:
@@ -49,6 +53,8 @@ export const login = createRoute({
 export const refresh = createRoute({
   method: 'post',
   path: '/auth/refresh',
+  operationId: 'refreshToken',
+  security: publicRoute,
   tags,
   summary: 'Rotate a refresh token',
   description:
@@ -64,6 +70,7 @@ export const refresh = createRoute({
 export const logout = createRoute({
   method: 'post',
   path: '/auth/logout',
+  operationId: 'logout',
   tags,
   summary: 'End a session',
   description: 'Ends the session of the bearer access token, or of the refresh token in the body.',
@@ -80,6 +87,7 @@ export const logout = createRoute({
 export const verify = createRoute({
   method: 'get',
   path: '/auth/verify',
+  operationId: 'verifyToken',
   tags,
   summary: 'Check an access token',
   description:

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../../http/app-env';
 import { errorResponses } from '../../lib/errors';
-import { jsonResponse } from '../../http/openapi';
+import { jsonResponse, publicRoute } from '../../http/openapi';
 
 export const OutboxMessageSchema = z
   .object({
@@ -28,6 +28,8 @@ export const outbox = createRoute({
   tags: ['Development'],
   method: 'get',
   path: '/dev/outbox',
+  operationId: 'listOutbox',
+  security: publicRoute,
   summary: 'Messages the development notifier "sent" (development only)',
   description: 'Exists only when ENVIRONMENT=development; 404 otherwise.',
   middleware: [developmentOnly],

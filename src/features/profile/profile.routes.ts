@@ -11,7 +11,10 @@ export const me = createRoute({
   ...common,
   method: 'get',
   path: '/auth/me',
+  operationId: 'getMe',
   summary: 'The signed-in user',
+  description:
+    'The user behind the access token, with profile, preferences, roles and permissions read from the database now (not from the token), and the number of live sessions.',
   responses: {
     200: jsonResponse(MeSchema, 'The user, profile and session count'),
     ...errorResponses(401, 404, 503),
@@ -22,7 +25,9 @@ export const getProfile = createRoute({
   ...common,
   method: 'get',
   path: '/auth/profile',
+  operationId: 'getProfile',
   summary: 'Read the profile',
+  description: "The caller's profile fields (names, username, bio, avatar URL); null where unset.",
   responses: { 200: jsonResponse(ProfileSchema, 'Profile'), ...errorResponses(401, 404, 503) },
 });
 
@@ -30,6 +35,7 @@ export const updateProfile = createRoute({
   ...common,
   method: 'put',
   path: '/auth/profile',
+  operationId: 'updateProfile',
   summary: 'Update the profile',
   description:
     'Only the fields sent change; null clears a field. A taken username answers 409 CONFLICT.',

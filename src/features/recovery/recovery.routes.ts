@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from '../auth/auth.schemas';
 import { EmailSchema } from '../../lib/email';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
+import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
 
 const tags = ['Account recovery'];
@@ -12,6 +12,8 @@ export const forgotPassword = createRoute({
   tags,
   method: 'post',
   path: '/auth/forgot-password',
+  operationId: 'forgotPassword',
+  security: publicRoute,
   summary: 'Email a password reset link',
   description:
     'Always 202 with the same body, whether or not the email has an account and whatever the email provider does; the link works once, for RESET_TOKEN_TTL_SECONDS (30 minutes). Works while the account is locked.',
@@ -27,6 +29,8 @@ export const resetPassword = createRoute({
   tags,
   method: 'post',
   path: '/auth/reset-password',
+  operationId: 'resetPassword',
+  security: publicRoute,
   summary: 'Set a new password with a reset token',
   description:
     'Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in.',
@@ -47,6 +51,8 @@ export const verifyEmail = createRoute({
   tags,
   method: 'post',
   path: '/auth/verify-email',
+  operationId: 'verifyEmail',
+  security: publicRoute,
   summary: 'Confirm an email address with the emailed token',
   description: 'Single use, valid for VERIFY_TOKEN_TTL_SECONDS (24 hours).',
   request: { body: jsonBody(z.strictObject({ token: TokenField }).openapi('VerifyEmail')) },
@@ -60,6 +66,7 @@ export const resendVerification = createRoute({
   tags,
   method: 'post',
   path: '/auth/resend-verification',
+  operationId: 'resendVerification',
   summary: 'Send the verification email again',
   description:
     'With a bearer token for the caller, or with {email}. Always 202 with the same body; at most NOTIFY_LIMIT_PER_ACCOUNT emails per account. Per-IP limit (RATE_LIMIT_RESEND_VERIFICATION): 429 with Retry-After and X-RateLimit-*.',

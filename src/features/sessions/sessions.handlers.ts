@@ -1,6 +1,7 @@
 import type { SessionInfo } from '../../durable-objects/session-store/object';
 import { assertSelfOrAdmin } from '../../lib/access';
 import { ApiError } from '../../lib/errors';
+import { pageInMemory } from '../../lib/pagination';
 import { sessionStore } from '../../durable-objects/session-store/object';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './sessions.routes';
@@ -21,8 +22,10 @@ export const sessionJson = (s: SessionInfo, currentId: string) => ({
 
 export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
   const { sub, sid } = c.var.auth;
+  const { limit, cursor } = c.req.valid('query');
   const sessions = await sessionStore(c.env.SESSIONS, sub).list(Date.now());
-  return c.json({ items: sessions.map((s) => sessionJson(s, sid)), next_cursor: null }, 200);
+  const page = pageInMemory(sessions, (s) => ({ at: s.createdAt, id: s.id }), limit, cursor);
+  return c.json({ ...page, items: page.items.map((s) => sessionJson(s, sid)) }, 200);
 };
 
 export const revokeSession: AppRouteHandler<typeof routes.revokeSession> = async (c) => {

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
-import { bearerAuth, jsonResponse, serviceAuth } from '../../http/openapi';
+import { bearerAuth, jsonResponse, serviceAuth, publicRoute } from '../../http/openapi';
 import { HealthSchema, JwksSchema, ReadySchema, ServiceInfoSchema } from './system.schemas';
 
 const tags = ['System'];
@@ -8,14 +8,19 @@ const tags = ['System'];
 export const root = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'getServiceInfo',
+  security: publicRoute,
   tags,
   summary: 'Service name, version and links',
+  description:
+    'Names the service and links to the API reference, this document and the JWKS. Public.',
   responses: { 200: jsonResponse(ServiceInfoSchema, 'Service information') },
 });
 
 export const health = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
   tags,
   summary: 'Component health',
   description:
@@ -30,8 +35,12 @@ export const health = createRoute({
 export const ready = createRoute({
   method: 'get',
   path: '/health/ready',
+  operationId: 'getReadiness',
+  security: publicRoute,
   tags,
   summary: 'Readiness: migrations applied and bindings answering',
+  description:
+    'For load balancers and deploy checks: 200 once every table the migrations create exists, the session store answers and the configuration is valid; 503 otherwise, naming the missing tables. Public.',
   responses: {
     200: jsonResponse(ReadySchema, 'Ready'),
     503: jsonResponse(ReadySchema, 'Not ready'),
@@ -41,6 +50,8 @@ export const ready = createRoute({
 export const jwks = createRoute({
   method: 'get',
   path: '/.well-known/jwks.json',
+  operationId: 'getJwks',
+  security: publicRoute,
   tags,
   summary: 'Public keys that verify access tokens',
   description:

@@ -21,6 +21,7 @@ export const createUser = createRoute({
   tags,
   method: 'post',
   path: '/users/profile',
+  operationId: 'createUser',
   summary: 'Create a complete user with profile (admin or service)',
   description:
     'Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies.',
@@ -37,7 +38,10 @@ export const dashboard = createRoute({
   ...selfOrAdmin,
   method: 'get',
   path: '/users/{user_id}/dashboard',
+  operationId: 'getUserDashboard',
   summary: 'Profile, sessions, recent activity, organizations and security summary (self or admin)',
+  description:
+    'One call for an account page: profile, preferences, roles, live sessions, the last 10 activity entries, organizations and a security summary (last login, failed logins in 24 hours). A user may read their own; admins anyone.',
   request: { params: UserIdParamSchema },
   responses: {
     200: jsonResponse(DashboardSchema, 'Dashboard'),
@@ -49,6 +53,7 @@ export const preferences = createRoute({
   ...selfOrAdmin,
   method: 'patch',
   path: '/users/{user_id}/preferences',
+  operationId: 'updatePreferences',
   summary: 'Merge into the preferences (self or admin)',
   description:
     'An RFC 7396 JSON merge patch: keys merge recursively and null deletes. The merged document is limited to 16 KB and 5 levels (422 beyond).',
@@ -63,7 +68,10 @@ export const activity = createRoute({
   ...selfOrAdmin,
   method: 'get',
   path: '/users/{user_id}/activity',
+  operationId: 'listUserActivity',
   summary: "A user's audit trail, newest first (self or admin)",
+  description:
+    "The user's audit entries (registration, sign-ins and failures, lockouts, password, profile and role changes, suspension...), newest first, paginated with limit and cursor. A user may read their own; admins anyone.",
   request: { params: UserIdParamSchema, query: PageQuerySchema },
   responses: {
     200: jsonResponse(pageOf(ActivitySchema).openapi('ActivityPage'), 'A page of entries'),

@@ -1,0 +1,86 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { version } from '../../../package.json';
+import { errorResponses } from '../../lib/errors';
+import { headerRefs, RATE_LIMIT_HEADERS, RESPONSE_HEADERS } from '../../lib/openapi-headers';
+import type { AppEnv } from '../../http/app-env';
+
+type App = OpenAPIHono<AppEnv>;
+export type OpenApiDocument = ReturnType<App['getOpenAPI31Document']>;
+
+/** Every tag an operation may carry (test/openapi.test.ts checks), in the reference's order. */
+export const TAGS = [
+  { name: 'System', description: 'Service information, health, signing keys and this reference.' },
+  { name: 'Authentication', description: 'Sign up, sign in, token refresh, logout, token check.' },
+  { name: 'Profile', description: 'The signed-in user and their profile.' },
+  { name: 'Account', description: 'Password change and account deletion.' },
+  { name: 'Sessions', description: "The caller's sessions: list, inspect, end." },
+  { name: 'Account recovery', description: 'Password reset and email verification by email.' },
+  {
+    name: 'Service access',
+    description: 'For other services: token introspection, authorization decisions, grants.',
+  },
+  { name: 'Users', description: 'User creation, dashboards, preferences and activity.' },
+  { name: 'Admin', description: 'Global roles, their permissions and user status (admins).' },
+  {
+    name: 'Development',
+    description: 'Helpers that exist only when ENVIRONMENT=development (404 otherwise).',
+  },
+];
+
+const DESCRIPTION = `Authentication and identity on Cloudflare Workers.
+
+Every error has the body of the \`Error\` schema (\`errors\` only on 422), and every response carries \`X-Request-ID\`. Lists take \`limit\` (default 50, at most 200) and the \`next_cursor\` of the previous page as \`cursor\`.`;
+
+/** Registers what the routes reference but do not define: security schemes and headers. */
+export function registerComponents(app: App) {
+  const registry = app.openAPIRegistry;
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An access token from /auth/login or /auth/refresh',
+  });
+  registry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: 'Service API key (SERVICE_API_KEYS)',
+  });
+  for (const [name, header] of Object.entries(RESPONSE_HEADERS)) {
+    registry.registerComponent('headers', name, header);
+  }
+}
+
+/**
+ * Adds to every route what app-wide middleware answers, which the route definitions do not
+ * repeat. Copies each definition rather than editing the routes' own objects.
+ */
+function documentAppWideAnswers(app: App) {
+  for (const def of app.openAPIRegistry.definitions) {
+    if (def.type !== 'route') continue;
+    const responses = { ...def.route.responses };
+    // middleware/context.ts: an invalid configuration answers 503 on every route but /health*
+    // (which reports it in its own body).
+    if (!def.route.path.startsWith('/health')) responses[503] ??= errorResponses(503)[503];
+    // middleware/rate-limit.ts sets X-RateLimit-* on every answer of a limited route (the ones
+    // documenting its 429), not only on the 429 (which errorResponses documents).
+    if (responses[429]) {
+      for (const [status, response] of Object.entries(responses)) {
+        if (status === '429' || '$ref' in response) continue;
+        const headers = { ...response.headers, ...headerRefs(...RATE_LIMIT_HEADERS) };
+        responses[status] = { ...response, headers };
+      }
+    }
+    def.route = { ...def.route, responses };
+  }
+}
+
+/** The document, without `servers` (the handler adds the origin it is served from). */
+export function buildDocument(app: App): OpenApiDocument {
+  documentAppWideAnswers(app);
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'edge-auth', version, description: DESCRIPTION },
+    tags: TAGS,
+  });
+}

@@ -1,0 +1,52 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * Every `error_code` the API can answer with: the status it goes with and the default text
+ * (`detail` when a throw gives none). ApiError takes only these keys, so a misspelt or new code
+ * fails typecheck until it is added here, and the Error schema's enum in the OpenAPI document
+ * is generated from this object. Codes follow spec/api.md "Errors".
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { status: 400, message: 'Bad request' },
+  INVALID_JSON: { status: 400, message: 'Request body is not valid JSON' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Invalid email or password' },
+  INVALID_TOKEN: { status: 401, message: 'Authentication required' },
+  TOKEN_EXPIRED: { status: 401, message: 'Token has expired' },
+  SESSION_REVOKED: { status: 401, message: 'This session has ended' },
+  INVALID_API_KEY: { status: 401, message: 'Service API key is missing or invalid' },
+  MFA_REQUIRED: { status: 401, message: 'A second factor is required' },
+  INVALID_MFA_CODE: { status: 401, message: 'The second-factor code is invalid' },
+  FORBIDDEN: { status: 403, message: 'Forbidden' },
+  ACCOUNT_SUSPENDED: { status: 403, message: 'This account is suspended' },
+  EMAIL_NOT_VERIFIED: { status: 403, message: 'The email address is not verified' },
+  CSRF_REJECTED: { status: 403, message: 'Cross-site request refused' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  CONFLICT: { status: 409, message: 'Conflict' },
+  USER_EXISTS: { status: 409, message: 'An account with this email already exists' },
+  ALREADY_MEMBER: { status: 409, message: 'Already a member of this organization' },
+  SLUG_TAKEN: { status: 409, message: 'This slug is taken' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json' },
+  VALIDATION_ERROR: { status: 422, message: 'Request validation failed' },
+  WEAK_PASSWORD: { status: 422, message: 'Password does not meet the policy' },
+  INVALID_EMAIL: { status: 422, message: 'Email address is invalid' },
+  ACCOUNT_LOCKED: { status: 423, message: 'Account locked' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
+  DEPENDENCY_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+/** The registry as a Markdown table, for the description of `error_code`. */
+export const errorCodeTable = () =>
+  [
+    '| error_code | status | meaning |',
+    '| --- | --- | --- |',
+    ...ERROR_CODE_NAMES.map(
+      (c) => `| ${c} | ${ERROR_CODES[c].status} | ${ERROR_CODES[c].message} |`,
+    ),
+  ].join('\n');

@@ -1,0 +1,44 @@
+/**
+ * The response headers the API sends, as OpenAPI header components. The response helpers
+ * (jsonResponse, errorResponses) reference them, and the document registers them once, so
+ * generated clients get one type per header.
+ */
+const integer = { type: 'integer', minimum: 0 } as const;
+
+export const RESPONSE_HEADERS = {
+  'X-Request-ID': {
+    description:
+      "The request's id: the caller's X-Request-ID when it sent one (up to 128 characters), else a generated UUID. Error bodies repeat it as request_id.",
+    required: true,
+    schema: { type: 'string', maxLength: 128 },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before trying again (RFC 9110 §10.2.3).',
+    required: true,
+    schema: integer,
+  },
+  'X-RateLimit-Limit': {
+    description: 'Requests allowed per window for this address on this route.',
+    schema: integer,
+  },
+  'X-RateLimit-Remaining': {
+    description: 'Requests left in the current window.',
+    schema: integer,
+  },
+  'X-RateLimit-Reset': {
+    description: 'Seconds until the window frees a request.',
+    schema: integer,
+  },
+} as const;
+
+export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
+
+/** `headers` of an OpenAPI response object: references to the components above. */
+export const headerRefs = (...names: ResponseHeaderName[]) =>
+  Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]));
+
+export const RATE_LIMIT_HEADERS = [
+  'X-RateLimit-Limit',
+  'X-RateLimit-Remaining',
+  'X-RateLimit-Reset',
+] as const satisfies ResponseHeaderName[];
