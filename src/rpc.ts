@@ -1,18 +1,13 @@
 import { WorkerEntrypoint } from 'cloudflare:workers';
 import { z } from '@hono/zod-openapi';
-import { createDb } from './db/client';
 import { getConfig } from './config';
-import { AuthorizeSchema, ValidateSchema } from './features/access/access.schemas';
+import { authorize, permissionsOf } from './domain/access';
+import { createDeps, type Deps } from './domain/deps';
+import { introspect, type Validation } from './domain/tokens';
+import { AuthorizeSchema, ValidateSchema } from './http/schemas';
 import { ApiError } from './lib/errors';
-import { audienceOf } from './lib/jwt';
-import {
-  authorizeUser,
-  introspect,
-  permissionsOf,
-  type Introspector,
-  type Validation,
-} from './lib/introspection';
-import { loadSecrets, requireSigningKeys } from './lib/secrets';
+import { createLogger } from './lib/logger';
+import { loadSecrets } from './lib/secrets';
 import type { Bindings } from './config';
 
 const AuthorizeArgs = AuthorizeSchema.required({ user_id: true });
@@ -21,16 +16,16 @@ const AuthorizeArgs = AuthorizeSchema.required({ user_id: true });
  * Service-binding entrypoint (api.md "Service bindings"): other Workers bind to it with
  * `services = [{ binding = "AUTH", service = "edge-auth", entrypoint = "AuthService" }]` and call
  * these methods directly, with no HTTP and no API key: the binding itself is the credential.
- * Answers are the HTTP routes' bodies, and bad arguments get a refusing answer, not an
- * exception. When a dependency cannot answer, the call throws (fails closed) rather than
- * returning valid or allowed.
+ * Answers are the HTTP routes' bodies (the same src/domain functions compute both), and bad
+ * arguments get a refusing answer, not an exception. When a dependency cannot answer, the call
+ * throws (fails closed) rather than returning valid or allowed.
  */
 export class AuthService extends WorkerEntrypoint<Bindings> {
   /** Introspects an access token, like POST /auth/validate. */
   async verify(token: string): Promise<Validation> {
     const args = ValidateSchema.safeParse({ token });
     if (!args.success) return { valid: false, reason: 'invalid' };
-    return introspect(await this.introspector(), args.data.token);
+    return introspect(await this.deps(), args.data.token);
   }
 
   /** Decides an action for a user, like POST /auth/authorize from a service. */
@@ -40,23 +35,26 @@ export class AuthService extends WorkerEntrypoint<Bindings> {
     const args = AuthorizeArgs.safeParse(question);
     if (!args.success)
       return { allowed: false, reason: `invalid request: ${z.prettifyError(args.error)}` };
-    return authorizeUser((await this.introspector()).db, args.data);
+    return authorize(await this.deps(), args.data);
   }
 
   /** A user's roles and permissions (null for an unknown user), like GET /auth/permissions/{id}. */
   async getPermissions(userId: string) {
     const id = z.uuid().safeParse(userId);
-    return id.success ? permissionsOf((await this.introspector()).db, id.data) : null;
+    return id.success ? permissionsOf(await this.deps(), id.data) : null;
   }
 
-  private async introspector(): Promise<Introspector> {
+  /** The deps of one call: no request, so no client address; a fresh id ties its log lines. */
+  private async deps(): Promise<Deps> {
     const config = getConfig(this.env);
     if (!config.ok) throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'Service is misconfigured');
-    return {
-      db: createDb(this.env.DB),
-      sessions: this.env.SESSIONS,
-      keys: requireSigningKeys(await loadSecrets(config)),
-      audience: audienceOf(config),
-    };
+    const requestId = crypto.randomUUID();
+    return createDeps(this.env, {
+      config,
+      secrets: await loadSecrets(config),
+      logger: createLogger(requestId),
+      origin: { ip: null, userAgent: null, country: null, requestId },
+      defer: (work) => this.ctx.waitUntil(work),
+    });
   }
 }

@@ -1,81 +1,78 @@
-import type { Context } from 'hono';
-import { assertSelfOrAdmin, assertServiceOrAdmin, userWithProfileOr404 } from '../../lib/access';
-import { ApiError, orUnavailable } from '../../lib/errors';
-import { audienceOf } from '../../lib/jwt';
 import {
-  authorizeUser,
-  introspect,
+  assertSelfOrAdmin,
+  assertServiceOrAdmin,
+  authorize as decide,
   permissionsOf,
-  type Introspector,
-} from '../../lib/introspection';
-import { requireSigningKeys } from '../../lib/secrets';
-import type { AppEnv, AppRouteHandler } from '../../http/app-env';
+  userWithProfile,
+} from '../../domain/access';
+import type { Deps } from '../../domain/deps';
+import { introspect } from '../../domain/tokens';
+import { ApiError, orUnavailable } from '../../lib/errors';
+import { callerOf } from '../../http/middleware/require-auth';
+import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './access.routes';
 
-const introspectorOf = (c: Context<AppEnv>): Introspector => ({
-  db: c.var.db,
-  sessions: c.env.SESSIONS,
-  keys: requireSigningKeys(c.var.secrets),
-  audience: audienceOf(c.var.config),
-});
-
 export const validate: AppRouteHandler<typeof routes.validate> = async (c) =>
-  c.json(await introspect(introspectorOf(c), c.req.valid('json').token), 200);
+  c.json(await introspect(c.var.deps, c.req.valid('json').token), 200);
 
 export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => {
   const body = c.req.valid('json');
-  const userId = body.user_id ?? (c.var.service ? undefined : c.var.auth.sub);
+  const caller = callerOf(c);
+  const userId = body.user_id ?? (caller.kind === 'user' ? caller.userId : undefined);
   if (!userId) {
     throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
       errors: [{ field: 'user_id', message: 'required when a service asks' }],
     });
   }
-  await orUnavailable('Database', () => assertSelfOrAdmin(c, userId));
-  return c.json(await authorizeUser(c.var.db, { ...body, user_id: userId }), 200);
+  await orUnavailable('Database', () => assertSelfOrAdmin(c.var.deps, caller, userId));
+  return c.json(await decide(c.var.deps, { ...body, user_id: userId }), 200);
 };
 
-async function grantsOr404(c: Context<AppEnv>, userId: string) {
-  const found = await permissionsOf(c.var.db, userId);
+/** Over HTTP an unknown user is 404 (the RPC entrypoint answers null). */
+async function grantsOr404(deps: Deps, userId: string) {
+  const found = await permissionsOf(deps, userId);
   if (!found) throw new ApiError(404, 'NOT_FOUND', 'User not found');
   return found;
 }
 
 export const permissions: AppRouteHandler<typeof routes.permissions> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c, user_id);
-  return c.json(await grantsOr404(c, user_id), 200);
+  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
+  return c.json(await grantsOr404(c.var.deps, user_id), 200);
 };
 
 export const roles: AppRouteHandler<typeof routes.roles> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c, user_id);
-  return c.json({ user_id, roles: (await grantsOr404(c, user_id)).roles }, 200);
+  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
+  return c.json({ user_id, roles: (await grantsOr404(c.var.deps, user_id)).roles }, 200);
 };
+
+type Grants = Awaited<ReturnType<typeof grantsOr404>>;
+type Account = Awaited<ReturnType<typeof userWithProfile>>;
+
+const contextJson = ({ user, profile }: Account, grants: Grants) => ({
+  user: {
+    user_id: user.id,
+    email: user.email,
+    status: user.status,
+    email_verified: user.emailVerifiedAt !== null,
+    created_at: user.createdAt.toISOString(),
+    first_name: profile.firstName,
+    last_name: profile.lastName,
+    username: profile.username,
+  },
+  organizations: grants.organizations,
+  roles: grants.roles,
+  permissions: grants.permissions,
+});
 
 export const context: AppRouteHandler<typeof routes.context> = async (c) => {
   const { user_id } = c.req.valid('param');
   // Service or admin only: a user reading their own context uses /auth/me.
-  await assertServiceOrAdmin(c);
-  const [{ user, profile }, grants] = await Promise.all([
-    userWithProfileOr404(c, user_id),
-    grantsOr404(c, user_id),
+  await assertServiceOrAdmin(c.var.deps, callerOf(c));
+  const [account, grants] = await Promise.all([
+    userWithProfile(c.var.deps, user_id),
+    grantsOr404(c.var.deps, user_id),
   ]);
-  return c.json(
-    {
-      user: {
-        user_id: user.id,
-        email: user.email,
-        status: user.status,
-        email_verified: user.emailVerifiedAt !== null,
-        created_at: user.createdAt.toISOString(),
-        first_name: profile.firstName,
-        last_name: profile.lastName,
-        username: profile.username,
-      },
-      organizations: grants.organizations,
-      roles: grants.roles,
-      permissions: grants.permissions,
-    },
-    200,
-  );
+  return c.json(contextJson(account, grants), 200);
 };

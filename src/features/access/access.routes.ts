@@ -3,13 +3,11 @@ import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
 import { requireService, requireUserOrService } from '../../http/middleware/require-service';
+import { AuthorizeSchema, RolesSchema, ValidateSchema } from '../../http/schemas';
 import {
-  AuthorizeSchema,
   DecisionSchema,
   PermissionsSchema,
-  RolesSchema,
   UserContextSchema,
-  ValidateSchema,
   ValidationSchema,
 } from './access.schemas';
 

@@ -1,9 +1,5 @@
 import { z } from '@hono/zod-openapi';
 
-export const ValidateSchema = z
-  .strictObject({ token: z.string().min(1).max(8192) })
-  .openapi('ValidateRequest');
-
 export const ValidationSchema = z
   .object({
     valid: z.boolean(),
@@ -20,27 +16,9 @@ export const ValidationSchema = z
   })
   .openapi('Validation');
 
-const Word = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lower-case identifier');
-
-export const AuthorizeSchema = z
-  .strictObject({
-    user_id: z
-      .uuid()
-      .optional()
-      .openapi({ description: 'Required for services; defaults to the caller for users' }),
-    resource: Word.openapi({ example: 'dashboards' }),
-    action: Word.openapi({ example: 'read' }),
-    organization_id: z.string().min(1).max(64).optional(),
-  })
-  .openapi('AuthorizeRequest');
-
 export const DecisionSchema = z
   .object({ allowed: z.boolean(), reason: z.string().optional() })
   .openapi('AuthorizationDecision');
-
-export const RolesSchema = z
-  .object({ user_id: z.string(), roles: z.array(z.string()) })
-  .openapi('UserRoles');
 
 const OrgGrantSchema = z.object({
   organization_id: z.string(),

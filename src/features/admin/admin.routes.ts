@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { RolesSchema } from '../access/access.schemas';
+import { RolesSchema } from '../../http/schemas';
 import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';

@@ -1,9 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { PermissionSchema } from '../../lib/permissions';
-
-export const RoleNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{1,31}$/, 'must be 2-32 lower-case letters, digits, - or _');
+import { PermissionSchema } from '../../http/schemas';
+import { RoleNameSchema } from '../../http/schemas';
 
 export const RoleSchema = z
   .object({ name: z.string(), description: z.string(), permissions: z.array(z.string()) })

@@ -2,7 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
 import { requireAuth } from '../../http/middleware/require-auth';
-import { MeSchema, ProfileSchema, ProfileUpdateSchema } from './profile.schemas';
+import { ProfileSchema, ProfileUpdateSchema } from '../../http/schemas';
+import { MeSchema } from './profile.schemas';
 
 const tags = ['Profile'];
 const common = { tags, security: bearerAuth, middleware: [requireAuth] };

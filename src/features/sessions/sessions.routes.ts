@@ -3,24 +3,9 @@ import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonResponse, noContent } from '../../http/openapi';
 import { requireAuth } from '../../http/middleware/require-auth';
 import { pageOf, PageQuerySchema } from '../../lib/pagination';
+import { SessionSchema } from '../../http/schemas';
 
 const common = { tags: ['Sessions'], security: bearerAuth, middleware: [requireAuth] };
-
-export const SessionSchema = z
-  .object({
-    id: z.string(),
-    created_at: z.string().openapi({ format: 'date-time' }),
-    last_used_at: z.string().openapi({ format: 'date-time' }),
-    expires_at: z.string().openapi({ format: 'date-time' }),
-    ip: z.string().nullable(),
-    user_agent: z.string().nullable(),
-    country: z
-      .string()
-      .nullable()
-      .openapi({ description: 'ISO 3166 code from Cloudflare (request.cf)' }),
-    current: z.boolean().openapi({ description: 'The session of the token making this call' }),
-  })
-  .openapi('Session');
 
 export const listSessions = createRoute({
   ...common,

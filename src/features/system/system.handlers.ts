@@ -2,13 +2,13 @@ import type { Context } from 'hono';
 import { version } from '../../../package.json';
 import { missingTables, pingDatabase } from '../../db/queries/health';
 import { getConfig } from '../../config';
-import { callerIsAdmin } from '../../lib/access';
-import { ApiError } from '../../lib/errors';
-import { limiterFor } from '../../lib/limiter';
-import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
+import { isAdminNow } from '../../domain/access';
+import { limiterFor } from '../../domain/limits';
 import { sessionStore } from '../../durable-objects/session-store/object';
+import { ApiError } from '../../lib/errors';
+import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
 import { requireSigningKeys } from '../../lib/secrets';
-import { bearerToken, requireAuth } from '../../http/middleware/require-auth';
+import { bearerToken, requireAuth, userOf } from '../../http/middleware/require-auth';
 import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './system.routes';
 
@@ -66,7 +66,7 @@ async function seesDetail(c: Context<AppEnv>, configOk: boolean): Promise<boolea
   let admin = false;
   try {
     await requireAuth(c, async () => {
-      admin = await callerIsAdmin(c);
+      admin = await isAdminNow(c.var.deps, userOf(c));
     });
   } catch (err) {
     if (!(err instanceof ApiError))
@@ -91,7 +91,11 @@ export const health: AppRouteHandler<typeof routes.health> = async (c) => {
   const [database, sessions, rate_limiter, detail] = await Promise.all([
     probe(() => pingDatabase(c.var.db), log('database')),
     probe(() => sessionStore(c.env.SESSIONS, '__health__').ping(), log('sessions')),
-    probe(() => limiterFor(c, '__health__').ping(), log('rate_limiter')),
+    // From the bindings, not deps: /health answers even when the config is invalid.
+    probe(
+      () => limiterFor({ limiters: c.env.RATE_LIMITER }, '__health__').ping(),
+      log('rate_limiter'),
+    ),
     seesDetail(c, config.ok),
   ]);
   const secrets = secretStatuses(c, config.ok);

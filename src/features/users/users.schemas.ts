@@ -2,13 +2,16 @@ import { z } from '@hono/zod-openapi';
 import { AUDIT_ACTIONS } from '../../db/schema';
 import { EmailSchema } from '../../lib/email';
 import { jsonDepth } from '../../lib/json-shape';
-import { RoleNameSchema } from '../admin/admin.schemas';
-import { UsernameField } from '../auth/auth.schemas';
-import { ProfileSchema, ProfileUpdateSchema } from '../profile/profile.schemas';
-import { SessionSchema } from '../sessions/sessions.routes';
+import { PREFERENCES_MAX_BYTES } from '../../domain/users';
+import {
+  ProfileSchema,
+  ProfileUpdateSchema,
+  RoleNameSchema,
+  SessionSchema,
+  UsernameField,
+} from '../../http/schemas';
 
 /** Preferences are a JSON object; a PATCH is an RFC 7396 merge patch (null deletes a key). */
-export const PREFERENCES_MAX_BYTES = 16 * 1024;
 const MAX_DEPTH = 5;
 
 export const PreferencesPatchSchema = z

@@ -1,0 +1,37 @@
+import { grantsOf } from '../db/queries/rbac';
+import { updateProfile as writeProfile, type ProfileFields } from '../db/queries/users';
+import { sessionStore } from '../durable-objects/session-store/object';
+import { ApiError } from '../lib/errors';
+import { userWithProfile } from './access';
+import type { Deps } from './deps';
+
+/**
+ * The signed-in user as /auth/me shows them: account, profile, grants and how many sessions
+ * are live. Roles come from D1, not the token, which may be up to 15 minutes older than a role
+ * change.
+ */
+export async function me(deps: Pick<Deps, 'db' | 'sessions' | 'now'>, userId: string) {
+  const [{ user, profile }, grants, sessions] = await Promise.all([
+    userWithProfile(deps, userId),
+    grantsOf(deps.db, userId),
+    sessionStore(deps.sessions, userId).list(deps.now()),
+  ]);
+  return { user, profile, grants, sessionCount: sessions.length };
+}
+
+/**
+ * Changes the given profile fields (null clears one) and returns the profile after the change;
+ * 409 when the username is taken. `changed` names the fields the client sent, for the audit
+ * trail.
+ */
+export async function updateProfile(
+  deps: Pick<Deps, 'db' | 'events' | 'now'>,
+  userId: string,
+  fields: ProfileFields,
+  changed: string[],
+) {
+  const result = await writeProfile(deps.db, userId, fields, new Date(deps.now()));
+  if (!result.ok) throw new ApiError(409, 'CONFLICT', 'This username is taken');
+  deps.events.emit({ type: 'profile_changed', user_id: userId, metadata: { fields: changed } });
+  return (await userWithProfile(deps, userId)).profile;
+}

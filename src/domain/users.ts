@@ -1,0 +1,115 @@
+import { auditSummary, listAudit } from '../db/queries/audit';
+import { grantsOf, listRoles } from '../db/queries/rbac';
+import { patchPreferences } from '../db/queries/users';
+import { sessionStore } from '../durable-objects/session-store/object';
+import { ApiError } from '../lib/errors';
+import { decodeCursor, encodeCursor } from '../lib/pagination';
+import { assertSelfOrAdmin, assertServiceOrAdmin, isAdmin, userWithProfile } from './access';
+import type { Caller } from './access';
+import { createAccount, type NewAccount } from './accounts';
+import type { Deps } from './deps';
+
+/** The merged preferences document may hold at most this many bytes of JSON. */
+export const PREFERENCES_MAX_BYTES = 16 * 1024;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A complete user made by an admin or a service: roles must exist (422), and a service may not
+ * give a role that administers (403). Returns the new user, profile and roles.
+ */
+export async function createCompleteUser(deps: Deps, caller: Caller, account: NewAccount) {
+  await assertServiceOrAdmin(deps, caller);
+  const known = new Map((await listRoles(deps.db)).map((r) => [r.name, r.permissions]));
+  const unknown = account.roles.filter((r) => !known.has(r));
+  if (unknown.length) {
+    throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
+      errors: [{ field: 'roles', message: `unknown roles: ${unknown.join(', ')}` }],
+    });
+  }
+  // An API key is a machine credential: a leaked one must not be able to mint administrators.
+  if (caller.kind === 'service' && account.roles.some((r) => isAdmin(known.get(r) ?? []))) {
+    throw new ApiError(403, 'FORBIDDEN', 'Services cannot create users with administrator roles');
+  }
+  const roles = [...new Set(account.roles)];
+  const id = await createAccount(
+    deps,
+    { ...account, roles },
+    caller.kind === 'service'
+      ? { actorId: null, by: caller.service }
+      : { actorId: caller.userId, by: 'admin' },
+  );
+  return { ...(await userWithProfile(deps, id)), roles };
+}
+
+/** Everything a user's dashboard shows (self or admin; services may not). */
+export async function dashboard(
+  deps: Pick<Deps, 'db' | 'sessions' | 'now'>,
+  caller: Caller,
+  userId: string,
+) {
+  await assertSelfOrAdmin(deps, caller, userId, false);
+  const now = deps.now();
+  const [{ user, profile }, grants, sessions, recent, logins] = await Promise.all([
+    userWithProfile(deps, userId),
+    grantsOf(deps.db, userId),
+    sessionStore(deps.sessions, userId).list(now),
+    listAudit(deps.db, userId, 10),
+    auditSummary(deps.db, userId, 'login_failed', new Date(now - DAY_MS), 'login_succeeded'),
+  ]);
+  // The caller's own session is marked only on their own dashboard.
+  const currentSessionId =
+    caller.kind === 'user' && caller.userId === userId ? caller.sessionId : '';
+  return { user, profile, roles: grants.roles, sessions, currentSessionId, recent, logins };
+}
+
+/**
+ * Applies an RFC 7396 merge patch to a user's preferences (self or admin) and returns the
+ * merged document; 422 when it would outgrow PREFERENCES_MAX_BYTES.
+ */
+export async function mergePreferences(
+  deps: Pick<Deps, 'db' | 'now'>,
+  caller: Caller,
+  userId: string,
+  patch: Record<string, unknown>,
+) {
+  await assertSelfOrAdmin(deps, caller, userId, false);
+  await userWithProfile(deps, userId);
+  const merged = await patchPreferences(
+    deps.db,
+    userId,
+    patch,
+    PREFERENCES_MAX_BYTES,
+    new Date(deps.now()),
+  );
+  if (!merged) {
+    throw new ApiError(422, 'VALIDATION_ERROR', 'Preferences would exceed the size limit', {
+      errors: [
+        {
+          field: '(body)',
+          message: `merged preferences must be at most ${PREFERENCES_MAX_BYTES} bytes`,
+        },
+      ],
+    });
+  }
+  return merged;
+}
+
+/** A page of a user's audit trail, newest first (self or admin), and the next page's cursor. */
+export async function activity(
+  deps: Pick<Deps, 'db'>,
+  caller: Caller,
+  userId: string,
+  page: { limit: number; cursor?: string },
+) {
+  await assertSelfOrAdmin(deps, caller, userId, false);
+  // One extra row tells whether another page exists.
+  const rows = await listAudit(deps.db, userId, page.limit + 1, decodeCursor(page.cursor));
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  const more = rows.length > page.limit && last;
+  return {
+    items,
+    next_cursor: more ? encodeCursor({ at: last.createdAt.getTime(), id: last.id }) : null,
+  };
+}
