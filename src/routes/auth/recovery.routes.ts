@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { MessageSchema } from '../auth/auth.schemas';
+import { MessageSchema } from './tokens.schemas';
 import { EmailSchema } from '../../lib/email';
 import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';

@@ -12,7 +12,7 @@ import {
   RegisterSchema,
   TokenPairSchema,
   VerifiedSchema,
-} from './auth.schemas';
+} from './tokens.schemas';
 
 const tags = ['Authentication'];
 

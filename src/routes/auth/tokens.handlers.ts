@@ -3,7 +3,7 @@ import { login as signIn } from '../../domain/login';
 import { logout as endSession, refresh as rotate } from '../../domain/sessions';
 import { bearerToken, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
-import type * as routes from './auth.routes';
+import type * as routes from './tokens.routes';
 
 // Token responses must never be cached (RFC 6749 §5.1).
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { MessageSchema } from '../auth/auth.schemas';
+import { MessageSchema } from './tokens.schemas';
 import { errorResponses } from '../../lib/errors';
 import { bearerAuth, jsonBody, jsonResponse, noContent } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
