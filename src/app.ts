@@ -11,7 +11,8 @@ import { DOCS_CSP } from './routes/docs/docs.page';
 import { systemRouter } from './routes/system';
 import { usersRouter } from './routes/users';
 import type { ErrorCode } from './lib/error-codes';
-import { ApiError, type ErrorBody } from './lib/errors';
+import { ApiError } from './lib/errors';
+import { type ErrorBody } from './http/openapi';
 import { createLogger } from './lib/logger';
 import { limitBody, requireJsonBody } from './http/middleware/body-guard';
 import { context } from './http/middleware/context';
@@ -91,7 +92,7 @@ const errorJson = (requestId: string, err: ApiError): ErrorBody => ({
 });
 
 app.notFound((c) => {
-  const err = new ApiError(404, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
+  const err = new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
   return c.json(errorJson(c.var.requestId, err), 404);
 });
 
@@ -107,16 +108,12 @@ app.onError((cause, c) => {
       });
     }
   } else if (cause instanceof HTTPException && cause.status < 500) {
-    err = new ApiError(
-      cause.status,
-      HTTP_CODES[cause.status] ?? 'BAD_REQUEST',
-      cause.message || undefined,
-    );
+    err = new ApiError(HTTP_CODES[cause.status] ?? 'BAD_REQUEST', cause.message || undefined);
   } else {
     (c.var.logger ?? createLogger(requestId)).error('unhandled error', {
       error: cause,
     });
-    err = new ApiError(500, 'INTERNAL_ERROR', 'Internal server error');
+    err = new ApiError('INTERNAL_ERROR', 'Internal server error');
   }
   return c.json(errorJson(requestId, err), err.status, err.extra.headers);
 });

@@ -47,7 +47,7 @@ export class AuthService extends WorkerEntrypoint<Bindings> {
   /** The deps of one call: no request, so no client address; a fresh id ties its log lines. */
   private async deps(): Promise<Deps> {
     const config = getConfig(this.env);
-    if (!config.ok) throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'Service is misconfigured');
+    if (!config.ok) throw new ApiError('DEPENDENCY_UNAVAILABLE', 'Service is misconfigured');
     const requestId = crypto.randomUUID();
     return createDeps(this.env, {
       config,

@@ -6,13 +6,14 @@ import { api } from './helpers';
 // One registry (src/lib/error-codes.ts) types every thrown code and generates the documented enum.
 describe('the error-code registry', () => {
   it('types ApiError codes: an unknown code does not compile', () => {
+    // The status comes from the registry, so an unknown code cannot even be constructed.
     // @ts-expect-error: NOT_A_CODE is not in src/lib/error-codes.ts (npm run typecheck fails).
-    const err = new ApiError(400, 'NOT_A_CODE', 'never thrown');
-    expect(err.code).toBe('NOT_A_CODE');
+    expect(() => new ApiError('NOT_A_CODE', 'never thrown')).toThrow(TypeError);
   });
 
-  it("fills in the registry's text when a throw gives no detail", () => {
-    expect(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE').message).toBe(
+  it('takes the status from the registry and fills in its text when a throw gives none', () => {
+    expect(new ApiError('ACCOUNT_LOCKED').status).toBe(423);
+    expect(new ApiError('UNSUPPORTED_MEDIA_TYPE').message).toBe(
       'Content-Type must be application/json',
     );
   });

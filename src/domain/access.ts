@@ -64,11 +64,11 @@ export async function assertSelfOrAdmin(
 ): Promise<void> {
   if (caller.kind === 'service') {
     if (services) return;
-    throw new ApiError(403, 'FORBIDDEN', 'Services may not use this route');
+    throw new ApiError('FORBIDDEN', 'Services may not use this route');
   }
   if (caller.userId === userId) return;
   if (!(await isAdminNow(deps, caller))) {
-    throw new ApiError(403, 'FORBIDDEN', 'Not allowed for this user');
+    throw new ApiError('FORBIDDEN', 'Not allowed for this user');
   }
 }
 
@@ -76,14 +76,14 @@ export async function assertSelfOrAdmin(
 export async function assertServiceOrAdmin(deps: Pick<Deps, 'db'>, caller: Caller) {
   if (caller.kind === 'service') return;
   if (!(await isAdminNow(deps, caller))) {
-    throw new ApiError(403, 'FORBIDDEN', 'Service or administrator access is required');
+    throw new ApiError('FORBIDDEN', 'Service or administrator access is required');
   }
 }
 
 /** A user and their profile, or 404. */
 export async function userWithProfile(deps: Pick<Deps, 'db'>, userId: string) {
   const row = await findUserWithProfile(deps.db, userId);
-  if (!row) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  if (!row) throw new ApiError('NOT_FOUND', 'User not found');
   return row;
 }
 

@@ -35,8 +35,7 @@ export async function createAccount(
 ): Promise<string> {
   const hasher = requireHasher(deps.secrets);
   assertPasswordPolicy(deps.config, account.password, account.email);
-  const emailTaken = () =>
-    new ApiError(409, 'USER_EXISTS', 'An account with this email already exists');
+  const emailTaken = () => new ApiError('USER_EXISTS', 'An account with this email already exists');
   if (await findUserByEmail(deps.db, account.email)) throw emailTaken();
   const id = crypto.randomUUID();
   const created = await createUser(
@@ -59,7 +58,7 @@ export async function createAccount(
   if (!created.ok) {
     throw created.conflict === 'email'
       ? emailTaken()
-      : new ApiError(409, 'CONFLICT', 'This username is taken');
+      : new ApiError('CONFLICT', 'This username is taken');
   }
   return id;
 }
@@ -89,7 +88,7 @@ export async function deleteAccount(
 ): Promise<void> {
   await assertSelfOrAdmin(deps, caller, userId, false);
   const user = await findUserById(deps.db, userId);
-  if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  if (!user) throw new ApiError('NOT_FOUND', 'User not found');
   if (caller.kind === 'user' && caller.userId === userId) {
     await assertRecentlyAuthenticated(deps, user, caller.sessionId, password);
   }

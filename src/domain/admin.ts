@@ -18,7 +18,7 @@ export interface NewRole {
   permissions: string[];
 }
 
-const notFound = (what: string) => new ApiError(404, 'NOT_FOUND', `${what} not found`);
+const notFound = (what: string) => new ApiError('NOT_FOUND', `${what} not found`);
 
 /** A role with its permissions, or 404. */
 async function roleOrNotFound(deps: Pick<Deps, 'db'>, name: string) {
@@ -39,7 +39,7 @@ export const listRoles = (deps: Pick<Deps, 'db'>) => rbac.listRoles(deps.db);
 export async function createRole(deps: Pick<Deps, 'db' | 'now'>, input: NewRole) {
   const role = { ...input, permissions: [...new Set(input.permissions)] };
   if (!(await rbac.createRole(deps.db, role, new Date(deps.now())))) {
-    throw new ApiError(409, 'CONFLICT', 'A role with this name exists');
+    throw new ApiError('CONFLICT', 'A role with this name exists');
   }
   return roleOrNotFound(deps, role.name);
 }
@@ -100,7 +100,7 @@ export async function removeRole(deps: RoleDeps, actorId: string, userId: string
   await Promise.all([userOrNotFound(deps, userId), roleOrNotFound(deps, role)]);
   // An admin dropping their own admin role could leave nobody able to administer.
   if (userId === actorId && role === 'admin') {
-    throw new ApiError(409, 'CONFLICT', 'You cannot remove your own admin role');
+    throw new ApiError('CONFLICT', 'You cannot remove your own admin role');
   }
   const entry = deps.events.entry({
     type: 'roles_changed',
@@ -124,7 +124,7 @@ export async function setStatus(
   status: User['status'],
 ) {
   await userOrNotFound(deps, userId);
-  if (userId === actorId) throw new ApiError(409, 'CONFLICT', 'You cannot change your own status');
+  if (userId === actorId) throw new ApiError('CONFLICT', 'You cannot change your own status');
   const entry = deps.events.entry({
     type: status === 'suspended' ? 'suspended' : 'reactivated',
     user_id: userId,

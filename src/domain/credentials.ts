@@ -20,8 +20,7 @@ import { scheduleTokenEmail, sendTokenEmail } from './notifications';
  * operator's admin grant, redeemed the same way), email verification, re-authentication.
  */
 
-const invalidToken = () =>
-  new ApiError(401, 'INVALID_TOKEN', 'This link is invalid, used or expired');
+const invalidToken = () => new ApiError('INVALID_TOKEN', 'This link is invalid, used or expired');
 
 /** The user behind a live token of one of `purposes`, without using it up; 401 otherwise. */
 async function tokenOwner(deps: Pick<Deps, 'db' | 'now'>, purposes: TokenPurpose[], token: string) {
@@ -58,9 +57,9 @@ export async function changePassword(
 ): Promise<void> {
   const hasher = requireHasher(deps.secrets);
   const user = await findUserById(deps.db, caller.userId);
-  if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  if (!user) throw new ApiError('NOT_FOUND', 'User not found');
   if (!(await checkPassword(deps, user, passwords.current))) {
-    throw new ApiError(401, 'INVALID_CREDENTIALS', 'Current password is wrong');
+    throw new ApiError('INVALID_CREDENTIALS', 'Current password is wrong');
   }
   assertPasswordPolicy(deps.config, passwords.next, user.email, 'new_password');
   const passwordHash = await hashPassword(hasher, passwords.next);
@@ -170,7 +169,6 @@ export async function assertRecentlyAuthenticated(
 ): Promise<void> {
   const refused = () =>
     new ApiError(
-      401,
       'INVALID_CREDENTIALS',
       'Confirm with your password, or sign in again: this needs a sign-in within the last 5 minutes',
     );

@@ -24,7 +24,7 @@ export async function revokeDevice(
 ): Promise<void> {
   await assertSelfOrAdmin(deps, caller, owner, false);
   if (!(await sessionStore(deps.sessions, owner).revoke(sessionId))) {
-    throw new ApiError(404, 'NOT_FOUND', 'Session not found');
+    throw new ApiError('NOT_FOUND', 'Session not found');
   }
 }
 
@@ -34,6 +34,6 @@ export async function currentDevice(deps: Pick<Deps, 'sessions' | 'now'>, caller
     caller.sessionId,
     deps.now(),
   );
-  if (!session) throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended');
+  if (!session) throw new ApiError('SESSION_REVOKED', 'This session has ended');
   return session;
 }

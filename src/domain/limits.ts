@@ -17,7 +17,7 @@ export async function hitLimit(deps: LimitDeps, key: string, rule: RateRule): Pr
     return await limiterFor(deps, key).hit(rule, deps.now());
   } catch (err) {
     deps.logger.error('rate limiter unavailable', { error: err });
-    throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'Rate limiting is unavailable', {
+    throw new ApiError('DEPENDENCY_UNAVAILABLE', 'Rate limiting is unavailable', {
       headers: { 'Retry-After': '5' },
     });
   }
@@ -50,7 +50,7 @@ export async function limitIp(
   const decision = await hitLimit(deps, `ip:${route}:${ip}`, deps.config[IP_RULES[route]]);
   const headers = rateHeaders(decision, deps.now());
   if (!decision.allowed) {
-    throw new ApiError(429, 'RATE_LIMITED', 'Too many requests from this address', {
+    throw new ApiError('RATE_LIMITED', 'Too many requests from this address', {
       headers: { ...headers, 'Retry-After': String(decision.retryAfter) },
     });
   }
@@ -73,7 +73,6 @@ export async function reserveLoginAttempt(deps: LimitDeps & Pick<Deps, 'config'>
   });
   if (!decision.allowed) {
     throw new ApiError(
-      423,
       'ACCOUNT_LOCKED',
       'Too many failed attempts; try again later or reset the password',
       { headers: { 'Retry-After': String(decision.retryAfter) } },

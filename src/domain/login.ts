@@ -15,8 +15,7 @@ export type LoginResult =
   | { kind: 'tokens'; tokens: TokenPair; sessionId: string }
   | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: string }[] };
 
-const invalidCredentials = () =>
-  new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
+const invalidCredentials = () => new ApiError('INVALID_CREDENTIALS', 'Invalid email or password');
 
 /**
  * The stored hash's parameters are outdated: upgrade it after answering, unless the password
@@ -69,7 +68,7 @@ export async function login(
   const { user, roles } = found;
   if (user.status === 'suspended') {
     await attempt.clear();
-    throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
+    throw new ApiError('ACCOUNT_SUSPENDED', 'This account is suspended');
   }
   if (verdict.needsRehash) scheduleRehash(deps, hasher, user, password);
   const subject = { id: user.id, email: user.email, roles, rolesReadAt: verifiedAt };

@@ -31,7 +31,7 @@ export async function updateProfile(
   changed: string[],
 ) {
   const result = await writeProfile(deps.db, userId, fields, new Date(deps.now()));
-  if (!result.ok) throw new ApiError(409, 'CONFLICT', 'This username is taken');
+  if (!result.ok) throw new ApiError('CONFLICT', 'This username is taken');
   deps.events.emit({ type: 'profile_changed', user_id: userId, metadata: { fields: changed } });
   return (await userWithProfile(deps, userId)).profile;
 }

@@ -96,8 +96,8 @@ export async function startSession(deps: SessionDeps, subject: Subject, verified
   });
   if (!outcome.ok) {
     if (outcome.reason === 'blocked')
-      throw new ApiError(403, 'ACCOUNT_SUSPENDED', 'This account is suspended');
-    throw new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid email or password');
+      throw new ApiError('ACCOUNT_SUSPENDED', 'This account is suspended');
+    throw new ApiError('INVALID_CREDENTIALS', 'Invalid email or password');
   }
   return { sessionId, tokens: await issueTokenPair(deps, subject, sessionId, refreshToken) };
 }
@@ -110,17 +110,16 @@ function refusedRefresh(deps: Pick<Deps, 'events'>, userId: string, reason: Refu
     case 'reused':
       deps.events.emit({ type: 'refresh_reuse', user_id: userId });
       return new ApiError(
-        401,
         'SESSION_REVOKED',
         'Refresh token was already used; the session has been ended',
       );
     case 'superseded':
       // A concurrent refresh moved on twice: the session lives, with the newest token.
-      return new ApiError(401, 'INVALID_TOKEN', 'Refresh token was already rotated');
+      return new ApiError('INVALID_TOKEN', 'Refresh token was already rotated');
     case 'expired':
-      return new ApiError(401, 'TOKEN_EXPIRED', 'Refresh token is invalid or expired');
+      return new ApiError('TOKEN_EXPIRED', 'Refresh token is invalid or expired');
     case 'unknown':
-      return new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid or expired');
+      return new ApiError('INVALID_TOKEN', 'Refresh token is invalid or expired');
   }
 }
 
@@ -137,7 +136,7 @@ export async function refresh(
   const successorKey = requireSuccessorKey(deps.secrets);
   requireSigningKeys(deps.secrets);
   const userId = refreshTokenOwner(refreshToken);
-  if (!userId) throw new ApiError(401, 'INVALID_TOKEN', 'Refresh token is invalid');
+  if (!userId) throw new ApiError('INVALID_TOKEN', 'Refresh token is invalid');
   // The user is read before the token rotates: if D1 fails, the client's token is still good
   // for a retry instead of having been spent on an answer that never came.
   const rolesReadAt = deps.now();
@@ -154,7 +153,7 @@ export async function refresh(
   if (!outcome.ok) throw refusedRefresh(deps, userId, outcome.reason);
   if (!found || found.user.status !== 'active') {
     await store.revoke(outcome.session.id);
-    throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended');
+    throw new ApiError('SESSION_REVOKED', 'This session has ended');
   }
   const subject = { id: userId, email: found.user.email, roles: found.roles, rolesReadAt };
   const tokens = await issueTokenPair(deps, subject, outcome.session.id, next);
@@ -187,7 +186,7 @@ export async function logout(
       : null;
     if (userId && sessionId) ended = { userId, sessionId };
   } else {
-    throw new ApiError(401, 'INVALID_TOKEN', 'Send a bearer access token or a refresh_token');
+    throw new ApiError('INVALID_TOKEN', 'Send a bearer access token or a refresh_token');
   }
   if (ended) {
     deps.events.emit({

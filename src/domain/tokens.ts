@@ -59,7 +59,7 @@ export async function signedInUser(
 ): Promise<Extract<Caller, { kind: 'user' }>> {
   const { claims, live, rolesChangedAt } = await authenticate(deps, token);
   if (!live) {
-    throw new ApiError(401, 'SESSION_REVOKED', 'This session has ended', INVALID_TOKEN_CHALLENGE);
+    throw new ApiError('SESSION_REVOKED', 'This session has ended', INVALID_TOKEN_CHALLENGE);
   }
   const stale = rolesChangedAt !== null && claims.iat * 1000 <= rolesChangedAt;
   const roles = stale ? (await grantsFor(deps, claims.sub)).roles : claims.roles;

@@ -23,13 +23,13 @@ export async function createCompleteUser(deps: Deps, caller: Caller, account: Ne
   const known = new Map((await listRoles(deps.db)).map((r) => [r.name, r.permissions]));
   const unknown = account.roles.filter((r) => !known.has(r));
   if (unknown.length) {
-    throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
+    throw new ApiError('VALIDATION_ERROR', 'Request validation failed', {
       errors: [{ field: 'roles', message: `unknown roles: ${unknown.join(', ')}` }],
     });
   }
   // An API key is a machine credential: a leaked one must not be able to mint administrators.
   if (caller.kind === 'service' && account.roles.some((r) => isAdmin(known.get(r) ?? []))) {
-    throw new ApiError(403, 'FORBIDDEN', 'Services cannot create users with administrator roles');
+    throw new ApiError('FORBIDDEN', 'Services cannot create users with administrator roles');
   }
   const roles = [...new Set(account.roles)];
   const id = await createAccount(
@@ -83,7 +83,7 @@ export async function mergePreferences(
     new Date(deps.now()),
   );
   if (!merged) {
-    throw new ApiError(422, 'VALIDATION_ERROR', 'Preferences would exceed the size limit', {
+    throw new ApiError('VALIDATION_ERROR', 'Preferences would exceed the size limit', {
       errors: [
         {
           field: '(body)',

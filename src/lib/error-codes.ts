@@ -1,5 +1,3 @@
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-
 /**
  * Every `error_code` the API can answer with: the status it goes with and the default text
  * (`detail` when a throw gives none). ApiError takes only these keys, so a misspelt or new code
@@ -35,7 +33,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
-} as const satisfies Record<string, { status: ContentfulStatusCode; message: string }>;
+} as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -92,19 +92,14 @@ export async function verifyAccessToken(
     });
     const claims = AccessClaimsSchema.safeParse(payload);
     if (!claims.success) {
-      throw new ApiError(
-        401,
-        'INVALID_TOKEN',
-        'Token claims are malformed',
-        INVALID_TOKEN_CHALLENGE,
-      );
+      throw new ApiError('INVALID_TOKEN', 'Token claims are malformed', INVALID_TOKEN_CHALLENGE);
     }
     return claims.data;
   } catch (err) {
     if (err instanceof ApiError) throw err;
     if (err instanceof errors.JWTExpired) {
-      throw new ApiError(401, 'TOKEN_EXPIRED', 'Access token has expired', INVALID_TOKEN_CHALLENGE);
+      throw new ApiError('TOKEN_EXPIRED', 'Access token has expired', INVALID_TOKEN_CHALLENGE);
     }
-    throw new ApiError(401, 'INVALID_TOKEN', 'Access token is invalid', INVALID_TOKEN_CHALLENGE);
+    throw new ApiError('INVALID_TOKEN', 'Access token is invalid', INVALID_TOKEN_CHALLENGE);
   }
 }

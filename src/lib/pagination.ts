@@ -26,7 +26,7 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   try {
     return CursorSchema.parse(JSON.parse(new TextDecoder().decode(base64url.decode(raw))));
   } catch {
-    throw new ApiError(400, 'BAD_REQUEST', 'cursor is invalid');
+    throw new ApiError('BAD_REQUEST', 'cursor is invalid');
   }
 }
 

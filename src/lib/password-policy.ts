@@ -56,7 +56,7 @@ export function assertPasswordPolicy(
   };
   const problems = passwordProblems(password, policy, email);
   if (problems.length) {
-    throw new ApiError(422, 'WEAK_PASSWORD', 'Password does not meet the policy', {
+    throw new ApiError('WEAK_PASSWORD', 'Password does not meet the policy', {
       errors: problems.map((message) => ({ field, message })),
     });
   }

@@ -48,7 +48,7 @@ export function loadSecrets(config: ReadyConfig): Promise<Secrets> {
 }
 
 const unavailable = (what: string) =>
-  new ApiError(503, 'DEPENDENCY_UNAVAILABLE', `${what} is not configured`, {
+  new ApiError('DEPENDENCY_UNAVAILABLE', `${what} is not configured`, {
     headers: { 'Retry-After': '60' },
   });
 

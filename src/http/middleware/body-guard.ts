@@ -24,7 +24,7 @@ export function limitBody(maxSize: number): MiddlewareHandler {
     limit = bodyLimit({
       maxSize,
       onError: () => {
-        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`);
+        throw new ApiError('PAYLOAD_TOO_LARGE', `Request body exceeds ${maxSize} bytes`);
       },
     });
     limits.set(maxSize, limit);
@@ -45,7 +45,7 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!JSON_MEDIA.test(mediaType)) {
     // Read as bytes: a body declared as something else is refused, not decoded as text.
     if ((await c.req.arrayBuffer()).byteLength === 0) return next();
-    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE');
+    throw new ApiError('UNSUPPORTED_MEDIA_TYPE');
   }
   const text = await c.req.text();
   if (text.length === 0) return next();
@@ -53,11 +53,11 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ApiError(400, 'INVALID_JSON', 'Request body is not valid JSON');
+    throw new ApiError('INVALID_JSON', 'Request body is not valid JSON');
   }
   const problem = findJsonProblem(body, MAX_JSON_DEPTH);
   if (problem) {
-    throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
+    throw new ApiError('VALIDATION_ERROR', 'Request validation failed', {
       errors: [{ field: problem.path, message: problem.message }],
     });
   }

@@ -20,7 +20,7 @@ export const context: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!config.ok) {
     logger.error('invalid configuration', { problems: config.problems });
     if (!c.req.path.startsWith('/health')) {
-      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'Service is misconfigured', {
+      throw new ApiError('DEPENDENCY_UNAVAILABLE', 'Service is misconfigured', {
         headers: { 'Retry-After': '60' },
       });
     }

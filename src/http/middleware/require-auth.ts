@@ -18,8 +18,7 @@ export function bearerToken(authorization: string | undefined): string | null {
  */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearerToken(c.req.header('Authorization'));
-  if (!token)
-    throw new ApiError(401, 'INVALID_TOKEN', 'A bearer access token is required', challenge);
+  if (!token) throw new ApiError('INVALID_TOKEN', 'A bearer access token is required', challenge);
   const user = await signedInUser(c.var.deps, token);
   c.set('caller', user);
   c.set('auth', user.claims);
@@ -28,7 +27,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** Who is asking, on a route behind requireAuth / requireService (401 if nobody is). */
 export function callerOf(c: Context<AppEnv>): Caller {
-  if (!c.var.caller) throw new ApiError(401, 'INVALID_TOKEN', 'Authentication required', challenge);
+  if (!c.var.caller) throw new ApiError('INVALID_TOKEN', 'Authentication required', challenge);
   return c.var.caller;
 }
 
@@ -36,7 +35,7 @@ export function callerOf(c: Context<AppEnv>): Caller {
 export function userOf(c: Context<AppEnv>): Extract<Caller, { kind: 'user' }> {
   const caller = callerOf(c);
   if (caller.kind !== 'user') {
-    throw new ApiError(401, 'INVALID_TOKEN', 'A bearer access token is required', challenge);
+    throw new ApiError('INVALID_TOKEN', 'A bearer access token is required', challenge);
   }
   return caller;
 }

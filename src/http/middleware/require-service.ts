@@ -11,7 +11,7 @@ const API_KEY_HEADER = 'X-API-Key';
 export const requireService: MiddlewareHandler<AppEnv> = async (c, next) => {
   const presented = c.req.header(API_KEY_HEADER);
   const service = presented ? matchServiceKey(c.var.secrets.services.keys, presented) : null;
-  if (!service) throw new ApiError(401, 'INVALID_API_KEY', 'A valid X-API-Key is required');
+  if (!service) throw new ApiError('INVALID_API_KEY', 'A valid X-API-Key is required');
   c.set('service', service);
   c.set('caller', { kind: 'service', service });
   await next();
@@ -25,7 +25,7 @@ export const requireUserOrService: MiddlewareHandler<AppEnv> = (c, next) =>
 export const requireAdmin: MiddlewareHandler<AppEnv> = (c, next) =>
   requireAuth(c, async () => {
     if (!(await isAdminNow(c.var.deps, userOf(c)))) {
-      throw new ApiError(403, 'FORBIDDEN', 'Administrator access is required');
+      throw new ApiError('FORBIDDEN', 'Administrator access is required');
     }
     await next();
   });

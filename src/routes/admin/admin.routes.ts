@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { RolesSchema } from '../../http/schemas';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
 import { requireAdmin } from '../../http/middleware/require-service';

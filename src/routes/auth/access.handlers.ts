@@ -20,7 +20,7 @@ export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => 
   const caller = callerOf(c);
   const userId = body.user_id ?? (caller.kind === 'user' ? caller.userId : undefined);
   if (!userId) {
-    throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
+    throw new ApiError('VALIDATION_ERROR', 'Request validation failed', {
       errors: [{ field: 'user_id', message: 'required when a service asks' }],
     });
   }
@@ -31,7 +31,7 @@ export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => 
 /** Over HTTP an unknown user is 404 (the RPC entrypoint answers null). */
 async function grantsOr404(deps: Deps, userId: string) {
   const found = await permissionsOf(deps, userId);
-  if (!found) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+  if (!found) throw new ApiError('NOT_FOUND', 'User not found');
   return found;
 }
 

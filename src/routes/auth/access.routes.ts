@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
 import { requireService, requireUserOrService } from '../../http/middleware/require-service';

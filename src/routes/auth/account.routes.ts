@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from './tokens.schemas';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, noContent } from '../../http/openapi';
 import { UserIdParamSchema } from '../../lib/params';
 import { requireAuth } from '../../http/middleware/require-auth';

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
 import { requireAuth } from '../../http/middleware/require-auth';
 import { ProfileSchema, ProfileUpdateSchema } from '../../http/schemas';

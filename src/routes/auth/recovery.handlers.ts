@@ -30,7 +30,7 @@ export const resendVerification: AppRouteHandler<typeof routes.resendVerificatio
   } else if (body?.email) {
     await credentials.resendVerification(c.var.deps, { email: body.email });
   } else {
-    throw new ApiError(422, 'VALIDATION_ERROR', 'Request validation failed', {
+    throw new ApiError('VALIDATION_ERROR', 'Request validation failed', {
       errors: [{ field: 'email', message: 'required without a bearer token' }],
     });
   }

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonResponse, noContent } from '../../http/openapi';
 import { requireAuth } from '../../http/middleware/require-auth';
 import { pageOf, PageQuerySchema } from '../../lib/pagination';

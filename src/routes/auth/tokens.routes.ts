@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import { requireAuth } from '../../http/middleware/require-auth';

@@ -2,8 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../../http/app-env';
-import { errorResponses } from '../../lib/errors';
-import { jsonResponse, publicRoute } from '../../http/openapi';
+import { errorResponses, jsonResponse, publicRoute } from '../../http/openapi';
 
 export const OutboxMessageSchema = z
   .object({
@@ -19,7 +18,7 @@ export const OutboxMessageSchema = z
 /** Outside development the route does not exist: 404 before anything else, even validation. */
 const developmentOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.var.config.ENVIRONMENT !== 'development') {
-    throw new ApiError(404, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
+    throw new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
   }
   await next();
 };

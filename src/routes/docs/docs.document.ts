@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { version } from '../../../package.json';
-import { errorResponses } from '../../lib/errors';
-import { headerRefs, RATE_LIMIT_HEADERS, RESPONSE_HEADERS } from '../../lib/openapi-headers';
+import { errorResponses } from '../../http/openapi';
+import { headerRefs, RATE_LIMIT_HEADERS, RESPONSE_HEADERS } from '../../http/openapi-headers';
 import type { AppEnv } from '../../http/app-env';
 
 type App = OpenAPIHono<AppEnv>;

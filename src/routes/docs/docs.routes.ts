@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses } from '../../lib/errors';
-import { headerRefs } from '../../lib/openapi-headers';
+import { errorResponses } from '../../http/openapi';
+import { headerRefs } from '../../http/openapi-headers';
 import { jsonResponse, publicRoute } from '../../http/openapi';
 
 // Documented with registerPath and served by plain handlers (docs.index.ts): their bodies (this

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonResponse, serviceAuth, publicRoute } from '../../http/openapi';
 import { HealthSchema, JwksSchema, ReadySchema, ServiceInfoSchema } from './system.schemas';
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { errorResponses } from '../../lib/errors';
+import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../http/openapi';
 import { pageOf, PageQuerySchema } from '../../lib/pagination';
 import { UserIdParamSchema } from '../../lib/params';
