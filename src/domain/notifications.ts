@@ -1,10 +1,11 @@
+import { insertOutboxMessage } from '../db/queries/outbox';
 import { issueOneTimeToken, supersedeOneTimeTokens } from '../db/queries/tokens';
+import type { Db } from '../db/client';
 import type { TokenPurpose } from '../db/schema';
 import type { Admission } from '../durable-objects/circuit-breaker/object';
 import { randomToken, sha256 } from '../lib/crypto';
 import type { Deps } from './deps';
 import { limiterFor } from './limits';
-import { outboxProvider } from '../lib/providers/outbox';
 import type { Message, Provider } from '../lib/providers/provider';
 import { resendProvider } from '../lib/providers/resend';
 import { twilioProvider } from '../lib/providers/twilio';
@@ -14,6 +15,12 @@ export type { Message };
 export type NotifierDeps = Pick<Deps, 'config' | 'db' | 'breakers' | 'logger'>;
 
 export type Delivery = 'sent' | 'circuit_open' | 'failed';
+
+/** Development provider: keeps each message for GET /dev/outbox instead of sending it. */
+const outboxProvider = (db: Db, channel: 'email' | 'sms'): Provider => ({
+  name: `${channel}:outbox`,
+  send: (message) => insertOutboxMessage(db, message, new Date()),
+});
 
 /** The configured provider for a channel. */
 export function providerFor(deps: NotifierDeps, channel: Message['channel']): Provider {

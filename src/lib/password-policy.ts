@@ -1,4 +1,3 @@
-import type { ReadyConfig } from '../config';
 import { COMMON_PASSWORDS } from './common-passwords.data';
 import { ApiError } from './errors';
 
@@ -45,7 +44,7 @@ export function passwordProblems(
 
 /** 422 WEAK_PASSWORD, one entry per problem, unless the password passes the configured policy. */
 export function assertPasswordPolicy(
-  config: ReadyConfig,
+  config: { PASSWORD_MIN_LENGTH: number; PASSWORD_REQUIRE_COMPOSITION: boolean },
   password: string,
   email: string,
   field = 'password',

@@ -1,9 +1,17 @@
-import type { ReadyConfig } from '../config';
 import { deriveHmacKey } from './crypto';
 import { ApiError } from './errors';
 import { importPepper, type PasswordHasher } from './password';
 import { loadServiceKeys } from './service-keys';
 import { loadSigningKeys, type KeyStatus, type SigningKeys } from './signing-keys';
+
+/** The configuration the secrets are read from (config.ts parses it). */
+export interface SecretsConfig {
+  JWT_PRIVATE_KEY?: string;
+  JWT_PREVIOUS_PUBLIC_KEYS?: string;
+  PASSWORD_PEPPER?: string;
+  SERVICE_API_KEYS?: string;
+  PBKDF2_ITERATIONS: number;
+}
 
 export interface Secrets {
   signing: { status: KeyStatus; keys?: SigningKeys };
@@ -15,9 +23,9 @@ export interface Secrets {
 const MIN_PEPPER_BYTES = 32;
 /** HKDF `info` of the refresh-token successor key: never the same key as the pepper's. */
 const SUCCESSOR_KEY_INFO = 'edge-auth refresh-token successor v1';
-const cache = new WeakMap<ReadyConfig, Promise<Secrets>>();
+const cache = new WeakMap<SecretsConfig, Promise<Secrets>>();
 
-async function loadPepper(config: ReadyConfig): Promise<Secrets['pepper']> {
+async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
   const secret = config.PASSWORD_PEPPER?.trim();
   if (!secret) return { status: 'missing' };
   const bytes = new TextEncoder().encode(secret);
@@ -31,7 +39,7 @@ async function loadPepper(config: ReadyConfig): Promise<Secrets['pepper']> {
 }
 
 /** Imports the keys once per isolate; a missing or weak one is reported, never used. */
-export function loadSecrets(config: ReadyConfig): Promise<Secrets> {
+export function loadSecrets(config: SecretsConfig): Promise<Secrets> {
   let secrets = cache.get(config);
   if (!secrets) {
     secrets = Promise.all([

@@ -1,4 +1,4 @@
-import { z } from '@hono/zod-openapi';
+import { z } from 'zod';
 import type { KeyStatus } from './signing-keys';
 import { timingSafeEqual } from './crypto';
 

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
-import { z } from '@hono/zod-openapi';
+import { z } from 'zod';
 
 /**
  * The signing key (JWT_PRIVATE_KEY, a private JWK) and the public keys that verify tokens: the

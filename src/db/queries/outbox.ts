@@ -1,9 +1,16 @@
 import { desc, eq } from 'drizzle-orm';
-import type { Message } from '../../lib/providers/provider';
 import type { Db } from '../client';
 import { devOutbox } from '../schema';
 
-export async function insertOutboxMessage(db: Db, message: Message, now: Date) {
+/** A message as the development notifier keeps it. */
+export interface OutboxInput {
+  channel: 'email' | 'sms';
+  to: string;
+  subject?: string;
+  text: string;
+}
+
+export async function insertOutboxMessage(db: Db, message: OutboxInput, now: Date) {
   await db.insert(devOutbox).values({
     id: crypto.randomUUID(),
     channel: message.channel,

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { RolesSchema } from '../../http/schemas';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
-import { UserIdParamSchema } from '../../lib/params';
+import { UserIdParamSchema } from '../../http/params';
 import { requireAdmin } from '../../http/middleware/require-service';
 import {
   AssignRoleSchema,

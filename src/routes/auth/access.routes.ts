@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../http/openapi';
-import { UserIdParamSchema } from '../../lib/params';
+import { UserIdParamSchema } from '../../http/params';
 import { requireService, requireUserOrService } from '../../http/middleware/require-service';
 import { AuthorizeSchema, RolesSchema, ValidateSchema } from '../../http/schemas';
 import {

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from './tokens.schemas';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, noContent } from '../../http/openapi';
-import { UserIdParamSchema } from '../../lib/params';
+import { UserIdParamSchema } from '../../http/params';
 import { requireAuth } from '../../http/middleware/require-auth';
 
 const tags = ['Account'];

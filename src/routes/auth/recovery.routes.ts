@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { MessageSchema } from './tokens.schemas';
-import { EmailSchema } from '../../lib/email';
+import { EmailSchema } from '../../http/email';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';

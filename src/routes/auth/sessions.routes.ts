@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonResponse, noContent } from '../../http/openapi';
 import { requireAuth } from '../../http/middleware/require-auth';
-import { pageOf, PageQuerySchema } from '../../lib/pagination';
+import { pageOf, PageQuerySchema } from '../../http/pagination';
 import { SessionSchema } from '../../http/schemas';
 
 const common = { tags: ['Sessions'], security: bearerAuth, middleware: [requireAuth] };

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { EmailSchema } from '../../lib/email';
+import { EmailSchema } from '../../http/email';
 
 // Strict objects: unknown fields (`role`, `is_admin`, `email_verified`...) are refused with
 // 422, never silently applied (security.md "Errors, logging, input").

@@ -1,5 +1,5 @@
 import { listOutbox } from '../../db/queries/outbox';
-import { canonicalEmail } from '../../lib/email';
+import { canonicalEmail } from '../../http/email';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './dev.routes';
 

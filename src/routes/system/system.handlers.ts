@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import { version } from '../../../package.json';
-import { missingTables, pingDatabase } from '../../db/queries/health';
+import { missingTables } from '../../db/queries/health';
 import { getConfig } from '../../config';
 import { isAdminNow } from '../../domain/access';
-import { limiterFor } from '../../domain/limits';
+import { healthReport, probeComponents } from '../../domain/health';
 import { sessionStore } from '../../durable-objects/session-store/object';
 import { ApiError } from '../../lib/errors';
 import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
@@ -11,28 +11,6 @@ import { requireSigningKeys } from '../../lib/secrets';
 import { bearerToken, requireAuth, userOf } from '../../http/middleware/require-auth';
 import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './system.routes';
-
-const PROBE_TIMEOUT_MS = 2_000;
-
-/** 'ok' if the probe settles in time, 'error' otherwise (the failure is logged, not returned). */
-async function probe(
-  run: () => Promise<unknown>,
-  log: (e: unknown) => void,
-): Promise<'ok' | 'error'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
-  });
-  try {
-    await Promise.race([run(), timeout]);
-    return 'ok';
-  } catch (err) {
-    log(err);
-    return 'error';
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export const root: AppRouteHandler<typeof routes.root> = (c) =>
   c.json(
@@ -75,50 +53,19 @@ async function seesDetail(c: Context<AppEnv>, configOk: boolean): Promise<boolea
   return admin;
 }
 
-const healthyStatus = (s: string) => s === 'ok' || s === 'not_configured';
-
-/** Each secret's status (detailed view); none was loaded when the config is invalid. */
-const secretStatuses = (c: Context<AppEnv>, configOk: boolean) => ({
-  signing_key: configOk ? c.var.secrets.signing.status : ('not_configured' as const),
-  password_pepper: configOk ? c.var.secrets.pepper.status : ('not_configured' as const),
-  service_keys: configOk ? c.var.secrets.services.status : ('not_configured' as const),
-});
-
 export const health: AppRouteHandler<typeof routes.health> = async (c) => {
   const config = getConfig(c.env);
-  const log = (component: string) => (err: unknown) =>
-    c.var.logger.error('health probe failed', { component, error: err });
-  const [database, sessions, rate_limiter, detail] = await Promise.all([
-    probe(() => pingDatabase(c.var.db), log('database')),
-    probe(() => sessionStore(c.env.SESSIONS, '__health__').ping(), log('sessions')),
-    // From the bindings, not deps: /health answers even when the config is invalid.
-    probe(
-      () => limiterFor({ limiters: c.env.RATE_LIMITER }, '__health__').ping(),
-      log('rate_limiter'),
-    ),
+  const [probes, detail] = await Promise.all([
+    probeComponents({
+      db: c.var.db,
+      sessions: c.env.SESSIONS,
+      limiters: c.env.RATE_LIMITER,
+      logger: c.var.logger,
+    }),
     seesDetail(c, config.ok),
   ]);
-  const secrets = secretStatuses(c, config.ok);
-  const components = {
-    config: config.ok ? ('ok' as const) : ('invalid' as const),
-    database,
-    sessions,
-    rate_limiter,
-    queue: 'not_configured' as const,
-    secrets: !config.ok
-      ? ('not_configured' as const)
-      : Object.values(secrets).every(healthyStatus)
-        ? ('ok' as const)
-        : ('error' as const),
-  };
-  const healthy = config.ok && Object.values(components).every(healthyStatus);
-  const body = {
-    status: healthy ? ('ok' as const) : ('degraded' as const),
-    timestamp: new Date().toISOString(),
-    version,
-    components: detail ? { ...components, ...secrets } : components,
-    ...(detail && !config.ok ? { problems: config.problems } : {}),
-  };
+  const secrets = config.ok ? c.var.secrets : undefined;
+  const { healthy, body } = healthReport(config, secrets, probes, detail, Date.now());
   return healthy ? c.json(body, 200) : c.json(body, 503);
 };
 

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, serviceAuth } from '../../http/openapi';
-import { pageOf, PageQuerySchema } from '../../lib/pagination';
-import { UserIdParamSchema } from '../../lib/params';
+import { pageOf, PageQuerySchema } from '../../http/pagination';
+import { UserIdParamSchema } from '../../http/params';
 import { requireAuth } from '../../http/middleware/require-auth';
 import { requireUserOrService } from '../../http/middleware/require-service';
 import {

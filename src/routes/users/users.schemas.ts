@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { AUDIT_ACTIONS } from '../../db/schema';
-import { EmailSchema } from '../../lib/email';
+import { EmailSchema } from '../../http/email';
 import { jsonDepth } from '../../lib/json-shape';
 import { PREFERENCES_MAX_BYTES } from '../../domain/users';
 import {
