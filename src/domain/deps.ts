@@ -5,15 +5,7 @@ import type { RateLimiter } from '../durable-objects/rate-limiter/object';
 import type { SessionStore } from '../durable-objects/session-store/object';
 import type { Logger } from '../lib/logger';
 import type { Secrets } from '../lib/secrets';
-import { auditTrail, type Events } from './events';
-
-/** Where a request came from: recorded with sessions and every event. */
-export interface Origin {
-  ip: string | null;
-  userAgent: string | null;
-  country: string | null;
-  requestId: string;
-}
+import { auditTrail, type Events, type Origin } from './events';
 
 /**
  * Everything the domain needs, passed explicitly: HTTP handlers, the AuthService RPC entrypoint,

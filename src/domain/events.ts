@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { auditInsert, type AuditEntry } from '../db/queries/audit';
 import type { Db } from '../db/client';
 import type { Logger } from '../lib/logger';
-import type { Origin } from './deps';
+
+/** Where a request came from: recorded with sessions and every event. */
+export interface Origin {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+  requestId: string;
+}
 
 const id = z.string().min(1);
 const sessionRef = { session_id: id };

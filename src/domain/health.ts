@@ -1,7 +1,7 @@
 import { version } from '../../package.json';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { pingDatabase } from '../db/queries/health';
+import { missingTables, pingDatabase } from '../db/queries/health';
 import type { RateLimiter } from '../durable-objects/rate-limiter/object';
 import { sessionStore, type SessionStore } from '../durable-objects/session-store/object';
 import type { Logger } from '../lib/logger';
@@ -84,4 +84,18 @@ export function healthReport(
     ...(detail && !config.ok ? { problems: config.problems } : {}),
   };
   return { healthy, body };
+}
+
+/** Ready to serve: migrations applied (every table there), the session store answering. */
+export async function readiness(parts: { db: Db; sessions: DurableObjectNamespace<SessionStore> }) {
+  const [missing, sessions] = await Promise.all([
+    missingTables(parts.db).catch(() => ['(database unreachable)']),
+    sessionStore(parts.sessions, '__health__')
+      .ping()
+      .then(
+        () => true,
+        () => false,
+      ),
+  ]);
+  return { missing, sessions };
 }

@@ -1,4 +1,4 @@
-import { insertOutboxMessage } from '../db/queries/outbox';
+import { insertOutboxMessage, listOutbox } from '../db/queries/outbox';
 import { issueOneTimeToken, supersedeOneTimeTokens } from '../db/queries/tokens';
 import type { Db } from '../db/client';
 import type { TokenPurpose } from '../db/schema';
@@ -163,3 +163,7 @@ export const scheduleTokenEmail = (
   user: { id: string; email: string },
   purpose: EmailedPurpose,
 ) => deps.defer(sendTokenEmail(deps, user, purpose));
+
+/** What the development notifier kept for an address, newest first (GET /dev/outbox). */
+export const outboxFor = (deps: Pick<Deps, 'db'>, to: string, limit: number) =>
+  listOutbox(deps.db, to, limit);

@@ -1,4 +1,4 @@
-import { listOutbox } from '../../db/queries/outbox';
+import { outboxFor } from '../../domain/notifications';
 import { canonicalEmail } from '../../http/email';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './dev.routes';
@@ -6,7 +6,7 @@ import type * as routes from './dev.routes';
 export const outbox: AppRouteHandler<typeof routes.outbox> = async (c) => {
   const { to, limit } = c.req.valid('query');
   const address = to.includes('@') ? canonicalEmail(to) : to;
-  const rows = await listOutbox(c.var.db, address, limit);
+  const rows = await outboxFor(c.var.deps, address, limit);
   return c.json(
     {
       items: rows.map((m) => ({

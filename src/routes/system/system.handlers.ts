@@ -1,10 +1,8 @@
 import type { Context } from 'hono';
 import { version } from '../../../package.json';
-import { missingTables } from '../../db/queries/health';
 import { getConfig } from '../../config';
 import { isAdminNow } from '../../domain/access';
-import { healthReport, probeComponents } from '../../domain/health';
-import { sessionStore } from '../../durable-objects/session-store/object';
+import { healthReport, probeComponents, readiness } from '../../domain/health';
 import { ApiError } from '../../lib/errors';
 import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
 import { requireSigningKeys } from '../../lib/secrets';
@@ -70,15 +68,7 @@ export const health: AppRouteHandler<typeof routes.health> = async (c) => {
 };
 
 export const ready: AppRouteHandler<typeof routes.ready> = async (c) => {
-  const [missing, sessions] = await Promise.all([
-    missingTables(c.var.db).catch(() => ['(database unreachable)']),
-    sessionStore(c.env.SESSIONS, '__health__')
-      .ping()
-      .then(
-        () => true,
-        () => false,
-      ),
-  ]);
+  const { missing, sessions } = await readiness({ db: c.var.db, sessions: c.env.SESSIONS });
   const isReady = missing.length === 0 && sessions && getConfig(c.env).ok;
   const body = { ready: isReady, missing_tables: missing };
   return isReady ? c.json(body, 200) : c.json(body, 503);
