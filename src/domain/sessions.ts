@@ -1,9 +1,6 @@
 import { findUserWithRoles } from '../db/queries/users';
-import {
-  sessionStore,
-  type RotateOutcome,
-  type SessionStore,
-} from '../durable-objects/session-store/object';
+import type { RotateOutcome } from '../durable-objects/session-store/logic';
+import { sessionStore, type SessionStore } from '../durable-objects/session-store/object';
 import { hmacSha256, randomToken, sha256 } from '../lib/crypto';
 import { ApiError, orUnavailable } from '../lib/errors';
 import { audienceOf, issueAccessToken } from '../lib/jwt';

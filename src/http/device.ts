@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { Device } from '../durable-objects/session-store/object';
+import type { Device } from '../durable-objects/session-store/logic';
 
 /**
  * The client's address comes only from CF-Connecting-IP, which Cloudflare sets and clients cannot

@@ -1,5 +1,5 @@
 import type { Profile, User } from '../db/schema';
-import type { SessionInfo } from '../durable-objects/session-store/object';
+import type { SessionInfo } from '../durable-objects/session-store/logic';
 
 // How domain records look in API answers, for every route folder that returns them (the
 // schemas they match are in ./schemas.ts).

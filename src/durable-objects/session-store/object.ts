@@ -1,4 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
+import {
+  LAST_USED_GRANULARITY_MS,
+  rotationVerdict,
+  toInfo,
+  type CreateOutcome,
+  type Device,
+  type RotateOutcome,
+  type SessionInfo,
+  type SessionRow,
+  type TokenRow,
+} from './logic';
 
 /**
  * SessionStore: one SQLite-backed object per user (`idFromName(userId)`), holding that user's
@@ -24,53 +35,6 @@ import { DurableObject } from 'cloudflare:workers';
  *     whose roles were read no later than that; every other verify stays one call, to here.
  * An alarm at the earliest expiry deletes expired sessions and their tokens.
  */
-export interface Device {
-  ip: string | null;
-  userAgent: string | null;
-  country: string | null;
-}
-
-export interface SessionInfo extends Device {
-  id: string;
-  createdAt: number;
-  lastUsedAt: number;
-  expiresAt: number;
-}
-
-/**
- * `replayed`: the token had just been rotated to this same successor (a concurrent refresh).
- * `superseded`: it had just been rotated and its successor already rotated too: refused, but
- * the session lives on (the other tab holds the newest token).
- */
-export type RotateOutcome =
-  | { ok: true; session: SessionInfo; replayed: boolean }
-  | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'superseded' };
-
-export type CreateOutcome =
-  { ok: true; session: SessionInfo } | { ok: false; reason: 'blocked' | 'stale_credentials' };
-
-type SessionRow = {
-  id: string;
-  created_at: number;
-  last_used_at: number;
-  expires_at: number;
-  ip: string | null;
-  user_agent: string | null;
-  country: string | null;
-};
-
-const LAST_USED_GRANULARITY_MS = 60_000;
-
-const toInfo = (r: SessionRow): SessionInfo => ({
-  id: r.id,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-  expiresAt: r.expires_at,
-  ip: r.ip,
-  userAgent: r.user_agent,
-  country: r.country,
-});
-
 /** The user's session object: one per user, so all their sessions share one strong store. */
 export const sessionStore = (ns: DurableObjectNamespace<SessionStore>, userId: string) =>
   ns.get(ns.idFromName(userId));
@@ -160,9 +124,14 @@ export class SessionStore extends DurableObject {
     const { refreshHash, successorHash, now } = input;
     const token = this.token(refreshHash);
     if (!token) return { ok: false, reason: 'unknown' };
-    // A request stamped just before the rotation it raced counts as 0 ms later, so an interval of
-    // 0 means no grace at all.
-    if (token.rotated_at !== null && Math.max(0, now - token.rotated_at) >= input.reuseIntervalMs) {
+    const verdict = rotationVerdict(
+      token,
+      token.rotated_at === null ? undefined : this.token(successorHash),
+      successorHash,
+      input.reuseIntervalMs,
+      now,
+    );
+    if (verdict === 'reused') {
       this.end(token.session_id);
       return { ok: false, reason: 'reused' };
     }
@@ -171,12 +140,8 @@ export class SessionStore extends DurableObject {
       this.end(token.session_id);
       return { ok: false, reason: 'expired' };
     }
-    if (token.rotated_at !== null) {
-      const successor = token.successor === successorHash ? this.token(successorHash) : undefined;
-      return successor && successor.rotated_at === null
-        ? { ok: true, session, replayed: true }
-        : { ok: false, reason: 'superseded' };
-    }
+    if (verdict === 'replay') return { ok: true, session, replayed: true };
+    if (verdict === 'superseded') return { ok: false, reason: 'superseded' };
     this.sql.exec(
       'UPDATE refresh_tokens SET rotated_at = ?, successor = ? WHERE hash = ?',
       now,
@@ -292,7 +257,7 @@ export class SessionStore extends DurableObject {
 
   private token(hash: string) {
     return this.sql
-      .exec<{ session_id: string; rotated_at: number | null; successor: string | null }>(
+      .exec<TokenRow>(
         'SELECT session_id, rotated_at, successor FROM refresh_tokens WHERE hash = ?',
         hash,
       )

@@ -1,0 +1,82 @@
+/**
+ * The SessionStore's types and pure decisions (object.ts loads, decides with these, stores).
+ */
+export interface Device {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+}
+
+export interface SessionInfo extends Device {
+  id: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+}
+
+/**
+ * `replayed`: the token had just been rotated to this same successor (a concurrent refresh).
+ * `superseded`: it had just been rotated and its successor already rotated too: refused, but
+ * the session lives on (the other tab holds the newest token).
+ */
+export type RotateOutcome =
+  | { ok: true; session: SessionInfo; replayed: boolean }
+  | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'superseded' };
+
+export type CreateOutcome =
+  { ok: true; session: SessionInfo } | { ok: false; reason: 'blocked' | 'stale_credentials' };
+
+export type SessionRow = {
+  id: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  country: string | null;
+};
+
+export const LAST_USED_GRANULARITY_MS = 60_000;
+
+export const toInfo = (r: SessionRow): SessionInfo => ({
+  id: r.id,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  expiresAt: r.expires_at,
+  ip: r.ip,
+  userAgent: r.user_agent,
+  country: r.country,
+});
+
+/** A stored refresh token: when it was rotated (null: current) and the hash it became. */
+export type TokenRow = {
+  session_id: string;
+  rotated_at: number | null;
+  successor: string | null;
+};
+
+/**
+ * What presenting a refresh token means (RFC 9700 §4.14.2 with a reuse interval):
+ * - `rotate`: current, exchange it;
+ * - `reused`: rotated at least `reuseIntervalMs` ago, so whoever holds it is not the tab that
+ *   rotated it: end the session;
+ * - `replay`: rotated within the interval to this same successor, still unused (two tabs
+ *   refreshing at once): hand back the same successor;
+ * - `superseded`: rotated within the interval, but the successor moved on too: refuse, and
+ *   leave the session to the tab holding the newest token.
+ * A request stamped just before the rotation it raced counts as 0 ms later, so an interval of
+ * 0 means no grace at all.
+ */
+export function rotationVerdict(
+  token: TokenRow,
+  successor: TokenRow | undefined,
+  successorHash: string,
+  reuseIntervalMs: number,
+  now: number,
+): 'rotate' | 'reused' | 'replay' | 'superseded' {
+  if (token.rotated_at === null) return 'rotate';
+  if (Math.max(0, now - token.rotated_at) >= reuseIntervalMs) return 'reused';
+  return token.successor === successorHash && successor?.rotated_at === null
+    ? 'replay'
+    : 'superseded';
+}
