@@ -3,7 +3,6 @@ import type { Bindings, ReadyConfig } from '../config';
 import type { Db } from '../db/client';
 import type { Caller } from '../domain/access';
 import type { Deps } from '../domain/deps';
-import type { AccessClaims } from '../lib/jwt';
 import type { Logger } from '../lib/logger';
 import type { Secrets } from '../lib/secrets';
 import { validationHook } from './openapi';
@@ -20,10 +19,6 @@ export interface AppEnv {
     db: Db;
     logger: Logger;
     secrets: Secrets;
-    /** Set by requireAuth on bearer routes: the verified claims of a live session. */
-    auth: AccessClaims;
-    /** Set by requireService (or requireUserOrService): the calling service's name. */
-    service?: string;
   };
 }
 

@@ -21,7 +21,6 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!token) throw new ApiError('INVALID_TOKEN', 'A bearer access token is required', challenge);
   const user = await signedInUser(c.var.deps, token);
   c.set('caller', user);
-  c.set('auth', user.claims);
   await next();
 };
 

@@ -12,7 +12,6 @@ export const requireService: MiddlewareHandler<AppEnv> = async (c, next) => {
   const presented = c.req.header(API_KEY_HEADER);
   const service = presented ? matchServiceKey(c.var.secrets.services.keys, presented) : null;
   if (!service) throw new ApiError('INVALID_API_KEY', 'A valid X-API-Key is required');
-  c.set('service', service);
   c.set('caller', { kind: 'service', service });
   await next();
 };
