@@ -146,3 +146,20 @@ export function expectError(res: ApiResponse, status: number, code: string) {
   expect(res.text).not.toMatch(/\bat \S+:\d+|sqlite|SELECT |INSERT |D1_ERROR/i);
   return res.body;
 }
+
+/**
+ * A D1 binding that cannot be reached: every query throws. The database is an outside
+ * dependency, and the binding is the only boundary where a test can make it fail, so the worker
+ * is called with this binding in place of the real one; everything else (our code, the
+ * SessionStore) runs for real.
+ */
+const unreachable = () => {
+  throw new Error('D1_ERROR: Network connection lost.');
+};
+export const unreachableD1 = {
+  prepare: unreachable,
+  batch: unreachable,
+  exec: unreachable,
+  dump: unreachable,
+  withSession: unreachable,
+} as unknown as D1Database;

@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
 import { issueAccessToken } from '../src/lib/jwt';
 import { loadSigningKeys } from '../src/lib/signing-keys';
-import { api, createSignedInUser, createUser, env, expectError, signIn } from './helpers';
+import {
+  api,
+  createSignedInUser,
+  createUser,
+  env,
+  expectError,
+  signIn,
+  unreachableD1,
+} from './helpers';
 import { createSignedInAdmin, serviceHeaders } from './helpers-admin';
 import { TEST_SERVICE_KEYS } from './service-keys';
 
@@ -188,23 +196,6 @@ describe('POST /auth/validate: the verdict', () => {
   });
 });
 
-/**
- * A D1 binding that cannot be reached: every query throws. The database is an outside
- * dependency, and the binding is the only boundary where a test can make it fail, so the worker
- * is called with this binding in place of the real one; everything else (our code, the
- * SessionStore) runs for real.
- */
-const unreachable = () => {
-  throw new Error('D1_ERROR: Network connection lost.');
-};
-const brokenD1 = {
-  prepare: unreachable,
-  batch: unreachable,
-  exec: unreachable,
-  dump: unreachable,
-  withSession: unreachable,
-} as unknown as D1Database;
-
 /** Calls the worker's real fetch handler with the given bindings replaced. */
 async function callWithBindings(
   overrides: Record<string, unknown>,
@@ -245,7 +236,7 @@ const brokenSessions = {
 describe('fails closed when a dependency cannot be reached', () => {
   it('/auth/validate answers 503 DEPENDENCY_UNAVAILABLE, never valid, when D1 is down', async () => {
     const user = await createSignedInUser();
-    const res = await callWithBindings({ DB: brokenD1 }, '/auth/validate', {
+    const res = await callWithBindings({ DB: unreachableD1 }, '/auth/validate', {
       headers: serviceHeaders(),
       json: { token: user.access_token },
     });
@@ -257,13 +248,13 @@ describe('fails closed when a dependency cannot be reached', () => {
 
   it('/auth/authorize answers 503 DEPENDENCY_UNAVAILABLE, never allowed, when D1 is down', async () => {
     const user = await createSignedInUser();
-    const asService = await callWithBindings({ DB: brokenD1 }, '/auth/authorize', {
+    const asService = await callWithBindings({ DB: unreachableD1 }, '/auth/authorize', {
       headers: serviceHeaders(),
       json: { user_id: user.id, resource: 'dashboards', action: 'read' },
     });
     expectError(asService, 503, 'DEPENDENCY_UNAVAILABLE');
     expect(asService.body.allowed).toBeUndefined();
-    const asUser = await callWithBindings({ DB: brokenD1 }, '/auth/authorize', {
+    const asUser = await callWithBindings({ DB: unreachableD1 }, '/auth/authorize', {
       headers: { Authorization: `Bearer ${user.access_token}` },
       json: { resource: 'dashboards', action: 'read' },
     });

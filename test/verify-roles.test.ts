@@ -8,6 +8,7 @@ import {
   env,
   expectError,
   signIn,
+  unreachableD1,
 } from './helpers';
 import { createSignedInAdmin } from './helpers-admin';
 import { sleep } from './helpers-mail';
@@ -22,19 +23,8 @@ const assignRole = (adminToken: string, userId: string, role: string) =>
 const removeRole = (adminToken: string, userId: string, role: string) =>
   api('DELETE', `/admin/users/${userId}/roles/${role}`, { token: adminToken });
 
-const unreachable = () => {
-  throw new Error('D1 is unreachable');
-};
-/** A D1 binding that fails every call: a verify that still answers made no D1 call. */
-const brokenD1 = {
-  prepare: unreachable,
-  batch: unreachable,
-  exec: unreachable,
-  dump: unreachable,
-  withSession: unreachable,
-} as unknown as D1Database;
 const verifyWithoutD1 = (token: string) =>
-  apiWithEnv({ DB: brokenD1 }, 'GET', '/auth/verify', { token });
+  apiWithEnv({ DB: unreachableD1 }, 'GET', '/auth/verify', { token });
 
 /** A signed-in user who holds 'view' in the token and in D1. */
 async function viewer(adminToken: string) {
