@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
+import { DEVELOPMENT_VARS } from '../../scripts/dev-values.mjs';
 import { generateSecrets } from '../../scripts/secrets.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -118,7 +119,9 @@ export function miniflareOptions({ wc, secrets, outdir, script, persistPath, ext
     ...(script
       ? { modules: true, script }
       : { modules: true, scriptPath: bundlePath(outdir), modulesRoot: outdir }),
-    bindings: { ...wc.vars, ...vars, ...secrets },
+    // wrangler.toml holds production values (an operator fills them in); the bench runs on
+    // loopback with the development ones, as `npm run dev` does.
+    bindings: { ...wc.vars, ...DEVELOPMENT_VARS, ...vars, ...secrets },
     unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
   };
   return convertV4MiniflareOptions({
