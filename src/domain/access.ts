@@ -105,14 +105,13 @@ export async function authorize(
   ]);
   if (!user) return { allowed: false, reason: 'unknown user' };
   if (user.status !== 'active') return { allowed: false, reason: 'account suspended' };
-  if (q.organization_id !== undefined) {
-    const org = grants.organizations.find((o) => o.organization_id === q.organization_id);
-    if (!org) return { allowed: false, reason: 'not a member of this organization' };
-    return permits(org.permissions, q.resource, q.action)
-      ? { allowed: true }
-      : { allowed: false, reason: `missing permission ${q.resource}:${q.action}` };
-  }
-  return permits(grants.permissions, q.resource, q.action)
+  // Inside an organization only that organization's grant counts (none: not a member).
+  const granted =
+    q.organization_id === undefined
+      ? grants.permissions
+      : grants.organizations.find((o) => o.organization_id === q.organization_id)?.permissions;
+  if (!granted) return { allowed: false, reason: 'not a member of this organization' };
+  return permits(granted, q.resource, q.action)
     ? { allowed: true }
     : { allowed: false, reason: `missing permission ${q.resource}:${q.action}` };
 }
