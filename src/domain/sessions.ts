@@ -25,6 +25,8 @@ export interface Subject {
    * looks newer than its roles: /auth/verify compares iat with the store's roles_changed_at.
    */
   rolesReadAt: number;
+  /** RFC 8176 methods of the sign-in, when it took more than the password (the token's `amr`). */
+  amr?: string[];
 }
 
 type SessionDeps = Pick<Deps, 'config' | 'secrets' | 'sessions' | 'origin' | 'now'>;
@@ -58,7 +60,13 @@ export async function issueTokenPair(
   const { token } = await issueAccessToken(
     requireSigningKeys(deps.secrets),
     audienceOf(deps.config),
-    { userId: subject.id, sessionId, email: subject.email, roles: subject.roles },
+    {
+      userId: subject.id,
+      sessionId,
+      email: subject.email,
+      roles: subject.roles,
+      amr: subject.amr,
+    },
     ttl,
     Math.min(deps.now(), subject.rolesReadAt),
   );

@@ -80,3 +80,29 @@ export function rotationVerdict(
     ? 'replay'
     : 'superseded';
 }
+
+/**
+ * A pending second step of login (an `mfa_token`, stored as its SHA-256): when the password
+ * was verified (the session it leads to keeps that credential epoch), until when it lives, and
+ * how many codes were tried with it.
+ */
+export type ChallengeRow = { verified_at: number; expires_at: number; attempts: number };
+
+export type AttemptOutcome =
+  | { ok: true; verifiedAt: number; attempt: number }
+  | { ok: false; reason: 'unknown' | 'expired' | 'exhausted' };
+
+/**
+ * Whether one more code may be tried with a challenge. Each try is counted before the code is
+ * checked, so parallel guesses cannot exceed `maxAttempts`; once that many have failed, even
+ * the right code is refused.
+ */
+export function attemptVerdict(
+  row: ChallengeRow | undefined,
+  maxAttempts: number,
+  now: number,
+): 'unknown' | 'expired' | 'exhausted' | 'attempt' {
+  if (!row) return 'unknown';
+  if (row.expires_at <= now) return 'expired';
+  return row.attempts >= maxAttempts ? 'exhausted' : 'attempt';
+}
