@@ -76,6 +76,8 @@ describe('TOTP enrolment', () => {
     expectError(again, 409, 'CONFLICT');
     const listed = await api('GET', '/mfa/methods', { token: user.access_token });
     expect(listed.body.methods[0]).toMatchObject({ method_id, active: true });
+    const board = await api('GET', `/users/${user.id}/dashboard`, { token: user.access_token });
+    expect(board.body.security.mfa_enabled).toBe(true);
   });
 });
 
@@ -101,6 +103,12 @@ describe('login with MFA on', () => {
     const verified = await api('GET', '/auth/verify', { token: done.body.access_token });
     expect(verified.status).toBe(200);
     expect(verified.body.amr).toEqual(['pwd', 'otp']);
+    // The session keeps it: a refreshed access token says the same.
+    const refreshed = await api('POST', '/auth/refresh', {
+      json: { refresh_token: done.body.refresh_token },
+    });
+    const again = await api('GET', '/auth/verify', { token: refreshed.body.access_token });
+    expect(again.body.amr).toEqual(['pwd', 'otp']);
     // The mfa_token is used up.
     const replay = await verifyMfa({ mfa_token: res.body.mfa_token, code });
     expectError(replay, 401, 'INVALID_TOKEN');

@@ -98,6 +98,7 @@ export async function startSession(deps: SessionDeps, subject: Subject, verified
     maxSessions: deps.config.MAX_SESSIONS_PER_USER,
     verifiedAt,
     now: deps.now(),
+    amr: subject.amr,
   });
   if (!outcome.ok) {
     if (outcome.reason === 'blocked')
@@ -160,7 +161,9 @@ export async function refresh(
     await store.revoke(outcome.session.id);
     throw new ApiError('SESSION_REVOKED', 'This session has ended');
   }
-  const subject = { id: userId, email: found.user.email, roles: found.roles, rolesReadAt };
+  const { email } = found.user;
+  const amr = outcome.session.amr ?? undefined;
+  const subject = { id: userId, email, roles: found.roles, rolesReadAt, amr };
   const tokens = await issueTokenPair(deps, subject, outcome.session.id, next);
   const metadata = {
     session_id: outcome.session.id,

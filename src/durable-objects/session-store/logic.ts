@@ -12,6 +12,8 @@ export interface SessionInfo extends Device {
   createdAt: number;
   lastUsedAt: number;
   expiresAt: number;
+  /** RFC 8176 methods of the sign-in that started it, when more than the password. */
+  amr: string[] | null;
 }
 
 /**
@@ -34,6 +36,7 @@ export type SessionRow = {
   ip: string | null;
   user_agent: string | null;
   country: string | null;
+  amr: string | null;
 };
 
 export const LAST_USED_GRANULARITY_MS = 60_000;
@@ -46,7 +49,20 @@ export const toInfo = (r: SessionRow): SessionInfo => ({
   ip: r.ip,
   userAgent: r.user_agent,
   country: r.country,
+  amr: r.amr ? (JSON.parse(r.amr) as string[]) : null,
 });
+
+/** A session as the values of its `sessions` row, in column order. */
+export const sessionValues = (s: SessionInfo) => [
+  s.id,
+  s.createdAt,
+  s.lastUsedAt,
+  s.expiresAt,
+  s.ip,
+  s.userAgent,
+  s.country,
+  s.amr && JSON.stringify(s.amr),
+];
 
 /** A stored refresh token: when it was rotated (null: current) and the hash it became. */
 export type TokenRow = {

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import {
   LAST_USED_GRANULARITY_MS,
   rotationVerdict,
+  sessionValues,
   type AttemptOutcome,
   toInfo,
   type CreateOutcome,
@@ -69,10 +70,12 @@ export class SessionStore extends DurableObject {
     maxSessions: number;
     verifiedAt: number;
     now: number;
+    amr?: string[];
   }): Promise<CreateOutcome> {
     if (this.ctx.storage.kv.get('blocked')) return { ok: false, reason: 'blocked' };
     if (input.verifiedAt < this.notBefore()) return { ok: false, reason: 'stale_credentials' };
     const { sessionId, refreshHash, device, now } = input;
+    const amr = input.amr ?? null;
     const expiresAt = now + input.ttlMs;
     const overflow = this.sql
       .exec<{ id: string }>(
@@ -81,22 +84,14 @@ export class SessionStore extends DurableObject {
       )
       .toArray();
     for (const { id } of overflow) this.end(id);
+    const session = { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device, amr };
     this.sql.exec(
-      'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)',
-      sessionId,
-      now,
-      now,
-      expiresAt,
-      device.ip,
-      device.userAgent,
-      device.country,
+      'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ...sessionValues(session),
     );
     this.insertToken(refreshHash, sessionId);
     await this.scheduleExpiry(expiresAt);
-    return {
-      ok: true,
-      session: { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device },
-    };
+    return { ok: true, session };
   }
 
   /**

@@ -26,6 +26,11 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
       verified_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, attempts INTEGER NOT NULL)`);
     kv.put('schema_version', 3);
   }
+  if (version < 4) {
+    const has = sql.exec("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'amr'");
+    if (has.toArray().length === 0) sql.exec('ALTER TABLE sessions ADD COLUMN amr TEXT');
+    kv.put('schema_version', 4);
+  }
 }
 
 export interface OpenChallenge {
