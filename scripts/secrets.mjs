@@ -1,4 +1,5 @@
-// Development and test secrets: an Ed25519 signing key as a private JWK and a 256-bit pepper.
+// Development and test secrets: an Ed25519 signing key as a private JWK, a 256-bit pepper and a
+// 256-bit AES-GCM key for stored MFA secrets.
 // Used by scripts/dev-vars.mjs (writes .dev.vars) and vitest.config.ts (fresh per test run).
 // Production secrets are made the same way and stored with `wrangler secret put`.
 
@@ -8,13 +9,14 @@ const base64url = (bytes) =>
     .replace(/\//g, '_')
     .replace(/=+$/, '');
 
-/** @returns {Promise<{ JWT_PRIVATE_KEY: string, PASSWORD_PEPPER: string }>} */
+/** @returns {Promise<{ JWT_PRIVATE_KEY: string, PASSWORD_PEPPER: string, MFA_ENCRYPTION_KEY: string }>} */
 export async function generateSecrets(kid = `dev-${new Date().toISOString().slice(0, 10)}`) {
   const pair = await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
   const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
   return {
     JWT_PRIVATE_KEY: JSON.stringify({ ...jwk, kid, alg: 'EdDSA' }),
     PASSWORD_PEPPER: base64url(crypto.getRandomValues(new Uint8Array(32))),
+    MFA_ENCRYPTION_KEY: base64url(crypto.getRandomValues(new Uint8Array(32))),
   };
 }
 

@@ -10,6 +10,7 @@ import { registerDocs } from './routes/docs';
 import { DOCS_CSP } from './routes/docs/docs.page';
 import { systemRouter } from './routes/system';
 import { usersRouter } from './routes/users';
+import { mfaRouter } from './routes/mfa';
 import type { ErrorCode } from './lib/error-codes';
 import { ApiError } from './lib/errors';
 import { type ErrorBody } from './http/openapi';
@@ -80,6 +81,7 @@ app.route('/', systemRouter);
 app.route('/', authRouter);
 app.route('/', adminRouter);
 app.route('/', usersRouter);
+app.route('/', mfaRouter);
 app.route('/', devRouter);
 
 registerDocs(app);

@@ -146,6 +146,8 @@ export const SecretsSchema = z.object({
   RESEND_API_KEY: z.string().optional(),
   TWILIO_ACCOUNT_SID: z.string().optional(),
   TWILIO_AUTH_TOKEN: z.string().optional(),
+  /** 32 random bytes as base64url: the AES-GCM key of stored TOTP secrets. */
+  MFA_ENCRYPTION_KEY: z.string().optional(),
 });
 
 export type Vars = z.infer<typeof VarsSchema>;

@@ -68,6 +68,23 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('suspended'), user_id: id, actor_id: id }),
   z.object({ type: z.literal('reactivated'), user_id: id, actor_id: id }),
   z.object({ type: z.literal('deleted'), user_id: id, actor_id: id.nullable() }),
+  z.object({
+    type: z.literal('mfa_enrolled'),
+    user_id: id,
+    metadata: z.object({ method_id: id, type: z.string() }),
+  }),
+  z.object({
+    type: z.literal('mfa_succeeded'),
+    user_id: id,
+    metadata: z.object({ ...sessionRef, method: z.enum(['totp', 'backup_code']) }),
+  }),
+  z.object({
+    type: z.literal('mfa_failed'),
+    user_id: id,
+    metadata: z.object({ stage: z.enum(['enrolment', 'login']), reason: z.string() }),
+  }),
+  z.object({ type: z.literal('backup_code_used'), user_id: id }),
+  z.object({ type: z.literal('mfa_removed'), user_id: id, metadata: z.object({ method_id: id }) }),
 ]);
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 

@@ -67,6 +67,7 @@ export function healthReport(
     signing_key: secrets?.signing.status ?? none,
     password_pepper: secrets?.pepper.status ?? none,
     service_keys: secrets?.services.status ?? none,
+    mfa_encryption_key: secrets?.mfa.status ?? none,
   };
   const secretsOk = Object.values(secretStatuses).every(healthyStatus);
   const components = {

@@ -1,9 +1,11 @@
 import { findUserWithRoles, upgradePasswordHash } from '../db/queries/users';
+import type { MfaType } from '../db/schema';
 import { ApiError } from '../lib/errors';
 import { burnDummyHash, hashPassword, verifyPassword, type PasswordHasher } from '../lib/password';
 import { requireHasher, requireSigningKeys } from '../lib/secrets';
 import type { Deps } from './deps';
 import { reserveLoginAttempt } from './limits';
+import { loginMethods, openMfaChallenge } from './mfa';
 import { startSession, type TokenPair } from './sessions';
 
 /**
@@ -13,7 +15,7 @@ import { startSession, type TokenPair } from './sessions';
  */
 export type LoginResult =
   | { kind: 'tokens'; tokens: TokenPair; sessionId: string }
-  | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: string }[] };
+  | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
 
 const invalidCredentials = () => new ApiError('INVALID_CREDENTIALS', 'Invalid email or password');
 
@@ -71,6 +73,16 @@ export async function login(
     throw new ApiError('ACCOUNT_SUSPENDED', 'This account is suspended');
   }
   if (verdict.needsRehash) scheduleRehash(deps, hasher, user, password);
+  // A second factor is on: no session yet, and the lockout slot stays taken until a code passes
+  // (an attacker holding the password gets no fresh code guesses by signing in again).
+  const methods = await loginMethods(deps, user.id);
+  if (methods.length > 0) {
+    return {
+      kind: 'challenge',
+      mfaToken: await openMfaChallenge(deps, user.id, verifiedAt),
+      methods,
+    };
+  }
   const subject = { id: user.id, email: user.email, roles, rolesReadAt: verifiedAt };
   const [{ tokens, sessionId }] = await Promise.all([
     startSession(deps, subject, verifiedAt).catch((err: unknown) => {

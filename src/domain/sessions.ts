@@ -25,6 +25,8 @@ export interface Subject {
    * looks newer than its roles: /auth/verify compares iat with the store's roles_changed_at.
    */
   rolesReadAt: number;
+  /** RFC 8176 methods of the sign-in, when it took more than the password (the token's `amr`). */
+  amr?: string[];
 }
 
 type SessionDeps = Pick<Deps, 'config' | 'secrets' | 'sessions' | 'origin' | 'now'>;
@@ -58,7 +60,13 @@ export async function issueTokenPair(
   const { token } = await issueAccessToken(
     requireSigningKeys(deps.secrets),
     audienceOf(deps.config),
-    { userId: subject.id, sessionId, email: subject.email, roles: subject.roles },
+    {
+      userId: subject.id,
+      sessionId,
+      email: subject.email,
+      roles: subject.roles,
+      amr: subject.amr,
+    },
     ttl,
     Math.min(deps.now(), subject.rolesReadAt),
   );
@@ -90,6 +98,7 @@ export async function startSession(deps: SessionDeps, subject: Subject, verified
     maxSessions: deps.config.MAX_SESSIONS_PER_USER,
     verifiedAt,
     now: deps.now(),
+    amr: subject.amr,
   });
   if (!outcome.ok) {
     if (outcome.reason === 'blocked')
@@ -152,7 +161,9 @@ export async function refresh(
     await store.revoke(outcome.session.id);
     throw new ApiError('SESSION_REVOKED', 'This session has ended');
   }
-  const subject = { id: userId, email: found.user.email, roles: found.roles, rolesReadAt };
+  const { email } = found.user;
+  const amr = outcome.session.amr ?? undefined;
+  const subject = { id: userId, email, roles: found.roles, rolesReadAt, amr };
   const tokens = await issueTokenPair(deps, subject, outcome.session.id, next);
   const metadata = {
     session_id: outcome.session.id,

@@ -1,4 +1,5 @@
 import { auditSummary, listAudit } from '../db/queries/audit';
+import { listMfaMethods } from '../db/queries/mfa';
 import { grantsOf, listRoles } from '../db/queries/rbac';
 import { patchPreferences } from '../db/queries/users';
 import { sessionStore } from '../durable-objects/session-store/object';
@@ -50,17 +51,28 @@ export async function dashboard(
 ) {
   await assertSelfOrAdmin(deps, caller, userId, false);
   const now = deps.now();
-  const [{ user, profile }, grants, sessions, recent, logins] = await Promise.all([
+  const [{ user, profile }, grants, sessions, recent, logins, mfa] = await Promise.all([
     userWithProfile(deps, userId),
     grantsOf(deps.db, userId),
     sessionStore(deps.sessions, userId).list(now),
     listAudit(deps.db, userId, 10),
     auditSummary(deps.db, userId, 'login_failed', new Date(now - DAY_MS), 'login_succeeded'),
+    listMfaMethods(deps.db, userId, true),
   ]);
   // The caller's own session is marked only on their own dashboard.
   const currentSessionId =
     caller.kind === 'user' && caller.userId === userId ? caller.sessionId : '';
-  return { user, profile, roles: grants.roles, sessions, currentSessionId, recent, logins };
+  const mfaEnabled = mfa.length > 0;
+  return {
+    user,
+    profile,
+    roles: grants.roles,
+    sessions,
+    currentSessionId,
+    recent,
+    logins,
+    mfaEnabled,
+  };
 }
 
 /**

@@ -95,3 +95,13 @@ export const PermissionSchema = z
     'must be resource:action, e.g. dashboards:read',
   )
   .openapi({ example: 'dashboards:read' });
+
+/** The body of every token response (api.md "Tokens and sessions"). */
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal('bearer'),
+    expires_in: z.number().int().openapi({ example: 900 }),
+  })
+  .openapi('TokenPair');

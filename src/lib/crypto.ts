@@ -50,3 +50,33 @@ export async function hmacSha256(key: CryptoKey, text: string): Promise<string> 
     new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(text))),
   );
 }
+
+/** An AES-256-GCM key from 32 raw bytes, for encrypting secrets at rest. */
+export const importAesKey = (raw: Uint8Array): Promise<CryptoKey> =>
+  crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+
+/**
+ * AES-GCM with a fresh 96-bit IV: base64url(iv ‖ ciphertext ‖ tag). `context` is authenticated
+ * data (what the secret belongs to), so a ciphertext copied to another row fails to decrypt.
+ */
+export async function encryptSecret(key: CryptoKey, plain: Uint8Array, context: string) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const additionalData = encoder.encode(context);
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData }, key, plain),
+  );
+  const out = new Uint8Array(iv.length + sealed.length);
+  out.set(iv);
+  out.set(sealed, iv.length);
+  return base64url.encode(out);
+}
+
+/** The inverse of encryptSecret; throws when the key, the context or the bytes are wrong. */
+export async function decryptSecret(key: CryptoKey, sealed: string, context: string) {
+  const bytes = base64url.decode(sealed);
+  const additionalData = encoder.encode(context);
+  const iv = bytes.subarray(0, 12);
+  return new Uint8Array(
+    await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData }, key, bytes.subarray(12)),
+  );
+}

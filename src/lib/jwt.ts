@@ -22,6 +22,8 @@ export const AccessClaimsSchema = z.object({
   exp: z.number(),
   email: z.string(),
   roles: z.array(z.string()),
+  /** RFC 8176 authentication methods, when more than the password was used (`["pwd","otp"]`). */
+  amr: z.array(z.string()).optional(),
 });
 export type AccessClaims = z.infer<typeof AccessClaimsSchema>;
 
@@ -43,7 +45,7 @@ export const audienceOf = (config: {
 export async function issueAccessToken(
   keys: SigningKeys,
   aud: TokenAudience,
-  subject: { userId: string; sessionId: string; email: string; roles: string[] },
+  subject: { userId: string; sessionId: string; email: string; roles: string[]; amr?: string[] },
   ttlSeconds: number,
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: number }> {
@@ -52,6 +54,7 @@ export async function issueAccessToken(
     sid: subject.sessionId,
     email: subject.email,
     roles: subject.roles,
+    ...(subject.amr && { amr: subject.amr }),
   })
     .setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ACCESS_TOKEN_TYP })
     .setIssuer(aud.issuer)

@@ -1,4 +1,4 @@
-import { deriveHmacKey } from './crypto';
+import { base64url, deriveHmacKey, importAesKey } from './crypto';
 import { ApiError } from './errors';
 import { importPepper, type PasswordHasher } from './password';
 import { loadServiceKeys } from './service-keys';
@@ -10,6 +10,7 @@ export interface SecretsConfig {
   JWT_PREVIOUS_PUBLIC_KEYS?: string;
   PASSWORD_PEPPER?: string;
   SERVICE_API_KEYS?: string;
+  MFA_ENCRYPTION_KEY?: string;
   PBKDF2_ITERATIONS: number;
 }
 
@@ -18,6 +19,8 @@ export interface Secrets {
   /** The pepper, and the refresh-token successor key derived from it (session-tokens.ts). */
   pepper: { status: KeyStatus; hasher?: PasswordHasher; successorKey?: CryptoKey };
   services: ReturnType<typeof loadServiceKeys>;
+  /** The AES-GCM key of stored TOTP secrets (MFA_ENCRYPTION_KEY). */
+  mfa: { status: KeyStatus; key?: CryptoKey };
 }
 
 const MIN_PEPPER_BYTES = 32;
@@ -38,6 +41,21 @@ async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
   return { status: 'ok', hasher: { iterations: config.PBKDF2_ITERATIONS, pepper }, successorKey };
 }
 
+/** MFA_ENCRYPTION_KEY: exactly 32 bytes (AES-256), base64url. */
+async function loadMfaKey(config: SecretsConfig): Promise<Secrets['mfa']> {
+  const secret = config.MFA_ENCRYPTION_KEY?.trim();
+  if (!secret) return { status: 'missing' };
+  let bytes: Uint8Array;
+  try {
+    bytes = base64url.decode(secret);
+  } catch {
+    return { status: 'invalid' };
+  }
+  if (bytes.length !== 32) return { status: 'invalid' };
+  if (new Set(bytes).size < 8) return { status: 'weak' };
+  return { status: 'ok', key: await importAesKey(bytes) };
+}
+
 /** Imports the keys once per isolate; a missing or weak one is reported, never used. */
 export function loadSecrets(config: SecretsConfig): Promise<Secrets> {
   let secrets = cache.get(config);
@@ -45,9 +63,11 @@ export function loadSecrets(config: SecretsConfig): Promise<Secrets> {
     secrets = Promise.all([
       loadSigningKeys(config.JWT_PRIVATE_KEY, config.JWT_PREVIOUS_PUBLIC_KEYS),
       loadPepper(config),
-    ]).then(([signing, pepper]) => ({
+      loadMfaKey(config),
+    ]).then(([signing, pepper, mfa]) => ({
       signing,
       pepper,
+      mfa,
       services: loadServiceKeys(config.SERVICE_API_KEYS),
     }));
     cache.set(config, secrets);
@@ -76,4 +96,10 @@ export function requireHasher(secrets: Secrets): PasswordHasher {
 export function requireSuccessorKey(secrets: Secrets): CryptoKey {
   if (!secrets.pepper.successorKey) throw unavailable('Token rotation');
   return secrets.pepper.successorKey;
+}
+
+/** The key of stored TOTP secrets, or 503: MFA is unavailable without it. */
+export function requireMfaKey(secrets: Secrets): CryptoKey {
+  if (!secrets.mfa.key) throw unavailable('Multi-factor authentication');
+  return secrets.mfa.key;
 }

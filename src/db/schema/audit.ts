@@ -16,6 +16,11 @@ export const AUDIT_ACTIONS = [
   'suspended',
   'reactivated',
   'deleted',
+  'mfa_enrolled',
+  'mfa_succeeded',
+  'mfa_failed',
+  'backup_code_used',
+  'mfa_removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -3,3 +3,4 @@ export * from './outbox';
 export * from './rbac';
 export * from './tokens';
 export * from './users';
+export * from './mfa';

@@ -12,6 +12,8 @@ export interface SessionInfo extends Device {
   createdAt: number;
   lastUsedAt: number;
   expiresAt: number;
+  /** RFC 8176 methods of the sign-in that started it, when more than the password. */
+  amr: string[] | null;
 }
 
 /**
@@ -34,6 +36,7 @@ export type SessionRow = {
   ip: string | null;
   user_agent: string | null;
   country: string | null;
+  amr: string | null;
 };
 
 export const LAST_USED_GRANULARITY_MS = 60_000;
@@ -46,7 +49,20 @@ export const toInfo = (r: SessionRow): SessionInfo => ({
   ip: r.ip,
   userAgent: r.user_agent,
   country: r.country,
+  amr: r.amr ? (JSON.parse(r.amr) as string[]) : null,
 });
+
+/** A session as the values of its `sessions` row, in column order. */
+export const sessionValues = (s: SessionInfo) => [
+  s.id,
+  s.createdAt,
+  s.lastUsedAt,
+  s.expiresAt,
+  s.ip,
+  s.userAgent,
+  s.country,
+  s.amr && JSON.stringify(s.amr),
+];
 
 /** A stored refresh token: when it was rotated (null: current) and the hash it became. */
 export type TokenRow = {
@@ -79,4 +95,30 @@ export function rotationVerdict(
   return token.successor === successorHash && successor?.rotated_at === null
     ? 'replay'
     : 'superseded';
+}
+
+/**
+ * A pending second step of login (an `mfa_token`, stored as its SHA-256): when the password
+ * was verified (the session it leads to keeps that credential epoch), until when it lives, and
+ * how many codes were tried with it.
+ */
+export type ChallengeRow = { verified_at: number; expires_at: number; attempts: number };
+
+export type AttemptOutcome =
+  | { ok: true; verifiedAt: number; attempt: number }
+  | { ok: false; reason: 'unknown' | 'expired' | 'exhausted' };
+
+/**
+ * Whether one more code may be tried with a challenge. Each try is counted before the code is
+ * checked, so parallel guesses cannot exceed `maxAttempts`; once that many have failed, even
+ * the right code is refused.
+ */
+export function attemptVerdict(
+  row: ChallengeRow | undefined,
+  maxAttempts: number,
+  now: number,
+): 'unknown' | 'expired' | 'exhausted' | 'attempt' {
+  if (!row) return 'unknown';
+  if (row.expires_at <= now) return 'expired';
+  return row.attempts >= maxAttempts ? 'exhausted' : 'attempt';
 }

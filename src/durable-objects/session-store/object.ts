@@ -2,6 +2,8 @@ import { DurableObject } from 'cloudflare:workers';
 import {
   LAST_USED_GRANULARITY_MS,
   rotationVerdict,
+  sessionValues,
+  type AttemptOutcome,
   toInfo,
   type CreateOutcome,
   type Device,
@@ -10,6 +12,7 @@ import {
   type SessionRow,
   type TokenRow,
 } from './logic';
+import * as storage from './storage';
 
 /**
  * SessionStore: one SQLite-backed object per user (`idFromName(userId)`), holding that user's
@@ -24,6 +27,7 @@ import {
  *     hash of the token it was exchanged for) are set once used. Presenting it again within the
  *     reuse interval is a concurrent refresh and gets the same successor back; later it is
  *     reuse (RFC 9700 §4.14.2) and ends the session.
+ *   mfa_challenges(hash PK, verified_at, expires_at, attempts): pending logins' mfa_tokens.
  *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
  *     login racing with a suspension cannot leave a live session behind.
  *   kv "not_before" → ms: the credential epoch. Ending every session (password reset or change,
@@ -45,24 +49,12 @@ export class SessionStore extends DurableObject {
   constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS sessions (
-        id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL,
-        expires_at INTEGER NOT NULL, ip TEXT, user_agent TEXT, country TEXT);
-      CREATE TABLE IF NOT EXISTS refresh_tokens (
-        hash TEXT PRIMARY KEY, session_id TEXT NOT NULL, rotated_at INTEGER);
-      CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);`);
+    storage.createTables(this.sql);
     this.migrate();
   }
 
-  /** Brings an object created by an older version up to the current schema, once. */
-  private migrate() {
-    const version = this.ctx.storage.kv.get<number>('schema_version') ?? 1;
-    if (version < 2) {
-      this.sql.exec('ALTER TABLE refresh_tokens ADD COLUMN successor TEXT');
-      this.ctx.storage.kv.put('schema_version', 2);
-    }
-  }
+  /** Brings an object created by an older version up to the current schema (storage.ts). */
+  private readonly migrate = () => storage.migrate(this.sql, this.ctx.storage.kv);
 
   /**
    * Starts a session whose first refresh token hashes to `refreshHash`. Refused while the
@@ -78,10 +70,12 @@ export class SessionStore extends DurableObject {
     maxSessions: number;
     verifiedAt: number;
     now: number;
+    amr?: string[];
   }): Promise<CreateOutcome> {
     if (this.ctx.storage.kv.get('blocked')) return { ok: false, reason: 'blocked' };
     if (input.verifiedAt < this.notBefore()) return { ok: false, reason: 'stale_credentials' };
     const { sessionId, refreshHash, device, now } = input;
+    const amr = input.amr ?? null;
     const expiresAt = now + input.ttlMs;
     const overflow = this.sql
       .exec<{ id: string }>(
@@ -90,22 +84,14 @@ export class SessionStore extends DurableObject {
       )
       .toArray();
     for (const { id } of overflow) this.end(id);
+    const session = { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device, amr };
     this.sql.exec(
-      'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)',
-      sessionId,
-      now,
-      now,
-      expiresAt,
-      device.ip,
-      device.userAgent,
-      device.country,
+      'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ...sessionValues(session),
     );
     this.insertToken(refreshHash, sessionId);
     await this.scheduleExpiry(expiresAt);
-    return {
-      ok: true,
-      session: { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device },
-    };
+    return { ok: true, session };
   }
 
   /**
@@ -232,6 +218,21 @@ export class SessionStore extends DurableObject {
       .exec<SessionRow>('SELECT * FROM sessions WHERE expires_at > ? ORDER BY created_at DESC', now)
       .toArray()
       .map(toInfo);
+  }
+
+  /** Opens a second step of login (storage.ts): one row per mfa_token. */
+  openChallenge(input: storage.OpenChallenge): void {
+    storage.openChallenge(this.sql, input);
+  }
+
+  /** Counts one code tried with a challenge, if it may still be tried. */
+  attemptChallenge(hash: string, maxAttempts: number, now: number): AttemptOutcome {
+    return storage.attemptChallenge(this.sql, hash, maxAttempts, now);
+  }
+
+  /** Uses a challenge up (its code was right): true for exactly one caller. */
+  consumeChallenge(hash: string): boolean {
+    return storage.consumeChallenge(this.sql, hash);
   }
 
   /** Liveness probe for /health. */

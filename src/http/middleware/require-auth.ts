@@ -17,12 +17,21 @@ export function bearerToken(authorization: string | undefined): string | null {
  * (domain/tokens.ts), consulted on every call, so logout and revocation take effect at once.
  */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await authenticateBearer(c);
+  await next();
+};
+
+/**
+ * What requireAuth does, for a route whose body decides whether a bearer token is needed
+ * (POST /mfa/verify: a bearer at enrolment, an mfa_token at login).
+ */
+export async function authenticateBearer(c: Context<AppEnv>) {
   const token = bearerToken(c.req.header('Authorization'));
   if (!token) throw new ApiError('INVALID_TOKEN', 'A bearer access token is required', challenge);
   const user = await signedInUser(c.var.deps, token);
   c.set('caller', user);
-  await next();
-};
+  return user;
+}
 
 /** Who is asking, on a route behind requireAuth / requireService (401 if nobody is). */
 export function callerOf(c: Context<AppEnv>): Caller {

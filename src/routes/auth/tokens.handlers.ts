@@ -1,5 +1,6 @@
 import { register as registerAccount } from '../../domain/accounts';
 import { login as signIn } from '../../domain/login';
+import { MFA_TOKEN_TTL_S } from '../../domain/mfa';
 import { logout as endSession, refresh as rotate } from '../../domain/sessions';
 import { bearerToken, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
@@ -23,9 +24,15 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const result = await signIn(c.var.deps, c.req.valid('json'));
-  // MFA (a later capability) answers with a challenge instead; until then login ends in tokens.
-  if (result.kind !== 'tokens') throw new Error('second-factor login is not served yet');
-  return c.json(result.tokens, 200, NO_STORE);
+  if (result.kind === 'tokens') return c.json(result.tokens, 200, NO_STORE);
+  const { mfaToken: mfa_token, methods } = result;
+  const challenge = {
+    mfa_required: true as const,
+    mfa_token,
+    methods,
+    expires_in: MFA_TOKEN_TTL_S,
+  };
+  return c.json(challenge, 200, NO_STORE);
 };
 
 export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) =>
@@ -41,10 +48,18 @@ export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
 };
 
 export const verify: AppRouteHandler<typeof routes.verify> = (c) => {
-  const { sub, email, sid, roles, exp } = userOf(c).claims;
+  const { sub, email, sid, roles, exp, amr } = userOf(c).claims;
   const expires_at = new Date(exp * 1000).toISOString();
   return c.json(
-    { valid: true as const, user_id: sub, email, session_id: sid, roles, expires_at },
+    {
+      valid: true as const,
+      user_id: sub,
+      email,
+      session_id: sid,
+      roles,
+      ...(amr && { amr }),
+      expires_at,
+    },
     200,
   );
 };

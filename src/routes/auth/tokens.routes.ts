@@ -1,4 +1,4 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
@@ -7,6 +7,7 @@ import {
   LoginSchema,
   LogoutSchema,
   MessageSchema,
+  MfaChallengeSchema,
   RefreshSchema,
   RegisteredSchema,
   RegisterSchema,
@@ -41,11 +42,14 @@ export const login = createRoute({
   tags,
   summary: 'Sign in with email and password',
   description:
-    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
+    'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. With a second factor on, the right password answers 200 `{mfa_required: true, mfa_token, methods, expires_in}` and no tokens: send the mfa_token and a code to POST /mfa/verify within 5 minutes. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
   middleware: [limitByIp('login')],
   request: { body: jsonBody(LoginSchema) },
   responses: {
-    200: jsonResponse(TokenPairSchema, 'Signed in'),
+    200: jsonResponse(
+      z.union([TokenPairSchema, MfaChallengeSchema]).openapi('LoginResult'),
+      'Signed in (a token pair), or the password was right and a second factor is due (`mfa_required`)',
+    ),
     ...errorResponses(400, 401, 403, 413, 415, 422, 423, 429, 503),
   },
 });

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EmailSchema } from '../../http/email';
+import { TokenPairSchema } from '../../http/schemas';
 
 // Strict objects: unknown fields (`role`, `is_admin`, `email_verified`...) are refused with
 // 422, never silently applied (security.md "Errors, logging, input").
@@ -53,15 +54,25 @@ export const VerifiedSchema = z
     email: z.string(),
     session_id: z.string(),
     roles: z.array(z.string()),
+    amr: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'RFC 8176 methods, when the sign-in took a second factor' }),
     expires_at: z.string().openapi({ format: 'date-time' }),
   })
   .openapi('VerifiedToken');
 
-export const TokenPairSchema = z
+/**
+ * The second step a login answers instead of tokens when a second factor is on: send the
+ * mfa_token and a code to POST /mfa/verify.
+ */
+export const MfaChallengeSchema = z
   .object({
-    access_token: z.string(),
-    refresh_token: z.string(),
-    token_type: z.literal('bearer'),
-    expires_in: z.number().int().openapi({ example: 900 }),
+    mfa_required: z.literal(true),
+    mfa_token: z.string().openapi({ description: 'Accepted by POST /mfa/verify only' }),
+    methods: z.array(z.object({ method_id: z.string(), type: z.enum(['totp', 'email', 'sms']) })),
+    expires_in: z.number().int().openapi({ example: 300 }),
   })
-  .openapi('TokenPair');
+  .openapi('MfaChallenge');
+
+export { TokenPairSchema };

@@ -13,6 +13,10 @@ export const TAGS = [
   { name: 'Authentication', description: 'Sign up, sign in, token refresh, logout, token check.' },
   { name: 'Profile', description: 'The signed-in user and their profile.' },
   { name: 'Account', description: 'Password change and account deletion.' },
+  {
+    name: 'MFA',
+    description: 'Second factors: TOTP enrolment, backup codes, the second step of login.',
+  },
   { name: 'Sessions', description: "The caller's sessions: list, inspect, end." },
   { name: 'Account recovery', description: 'Password reset and email verification by email.' },
   {

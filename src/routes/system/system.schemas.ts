@@ -19,6 +19,7 @@ export const HealthSchema = z
       signing_key: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
       password_pepper: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
       service_keys: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
+      mfa_encryption_key: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
     }),
     problems: z
       .array(z.string())

@@ -29,7 +29,7 @@ const dashboardJson = (d: Awaited<ReturnType<typeof users.dashboard>>) => ({
   organizations: [],
   security: {
     email_verified: d.user.emailVerifiedAt !== null,
-    mfa_enabled: false,
+    mfa_enabled: d.mfaEnabled,
     active_sessions: d.sessions.length,
     last_login_at: d.logins.latestAt?.toISOString() ?? null,
     failed_logins_24h: d.logins.count,

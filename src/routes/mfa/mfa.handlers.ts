@@ -1,0 +1,52 @@
+import * as mfa from '../../domain/mfa';
+import { authenticateBearer, userOf } from '../../http/middleware/require-auth';
+import type { AppRouteHandler } from '../../http/app-env';
+import type * as routes from './mfa.routes';
+
+// Secrets, backup codes and tokens must never be cached.
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export const setup: AppRouteHandler<typeof routes.setup> = async (c) => {
+  const enrolment = await mfa.setupTotp(c.var.deps, userOf(c).userId);
+  const { methodId: method_id, secret, uri: otpauth_uri, qrSvg: qr_svg } = enrolment;
+  return c.json({ method_id, type: 'totp' as const, secret, otpauth_uri, qr_svg }, 201, NO_STORE);
+};
+
+export const verify: AppRouteHandler<typeof routes.verify> = async (c) => {
+  const { mfa_token, code, method_id } = c.req.valid('json');
+  if (mfa_token !== undefined) {
+    const input = { mfaToken: mfa_token, code, methodId: method_id };
+    return c.json(await mfa.completeMfaLogin(c.var.deps, input), 200, NO_STORE);
+  }
+  const { userId } = await authenticateBearer(c);
+  const methodId = method_id ?? '';
+  const { backupCodes } = await mfa.confirmMethod(c.var.deps, userId, methodId, code);
+  const body = { method_id: methodId, active: true as const };
+  return c.json(backupCodes ? { ...body, backup_codes: backupCodes } : body, 200, NO_STORE);
+};
+
+export const listMethods: AppRouteHandler<typeof routes.listMethods> = async (c) => {
+  const methods = (await mfa.listMethods(c.var.deps, userOf(c).userId)).map((m) => ({
+    method_id: m.id,
+    type: m.type,
+    active: m.confirmedAt !== null,
+    created_at: m.createdAt.toISOString(),
+    confirmed_at: iso(m.confirmedAt),
+    last_used_at: iso(m.lastUsedAt),
+  }));
+  return c.json({ methods }, 200);
+};
+
+export const removeMethod: AppRouteHandler<typeof routes.removeMethod> = async (c) => {
+  const { method_id } = c.req.valid('param');
+  const password = c.req.valid('json')?.password;
+  await mfa.removeMethod(c.var.deps, userOf(c), method_id, password);
+  return c.body(null, 204);
+};
+
+export const regenerateBackupCodes: AppRouteHandler<typeof routes.regenerateBackupCodes> = async (
+  c,
+) =>
+  c.json({ codes: await mfa.regenerateBackupCodes(c.var.deps, userOf(c).userId) }, 200, NO_STORE);
