@@ -105,3 +105,11 @@ export const TokenPairSchema = z
     expires_in: z.number().int().openapi({ example: 900 }),
   })
   .openapi('TokenPair');
+
+/** The current password, sent again to confirm a destructive action (re-authentication). */
+export const ReauthPasswordField = z
+  .string()
+  .min(1)
+  .max(4096)
+  .optional()
+  .openapi({ format: 'password', description: 'The current password (re-authentication)' });

@@ -4,6 +4,7 @@ import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, noContent } from '../../http/openapi';
 import { UserIdParamSchema } from '../../http/params';
 import { requireAuth } from '../../http/middleware/require-auth';
+import { ReauthPasswordField } from '../../http/schemas';
 
 const tags = ['Account'];
 
@@ -16,12 +17,7 @@ export const ChangePasswordSchema = z
 
 export const DeleteAccountSchema = z
   .strictObject({
-    password: z
-      .string()
-      .min(1)
-      .max(4096)
-      .optional()
-      .openapi({ format: 'password', description: 'The current password (re-authentication)' }),
+    password: ReauthPasswordField,
   })
   .openapi('DeleteAccount');
 

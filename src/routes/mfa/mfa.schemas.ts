@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ReauthPasswordField } from '../../http/schemas';
 
 // Strict objects: unknown fields are refused with 422 (security.md "Errors, logging, input").
 
@@ -71,12 +72,7 @@ export const MfaMethodListSchema = z
 
 export const DeleteMfaMethodSchema = z
   .strictObject({
-    password: z
-      .string()
-      .min(1)
-      .max(4096)
-      .optional()
-      .openapi({ format: 'password', description: 'The current password (re-authentication)' }),
+    password: ReauthPasswordField,
   })
   .openapi('DeleteMfaMethod');
 
