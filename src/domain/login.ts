@@ -57,9 +57,14 @@ export async function login(
     reserveLoginAttempt(deps, email),
     findUserWithRoles(deps.db, { email }),
   ]);
-  const verdict = found
-    ? await verifyPassword(hasher, password, found.user.passwordHash)
-    : await burnDummyHash(hasher, password);
+  // The account's second factors are read while the hash runs, not after it: one D1 round trip
+  // fewer on every login. They are used only once the password is right.
+  const [verdict, methods] = found
+    ? await Promise.all([
+        verifyPassword(hasher, password, found.user.passwordHash),
+        loginMethods(deps, found.user.id),
+      ])
+    : [await burnDummyHash(hasher, password), []];
   if (!found || !verdict?.ok) {
     const userId = found?.user.id ?? null;
     deps.events.emit({ type: 'login_failed', user_id: userId, metadata: found ? {} : { email } });
@@ -75,7 +80,6 @@ export async function login(
   if (verdict.needsRehash) scheduleRehash(deps, hasher, user, password);
   // A second factor is on: no session yet, and the lockout slot stays taken until a code passes
   // (an attacker holding the password gets no fresh code guesses by signing in again).
-  const methods = await loginMethods(deps, user.id);
   if (methods.length > 0) {
     return {
       kind: 'challenge',
