@@ -124,6 +124,7 @@ export const VarsSchema = z
     RATE_LIMIT_RESEND_VERIFICATION: rateVar('100/60'),
     /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
+    RATE_LIMIT_MFA_SEND: rateVar('5/3600'),
     /** `outbox` keeps messages for GET /dev/outbox (development and test only). */
     EMAIL_PROVIDER: z.enum(['outbox', 'resend']).default('outbox'),
     EMAIL_FROM: z.string().min(3),

@@ -1,7 +1,6 @@
-import { runInDurableObject } from 'cloudflare:test';
-import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
+  ageSession,
   api,
   createSignedInUser,
   createUser,
@@ -28,22 +27,6 @@ const deleteUser = (
   headers?: Record<string, string>,
   json?: Record<string, unknown>,
 ) => api('DELETE', `/auth/users/${userId}`, { token, headers, json });
-
-/**
- * Makes the session of `accessToken` look as if its sign-in was `minutes` ago (test-side
- * arrangement of the SessionStore's row, the state a session has after that long).
- */
-async function ageSession(userId: string, accessToken: string, minutes: number) {
-  const sid = String(decodeJwt(accessToken).sid);
-  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(userId));
-  await runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec(
-      'UPDATE sessions SET created_at = created_at - ? WHERE id = ?',
-      minutes * 60_000,
-      sid,
-    );
-  });
-}
 
 const changePassword = (token: string, current_password: string, new_password: string) =>
   api('POST', '/auth/change-password', { token, json: { current_password, new_password } });

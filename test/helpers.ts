@@ -1,5 +1,10 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
+import { decodeJwt } from 'jose';
 import { expect } from 'vitest';
 import worker from '../src/index';
 import { importPepper, type PasswordHasher } from '../src/lib/password';
@@ -163,3 +168,19 @@ export const unreachableD1 = {
   dump: unreachable,
   withSession: unreachable,
 } as unknown as D1Database;
+
+/**
+ * Makes the session of `accessToken` look as if its sign-in was `minutes` ago (test-side
+ * arrangement of the SessionStore's row, the state a session has after that long).
+ */
+export async function ageSession(userId: string, accessToken: string, minutes: number) {
+  const sid = String(decodeJwt(accessToken).sid);
+  const stub = env.SESSIONS.get(env.SESSIONS.idFromName(userId));
+  await runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec(
+      'UPDATE sessions SET created_at = created_at - ? WHERE id = ?',
+      minutes * 60_000,
+      sid,
+    );
+  });
+}

@@ -243,6 +243,31 @@ describe('managing methods and backup codes', () => {
     expect((await verifyMfa({ mfa_token, code: res.body.codes[0] })).status).toBe(200);
   });
 
+  it('regenerating while a login redeems an old code: the old code never outlives the regeneration', async () => {
+    // Three users race it, so both orders are likely to occur; each outcome must be consistent.
+    const users = await Promise.all([createMfaUser(), createMfaUser(), createMfaUser()]);
+    await Promise.all(
+      users.map(async (user) => {
+        const mfa_token = await startMfaLogin(user);
+        const [regen, redeem] = await Promise.all([
+          api('POST', '/mfa/backup-codes/regenerate', { token: user.access_token }),
+          verifyMfa({ mfa_token, code: user.backupCodes[0]! }),
+        ]);
+        expect(regen.status, regen.text).toBe(200);
+        // Either the redemption ran first (200) or the old set was already gone (401).
+        expect([200, 401], redeem.text).toContain(redeem.status);
+        if (redeem.status === 401) expect(redeem.body.error_code).toBe('INVALID_MFA_CODE');
+        const next = await startMfaLogin(user);
+        expectError(
+          await verifyMfa({ mfa_token: next, code: user.backupCodes[1]! }),
+          401,
+          'INVALID_MFA_CODE',
+        );
+        expect((await verifyMfa({ mfa_token: next, code: regen.body.codes[0] })).status).toBe(200);
+      }),
+    );
+  });
+
   it('refuses to regenerate without an active method', async () => {
     const user = await createSignedInUser();
     const res = await api('POST', '/mfa/backup-codes/regenerate', { token: user.access_token });

@@ -50,6 +50,7 @@ const PUBLIC = [
   'POST /auth/forgot-password',
   'POST /auth/reset-password',
   'POST /auth/verify-email',
+  'POST /mfa/challenge',
   'GET /dev/outbox',
 ];
 

@@ -166,11 +166,15 @@ export async function assertRecentlyAuthenticated(
   user: Pick<User, 'id' | 'email' | 'passwordHash'>,
   sessionId: string,
   password: string | undefined,
+  /** A fresh session counts only if it was signed in with a second factor too (amr). */
+  freshness: 'any' | 'second_factor' = 'any',
 ): Promise<void> {
   const refused = () =>
     new ApiError(
       'INVALID_CREDENTIALS',
-      'Confirm with your password, or sign in again: this needs a sign-in within the last 5 minutes',
+      freshness === 'any'
+        ? 'Confirm with your password, or sign in again: this needs a sign-in within the last 5 minutes'
+        : 'Confirm with your password, or sign in again with your second factor (within the last 5 minutes)',
     );
   if (password !== undefined) {
     requireHasher(deps.secrets);
@@ -182,4 +186,5 @@ export async function assertRecentlyAuthenticated(
     sessionStore(deps.sessions, user.id).get(sessionId, now),
   );
   if (!session || now - session.createdAt > REAUTH_WINDOW_MS) throw refused();
+  if (freshness === 'second_factor' && (session.amr?.length ?? 0) < 2) throw refused();
 }

@@ -76,7 +76,7 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('mfa_succeeded'),
     user_id: id,
-    metadata: z.object({ ...sessionRef, method: z.enum(['totp', 'backup_code']) }),
+    metadata: z.object({ ...sessionRef, method: z.enum(['totp', 'email', 'sms', 'backup_code']) }),
   }),
   z.object({
     type: z.literal('mfa_failed'),
@@ -85,6 +85,21 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('backup_code_used'), user_id: id }),
   z.object({ type: z.literal('mfa_removed'), user_id: id, metadata: z.object({ method_id: id }) }),
+  z.object({
+    type: z.literal('mfa_challenge_sent'),
+    user_id: id,
+    metadata: z.object({
+      method_id: id,
+      type: z.enum(['email', 'sms']),
+      stage: z.enum(['enrolment', 'login']),
+    }),
+  }),
+  z.object({
+    type: z.literal('mfa_reset'),
+    user_id: id,
+    actor_id: id.nullable(),
+    metadata: z.object({ by: z.string() }),
+  }),
 ]);
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 

@@ -86,3 +86,33 @@ export const newMfaToken = (userId: string) =>
   `mfa.${userId}.${base64url.encode(crypto.getRandomValues(new Uint8Array(32)))}`;
 
 export const mfaTokenOwner = (token: string) => MFA_TOKEN.exec(token)?.[1] ?? null;
+
+export const OTP_DIGITS = 6;
+
+/** A uniform 6-digit email/SMS code (rejection sampling: no modulo bias). */
+export function newOtpCode(): string {
+  const limit = Math.floor(2 ** 32 / 10 ** OTP_DIGITS) * 10 ** OTP_DIGITS;
+  for (;;) {
+    const [n] = crypto.getRandomValues(new Uint32Array(1)) as unknown as [number];
+    if (n < limit) return String(n % 10 ** OTP_DIGITS).padStart(OTP_DIGITS, '0');
+  }
+}
+
+/**
+ * The stored form of an email/SMS code: bound to its method and to the login it was sent for.
+ * A 6-digit code's hash alone would not resist a search; it lives 10 minutes, allows 5 tries
+ * and sits only in the user's Durable Object, so the binding is what matters here.
+ */
+export const hashOtpCode = (methodId: string, challenge: string, code: string) =>
+  sha256(`mfa-otp:${methodId}:${challenge}:${code}`);
+
+/** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
+export const E164 = /^\+[1-9]\d{7,14}$/;
+
+/** What a list may show of a destination: `a•••@example.com`, `•••••••4567`. */
+export function maskDestination(type: 'email' | 'sms', destination: string): string {
+  if (type === 'sms')
+    return `${'•'.repeat(Math.max(0, destination.length - 4))}${destination.slice(-4)}`;
+  const at = destination.lastIndexOf('@');
+  return `${destination.slice(0, 1)}•••${destination.slice(at)}`;
+}

@@ -4,19 +4,21 @@ import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
 import { userWithProfile } from './access';
 import type { Deps } from './deps';
+import { mfaSummary } from './mfa';
 
 /**
- * The signed-in user as /auth/me shows them: account, profile, grants and how many sessions
- * are live. Roles come from D1, not the token, which may be up to 15 minutes older than a role
+ * The signed-in user as /auth/me shows them: account, profile, grants, second factors and how
+ * many sessions are live. Roles come from D1, not the token, which may be up to 15 minutes older than a role
  * change.
  */
 export async function me(deps: Pick<Deps, 'db' | 'sessions' | 'now'>, userId: string) {
-  const [{ user, profile }, grants, sessions] = await Promise.all([
+  const [{ user, profile }, grants, sessions, mfa] = await Promise.all([
     userWithProfile(deps, userId),
     grantsOf(deps.db, userId),
     sessionStore(deps.sessions, userId).list(deps.now()),
+    mfaSummary(deps, userId),
   ]);
-  return { user, profile, grants, sessionCount: sessions.length };
+  return { user, profile, grants, sessionCount: sessions.length, mfa };
 }
 
 /**

@@ -74,6 +74,8 @@ export type Validation =
       session_id: string;
       roles: string[];
       permissions: string[];
+      /** RFC 8176 methods, when the sign-in took a second factor. */
+      amr?: string[];
       expires_at: string;
     }
   | { valid: false; reason: 'invalid' | 'expired' | 'revoked' };
@@ -98,6 +100,7 @@ export async function introspect(deps: TokenDeps, token: string): Promise<Valida
     session_id: claims.sid,
     roles,
     permissions,
+    ...(claims.amr && { amr: claims.amr }),
     expires_at: new Date(claims.exp * 1000).toISOString(),
   };
 }

@@ -6,7 +6,16 @@ import { auditInsert, type AuditEntry } from './audit';
 /** Stores a new, unconfirmed method; the user's earlier unconfirmed ones of the type go. */
 export async function insertMfaMethod(
   db: Db,
-  m: { id: string; userId: string; type: MfaType; secretEnc: string; now: Date },
+  m: {
+    id: string;
+    userId: string;
+    type: MfaType;
+    now: Date;
+    /** TOTP: the sealed secret. */
+    secretEnc?: string;
+    /** Email/SMS: where codes go. */
+    destination?: string;
+  },
 ) {
   await db.batch([
     db
@@ -22,7 +31,8 @@ export async function insertMfaMethod(
       id: m.id,
       userId: m.userId,
       type: m.type,
-      secretEnc: m.secretEnc,
+      secretEnc: m.secretEnc ?? null,
+      destination: m.destination ?? null,
       createdAt: m.now,
     }),
   ]);
@@ -123,4 +133,17 @@ export async function redeemBackupCode(db: Db, userId: string, codeHash: string,
     )
     .returning({ id: mfaBackupCodes.id });
   return rows.length > 0;
+}
+
+/** Records that an email/SMS method just passed a login (TOTP records it with its step). */
+export const markMfaMethodUsed = (db: Db, id: string, now: Date) =>
+  db.update(mfaMethods).set({ lastUsedAt: now }).where(eq(mfaMethods.id, id));
+
+/** Every method and backup code of a user, gone with the audit entry in one batch. */
+export async function deleteAllMfa(db: Db, userId: string, audit: AuditEntry) {
+  await db.batch([
+    db.delete(mfaMethods).where(eq(mfaMethods.userId, userId)),
+    db.delete(mfaBackupCodes).where(eq(mfaBackupCodes.userId, userId)),
+    auditInsert(db, audit),
+  ]);
 }

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   'mfa_failed',
   'backup_code_used',
   'mfa_removed',
+  'mfa_challenge_sent',
+  'mfa_reset',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

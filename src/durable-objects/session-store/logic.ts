@@ -122,3 +122,29 @@ export function attemptVerdict(
   if (row.expires_at <= now) return 'expired';
   return row.attempts >= maxAttempts ? 'exhausted' : 'attempt';
 }
+
+/**
+ * A pending email/SMS code (security.md "MFA"): its SHA-256, bound to one method and to the
+ * login it was sent for (`challenge` = the mfa_token's hash, '' for an enrolment), alive until
+ * `expires_at`, with the wrong tries made against it.
+ */
+export type OtpRow = { challenge: string; code_hash: string; expires_at: number; attempts: number };
+
+export type OtpOutcome = 'ok' | 'wrong' | 'none';
+
+/**
+ * What presenting `codeHash` for a pending code means: `ok` uses it up; `wrong` counts a try
+ * (the code dies at `maxAttempts`); `none` when there is no live code for this method and
+ * challenge (never sent, expired, used, exhausted, or sent for another login).
+ */
+export function otpVerdict(
+  row: OtpRow | undefined,
+  input: { challenge: string; codeHash: string; maxAttempts: number; now: number },
+): { outcome: OtpOutcome; keep: boolean } {
+  if (!row || row.challenge !== input.challenge || row.expires_at <= input.now) {
+    return { outcome: 'none', keep: row !== undefined && row.challenge !== input.challenge };
+  }
+  if (row.attempts >= input.maxAttempts) return { outcome: 'none', keep: false };
+  if (row.code_hash === input.codeHash) return { outcome: 'ok', keep: false };
+  return { outcome: 'wrong', keep: row.attempts + 1 < input.maxAttempts };
+}

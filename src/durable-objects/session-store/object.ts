@@ -6,6 +6,7 @@ import {
   type AttemptOutcome,
   toInfo,
   type CreateOutcome,
+  type OtpOutcome,
   type Device,
   type RotateOutcome,
   type SessionInfo,
@@ -28,6 +29,9 @@ import * as storage from './storage';
  *     reuse interval is a concurrent refresh and gets the same successor back; later it is
  *     reuse (RFC 9700 §4.14.2) and ends the session.
  *   mfa_challenges(hash PK, verified_at, expires_at, attempts): pending logins' mfa_tokens.
+ *   mfa_codes(method_id PK, challenge, code_hash, expires_at, attempts): the email/SMS code
+ *     last sent for a method (a resend replaces it), bound to the login it was sent for ('' for
+ *     an enrolment); checked and used up here, so parallel tries of one code succeed once.
  *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
  *     login racing with a suspension cannot leave a live session behind.
  *   kv "not_before" → ms: the credential epoch. Ending every session (password reset or change,
@@ -233,6 +237,31 @@ export class SessionStore extends DurableObject {
   /** Uses a challenge up (its code was right): true for exactly one caller. */
   consumeChallenge(hash: string): boolean {
     return storage.consumeChallenge(this.sql, hash);
+  }
+
+  /** Whether a challenge can still be answered (before sending it a code); counts no try. */
+  challengeOpen(hash: string, maxAttempts: number, now: number): boolean {
+    return storage.challengeOpen(this.sql, hash, maxAttempts, now);
+  }
+
+  /** Keeps the email/SMS code just sent for a method, replacing an earlier one. */
+  putOtpCode(input: storage.PutOtpCode): void {
+    storage.putOtpCode(this.sql, input);
+  }
+
+  /** Tries a code against a method's pending one: `ok` for exactly one caller. */
+  useOtpCode(input: Parameters<typeof storage.useOtpCode>[1]): OtpOutcome {
+    return storage.useOtpCode(this.sql, input);
+  }
+
+  /**
+   * An operator switched the account's MFA off: pending codes and logins are forgotten and every
+   * session ends (the credential epoch moves), in one call.
+   */
+  resetMfa(now: number): number {
+    this.sql.exec('DELETE FROM mfa_codes');
+    this.sql.exec('DELETE FROM mfa_challenges');
+    return this.revokeAll({ now });
   }
 
   /** Liveness probe for /health. */

@@ -1,4 +1,11 @@
-import { attemptVerdict, type AttemptOutcome, type ChallengeRow } from './logic';
+import {
+  attemptVerdict,
+  otpVerdict,
+  type AttemptOutcome,
+  type ChallengeRow,
+  type OtpOutcome,
+  type OtpRow,
+} from './logic';
 
 /**
  * The SessionStore's SQLite schema, and the statements of its second-step-of-login table
@@ -30,6 +37,12 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
     const has = sql.exec("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'amr'");
     if (has.toArray().length === 0) sql.exec('ALTER TABLE sessions ADD COLUMN amr TEXT');
     kv.put('schema_version', 4);
+  }
+  if (version < 5) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS mfa_codes (method_id TEXT PRIMARY KEY,
+      challenge TEXT NOT NULL, code_hash TEXT NOT NULL, expires_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL)`);
+    kv.put('schema_version', 5);
   }
 }
 
@@ -75,3 +88,59 @@ export function attemptChallenge(
 /** Deletes a challenge whose code was right: true for exactly one caller. */
 export const consumeChallenge = (sql: SqlStorage, hash: string) =>
   sql.exec('DELETE FROM mfa_challenges WHERE hash = ? RETURNING hash', hash).toArray().length > 0;
+
+export interface PutOtpCode {
+  methodId: string;
+  challenge: string;
+  codeHash: string;
+  ttlMs: number;
+  now: number;
+}
+
+/** Stores the code just sent for a method; it replaces any earlier one (a resend). */
+export function putOtpCode(sql: SqlStorage, input: PutOtpCode) {
+  sql.exec('DELETE FROM mfa_codes WHERE expires_at <= ?', input.now);
+  sql.exec(
+    'INSERT OR REPLACE INTO mfa_codes VALUES (?, ?, ?, ?, 0)',
+    input.methodId,
+    input.challenge,
+    input.codeHash,
+    input.now + input.ttlMs,
+  );
+}
+
+/** Checks a code against a method's pending one (logic.ts otpVerdict), all in one call. */
+export function useOtpCode(
+  sql: SqlStorage,
+  input: {
+    methodId: string;
+    challenge: string;
+    codeHash: string;
+    maxAttempts: number;
+    now: number;
+  },
+): OtpOutcome {
+  const row = sql
+    .exec<OtpRow>(
+      'SELECT challenge, code_hash, expires_at, attempts FROM mfa_codes WHERE method_id = ?',
+      input.methodId,
+    )
+    .toArray()[0];
+  const { outcome, keep } = otpVerdict(row, input);
+  if (row && !keep) sql.exec('DELETE FROM mfa_codes WHERE method_id = ?', input.methodId);
+  else if (outcome === 'wrong') {
+    sql.exec('UPDATE mfa_codes SET attempts = attempts + 1 WHERE method_id = ?', input.methodId);
+  }
+  return outcome;
+}
+
+/** Whether a challenge may still be answered, without counting a try (sending it a code). */
+export function challengeOpen(sql: SqlStorage, hash: string, maxAttempts: number, now: number) {
+  const row = sql
+    .exec<ChallengeRow>(
+      'SELECT verified_at, expires_at, attempts FROM mfa_challenges WHERE hash = ?',
+      hash,
+    )
+    .toArray()[0];
+  return attemptVerdict(row, maxAttempts, now) === 'attempt';
+}

@@ -28,3 +28,7 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = (c, next) =>
     }
     await next();
   });
+
+/** Operator routes open to a service (X-API-Key) or an admin (bearer, checked now). */
+export const requireAdminOrService: MiddlewareHandler<AppEnv> = (c, next) =>
+  c.req.header(API_KEY_HEADER) !== undefined ? requireService(c, next) : requireAdmin(c, next);

@@ -1,9 +1,11 @@
 import * as admin from '../../domain/admin';
-import { userOf } from '../../http/middleware/require-auth';
+import * as mfa from '../../domain/mfa';
+import { callerOf, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './admin.routes';
 
-// Every admin route is behind requireAdmin, so the caller is a signed-in admin.
+// Every admin route is behind requireAdmin (the caller is a signed-in admin), except the MFA
+// reset, which a service may call too.
 
 export const listRoles: AppRouteHandler<typeof routes.listRoles> = async (c) =>
   c.json({ items: await admin.listRoles(c.var.deps) }, 200);
@@ -39,4 +41,15 @@ export const setStatus: AppRouteHandler<typeof routes.setStatus> = async (c) => 
   const { user_id } = c.req.valid('param');
   const { status } = c.req.valid('json');
   return c.json(await admin.setStatus(c.var.deps, userOf(c).userId, user_id, status), 200);
+};
+
+export const resetMfa: AppRouteHandler<typeof routes.resetMfa> = async (c) => {
+  const { user_id } = c.req.valid('param');
+  const caller = callerOf(c);
+  const actor =
+    caller.kind === 'user'
+      ? { userId: caller.userId, by: 'admin' }
+      : { userId: null, by: `service:${caller.service}` };
+  await mfa.resetMfa(c.var.deps, actor, user_id);
+  return c.body(null, 204);
 };

@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import { RolesSchema } from '../../http/schemas';
 import { errorResponses } from '../../http/openapi';
-import { bearerAuth, jsonBody, jsonResponse } from '../../http/openapi';
+import { bearerAuth, jsonBody, jsonResponse, noContent, serviceAuth } from '../../http/openapi';
 import { UserIdParamSchema } from '../../http/params';
-import { requireAdmin } from '../../http/middleware/require-service';
+import { requireAdmin, requireAdminOrService } from '../../http/middleware/require-service';
 import {
   AssignRoleSchema,
   CreateRoleSchema,
@@ -115,5 +115,22 @@ export const setStatus = createRoute({
   responses: {
     200: jsonResponse(UserStatusSchema, 'New status'),
     ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503),
+  },
+});
+
+export const resetMfa = createRoute({
+  tags: ['Admin'],
+  security: [...bearerAuth, ...serviceAuth],
+  middleware: [requireAdminOrService],
+  method: 'delete',
+  path: '/admin/users/{user_id}/mfa',
+  operationId: 'resetUserMfa',
+  summary: 'Switch a user’s multi-factor authentication off',
+  description:
+    'For a user who lost every factor: an admin (bearer) or a service (X-API-Key) removes all their MFA methods and backup codes and ends every session (pending logins too). Audited as `mfa_reset` with who did it. The user signs in with the password alone afterwards and can enrol again.',
+  request: { params: UserIdParamSchema },
+  responses: {
+    204: noContent('MFA is off and every session ended'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });

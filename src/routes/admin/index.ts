@@ -9,4 +9,5 @@ export const adminRouter = createRouter()
   .openapi(routes.revokePermission, handlers.revokePermission)
   .openapi(routes.assignRole, handlers.assignRole)
   .openapi(routes.removeRole, handlers.removeRole)
-  .openapi(routes.setStatus, handlers.setStatus);
+  .openapi(routes.setStatus, handlers.setStatus)
+  .openapi(routes.resetMfa, handlers.resetMfa);

@@ -8,6 +8,10 @@ export const ValidationSchema = z
     session_id: z.string().optional(),
     roles: z.array(z.string()).optional(),
     permissions: z.array(z.string()).optional(),
+    amr: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'RFC 8176 methods, when the sign-in took a second factor' }),
     expires_at: z.string().optional().openapi({ format: 'date-time' }),
     reason: z
       .enum(['invalid', 'expired', 'revoked'])

@@ -6,7 +6,10 @@ import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './profile.routes';
 
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
-  const { user, profile, grants, sessionCount } = await profiles.me(c.var.deps, userOf(c).userId);
+  const { user, profile, grants, sessionCount, mfa } = await profiles.me(
+    c.var.deps,
+    userOf(c).userId,
+  );
   return c.json(
     {
       user_id: user.id,
@@ -19,6 +22,7 @@ export const me: AppRouteHandler<typeof routes.me> = async (c) => {
       roles: grants.roles,
       permissions: grants.permissions,
       session_count: sessionCount,
+      mfa,
     },
     200,
   );

@@ -13,5 +13,13 @@ export const MeSchema = z
     roles: z.array(z.string()),
     permissions: z.array(z.string()),
     session_count: z.number().int(),
+    mfa: z
+      .object({
+        enabled: z.boolean(),
+        methods: z.array(
+          z.object({ method_id: z.string(), type: z.enum(['totp', 'email', 'sms']) }),
+        ),
+      })
+      .openapi({ description: 'Active second factors; a login asks for one of them' }),
   })
   .openapi('Me');

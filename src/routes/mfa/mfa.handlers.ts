@@ -9,9 +9,26 @@ const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export const setup: AppRouteHandler<typeof routes.setup> = async (c) => {
-  const enrolment = await mfa.setupTotp(c.var.deps, userOf(c).userId);
-  const { methodId: method_id, secret, uri: otpauth_uri, qrSvg: qr_svg } = enrolment;
-  return c.json({ method_id, type: 'totp' as const, secret, otpauth_uri, qr_svg }, 201, NO_STORE);
+  const result = await mfa.setupMethod(c.var.deps, userOf(c), c.req.valid('json'));
+  if (result.kind === 'totp') {
+    const { methodId: method_id, secret, uri: otpauth_uri, qrSvg: qr_svg } = result;
+    const body = { method_id, type: 'totp' as const, secret, otpauth_uri, qr_svg };
+    return c.json(body, 201, NO_STORE);
+  }
+  return c.json(codeSent(result), 201, NO_STORE);
+};
+
+const codeSent = (r: { methodId: string; type: 'email' | 'sms'; destination: string }) => ({
+  method_id: r.methodId,
+  type: r.type,
+  destination: r.destination,
+  expires_in: mfa.OTP_TTL_S,
+});
+
+export const challenge: AppRouteHandler<typeof routes.challenge> = async (c) => {
+  const { mfa_token, method_id } = c.req.valid('json');
+  const sent = await mfa.sendLoginCode(c.var.deps, { mfaToken: mfa_token, methodId: method_id });
+  return c.json(codeSent(sent), 202, NO_STORE);
 };
 
 export const verify: AppRouteHandler<typeof routes.verify> = async (c) => {
@@ -31,6 +48,7 @@ export const listMethods: AppRouteHandler<typeof routes.listMethods> = async (c)
   const methods = (await mfa.listMethods(c.var.deps, userOf(c).userId)).map((m) => ({
     method_id: m.id,
     type: m.type,
+    destination: m.destination,
     active: m.confirmedAt !== null,
     created_at: m.createdAt.toISOString(),
     confirmed_at: iso(m.confirmedAt),

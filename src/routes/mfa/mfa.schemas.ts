@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { E164 } from '../../domain/mfa-codes';
 import { ReauthPasswordField } from '../../http/schemas';
 
 // Strict objects: unknown fields are refused with 422 (security.md "Errors, logging, input").
@@ -9,12 +10,25 @@ export const MethodIdParamSchema = z.object({
   method_id: z.uuid().openapi({ param: { name: 'method_id', in: 'path' } }),
 });
 
+const password = ReauthPasswordField.openapi({
+  format: 'password',
+  description:
+    'The current password; needed unless this session signed in within the last 5 minutes',
+});
+
 export const MfaSetupSchema = z
-  .strictObject({
-    type: z
-      .literal('totp')
-      .openapi({ description: 'Only `totp` is served so far; `email` and `sms` answer 422' }),
-  })
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('totp'), password }),
+    z.strictObject({ type: z.literal('email'), password }),
+    z.strictObject({
+      type: z.literal('sms'),
+      phone: z
+        .string()
+        .regex(E164, 'must be an E.164 number such as +14155550123')
+        .openapi({ example: '+14155550123' }),
+      password,
+    }),
+  ])
   .openapi('MfaSetupRequest');
 
 export const MfaSetupResultSchema = z
@@ -26,6 +40,22 @@ export const MfaSetupResultSchema = z
     qr_svg: z.string().openapi({ description: 'The otpauth URI as a QR code (SVG markup)' }),
   })
   .openapi('MfaSetup');
+
+export const MfaCodeSentSchema = z
+  .object({
+    method_id: z.string(),
+    type: z.enum(['email', 'sms']),
+    destination: z.string().openapi({ description: 'Masked', example: 'a•••@example.com' }),
+    expires_in: z.number().int().openapi({ description: 'Seconds the code stays valid' }),
+  })
+  .openapi('MfaCodeSent');
+
+export const MfaChallengeSchema = z
+  .strictObject({
+    mfa_token: z.string().min(1).max(200).openapi({ description: 'From POST /auth/login' }),
+    method_id: MethodId,
+  })
+  .openapi('MfaChallengeRequest');
 
 export const MfaVerifySchema = z
   .strictObject({
@@ -61,6 +91,10 @@ export const MfaMethodListSchema = z
       z.object({
         method_id: z.string(),
         type: z.enum(['totp', 'email', 'sms']),
+        destination: z
+          .string()
+          .nullable()
+          .openapi({ description: 'Email/SMS: where codes go, masked; null for TOTP' }),
         active: z.boolean(),
         created_at: z.string().openapi({ format: 'date-time' }),
         confirmed_at: z.string().nullable().openapi({ format: 'date-time' }),
