@@ -18,6 +18,8 @@ const defined = new Set(
 
 const secrets = await generateSecrets();
 const wanted = { ...DEVELOPMENT_VARS, ...secrets };
+// After `npm run keys:rotate` the rotation set replaces the single key (the worker refuses both).
+if (defined.has('JWT_SIGNING_KEYS')) delete wanted.JWT_PRIVATE_KEY;
 const missing = Object.entries(wanted).filter(
   ([name]) => !defined.has(name) || (force && name in secrets),
 );

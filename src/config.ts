@@ -139,6 +139,7 @@ export const VarsSchema = z
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
 export const SecretsSchema = z.object({
+  JWT_SIGNING_KEYS: z.string().optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
   JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
   PASSWORD_PEPPER: z.string().optional(),

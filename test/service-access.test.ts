@@ -3,7 +3,7 @@ import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
 import { issueAccessToken } from '../src/lib/jwt';
-import { loadSigningKeys } from '../src/lib/signing-keys';
+import { loadSigningKeys, signerAt } from '../src/lib/signing-keys';
 import {
   api,
   createSignedInUser,
@@ -29,7 +29,10 @@ const validate = (token: string, headers: Record<string, string> = serviceHeader
 
 /** The worker's own signing key, to mint tokens the worker would have issued at another time. */
 async function workerKeys() {
-  const { keys } = await loadSigningKeys(String(env.JWT_PRIVATE_KEY), undefined);
+  const { keys } = await loadSigningKeys({
+    JWT_PRIVATE_KEY: String(env.JWT_PRIVATE_KEY),
+    ACCESS_TOKEN_TTL_SECONDS: 900,
+  });
   if (!keys) throw new Error('test worker has no signing key');
   return keys;
 }
@@ -56,15 +59,15 @@ async function expiredTokenFor(accessToken: string) {
 
 /** The same claims and header (same kid), signed by a key the worker never had. */
 async function forgedTokenFor(accessToken: string) {
-  const keys = await workerKeys();
+  const kid = signerAt(await workerKeys(), Date.now())!.kid;
   const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const { typ: _typ, ...header } = JSON.parse(atob(accessToken.split('.')[0]!)) as Record<
     string,
     string
   >;
-  expect(header.kid).toBe(keys.kid);
+  expect(header.kid).toBe(kid);
   return new SignJWT(decodeJwt(accessToken))
-    .setProtectedHeader({ alg: 'EdDSA', kid: keys.kid, typ: 'at+jwt' })
+    .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
     .sign(privateKey);
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errors, jwtVerify, SignJWT, type JWTHeaderParameters } from 'jose';
 import { ApiError } from './errors';
-import type { SigningKeys } from './signing-keys';
+import { CLOCK_TOLERANCE_S, signerAt, verifierAt, type SigningKeys } from './signing-keys';
 
 /** RFC 9068 media type: tells an access token apart from every other token kind we issue. */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -9,8 +9,6 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 export const INVALID_TOKEN_CHALLENGE = {
   headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
 };
-/** security.md: leeway for clock skew of at most 30 s. */
-const CLOCK_TOLERANCE_S = 30;
 
 export const AccessClaimsSchema = z.object({
   iss: z.string(),
@@ -49,6 +47,8 @@ export async function issueAccessToken(
   ttlSeconds: number,
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: number }> {
+  const signer = signerAt(keys, now);
+  if (!signer) throw new ApiError('DEPENDENCY_UNAVAILABLE', 'No signing key is active');
   const iat = Math.floor(now / 1000);
   const token = await new SignJWT({
     sid: subject.sessionId,
@@ -56,20 +56,21 @@ export async function issueAccessToken(
     roles: subject.roles,
     ...(subject.amr && { amr: subject.amr }),
   })
-    .setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: ACCESS_TOKEN_TYP })
+    .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: ACCESS_TOKEN_TYP })
     .setIssuer(aud.issuer)
     .setAudience(aud.audience)
     .setSubject(subject.userId)
     .setJti(crypto.randomUUID())
     .setIssuedAt(iat)
     .setExpirationTime(iat + ttlSeconds)
-    .sign(keys.privateKey);
+    .sign(signer.privateKey!);
   return { token, expiresAt: (iat + ttlSeconds) * 1000 };
 }
 
 /**
- * Checks signature, `typ`, issuer, audience, lifetime and required claims. The algorithm is
- * pinned per key by `kid` (RFC 8725 §3.1), never taken from the token; `jwk`/`jku`/`x5u`
+ * Checks signature, `typ`, issuer, audience, lifetime and required claims. The key is the one
+ * published under the token's `kid` at `now` (a retired key past its grace verifies nothing);
+ * its algorithm is pinned per key (RFC 8725 §3.1), never taken from the token; `jwk`/`jku`/`x5u`
  * headers are ignored, so an unknown `kid` fails without any outbound request.
  */
 export async function verifyAccessToken(
@@ -79,9 +80,9 @@ export async function verifyAccessToken(
   now = Date.now(),
 ): Promise<AccessClaims> {
   const resolveKey = (header: JWTHeaderParameters) => {
-    const entry = header.kid === undefined ? undefined : keys.verifyKeys.get(header.kid);
+    const entry = header.kid === undefined ? undefined : verifierAt(keys, header.kid, now);
     if (!entry || entry.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
-    return entry.key;
+    return entry.verifyKey;
   };
   try {
     const { payload } = await jwtVerify(token, resolveKey, {

@@ -6,12 +6,14 @@ import { loadSigningKeys, type KeyStatus, type SigningKeys } from './signing-key
 
 /** The configuration the secrets are read from (config.ts parses it). */
 export interface SecretsConfig {
+  JWT_SIGNING_KEYS?: string;
   JWT_PRIVATE_KEY?: string;
   JWT_PREVIOUS_PUBLIC_KEYS?: string;
   PASSWORD_PEPPER?: string;
   SERVICE_API_KEYS?: string;
   MFA_ENCRYPTION_KEY?: string;
   PBKDF2_ITERATIONS: number;
+  ACCESS_TOKEN_TTL_SECONDS: number;
 }
 
 export interface Secrets {
@@ -60,16 +62,14 @@ async function loadMfaKey(config: SecretsConfig): Promise<Secrets['mfa']> {
 export function loadSecrets(config: SecretsConfig): Promise<Secrets> {
   let secrets = cache.get(config);
   if (!secrets) {
-    secrets = Promise.all([
-      loadSigningKeys(config.JWT_PRIVATE_KEY, config.JWT_PREVIOUS_PUBLIC_KEYS),
-      loadPepper(config),
-      loadMfaKey(config),
-    ]).then(([signing, pepper, mfa]) => ({
-      signing,
-      pepper,
-      mfa,
-      services: loadServiceKeys(config.SERVICE_API_KEYS),
-    }));
+    secrets = Promise.all([loadSigningKeys(config), loadPepper(config), loadMfaKey(config)]).then(
+      ([signing, pepper, mfa]) => ({
+        signing,
+        pepper,
+        mfa,
+        services: loadServiceKeys(config.SERVICE_API_KEYS),
+      }),
+    );
     cache.set(config, secrets);
   }
   return secrets;

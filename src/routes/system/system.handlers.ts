@@ -6,6 +6,7 @@ import { healthReport, probeComponents, readiness } from '../../domain/health';
 import { ApiError } from '../../lib/errors';
 import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
 import { requireSigningKeys } from '../../lib/secrets';
+import { JWKS_MAX_AGE_S, publishedAt } from '../../lib/signing-keys';
 import { bearerToken, requireAuth, userOf } from '../../http/middleware/require-auth';
 import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './system.routes';
@@ -76,10 +77,12 @@ export const ready: AppRouteHandler<typeof routes.ready> = async (c) => {
 
 export const jwks: AppRouteHandler<typeof routes.jwks> = (c) => {
   const keys = requireSigningKeys(c.var.secrets);
-  // Verifiers may cache briefly; rotation keeps old keys published longer than this.
+  // A rotation publishes the next key at least twice this long before it signs
+  // (scripts/signing-key-rotation.mjs), so no verifier's cached copy lacks a key in use.
+  const published = publishedAt(keys, c.var.deps.now()).map((e) => e.jwk);
   return c.json(
-    { keys: keys.publicJwks as { kty: string; kid: string; alg: string; use: string }[] },
+    { keys: published as { kty: string; kid: string; alg: string; use: string }[] },
     200,
-    { 'Cache-Control': 'public, max-age=300' },
+    { 'Cache-Control': `public, max-age=${JWKS_MAX_AGE_S}` },
   );
 };
