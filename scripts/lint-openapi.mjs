@@ -4,6 +4,8 @@
 // ruleset, with the reason. The document comes from test/openapi.test.ts, which fetches
 // /openapi.json inside workerd (scripts/openapi-dump-reporter.mjs writes it): no network, no
 // server, the same code as production. Runs on the Node that npm put first on the PATH.
+// Then checks that the typed client (client/api.d.ts) was generated from this same document;
+// `--write-client` (npm run client:types) regenerates it instead.
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { DOCUMENT } from './openapi-dump-reporter.mjs';
@@ -63,4 +65,16 @@ for (const [name, problems] of [
   failed ||= problems.length > 0;
 }
 if (redocly.status !== 0 && redoclyProblems.length === 0) failed = true;
+
+// The typed client (client/) must describe this same document.
+const client = run(
+  'node',
+  [
+    'client/generate.mjs',
+    DOCUMENT,
+    ...(process.argv.includes('--write-client') ? [] : ['--check']),
+  ],
+  { stdio: 'inherit' },
+);
+failed ||= client.status !== 0;
 process.exit(failed ? 1 : 0);
