@@ -16,14 +16,22 @@ const consumerDeps = (env: Bindings, tag: string) => ({
 });
 
 /** The Worker's queue() handler: the aggregator, and the dead-letter recorder. */
-export async function queue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
+export async function queue(
+  batch: MessageBatch<unknown>,
+  env: Bindings,
+  _ctx: ExecutionContext,
+): Promise<void> {
   const deps = consumerDeps(env, `queue:${batch.queue}`);
   if (batch.queue === DEAD_LETTER_QUEUE) await recordDeadLetterBatch(deps, batch);
   else await aggregate(deps, batch);
 }
 
 /** The Worker's scheduled() handler (wrangler.toml [triggers]): prunes raw analytics events. */
-export async function scheduled(_controller: ScheduledController, env: Bindings): Promise<void> {
+export async function scheduled(
+  _controller: ScheduledController,
+  env: Bindings,
+  _ctx: ExecutionContext,
+): Promise<void> {
   const config = getConfig(env);
   const days = config.ok ? config.ANALYTICS_RETENTION_DAYS : DEFAULT_RETENTION_DAYS;
   await pruneAnalytics(consumerDeps(env, 'cron'), days);
