@@ -6,6 +6,8 @@ import {
 } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { retryDelaySeconds } from '../src/domain/analytics/aggregator';
+import { createDb } from '../src/db/client';
+import { usageOf } from '../src/domain/analytics/reads';
 import worker from '../src/index';
 import { env, unreachableD1 } from './helpers';
 import { uniqueName } from './helpers-analytics';
@@ -109,6 +111,40 @@ describe('the analytics consumer', () => {
     // The same messages, redelivered once D1 is back, are counted.
     await deliver(messages.map((m) => ({ ...m, attempts: m.attempts + 1 })));
     expect(await hourlyCount(type)).toBe(2);
+  });
+
+  it("rolls an organization's usage up for usageOf({ orgId }), apart from other orgs", async () => {
+    const orgId = uniqueName('org');
+    const metricBody = (org: string, cost: number) => ({
+      kind: 'metric',
+      event_id: crypto.randomUUID(),
+      timestamp: Date.now(),
+      user_id: crypto.randomUUID(),
+      org_id: org,
+      service: 'billing',
+      name: 'llm_request',
+      value: 1,
+      unit: null,
+      labels: { model: 'small' },
+      cost_usd: cost,
+    });
+    await deliver([
+      message(metricBody(orgId, 0.25)),
+      message(metricBody(orgId, 0.5)),
+      message(metricBody(uniqueName('other_org'), 9)),
+      message(eventBody('report_exported', { org_id: orgId })),
+    ]);
+    const now = Date.now();
+    const usage = await usageOf(
+      { db: createDb(env.DB) },
+      { orgId },
+      { from: now - 3_600_000, to: now + 3_600_000 },
+    );
+    expect(usage).toMatchObject({
+      api_calls: 2,
+      cost_usd: 0.75,
+      events_by_type: { report_exported: 1 },
+    });
   });
 
   it('backs off: 5 s, 10 s, 20 s, ... at most 5 minutes', () => {

@@ -167,6 +167,26 @@ describe('analytics pipeline', () => {
     expect(stored).not.toContain(user.access_token);
   });
 
+  it('sends no event for a write that did not happen (a refused duplicate registration)', async () => {
+    const registered = async () =>
+      (
+        await env.DB.prepare(
+          "SELECT count(*) AS n FROM analytics_events WHERE name = 'registered'",
+        ).first<{ n: number }>()
+      )?.n ?? 0;
+    const taken = await createUser();
+    await eventually(async () => (await rawEventsOf(taken.id)).length > 0, 20_000);
+    const before = await registered();
+    const again = await api('POST', '/auth/register', {
+      json: { email: taken.email, password: taken.password },
+    });
+    expectError(again, 409, 'USER_EXISTS');
+    // A registration after it is aggregated; the refused one would have been by then.
+    const next = await createUser();
+    await eventually(async () => (await rawEventsOf(next.id)).length > 0, 20_000);
+    expect(await registered()).toBe(before + 1);
+  });
+
   it('answers the request even when the queue refuses every send, and counts the loss', async () => {
     const before = await sendFailures();
     const user = await createUser();
