@@ -106,8 +106,11 @@ export interface Events {
   flush(succeeded: boolean): void;
 }
 
-/** A caller that never flushes (a script, a consumer) still gets its events sent. */
-const FLUSH_FALLBACK_MS = 1_000;
+/**
+ * A caller that never flushes (a script, a consumer) still gets its events sent. Long, so that
+ * a slow request is flushed by its answer, which knows whether its writes committed.
+ */
+const FLUSH_FALLBACK_MS = 10_000;
 
 /**
  * The port over the D1 audit trail and the analytics queue, stamping each event with the
@@ -131,18 +134,18 @@ export function eventsPort(parts: {
     requestId: parts.origin.requestId,
     at: new Date(parts.now()),
   });
-  let pending: { event: DomainEvent; at: number; committed: boolean }[] = [];
+  let pending: { event: DomainEvent; at: number; unconditional: boolean }[] = [];
   let flushed = false;
   let settle: (() => void) | undefined;
   const flush = (succeeded: boolean) => {
     if (flushed) return;
     flushed = true;
     settle?.();
-    const sent = pending.filter((p) => succeeded || p.committed);
+    const sent = pending.filter((p) => succeeded || p.unconditional);
     pending = [];
     if (sent.length) parts.publish(sent.map(({ event, at }) => ({ event, at })));
   };
-  const queue = (event: DomainEvent, committed: boolean) => {
+  const queue = (event: DomainEvent, unconditional: boolean) => {
     const at = parts.now();
     if (flushed) return parts.publish([{ event, at }]);
     if (!settle) {
@@ -158,7 +161,7 @@ export function eventsPort(parts: {
         }),
       );
     }
-    pending.push({ event, at, committed });
+    pending.push({ event, at, unconditional });
   };
   return {
     entry(event) {
