@@ -25,7 +25,7 @@ module.exports = {
       severity: 'error',
       comment: 'The domain does not know who calls it (HTTP, RPC, queue).',
       from: { path: '^src/domain/' },
-      to: { path: '^src/(routes|http|app|rpc|index)' },
+      to: { path: '^src/(routes|http|app|rpc|queue|index)' },
     },
     {
       name: 'lib-is-primitives',

@@ -26,7 +26,7 @@ import {
   countDurableObjects,
   startWorker,
 } from './lib/runtime.mjs';
-import { CONCURRENCIES, SCENARIOS } from './lib/scenarios.mjs';
+import { BENCH_VARS, CONCURRENCIES, SCENARIOS } from './lib/scenarios.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -111,6 +111,8 @@ const version = (pkg) => {
 
 /** Warm-up, then one measured run per concurrency; returns the rows for results.json. */
 async function measure(scenario, ctx) {
+  // A scenario that is not a request rate (the analytics consumer's drain) measures itself.
+  if (scenario.measure) return scenario.measure(ctx, scenario);
   const url = {
     worker: ctx.worker?.url,
     pbkdf2: ctx.worker?.pbkdf2Url,
@@ -193,7 +195,7 @@ async function diagnosticsPass(selected, wcOptions, ctx) {
   const dir = join(ROOT, 'bench/.tmp/profiles');
   if (args.profile) mkdirSync(dir, { recursive: true });
   const profiles = {};
-  for (const scenario of selected.filter((s) => s.target === 'worker')) {
+  for (const scenario of selected.filter((s) => s.target === 'worker' && !s.measure)) {
     const state = (await scenario.setup?.(ctx)) ?? {};
     const load = () =>
       runHttp({
@@ -293,6 +295,7 @@ async function main() {
     wc,
     outdir: join(tmp, 'dist'),
     iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
+    vars: BENCH_VARS,
     register,
   };
   const worker = await startWorker({ ...workerOptions, persistPath: join(tmp, 'state') });

@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from './config';
 import { adminRouter } from './routes/admin';
+import { analyticsRouter } from './routes/analytics';
 import { authRouter } from './routes/auth';
 import { devRouter } from './routes/dev';
 import { registerDocs } from './routes/docs';
@@ -82,6 +83,7 @@ app.route('/', authRouter);
 app.route('/', adminRouter);
 app.route('/', usersRouter);
 app.route('/', mfaRouter);
+app.route('/', analyticsRouter);
 app.route('/', devRouter);
 
 registerDocs(app);

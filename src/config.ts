@@ -134,6 +134,8 @@ export const VarsSchema = z
     TWILIO_API_URL: z.url().default('https://api.twilio.com'),
     BREAKER_FAILURE_THRESHOLD: intVar(1, 100, 5),
     BREAKER_COOLDOWN_SECONDS: intVar(1, 3600, 30),
+    /** Days raw analytics events are kept (the cron prunes older ones; rollups are kept). */
+    ANALYTICS_RETENTION_DAYS: intVar(1, 3650, 30),
   })
   .superRefine(refuseDevelopmentValues);
 

@@ -2,6 +2,8 @@ import { WorkerEntrypoint } from 'cloudflare:workers';
 import { z } from '@hono/zod-openapi';
 import { getConfig } from './config';
 import { authorize, permissionsOf } from './domain/access';
+import { trackEvent } from './domain/analytics/ingest';
+import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
 import { createDeps, type Deps } from './domain/deps';
 import { introspect, type Validation } from './domain/tokens';
 import { AuthorizeSchema, ValidateSchema } from './http/schemas';
@@ -42,6 +44,32 @@ export class AuthService extends WorkerEntrypoint<Bindings> {
   async getPermissions(userId: string) {
     const id = z.uuid().safeParse(userId);
     return id.success ? permissionsOf(await this.deps(), id.data) : null;
+  }
+
+  /**
+   * Records a custom event, like POST /analytics/events from a service: on the analytics queue
+   * when this resolves. The calling Worker is named `service-binding` in the event (the binding
+   * does not tell which Worker it is).
+   */
+  async track(
+    event: z.input<typeof TrackEventSchema>,
+  ): Promise<{ accepted: number; event_id: string } | { accepted: 0; reason: string }> {
+    const args = TrackEventSchema.safeParse(event);
+    if (!args.success)
+      return { accepted: 0, reason: `invalid event: ${z.prettifyError(args.error)}` };
+    const input: TrackEvent = args.data;
+    try {
+      return await trackEvent(
+        await this.deps(),
+        { kind: 'service', service: 'service-binding' },
+        input,
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 422) {
+        return { accepted: 0, reason: `invalid event: ${err.message}` };
+      }
+      throw err;
+    }
   }
 
   /** The deps of one call: no request, so no client address; a fresh id ties its log lines. */

@@ -20,9 +20,86 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 
 export const CONCURRENCIES = [1, 10];
+/** The service key the bench worker is started with (analytics ingest is for services). */
+const BENCH_SERVICE_KEY = 'bench-service-key-0123456789abcdef0123456789';
+export const BENCH_VARS = { SERVICE_API_KEYS: JSON.stringify({ bench: BENCH_SERVICE_KEY }) };
+
 const LOGIN_USERS = 30;
 export const PASSWORD = 'Vermilion-Otter-42';
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const SERVICE_HEADERS = { ...JSON_HEADERS, 'x-api-key': BENCH_SERVICE_KEY };
+
+/** A metrics batch of `n` data points, as a metering service would send it. */
+const metricsBatch = (name, n) =>
+  JSON.stringify({
+    metrics: Array.from({ length: n }, (_, i) => ({
+      name,
+      value: 100 + (i % 50),
+      unit: 'ms',
+      labels: { model: `m${i % 4}`, route: '/v1/complete' },
+      cost_usd: 0.0001,
+    })),
+  });
+
+/** The data points of `name` the aggregator has rolled up so far. */
+async function aggregatedCount(ctx, name) {
+  const res = await fetch(`${ctx.worker.url}/analytics/metrics?name=${name}&interval=day`, {
+    headers: SERVICE_HEADERS,
+  });
+  if (res.status !== 200) throw new Error(`GET /analytics/metrics: ${res.status}`);
+  const { points } = await res.json();
+  return points.reduce((n, p) => n + p.count, 0);
+}
+
+const DRAIN_BATCHES = 100;
+const DRAIN_BATCH_SIZE = 100;
+
+/**
+ * The consumer's throughput: DRAIN_BATCHES × DRAIN_BATCH_SIZE data points sent as fast as the
+ * ingest route takes them, then the time until the aggregator has rolled up the last one
+ * (polled through the read route). One figure: aggregated events per second, from the first
+ * send to the last rolled-up point; it includes the queue's batch timeout at the end.
+ */
+async function measureDrain(ctx, scenario) {
+  const name = `bench_drain_${runTag}`;
+  const total = DRAIN_BATCHES * DRAIN_BATCH_SIZE;
+  const body = metricsBatch(name, DRAIN_BATCH_SIZE);
+  const started = performance.now();
+  let errors = 0;
+  await pool(DRAIN_BATCHES, 4, async () => {
+    const res = await fetch(`${ctx.worker.url}/analytics/metrics/batch`, {
+      method: 'POST',
+      headers: SERVICE_HEADERS,
+      body,
+    });
+    await res.text();
+    if (res.status !== 202) errors++;
+  });
+  const sentMs = performance.now() - started;
+  const deadline = Date.now() + 120_000;
+  let done = 0;
+  while ((done = await aggregatedCount(ctx, name)) < total - errors * DRAIN_BATCH_SIZE) {
+    if (Date.now() > deadline) throw new Error(`only ${done} of ${total} aggregated in 120 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return [
+    {
+      id: scenario.id,
+      label: scenario.label,
+      target: scenario.target,
+      concurrency: 4,
+      rps: Math.round((done / seconds) * 10) / 10,
+      p50: null,
+      p99: null,
+      errors,
+      cpuMsPerReq: null,
+      aggregated: done,
+      sendSeconds: Math.round(sentMs) / 1000,
+      totalSeconds: Math.round(seconds * 1000) / 1000,
+    },
+  ];
+}
 
 /**
  * Requests carry CF-Connecting-IP, as Cloudflare's edge sets it, so the per-IP rate limiters run
@@ -320,6 +397,25 @@ export const SCENARIOS = [
         const t = status === 200 ? parse(body) : null;
         if (t?.refresh_token) s.queue.push(t.refresh_token);
       },
+    }),
+  },
+  {
+    // Before the ingest scenario: its load leaves a backlog on the queue that this would drain.
+    id: 'analytics_drain',
+    label: `consumer: metrics aggregated per second (${DRAIN_BATCHES} × ${DRAIN_BATCH_SIZE} queued, events/s)`,
+    target: 'worker',
+    measure: measureDrain,
+  },
+  {
+    id: 'analytics_ingest',
+    label: 'POST /analytics/metrics/batch (100 metrics per request, 202s)',
+    target: 'worker',
+    expect: 202,
+    request: () => ({
+      method: 'POST',
+      path: '/analytics/metrics/batch',
+      headers: SERVICE_HEADERS,
+      body: metricsBatch(`bench_ingest_${runTag}`, 100),
     }),
   },
   {

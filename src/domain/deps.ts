@@ -5,7 +5,8 @@ import type { RateLimiter } from '../durable-objects/rate-limiter/object';
 import type { SessionStore } from '../durable-objects/session-store/object';
 import type { Logger } from '../lib/logger';
 import type { Secrets } from '../lib/secrets';
-import { auditTrail, type Events, type Origin } from './events';
+import { domainEventMessage, publishInBackground, type AnalyticsQueue } from './analytics/producer';
+import { eventsPort, type Events, type Origin } from './events';
 
 /**
  * Everything the domain needs, passed explicitly: HTTP handlers, the AuthService RPC entrypoint,
@@ -20,6 +21,8 @@ export interface Deps {
   limiters: DurableObjectNamespace<RateLimiter>;
   breakers: DurableObjectNamespace<CircuitBreaker>;
   events: Events;
+  /** The ANALYTICS queue: domain events (through `events`) and ingested events and metrics. */
+  analytics: AnalyticsQueue;
   logger: Logger;
   origin: Origin;
   /** Runs work after the answer (the runtime's waitUntil): never delays or fails the caller. */
@@ -40,7 +43,19 @@ export function createDeps(
     sessions: env.SESSIONS,
     limiters: env.RATE_LIMITER,
     breakers: env.BREAKERS,
-    events: auditTrail({ db, origin: parts.origin, defer: parts.defer, logger: parts.logger, now }),
+    analytics: env.ANALYTICS,
+    events: eventsPort({
+      db,
+      origin: parts.origin,
+      defer: parts.defer,
+      logger: parts.logger,
+      now,
+      publish: (events) =>
+        publishInBackground(
+          { queue: env.ANALYTICS, db, logger: parts.logger, defer: parts.defer },
+          events.map(({ event, at }) => domainEventMessage(event, at)),
+        ),
+    }),
     now,
   };
 }

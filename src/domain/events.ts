@@ -16,8 +16,8 @@ const sessionRef = { session_id: id };
 
 /**
  * Every fact the domain reports, one member per kind (a new fact is a new member). Events go out
- * through the `events` port; today the port writes the audit trail, and the analytics queue
- * will plug into the same port.
+ * through the `events` port, which writes the audit trail and sends each event to the analytics
+ * queue.
  */
 export const DomainEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -112,15 +112,32 @@ export interface Events {
    * one batch (an account and its `registered` entry, a token redemption and its reset).
    */
   entry(event: DomainEvent): AuditEntry;
+  /**
+   * Sends the events of this request to analytics, in one queue batch; called once the answer
+   * is known. `succeeded` false drops the `entry` events: an error answer most likely means
+   * their batch did not commit (a failure after a committed write loses its analytics event,
+   * never invents one). Events emitted after the flush are sent at once.
+   */
+  flush(succeeded: boolean): void;
 }
 
-/** The port over the D1 audit trail, stamping each event with the request's origin. */
-export function auditTrail(parts: {
+/**
+ * A caller that never flushes (a script, a consumer) still gets its events sent. Long, so that
+ * a slow request is flushed by its answer, which knows whether its writes committed.
+ */
+const FLUSH_FALLBACK_MS = 10_000;
+
+/**
+ * The port over the D1 audit trail and the analytics queue, stamping each event with the
+ * request's origin. `publish` gets the events to send (after the answer; it must not throw).
+ */
+export function eventsPort(parts: {
   db: Db;
   origin: Origin;
   defer: (work: Promise<unknown>) => void;
   logger: Logger;
   now: () => number;
+  publish: (events: { event: DomainEvent; at: number }[]) => void;
 }): Events {
   const entry = (event: DomainEvent): AuditEntry => ({
     action: event.type,
@@ -132,9 +149,42 @@ export function auditTrail(parts: {
     requestId: parts.origin.requestId,
     at: new Date(parts.now()),
   });
+  let pending: { event: DomainEvent; at: number; unconditional: boolean }[] = [];
+  let flushed = false;
+  let settle: (() => void) | undefined;
+  const flush = (succeeded: boolean) => {
+    if (flushed) return;
+    flushed = true;
+    settle?.();
+    const sent = pending.filter((p) => succeeded || p.unconditional);
+    pending = [];
+    if (sent.length) parts.publish(sent.map(({ event, at }) => ({ event, at })));
+  };
+  const queue = (event: DomainEvent, unconditional: boolean) => {
+    const at = parts.now();
+    if (flushed) return parts.publish([{ event, at }]);
+    if (!settle) {
+      const flushedNow = new Promise<void>((resolve) => (settle = resolve));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const fallback = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, FLUSH_FALLBACK_MS);
+      });
+      parts.defer(
+        Promise.race([flushedNow, fallback]).then(() => {
+          clearTimeout(timer);
+          flush(true);
+        }),
+      );
+    }
+    pending.push({ event, at, unconditional });
+  };
   return {
-    entry,
+    entry(event) {
+      queue(event, false);
+      return entry(event);
+    },
     emit(event) {
+      queue(event, true);
       parts.defer(
         auditInsert(parts.db, entry(event)).then(
           () => undefined,
@@ -143,5 +193,6 @@ export function auditTrail(parts: {
         ),
       );
     },
+    flush,
   };
 }

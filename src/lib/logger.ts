@@ -5,7 +5,8 @@
  */
 export type Logger = ReturnType<typeof createLogger>;
 
-const SECRET_FIELD = /pass|token|secret|authorization|cookie|pepper|key|code|otp/i;
+/** Field names that suggest a secret: dropped from logs, refused in analytics properties. */
+export const SECRET_FIELD = /pass|token|secret|authorization|cookie|pepper|key|code|otp/i;
 
 /**
  * An error for the logs: its name, the innermost driver message and the stack frames. drizzle's

@@ -42,6 +42,8 @@ export const context: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('db', createDb(c.env.DB));
   const started = Date.now();
   await next();
+  // The request's domain events go to the analytics queue in one batch, after the answer.
+  if (config.ok) c.var.deps.events.flush(c.res.status < 400);
   logger.info('request', {
     method: c.req.method,
     path: c.req.path,

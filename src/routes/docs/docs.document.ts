@@ -26,6 +26,11 @@ export const TAGS = [
   { name: 'Users', description: 'User creation, dashboards, preferences and activity.' },
   { name: 'Admin', description: 'Global roles, their permissions and user status (admins).' },
   {
+    name: 'Analytics',
+    description:
+      'Events and metrics in (202 once on the queue), and what the aggregator made of them: series, usage, costs, the admin dashboard.',
+  },
+  {
     name: 'Development',
     description: 'Helpers that exist only when ENVIRONMENT=development (404 otherwise).',
   },

@@ -59,6 +59,7 @@ export const health: AppRouteHandler<typeof routes.health> = async (c) => {
       db: c.var.db,
       sessions: c.env.SESSIONS,
       limiters: c.env.RATE_LIMITER,
+      analytics: c.env.ANALYTICS,
       logger: c.var.logger,
     }),
     seesDetail(c, config.ok),

@@ -1,0 +1,131 @@
+import {
+  aggregateBatch,
+  bumpCounter,
+  recordDeadLetters,
+  pruneRawEvents,
+  type RawEvent,
+} from '../../db/queries/analytics';
+import type { Deps } from '../deps';
+import { AnalyticsMessageSchema, canonicalLabels, type AnalyticsMessage } from './messages';
+
+type ConsumerDeps = Pick<Deps, 'db' | 'logger' | 'now'>;
+
+/** Redelivery waits longer each time: 5 s, 10 s, 20 s, ... at most 5 minutes. */
+export const retryDelaySeconds = (attempts: number) =>
+  Math.min(300, 5 * 2 ** Math.max(0, attempts - 1));
+
+function rawRow(m: AnalyticsMessage, receivedAt: number): RawEvent {
+  const common = {
+    eventId: m.event_id,
+    userId: m.user_id,
+    orgId: m.org_id,
+    service: m.service,
+    occurredAt: m.timestamp,
+    receivedAt,
+  };
+  return m.kind === 'event'
+    ? {
+        ...common,
+        kind: 'event',
+        name: m.event_type,
+        sessionId: m.session_id,
+        properties: m.properties,
+      }
+    : {
+        ...common,
+        kind: 'metric',
+        name: m.name,
+        value: m.value,
+        costUsd: m.cost_usd,
+        labels: canonicalLabels(m.labels),
+        properties: m.unit ? { unit: m.unit } : {},
+      };
+}
+
+/**
+ * The aggregator (the ANALYTICS queue's consumer). Each message is validated: an invalid one is
+ * acked and counted as rejected (retrying cannot fix it, and it must not hold up the rest).
+ * The valid ones are written and rolled up in one D1 batch; if D1 fails, they are retried with
+ * a growing delay, and after max_retries the queue moves them to the dead-letter queue.
+ */
+export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
+  const valid: { message: Message<unknown>; row: RawEvent }[] = [];
+  let rejected = 0;
+  const receivedAt = deps.now();
+  for (const message of batch.messages) {
+    const parsed = AnalyticsMessageSchema.safeParse(message.body);
+    if (parsed.success) {
+      valid.push({ message, row: rawRow(parsed.data, receivedAt) });
+    } else {
+      rejected++;
+      deps.logger.warn('analytics message rejected', {
+        message_id: message.id,
+        problems: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+      });
+      message.ack();
+    }
+  }
+  try {
+    if (valid.length) {
+      await aggregateBatch(
+        deps.db,
+        crypto.randomUUID(),
+        valid.map((v) => v.row),
+        rejected,
+      );
+    } else if (rejected) {
+      await bumpCounter(deps.db, 'rejected', rejected);
+    }
+  } catch (err) {
+    deps.logger.error('analytics aggregation failed; retrying the batch', {
+      messages: valid.length,
+      rejected_uncounted: rejected,
+      error: err,
+    });
+    for (const { message } of valid) {
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+    return { aggregated: 0, rejected, retried: valid.length };
+  }
+  for (const { message } of valid) message.ack();
+  return { aggregated: valid.length, rejected, retried: 0 };
+}
+
+const MAX_DEAD_LETTER_BYTES = 16_384;
+
+/**
+ * The dead-letter queue's consumer: records each message for inspection. If D1 is still down,
+ * the batch is retried (the DLQ has retries of its own); nothing is dropped silently.
+ */
+export async function recordDeadLetterBatch(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
+  const now = deps.now();
+  try {
+    await recordDeadLetters(
+      deps.db,
+      batch.messages.map((m) => ({
+        messageId: m.id,
+        queue: batch.queue,
+        attempts: m.attempts,
+        body: JSON.stringify(m.body ?? null).slice(0, MAX_DEAD_LETTER_BYTES),
+        receivedAt: now,
+      })),
+    );
+  } catch (err) {
+    deps.logger.error('dead letters not recorded; retrying', {
+      messages: batch.messages.length,
+      error: err,
+    });
+    batch.retryAll({ delaySeconds: 60 });
+    return;
+  }
+  deps.logger.warn('analytics messages dead-lettered', { messages: batch.messages.length });
+  batch.ackAll();
+}
+
+/** The cron job: raw events past the retention are deleted; rollups stay. */
+export async function pruneAnalytics(deps: ConsumerDeps, retentionDays: number) {
+  const before = deps.now() - retentionDays * 86_400_000;
+  const deleted = await pruneRawEvents(deps.db, before);
+  deps.logger.info('analytics raw events pruned', { deleted, retention_days: retentionDays });
+  return deleted;
+}

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { SECRET_FIELD } from '../../lib/logger';
+import { DomainEventSchema } from '../events';
+
+// What travels on the ANALYTICS queue, and the bounds of what callers may put in it. The
+// ingestion routes, the RPC method and the consumer all validate with these schemas.
+
+const MAX_PROPERTIES = 32;
+const MAX_PROPERTIES_BYTES = 4096;
+const MAX_LABELS = 16;
+
+/** Keys that look like they hold a secret (the logger's rule): analytics never stores them. */
+const notSecret = (key: string) => !SECRET_FIELD.test(key);
+const secretMessage = (what: string) =>
+  `${what} must not look like a secret (password, token, key, code, ...): analytics never stores one`;
+
+const PropertyKey = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . or -')
+  .refine(notSecret, secretMessage('a property name'));
+
+/** Flat, small, scalar properties: enough for drill-down, nothing that could smuggle a blob. */
+export const PropertiesSchema = z
+  .record(PropertyKey, z.union([z.string().max(512), z.number().finite(), z.boolean(), z.null()]))
+  .refine((p) => Object.keys(p).length <= MAX_PROPERTIES, `at most ${MAX_PROPERTIES} properties`)
+  .refine(
+    (p) => new TextEncoder().encode(JSON.stringify(p)).length <= MAX_PROPERTIES_BYTES,
+    `at most ${MAX_PROPERTIES_BYTES} bytes as JSON`,
+  );
+
+const LabelKey = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/, 'must be 1-64 letters, digits or _ (Prometheus style)')
+  .refine(notSecret, secretMessage('a label name'));
+
+export const LabelsSchema = z
+  .record(LabelKey, z.string().max(128))
+  .refine((l) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
+
+export const EventTypeField = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must be a lower-case identifier of 1-64 characters');
+
+export const MetricNameField = z
+  .string()
+  .regex(
+    /^[a-zA-Z_:][a-zA-Z0-9_:]{0,127}$/,
+    'must be a Prometheus-style name (letters, digits, _ :)',
+  );
+
+export const TimestampField = z.iso.datetime({ offset: true });
+
+const Id = z.string().min(1).max(64);
+
+const common = {
+  event_id: z.uuid(),
+  /** When it happened, ms since the epoch. */
+  timestamp: z.number().int().nonnegative(),
+  user_id: Id.nullable(),
+  org_id: Id.nullable(),
+  service: Id.nullable(),
+};
+
+export const EventMessageSchema = z.object({
+  kind: z.literal('event'),
+  ...common,
+  event_type: EventTypeField,
+  session_id: Id.nullable(),
+  properties: PropertiesSchema,
+});
+
+export const MetricMessageSchema = z.object({
+  kind: z.literal('metric'),
+  ...common,
+  name: MetricNameField,
+  value: z.number().finite(),
+  unit: z.string().max(32).nullable(),
+  labels: LabelsSchema,
+  cost_usd: z.number().finite().nonnegative().nullable(),
+});
+
+/** One message on the queue: a (domain or custom) event, or a metric data point. */
+export const AnalyticsMessageSchema = z.discriminatedUnion('kind', [
+  EventMessageSchema,
+  MetricMessageSchema,
+]);
+export type AnalyticsMessage = z.infer<typeof AnalyticsMessageSchema>;
+export type EventMessage = z.infer<typeof EventMessageSchema>;
+export type MetricMessage = z.infer<typeof MetricMessageSchema>;
+
+/**
+ * Event types the domain reports itself: nobody may post them through POST /analytics/events,
+ * or a client could inflate the login and failure counts that dashboards and /metrics show.
+ */
+export const DOMAIN_EVENT_TYPES: ReadonlySet<string> = new Set(
+  DomainEventSchema.options.map((o) => o.shape.type.value),
+);
+
+/** A custom event as a caller sends it (POST /analytics/events, RPC track). */
+export const TrackEventSchema = z.strictObject({
+  event_type: EventTypeField.refine(
+    (t) => !DOMAIN_EVENT_TYPES.has(t),
+    'is reported by the service itself and cannot be sent',
+  ),
+  user_id: z.uuid().optional(),
+  properties: PropertiesSchema.optional(),
+  timestamp: TimestampField.optional(),
+});
+export type TrackEvent = z.infer<typeof TrackEventSchema>;
+
+/** A metric data point as a service sends it. */
+export const MetricInputSchema = z.strictObject({
+  name: MetricNameField,
+  value: z.number().finite(),
+  unit: z.string().max(32).optional(),
+  labels: LabelsSchema.optional(),
+  cost_usd: z.number().finite().nonnegative().max(1_000_000).optional(),
+  user_id: z.uuid().optional(),
+  org_id: Id.optional(),
+  timestamp: TimestampField.optional(),
+});
+export type MetricInput = z.infer<typeof MetricInputSchema>;
+
+/** Labels in a canonical form (sorted keys): one label set, one rollup row. */
+export const canonicalLabels = (labels: Record<string, string>) =>
+  JSON.stringify(Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1))));

@@ -1,0 +1,119 @@
+import { bumpCounter } from '../../db/queries/analytics';
+import type { Db } from '../../db/client';
+import type { Logger } from '../../lib/logger';
+import { ApiError } from '../../lib/errors';
+import type { DomainEvent } from '../events';
+import { PropertiesSchema, type AnalyticsMessage, type EventMessage } from './messages';
+
+export type AnalyticsQueue = Queue<AnalyticsMessage>;
+
+// Cloudflare Queues: at most 100 messages and 256 KB per sendBatch (a message is at most a few
+// KB here: properties and labels are bounded), so chunks stay well inside both.
+const MAX_PER_SEND = 100;
+const MAX_BYTES_PER_SEND = 200_000;
+
+function chunks(messages: AnalyticsMessage[]): AnalyticsMessage[][] {
+  const out: AnalyticsMessage[][] = [];
+  let current: AnalyticsMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = JSON.stringify(m).length + 100;
+    if (current.length && (current.length >= MAX_PER_SEND || bytes + size > MAX_BYTES_PER_SEND)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
+/** Puts messages on the queue: `send` for one, `sendBatch` for several. */
+export async function enqueue(queue: AnalyticsQueue, messages: AnalyticsMessage[]) {
+  if (messages.length === 1) {
+    await queue.send(messages[0]!, { contentType: 'json' });
+    return;
+  }
+  for (const chunk of chunks(messages)) {
+    await queue.sendBatch(chunk.map((body) => ({ body, contentType: 'json' as const })));
+  }
+}
+
+/** For ingestion routes: 202 means on the queue, so a failed send answers 503. */
+export async function enqueueOrUnavailable(
+  deps: { analytics: AnalyticsQueue; logger: Logger },
+  messages: AnalyticsMessage[],
+) {
+  try {
+    await enqueue(deps.analytics, messages);
+  } catch (err) {
+    deps.logger.error('analytics enqueue failed', { messages: messages.length, error: err });
+    throw new ApiError('DEPENDENCY_UNAVAILABLE', 'The analytics queue is unavailable', {
+      headers: { 'Retry-After': '5' },
+      cause: err,
+    });
+  }
+}
+
+/**
+ * For domain events, after the answer: a failed send is logged and counted (`send_failed`,
+ * /metrics), never the caller's failure.
+ */
+export function publishInBackground(
+  parts: { queue: AnalyticsQueue; db: Db; logger: Logger; defer: (p: Promise<unknown>) => void },
+  messages: AnalyticsMessage[],
+) {
+  if (messages.length === 0) return;
+  parts.defer(
+    enqueue(parts.queue, messages).catch(async (err: unknown) => {
+      parts.logger.error('analytics enqueue failed', { messages: messages.length, error: err });
+      await bumpCounter(parts.db, 'send_failed', messages.length).catch((e: unknown) =>
+        parts.logger.error('analytics counter write failed', { error: e }),
+      );
+    }),
+  );
+}
+
+/** Metadata fields that never go to analytics: secrets by name, and addresses (personal data). */
+const DROPPED = /^(email|ip|user_agent)$/;
+
+/** A domain event's metadata as flat analytics properties (arrays joined, objects dropped). */
+function propertiesOf(metadata: Record<string, unknown>): EventMessage['properties'] {
+  const flat: Record<string, string | number | boolean | null> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (DROPPED.test(key) || key === 'session_id') continue;
+    if (Array.isArray(value)) flat[key] = value.map(String).join(',').slice(0, 512);
+    else if (typeof value === 'string') flat[key] = value.slice(0, 512);
+    else if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+      flat[key] = value;
+  }
+  // The schema's rule, secret-looking names included: whatever fails it is left out.
+  const checked = PropertiesSchema.safeParse(flat);
+  if (checked.success) return checked.data;
+  const bad = new Set(checked.error.issues.map((i) => String(i.path[0])));
+  const kept = Object.fromEntries(Object.entries(flat).filter(([k]) => !bad.has(k)));
+  return PropertiesSchema.safeParse(kept).data ?? {};
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.slice(0, 64) : null);
+
+/** The queue message of a domain event. */
+export function domainEventMessage(event: DomainEvent, at: number): EventMessage {
+  const metadata = ('metadata' in event && event.metadata ? event.metadata : {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    kind: 'event',
+    event_id: crypto.randomUUID(),
+    timestamp: at,
+    event_type: event.type,
+    user_id: event.user_id,
+    org_id: str(metadata.organization_id) ?? str(metadata.org_id),
+    service: null,
+    session_id: str(metadata.session_id),
+    properties: propertiesOf(metadata),
+  };
+}
