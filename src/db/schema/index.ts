@@ -4,3 +4,4 @@ export * from './rbac';
 export * from './tokens';
 export * from './users';
 export * from './mfa';
+export * from './organizations';
