@@ -1,8 +1,10 @@
+import { membershipsOf } from '../db/queries/organizations';
 import { grantsOf, type Grants as GlobalGrants } from '../db/queries/rbac';
 import { findUserById, findUserWithProfile } from '../db/queries/users';
 import { ApiError, orUnavailable } from '../lib/errors';
 import type { AccessClaims } from '../lib/jwt';
 import type { Deps } from './deps';
+import { orgPermissions, type OrgRole } from './org-roles';
 
 /**
  * Who is asking: a signed-in user (a verified access token of a live session) or a service
@@ -14,13 +16,14 @@ export type Caller =
 
 export interface OrganizationGrant {
   organization_id: string;
-  role: string;
+  name: string;
+  role: OrgRole;
   permissions: string[];
 }
 
 /**
  * What a user may do: global roles and permissions, and the same per organization (each grant
- * holds only inside its organization). Organizations are not part of this deployment yet.
+ * holds only inside its organization).
  */
 export interface Grants extends GlobalGrants {
   organizations: OrganizationGrant[];
@@ -37,10 +40,20 @@ export function permits(granted: readonly string[], resource: string, action: st
 /** Admin routes need `admin_panel:admin` (the seeded admin role has `*:*`). */
 export const isAdmin = (granted: readonly string[]) => permits(granted, 'admin_panel', 'admin');
 
-/** A user's grants, read fresh from D1 (503 when it cannot answer). */
+/** A user's grants, global and per organization, read fresh from D1 (503 when it cannot answer). */
 export async function grantsFor(deps: Pick<Deps, 'db'>, userId: string): Promise<Grants> {
-  const global = await orUnavailable('Database', () => grantsOf(deps.db, userId));
-  return { ...global, organizations: [] };
+  const [global, memberships] = await orUnavailable('Database', () =>
+    Promise.all([grantsOf(deps.db, userId), membershipsOf(deps.db, userId)]),
+  );
+  return {
+    ...global,
+    organizations: memberships.map((m) => ({
+      organization_id: m.organizationId,
+      name: m.name,
+      role: m.role,
+      permissions: orgPermissions(m.role),
+    })),
+  };
 }
 
 /**
@@ -105,9 +118,10 @@ export async function authorize(
   ]);
   if (!user) return { allowed: false, reason: 'unknown user' };
   if (user.status !== 'active') return { allowed: false, reason: 'account suspended' };
-  // Inside an organization only that organization's grant counts (none: not a member).
+  // Inside an organization only that organization's grant counts (none: not a member), except
+  // that a global admin keeps their global rights everywhere.
   const granted =
-    q.organization_id === undefined
+    q.organization_id === undefined || isAdmin(grants.permissions)
       ? grants.permissions
       : grants.organizations.find((o) => o.organization_id === q.organization_id)?.permissions;
   if (!granted) return { allowed: false, reason: 'not a member of this organization' };
