@@ -8,6 +8,7 @@ import {
   eventually,
   expectError,
   signIn,
+  STRONG_PASSWORD,
   uniqueEmail,
 } from './helpers';
 import { createSignedInAdmin, serviceHeaders } from './helpers-admin';
@@ -741,5 +742,57 @@ describe('GET /organizations/{org_id}/dashboard', () => {
       'org_created',
     ]);
     expect(res.text).not.toMatch(/"ip"|user_agent/);
+  });
+});
+
+describe('POST /users/profile with an organization', () => {
+  it('creates the user as a member of the organization, audited', async () => {
+    const owner = await createSignedInUser();
+    const org = await createOrg(owner);
+    const email = uniqueEmail('provisioned');
+    const res = await api('POST', '/users/profile', {
+      headers: serviceHeaders(),
+      json: {
+        email,
+        password: STRONG_PASSWORD,
+        organization: { organization_id: org.id, role: 'admin' },
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.organizations).toEqual([{ organization_id: org.id, role: 'admin' }]);
+    expect((await rolesIn(org.id, owner.access_token))[res.body.user_id]).toBe('admin');
+    expect((await orgAuditActions(env, org.id)).at(-1)).toMatchObject({
+      action: 'member_added',
+      user_id: res.body.user_id,
+    });
+  });
+
+  it('refuses an unknown organization with 422 and creates no user', async () => {
+    const email = uniqueEmail('orphan');
+    expectError(
+      await api('POST', '/users/profile', {
+        headers: serviceHeaders(),
+        json: {
+          email,
+          password: STRONG_PASSWORD,
+          organization: { organization_id: crypto.randomUUID(), role: 'member' },
+        },
+      }),
+      422,
+      'VALIDATION_ERROR',
+    );
+    const row = await env.DB.prepare('SELECT id FROM users WHERE email = ?').bind(email).first();
+    expect(row).toBeNull();
+  });
+});
+
+describe('GET /users/{user_id}/dashboard', () => {
+  it("lists the user's organizations with their role", async () => {
+    const { org, member } = await orgWithRoles();
+    const res = await api('GET', `/users/${member.id}/dashboard`, { token: member.access_token });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.organizations).toEqual([
+      { organization_id: org.id, name: org.name, role: 'member' },
+    ]);
   });
 });

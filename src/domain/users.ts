@@ -1,11 +1,18 @@
 import { auditSummary, listAudit } from '../db/queries/audit';
 import { listMfaMethods } from '../db/queries/mfa';
-import { grantsOf, listRoles } from '../db/queries/rbac';
+import { organizationExists } from '../db/queries/organizations';
+import { listRoles } from '../db/queries/rbac';
 import { patchPreferences } from '../db/queries/users';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
 import { decodeCursor, encodeCursor } from '../lib/pagination';
-import { assertSelfOrAdmin, assertServiceOrAdmin, isAdmin, userWithProfile } from './access';
+import {
+  assertSelfOrAdmin,
+  assertServiceOrAdmin,
+  grantsFor,
+  isAdmin,
+  userWithProfile,
+} from './access';
 import type { Caller } from './access';
 import { createAccount, type NewAccount } from './accounts';
 import type { Deps } from './deps';
@@ -32,6 +39,12 @@ export async function createCompleteUser(deps: Deps, caller: Caller, account: Ne
   if (caller.kind === 'service' && account.roles.some((r) => isAdmin(known.get(r) ?? []))) {
     throw new ApiError('FORBIDDEN', 'Services cannot create users with administrator roles');
   }
+  if (
+    account.organization &&
+    !(await organizationExists(deps.db, account.organization.organizationId))
+  ) {
+    throw unknownOrganization();
+  }
   const roles = [...new Set(account.roles)];
   const id = await createAccount(
     deps,
@@ -40,8 +53,16 @@ export async function createCompleteUser(deps: Deps, caller: Caller, account: Ne
       ? { actorId: null, by: caller.service }
       : { actorId: caller.userId, by: 'admin' },
   );
-  return { ...(await userWithProfile(deps, id)), roles };
+  const organizations = account.organization
+    ? [{ organization_id: account.organization.organizationId, role: account.organization.role }]
+    : [];
+  return { ...(await userWithProfile(deps, id)), roles, organizations };
 }
+
+const unknownOrganization = () =>
+  new ApiError('VALIDATION_ERROR', 'Request validation failed', {
+    errors: [{ field: 'organization.organization_id', message: 'unknown organization' }],
+  });
 
 /** Everything a user's dashboard shows (self or admin; services may not). */
 export async function dashboard(
@@ -53,7 +74,7 @@ export async function dashboard(
   const now = deps.now();
   const [{ user, profile }, grants, sessions, recent, logins, mfa] = await Promise.all([
     userWithProfile(deps, userId),
-    grantsOf(deps.db, userId),
+    grantsFor(deps, userId),
     sessionStore(deps.sessions, userId).list(now),
     listAudit(deps.db, userId, 10),
     auditSummary(deps.db, userId, 'login_failed', new Date(now - DAY_MS), 'login_succeeded'),
@@ -67,6 +88,7 @@ export async function dashboard(
     user,
     profile,
     roles: grants.roles,
+    organizations: grants.organizations,
     sessions,
     currentSessionId,
     recent,
