@@ -26,6 +26,10 @@ export const TAGS = [
   { name: 'Users', description: 'User creation, dashboards, preferences and activity.' },
   { name: 'Admin', description: 'Global roles, their permissions and user status (admins).' },
   {
+    name: 'Organizations',
+    description: 'Tenants: members and their org roles, invitations, org dashboards.',
+  },
+  {
     name: 'Development',
     description: 'Helpers that exist only when ENVIRONMENT=development (404 otherwise).',
   },

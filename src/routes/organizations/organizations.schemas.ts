@@ -19,7 +19,7 @@ const NameField = z
   .trim()
   .min(1)
   .max(100)
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters')
+  .regex(/^[^\x00-\x1f\x7f-\x9f]+$/, 'must not contain control characters')
   .openapi({ example: 'Acme Analytics' });
 
 const SlugField = z
