@@ -516,6 +516,14 @@ describe('org-scoped authorization', () => {
         organization_id: org.id,
       }),
     ).toEqual({ allowed: true });
+    expect(
+      await auth.authorize({
+        user_id: admin.id,
+        resource: 'billing',
+        action: 'write',
+        organization_id: crypto.randomUUID(),
+      }),
+    ).toEqual({ allowed: false, reason: 'not a member of this organization' });
   });
 
   it('lists organizations in /auth/permissions, /auth/me, /auth/users/{id}/context and RPC getPermissions', async () => {

@@ -1,4 +1,4 @@
-import { membershipsOf } from '../db/queries/organizations';
+import { membershipsOf, organizationExists } from '../db/queries/organizations';
 import { grantsOf, type Grants as GlobalGrants } from '../db/queries/rbac';
 import { findUserById, findUserWithProfile } from '../db/queries/users';
 import { ApiError, orUnavailable } from '../lib/errors';
@@ -118,16 +118,29 @@ export async function authorize(
   ]);
   if (!user) return { allowed: false, reason: 'unknown user' };
   if (user.status !== 'active') return { allowed: false, reason: 'account suspended' };
-  // Inside an organization only that organization's grant counts (none: not a member), except
-  // that a global admin keeps their global rights everywhere.
-  const granted =
-    q.organization_id === undefined || isAdmin(grants.permissions)
-      ? grants.permissions
-      : grants.organizations.find((o) => o.organization_id === q.organization_id)?.permissions;
+  const granted = await grantedIn(deps, grants, q.organization_id);
   if (!granted) return { allowed: false, reason: 'not a member of this organization' };
   return permits(granted, q.resource, q.action)
     ? { allowed: true }
     : { allowed: false, reason: `missing permission ${q.resource}:${q.action}` };
+}
+
+/**
+ * The permissions that count for a question: the global ones, or inside an organization only
+ * that organization's grant (none: not a member). A global admin keeps their global rights in
+ * every organization that exists.
+ */
+async function grantedIn(
+  deps: Pick<Deps, 'db'>,
+  grants: Grants,
+  organizationId: string | undefined,
+): Promise<string[] | undefined> {
+  if (organizationId === undefined) return grants.permissions;
+  const org = grants.organizations.find((o) => o.organization_id === organizationId);
+  if (!isAdmin(grants.permissions)) return org?.permissions;
+  if (org) return [...grants.permissions, ...org.permissions];
+  const exists = await orUnavailable('Database', () => organizationExists(deps.db, organizationId));
+  return exists ? grants.permissions : undefined;
 }
 
 /** A user's roles and permissions, or null when the user does not exist. */

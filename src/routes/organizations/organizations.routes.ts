@@ -29,6 +29,7 @@ const common = { tags: ['Organizations'], security: bearerAuth, middleware: [req
 const ACCESS =
   'Membership and role are read from the database on every request. A non-member gets 404 and learns nothing about the organization; a member whose role lacks the permission gets 403. A global admin acts with the rights of an owner.';
 
+// Every non-GET route, even one without a body, passes the app's body guard (400, 413, 415).
 const withBody = [400, 401, 403, 404, 413, 415, 422, 503] as const;
 
 export const createOrganization = createRoute({
@@ -96,7 +97,7 @@ export const deleteOrganization = createRoute({
   summary: 'Delete an organization (owner)',
   description: `Needs organization:delete (owner). Memberships and invitations go with it, so every member loses access on their next request; the deletion is audited. ${ACCESS}`,
   request: { params: OrgIdParamSchema },
-  responses: { 204: noContent('Deleted'), ...errorResponses(401, 403, 404, 422, 503) },
+  responses: { 204: noContent('Deleted'), ...errorResponses(...withBody) },
 });
 
 export const dashboard = createRoute({
@@ -164,7 +165,7 @@ export const removeMember = createRoute({
   summary: 'Remove a member (admin+, or oneself)',
   description: `Needs members:manage, except that any member may remove themself; only an owner removes an owner, and the last owner cannot be removed (409 LAST_OWNER). The removed member loses access on their next request. ${ACCESS}`,
   request: { params: OrgMemberParamSchema },
-  responses: { 204: noContent('Removed'), ...errorResponses(401, 403, 404, 409, 422, 503) },
+  responses: { 204: noContent('Removed'), ...errorResponses(...withBody, 409) },
 });
 
 export const listInvitations = createRoute({
@@ -189,7 +190,7 @@ export const revokeInvitation = createRoute({
   summary: 'Revoke a pending invitation (admin+)',
   description: `Its link stops working at once. Needs members:manage; an invitation that is not pending answers 404. ${ACCESS}`,
   request: { params: OrgInvitationParamSchema },
-  responses: { 204: noContent('Revoked'), ...errorResponses(401, 403, 404, 422, 503) },
+  responses: { 204: noContent('Revoked'), ...errorResponses(...withBody) },
 });
 
 export const acceptInvitation = createRoute({
@@ -203,6 +204,6 @@ export const acceptInvitation = createRoute({
   request: { params: InvitationTokenParamSchema },
   responses: {
     200: jsonResponse(AcceptedSchema, 'The new membership'),
-    ...errorResponses(401, 403, 404, 409, 422, 503),
+    ...errorResponses(...withBody, 409),
   },
 });
