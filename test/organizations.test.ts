@@ -804,3 +804,25 @@ describe('GET /users/{user_id}/dashboard', () => {
     ]);
   });
 });
+
+describe('invitations and users created verified', () => {
+  it('makes a user created with email_verified a member of the organizations that invited the address', async () => {
+    const { org, admin } = await orgWithRoles();
+    const email = uniqueEmail('preverified');
+    const invited = await api('POST', `/organizations/${org.id}/users`, {
+      token: admin.access_token,
+      json: { email, role: 'viewer' },
+    });
+    expect(invited.status, invited.text).toBe(202);
+    const res = await api('POST', '/users/profile', {
+      headers: serviceHeaders(),
+      json: { email, password: STRONG_PASSWORD, email_verified: true },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.organizations).toEqual([{ organization_id: org.id, role: 'viewer' }]);
+    const listed = await api('GET', `/organizations/${org.id}/invitations`, {
+      token: admin.access_token,
+    });
+    expect(listed.body.items[0]).toMatchObject({ email, status: 'accepted' });
+  });
+});

@@ -16,7 +16,6 @@ import { ApiError, orUnavailable } from '../lib/errors';
 import { decodeCursor, encodeCursor } from '../lib/pagination';
 import { isAdmin, permits } from './access';
 import type { Deps } from './deps';
-import type { DomainEvent } from './events';
 import { sendInvitationEmail } from './notifications';
 import { ORG_ROLES, orgPermissions, type OrgRole } from './org-roles';
 import { orgUsage } from './org-usage';
@@ -83,8 +82,6 @@ async function enter(deps: Pick<Deps, 'db'>, userId: string, orgId: string) {
 
 type Entered = Awaited<ReturnType<typeof enter>>;
 
-const orgEvent = (deps: Pick<Deps, 'events'>, event: DomainEvent) => deps.events.entry(event);
-
 /** Creates an organization; the creator is its owner. 409 SLUG_TAKEN when the slug is taken. */
 export async function createOrganization(
   deps: Pick<Deps, 'db' | 'events'>,
@@ -99,13 +96,13 @@ export async function createOrganization(
       deps.db,
       { id, name: input.name, slug, tier: input.tier, ownerId: userId },
       [
-        orgEvent(deps, {
+        deps.events.entry({
           type: 'org_created',
           user_id: userId,
           organization_id: id,
           metadata: { name: input.name, slug },
         }),
-        orgEvent(deps, {
+        deps.events.entry({
           type: 'member_added',
           user_id: userId,
           organization_id: id,
@@ -159,7 +156,7 @@ export async function updateOrganization(
   if (fields.length > 0) {
     const result = await at.scope.update(
       patch,
-      orgEvent(deps, {
+      deps.events.entry({
         type: 'org_updated',
         user_id: userId,
         organization_id: orgId,
@@ -169,12 +166,10 @@ export async function updateOrganization(
     if (result === 'slug') throw new ApiError('SLUG_TAKEN', `The slug ${patch.slug} is taken`);
     if (result === null) throw notFound();
   }
-  return { org: (await at.scope.get()) ?? throwNotFound(), role: at.role };
+  const org = await at.scope.get();
+  if (!org) throw notFound();
+  return { org, role: at.role };
 }
-
-const throwNotFound = (): never => {
-  throw notFound();
-};
 
 /** Deletes the organization (owner): memberships go with it, so access ends at once. */
 export async function deleteOrganization(
@@ -186,7 +181,7 @@ export async function deleteOrganization(
   at.require('organization', 'delete');
   const deleted = await at.scope.delete(
     at.guard(['owner']),
-    orgEvent(deps, { type: 'org_deleted', user_id: userId, organization_id: orgId }),
+    deps.events.entry({ type: 'org_deleted', user_id: userId, organization_id: orgId }),
   );
   if (!deleted) throw new ApiError('FORBIDDEN', 'Only an owner may delete the organization');
 }
@@ -242,7 +237,7 @@ export async function addMember(
   const added = await at.scope.addMember(
     user.id,
     input.role,
-    orgEvent(deps, {
+    deps.events.entry({
       type: 'member_added',
       user_id: user.id,
       organization_id: orgId,
@@ -269,7 +264,7 @@ async function invite(deps: Deps, at: Entered, userId: string, email: string, ro
       invitedBy: userId,
       ttlMs: INVITATION_TTL_MS,
     },
-    orgEvent(deps, {
+    deps.events.entry({
       type: 'invitation_sent',
       user_id: userId,
       organization_id: at.org.id,
@@ -330,7 +325,7 @@ export async function changeMemberRole(
       to,
       from,
       guard,
-      orgEvent(deps, {
+      deps.events.entry({
         type: 'role_changed',
         user_id: targetId,
         organization_id: orgId,
@@ -364,7 +359,7 @@ export async function removeMember(
     targetId,
     rule.from,
     rule.guard,
-    orgEvent(deps, {
+    deps.events.entry({
       type: 'member_removed',
       user_id: targetId,
       organization_id: orgId,
@@ -412,7 +407,7 @@ export async function revokeInvitation(
   at.require('members', 'manage');
   const revoked = await at.scope.revokeInvitation(
     invitationId,
-    orgEvent(deps, {
+    deps.events.entry({
       type: 'invitation_revoked',
       user_id: userId,
       organization_id: orgId,
@@ -427,14 +422,14 @@ const acceptanceEntries = (
   inv: OrganizationInvitation,
   userId: string,
 ) => [
-  orgEvent(deps, {
+  deps.events.entry({
     type: 'member_added',
     user_id: userId,
     organization_id: inv.organizationId,
     actor_id: inv.invitedBy,
     metadata: { role: inv.role, via: 'invitation' },
   }),
-  orgEvent(deps, {
+  deps.events.entry({
     type: 'invitation_accepted',
     user_id: userId,
     organization_id: inv.organizationId,

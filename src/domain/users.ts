@@ -16,6 +16,7 @@ import {
 import type { Caller } from './access';
 import { createAccount, type NewAccount } from './accounts';
 import type { Deps } from './deps';
+import { joinInvitedOrganizations } from './organizations';
 
 /** The merged preferences document may hold at most this many bytes of JSON. */
 export const PREFERENCES_MAX_BYTES = 16 * 1024;
@@ -53,10 +54,14 @@ export async function createCompleteUser(deps: Deps, caller: Caller, account: Ne
       ? { actorId: null, by: caller.service }
       : { actorId: caller.userId, by: 'admin' },
   );
-  const organizations = account.organization
-    ? [{ organization_id: account.organization.organizationId, role: account.organization.role }]
-    : [];
-  return { ...(await userWithProfile(deps, id)), roles, organizations };
+  // A verified address counts as verifying: invitations sent to it become memberships.
+  if (account.emailVerified) await joinInvitedOrganizations(deps, { id, email: account.email });
+  const [created, grants] = await Promise.all([userWithProfile(deps, id), grantsFor(deps, id)]);
+  const organizations = grants.organizations.map(({ organization_id, role }) => ({
+    organization_id,
+    role,
+  }));
+  return { ...created, roles, organizations };
 }
 
 const unknownOrganization = () =>
