@@ -59,15 +59,12 @@ async function enter(deps: Pick<Deps, 'db'>, userId: string, orgId: string) {
   const globalAdmin = isAdmin(global.permissions);
   if (!org || (!role && !globalAdmin)) throw notFound();
   const permissions = orgPermissions(role ?? 'owner');
-  const may = (resource: string, action: string) => permits(permissions, resource, action);
   return {
     scope,
     org,
     role,
-    globalAdmin,
-    may,
     require(resource: string, action: string) {
-      if (!may(resource, action)) {
+      if (!permits(permissions, resource, action)) {
         throw new ApiError('FORBIDDEN', `Your organization role lacks ${resource}:${action}`);
       }
     },
