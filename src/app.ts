@@ -12,6 +12,7 @@ import { DOCS_CSP } from './routes/docs/docs.page';
 import { systemRouter } from './routes/system';
 import { usersRouter } from './routes/users';
 import { mfaRouter } from './routes/mfa';
+import { organizationsRouter } from './routes/organizations';
 import type { ErrorCode } from './lib/error-codes';
 import { ApiError } from './lib/errors';
 import { type ErrorBody } from './http/openapi';
@@ -84,6 +85,7 @@ app.route('/', adminRouter);
 app.route('/', usersRouter);
 app.route('/', mfaRouter);
 app.route('/', analyticsRouter);
+app.route('/', organizationsRouter);
 app.route('/', devRouter);
 
 registerDocs(app);

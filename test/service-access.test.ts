@@ -367,7 +367,7 @@ describe('POST /auth/authorize', () => {
     expect(del.body.allowed).toBe(false);
   });
 
-  it('refuses any organization_id (no organizations exist) with allowed false', async () => {
+  it('refuses an organization_id that names no organization with allowed false, even to an admin', async () => {
     const admin = await createSignedInAdmin();
     const res = await decide(
       {

@@ -1,8 +1,10 @@
+import { membershipsOf, organizationExists } from '../db/queries/organizations';
 import { grantsOf, type Grants as GlobalGrants } from '../db/queries/rbac';
 import { findUserById, findUserWithProfile } from '../db/queries/users';
 import { ApiError, orUnavailable } from '../lib/errors';
 import type { AccessClaims } from '../lib/jwt';
 import type { Deps } from './deps';
+import { orgPermissions, type OrgRole } from './org-roles';
 
 /**
  * Who is asking: a signed-in user (a verified access token of a live session) or a service
@@ -14,13 +16,14 @@ export type Caller =
 
 export interface OrganizationGrant {
   organization_id: string;
-  role: string;
+  name: string;
+  role: OrgRole;
   permissions: string[];
 }
 
 /**
  * What a user may do: global roles and permissions, and the same per organization (each grant
- * holds only inside its organization). Organizations are not part of this deployment yet.
+ * holds only inside its organization).
  */
 export interface Grants extends GlobalGrants {
   organizations: OrganizationGrant[];
@@ -37,10 +40,20 @@ export function permits(granted: readonly string[], resource: string, action: st
 /** Admin routes need `admin_panel:admin` (the seeded admin role has `*:*`). */
 export const isAdmin = (granted: readonly string[]) => permits(granted, 'admin_panel', 'admin');
 
-/** A user's grants, read fresh from D1 (503 when it cannot answer). */
+/** A user's grants, global and per organization, read fresh from D1 (503 when it cannot answer). */
 export async function grantsFor(deps: Pick<Deps, 'db'>, userId: string): Promise<Grants> {
-  const global = await orUnavailable('Database', () => grantsOf(deps.db, userId));
-  return { ...global, organizations: [] };
+  const [global, memberships] = await orUnavailable('Database', () =>
+    Promise.all([grantsOf(deps.db, userId), membershipsOf(deps.db, userId)]),
+  );
+  return {
+    ...global,
+    organizations: memberships.map((m) => ({
+      organization_id: m.organizationId,
+      name: m.name,
+      role: m.role,
+      permissions: orgPermissions(m.role),
+    })),
+  };
 }
 
 /**
@@ -105,15 +118,29 @@ export async function authorize(
   ]);
   if (!user) return { allowed: false, reason: 'unknown user' };
   if (user.status !== 'active') return { allowed: false, reason: 'account suspended' };
-  // Inside an organization only that organization's grant counts (none: not a member).
-  const granted =
-    q.organization_id === undefined
-      ? grants.permissions
-      : grants.organizations.find((o) => o.organization_id === q.organization_id)?.permissions;
+  const granted = await grantedIn(deps, grants, q.organization_id);
   if (!granted) return { allowed: false, reason: 'not a member of this organization' };
   return permits(granted, q.resource, q.action)
     ? { allowed: true }
     : { allowed: false, reason: `missing permission ${q.resource}:${q.action}` };
+}
+
+/**
+ * The permissions that count for a question: the global ones, or inside an organization only
+ * that organization's grant (none: not a member). A global admin keeps their global rights in
+ * every organization that exists.
+ */
+async function grantedIn(
+  deps: Pick<Deps, 'db'>,
+  grants: Grants,
+  organizationId: string | undefined,
+): Promise<string[] | undefined> {
+  if (organizationId === undefined) return grants.permissions;
+  const org = grants.organizations.find((o) => o.organization_id === organizationId);
+  if (!isAdmin(grants.permissions)) return org?.permissions;
+  if (org) return [...grants.permissions, ...org.permissions];
+  const exists = await orUnavailable('Database', () => organizationExists(deps.db, organizationId));
+  return exists ? grants.permissions : undefined;
 }
 
 /** A user's roles and permissions, or null when the user does not exist. */

@@ -13,6 +13,7 @@ import { requireHasher } from '../lib/secrets';
 import { assertSelfOrAdmin, type Caller } from './access';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
+import type { OrgRole } from './org-roles';
 import { scheduleTokenEmail } from './notifications';
 
 export interface NewAccount {
@@ -20,6 +21,8 @@ export interface NewAccount {
   password: string;
   roles: string[];
   emailVerified?: boolean;
+  /** An organization the account joins as it is created (POST /users/profile). */
+  organization?: { organizationId: string; role: OrgRole };
   profile: ProfileFields & { preferences?: Record<string, unknown> };
 }
 
@@ -54,8 +57,23 @@ export async function createAccount(
       ...(by.actorId !== undefined && { actor_id: by.actorId }),
       ...(by.by !== undefined && { metadata: { by: by.by } }),
     }),
+    account.organization && {
+      ...account.organization,
+      audit: deps.events.entry({
+        type: 'member_added',
+        user_id: id,
+        organization_id: account.organization.organizationId,
+        actor_id: by.actorId ?? null,
+        metadata: { role: account.organization.role, via: 'user_profile' },
+      }),
+    },
   );
   if (!created.ok) {
+    if (created.conflict === 'organization') {
+      throw new ApiError('VALIDATION_ERROR', 'Request validation failed', {
+        errors: [{ field: 'organization.organization_id', message: 'unknown organization' }],
+      });
+    }
     throw created.conflict === 'email'
       ? emailTaken()
       : new ApiError('CONFLICT', 'This username is taken');

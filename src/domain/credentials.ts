@@ -14,6 +14,7 @@ import { requireHasher } from '../lib/secrets';
 import type { Deps } from './deps';
 import { clearLoginFailures, reserveLoginAttempt } from './limits';
 import { scheduleTokenEmail, sendTokenEmail } from './notifications';
+import { joinInvitedOrganizations } from './organizations';
 
 /**
  * Passwords and the single-use links around them: change, forgotten password, reset (and the
@@ -125,7 +126,10 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
   await clearLoginFailures(deps, user.email);
 }
 
-/** Confirms an address. Verifying grants nothing: the password may be someone else's. */
+/**
+ * Confirms an address. Verifying grants no role (the password may be someone else's); it only
+ * turns invitations sent to that address into memberships, as accepting their links would.
+ */
 export async function verifyEmail(deps: Deps, token: string): Promise<void> {
   const { user, tokenHash } = await tokenOwner(deps, ['email_verification'], token);
   const won = await redeemOneTimeToken(
@@ -139,6 +143,7 @@ export async function verifyEmail(deps: Deps, token: string): Promise<void> {
     deps.events.entry({ type: 'email_verified', user_id: user.id }),
   );
   if (!won) throw invalidToken();
+  await joinInvitedOrganizations(deps, user);
 }
 
 /** Sends a new verification link to an unverified account, named by id or email. */

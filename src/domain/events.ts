@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { auditInsert, type AuditEntry } from '../db/queries/audit';
 import type { Db } from '../db/client';
+import { ORG_ROLES } from '../db/schema';
 import type { Logger } from '../lib/logger';
 
 /** Where a request came from: recorded with sessions and every event. */
@@ -13,6 +14,10 @@ export interface Origin {
 
 const id = z.string().min(1);
 const sessionRef = { session_id: id };
+const orgRole = z.enum(ORG_ROLES);
+/** Org events: `user_id` is whose trail it joins, `organization_id` files it under the org. */
+const orgEvent = { organization_id: id, actor_id: id.nullish() };
+const invitationRef = { invitation_id: id };
 
 /**
  * Every fact the domain reports, one member per kind (a new fact is a new member). Events go out
@@ -100,6 +105,53 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
     actor_id: id.nullable(),
     metadata: z.object({ by: z.string() }),
   }),
+  z.object({
+    type: z.literal('org_created'),
+    user_id: id,
+    ...orgEvent,
+    metadata: z.object({ name: z.string(), slug: z.string() }),
+  }),
+  z.object({
+    type: z.literal('org_updated'),
+    user_id: id,
+    ...orgEvent,
+    metadata: z.object({ fields: z.array(z.string()) }),
+  }),
+  z.object({ type: z.literal('org_deleted'), user_id: id, ...orgEvent }),
+  z.object({
+    type: z.literal('member_added'),
+    user_id: id,
+    ...orgEvent,
+    metadata: z.object({
+      role: orgRole,
+      via: z.enum(['created', 'added', 'invitation', 'user_profile']),
+    }),
+  }),
+  z.object({ type: z.literal('member_removed'), user_id: id, ...orgEvent }),
+  z.object({
+    type: z.literal('role_changed'),
+    user_id: id,
+    ...orgEvent,
+    metadata: z.object({ role: orgRole }),
+  }),
+  z.object({
+    type: z.literal('invitation_sent'),
+    user_id: id.nullable(),
+    ...orgEvent,
+    metadata: z.object({ ...invitationRef, role: orgRole }),
+  }),
+  z.object({
+    type: z.literal('invitation_accepted'),
+    user_id: id,
+    ...orgEvent,
+    metadata: z.object(invitationRef),
+  }),
+  z.object({
+    type: z.literal('invitation_revoked'),
+    user_id: id.nullable(),
+    ...orgEvent,
+    metadata: z.object(invitationRef),
+  }),
 ]);
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 
@@ -142,6 +194,7 @@ export function eventsPort(parts: {
   const entry = (event: DomainEvent): AuditEntry => ({
     action: event.type,
     userId: event.user_id,
+    organizationId: 'organization_id' in event ? event.organization_id : null,
     actorId: 'actor_id' in event ? (event.actor_id ?? null) : null,
     metadata: 'metadata' in event ? (event.metadata ?? {}) : {},
     ip: parts.origin.ip,

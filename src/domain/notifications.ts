@@ -167,3 +167,35 @@ export const scheduleTokenEmail = (
 /** What the development notifier kept for an address, newest first (GET /dev/outbox). */
 export const outboxFor = (deps: Pick<Deps, 'db'>, to: string, limit: number) =>
   listOutbox(deps.db, to, limit);
+
+/**
+ * Emails an invitation link. Runs after the answer and never throws; a per-address limit caps
+ * how many invitations one inbox receives (an invitation names the organization, so it could be
+ * used to flood or phish an address).
+ */
+export async function sendInvitationEmail(
+  deps: NotifierDeps & Pick<Deps, 'limiters'>,
+  invitation: { to: string; organization: string; token: string; ttlMs: number },
+): Promise<void> {
+  const { config, logger } = deps;
+  try {
+    const decision = await limiterFor(deps, `notify:invitation:${invitation.to}`).hit(
+      config.NOTIFY_LIMIT_PER_ACCOUNT,
+    );
+    if (!decision.allowed) {
+      logger.warn('invitation not sent: per-address limit');
+      return;
+    }
+    const link = new URL('/accept-invitation', config.APP_URL);
+    link.searchParams.set('token', invitation.token);
+    const days = Math.round(invitation.ttlMs / 86_400_000);
+    await notify(deps, {
+      channel: 'email',
+      to: invitation.to,
+      subject: `You are invited to join ${invitation.organization}`,
+      text: `You have been invited to join the organization "${invitation.organization}". Create an account with this email address and confirm it, or, if you already have one, open this link within ${days} days while signed in:\n\n${link.toString()}\n\nIf you did not expect this invitation, ignore this email.`,
+    });
+  } catch (err) {
+    logger.error('invitation email failed', { error: err });
+  }
+}

@@ -1,8 +1,7 @@
-import { grantsOf } from '../db/queries/rbac';
 import { updateProfile as writeProfile, type ProfileFields } from '../db/queries/users';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
-import { userWithProfile } from './access';
+import { grantsFor, userWithProfile } from './access';
 import type { Deps } from './deps';
 import { mfaSummary } from './mfa';
 
@@ -14,7 +13,7 @@ import { mfaSummary } from './mfa';
 export async function me(deps: Pick<Deps, 'db' | 'sessions' | 'now'>, userId: string) {
   const [{ user, profile }, grants, sessions, mfa] = await Promise.all([
     userWithProfile(deps, userId),
-    grantsOf(deps.db, userId),
+    grantsFor(deps, userId),
     sessionStore(deps.sessions, userId).list(deps.now()),
     mfaSummary(deps, userId),
   ]);

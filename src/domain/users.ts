@@ -1,14 +1,22 @@
 import { auditSummary, listAudit } from '../db/queries/audit';
 import { listMfaMethods } from '../db/queries/mfa';
-import { grantsOf, listRoles } from '../db/queries/rbac';
+import { organizationExists } from '../db/queries/organizations';
+import { listRoles } from '../db/queries/rbac';
 import { patchPreferences } from '../db/queries/users';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
 import { decodeCursor, encodeCursor } from '../lib/pagination';
-import { assertSelfOrAdmin, assertServiceOrAdmin, isAdmin, userWithProfile } from './access';
+import {
+  assertSelfOrAdmin,
+  assertServiceOrAdmin,
+  grantsFor,
+  isAdmin,
+  userWithProfile,
+} from './access';
 import type { Caller } from './access';
 import { createAccount, type NewAccount } from './accounts';
 import type { Deps } from './deps';
+import { joinInvitedOrganizations } from './organizations';
 
 /** The merged preferences document may hold at most this many bytes of JSON. */
 export const PREFERENCES_MAX_BYTES = 16 * 1024;
@@ -32,6 +40,12 @@ export async function createCompleteUser(deps: Deps, caller: Caller, account: Ne
   if (caller.kind === 'service' && account.roles.some((r) => isAdmin(known.get(r) ?? []))) {
     throw new ApiError('FORBIDDEN', 'Services cannot create users with administrator roles');
   }
+  if (
+    account.organization &&
+    !(await organizationExists(deps.db, account.organization.organizationId))
+  ) {
+    throw unknownOrganization();
+  }
   const roles = [...new Set(account.roles)];
   const id = await createAccount(
     deps,
@@ -40,8 +54,20 @@ export async function createCompleteUser(deps: Deps, caller: Caller, account: Ne
       ? { actorId: null, by: caller.service }
       : { actorId: caller.userId, by: 'admin' },
   );
-  return { ...(await userWithProfile(deps, id)), roles };
+  // A verified address counts as verifying: invitations sent to it become memberships.
+  if (account.emailVerified) await joinInvitedOrganizations(deps, { id, email: account.email });
+  const [created, grants] = await Promise.all([userWithProfile(deps, id), grantsFor(deps, id)]);
+  const organizations = grants.organizations.map(({ organization_id, role }) => ({
+    organization_id,
+    role,
+  }));
+  return { ...created, roles, organizations };
 }
+
+const unknownOrganization = () =>
+  new ApiError('VALIDATION_ERROR', 'Request validation failed', {
+    errors: [{ field: 'organization.organization_id', message: 'unknown organization' }],
+  });
 
 /** Everything a user's dashboard shows (self or admin; services may not). */
 export async function dashboard(
@@ -53,7 +79,7 @@ export async function dashboard(
   const now = deps.now();
   const [{ user, profile }, grants, sessions, recent, logins, mfa] = await Promise.all([
     userWithProfile(deps, userId),
-    grantsOf(deps.db, userId),
+    grantsFor(deps, userId),
     sessionStore(deps.sessions, userId).list(now),
     listAudit(deps.db, userId, 10),
     auditSummary(deps.db, userId, 'login_failed', new Date(now - DAY_MS), 'login_succeeded'),
@@ -67,6 +93,7 @@ export async function dashboard(
     user,
     profile,
     roles: grants.roles,
+    organizations: grants.organizations,
     sessions,
     currentSessionId,
     recent,

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ORG_ROLES } from '../db/schema';
 
 // API shapes that more than one route folder (or the RPC entrypoint) uses: each folder imports
 // them from here, never from another folder, so route folders stay independent.
@@ -86,6 +87,19 @@ export const AuthorizeSchema = z
     organization_id: z.string().min(1).max(64).optional(),
   })
   .openapi('AuthorizeRequest');
+
+/**
+ * A user's grant inside one organization (/auth/permissions, /auth/me, /auth/users/{id}/context,
+ * RPC getPermissions): the org role and the permissions it gives there.
+ */
+export const OrganizationGrantSchema = z
+  .object({
+    organization_id: z.string(),
+    name: z.string(),
+    role: z.enum(ORG_ROLES),
+    permissions: z.array(z.string()),
+  })
+  .openapi('OrganizationGrant');
 
 /** `resource:action`, lower-case words or `*` (api.md "Roles and permissions"). */
 export const PermissionSchema = z

@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   USER_EXISTS: { status: 409, message: 'An account with this email already exists' },
   ALREADY_MEMBER: { status: 409, message: 'Already a member of this organization' },
   SLUG_TAKEN: { status: 409, message: 'This slug is taken' },
+  LAST_OWNER: {
+    status: 409,
+    message: 'The last owner of an organization cannot be removed or demoted',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   BATCH_TOO_LARGE: { status: 413, message: 'A metrics batch holds at most 1000 entries' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Content-Type must be application/json' },

@@ -1,9 +1,11 @@
-import { and, count, desc, eq, gte, lt, or } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { auditEvents, type AuditAction } from '../schema';
 
 export interface AuditEntry {
   userId: string | null;
+  /** Set on org events, so an organization's activity can be read by its id. */
+  organizationId?: string | null;
   actorId?: string | null;
   action: AuditAction;
   ip: string | null;
@@ -18,6 +20,7 @@ export const auditInsert = (db: Db, e: AuditEntry) =>
   db.insert(auditEvents).values({
     id: crypto.randomUUID(),
     userId: e.userId,
+    organizationId: e.organizationId ?? null,
     actorId: e.actorId ?? null,
     action: e.action,
     ip: e.ip,
@@ -26,6 +29,27 @@ export const auditInsert = (db: Db, e: AuditEntry) =>
     metadata: e.metadata ?? {},
     createdAt: e.at,
   });
+
+/**
+ * The insert for one entry that happens only if `condition` holds when it runs: placed in a
+ * batch before a conditional write with the same condition, the entry exists exactly when the
+ * write happened (D1 has no BEGIN, so the batch is the transaction and cannot branch).
+ */
+export const auditInsertIf = (db: Db, e: AuditEntry, condition: SQL) =>
+  db.insert(auditEvents).select(
+    // INSERT … SELECT fills every column in the table's declared order (schema/audit.ts).
+    sql`select ${crypto.randomUUID()}, ${e.userId}, ${e.organizationId ?? null}, ${e.actorId ?? null}, ${e.action}, ${e.ip}, ${e.userAgent}, ${e.requestId}, ${JSON.stringify(e.metadata ?? {})}, ${e.at.getTime()} where ${condition}`,
+  );
+
+/** The newest entries of an organization (its dashboard's activity). */
+export function listOrgAudit(db: Db, organizationId: string, limit: number) {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.organizationId, organizationId))
+    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+    .limit(limit);
+}
 
 /** A page of a user's entries, newest first; `after` is the last entry of the previous page. */
 export function listAudit(

@@ -9,3 +9,11 @@ export function uniqueViolation(err: unknown): string | null {
   }
   return null;
 }
+
+/** Whether a failed write broke a foreign key (its parent row is gone). */
+export function foreignKeyViolation(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (/FOREIGN KEY constraint failed/.test(e.message)) return true;
+  }
+  return false;
+}

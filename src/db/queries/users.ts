@@ -1,8 +1,17 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { oneTimeTokens, profiles, userRoles, users, type NewProfile, type User } from '../schema';
+import {
+  oneTimeTokens,
+  profiles,
+  userRoles,
+  users,
+  type NewProfile,
+  type OrgRole,
+  type User,
+} from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
-import { uniqueViolation } from './unique-violation';
+import { membershipInsert } from './organizations';
+import { foreignKeyViolation, uniqueViolation } from './unique-violation';
 
 export type ProfileFields = Omit<NewProfile, 'userId' | 'updatedAt' | 'preferences'>;
 
@@ -21,7 +30,9 @@ export async function createUser(
   },
   profile: ProfileFields & { preferences?: Record<string, unknown> },
   audit: AuditEntry,
-): Promise<{ ok: true } | { ok: false; conflict: 'email' | 'username' }> {
+  /** An organization the user joins in the same batch, with that entry. */
+  membership?: { organizationId: string; role: OrgRole; audit: AuditEntry },
+): Promise<{ ok: true } | { ok: false; conflict: 'email' | 'username' | 'organization' }> {
   const now = audit.at;
   const { roles, ...row } = user;
   try {
@@ -32,9 +43,17 @@ export async function createUser(
         db.insert(userRoles).values({ userId: user.id, role, createdAt: now }),
       ),
       auditInsert(db, audit),
+      ...(membership
+        ? [
+            membershipInsert(db, { ...membership, userId: user.id, at: now }),
+            auditInsert(db, membership.audit),
+          ]
+        : []),
     ]);
     return { ok: true };
   } catch (err) {
+    // The organization was deleted since it was checked.
+    if (membership && foreignKeyViolation(err)) return { ok: false, conflict: 'organization' };
     const column = uniqueViolation(err);
     if (column === 'users.email') return { ok: false, conflict: 'email' };
     if (column === 'profiles.username') return { ok: false, conflict: 'username' };

@@ -23,6 +23,15 @@ export const AUDIT_ACTIONS = [
   'mfa_removed',
   'mfa_challenge_sent',
   'mfa_reset',
+  'org_created',
+  'org_updated',
+  'org_deleted',
+  'member_added',
+  'member_removed',
+  'role_changed',
+  'invitation_sent',
+  'invitation_accepted',
+  'invitation_revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -35,6 +44,8 @@ export const auditEvents = sqliteTable(
   {
     id: text('id').primaryKey(),
     userId: text('user_id'),
+    /** The organization an org event happened in (not a foreign key: entries outlive it). */
+    organizationId: text('organization_id'),
     actorId: text('actor_id'),
     action: text('action', { enum: AUDIT_ACTIONS }).notNull(),
     ip: text('ip'),
@@ -46,7 +57,10 @@ export const auditEvents = sqliteTable(
       .default({}),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('audit_events_user_time').on(t.userId, t.createdAt, t.id)],
+  (t) => [
+    index('audit_events_user_time').on(t.userId, t.createdAt, t.id),
+    index('audit_events_org_time').on(t.organizationId, t.createdAt, t.id),
+  ],
 );
 
 export type AuditEvent = typeof auditEvents.$inferSelect;

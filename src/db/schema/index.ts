@@ -5,3 +5,4 @@ export * from './tokens';
 export * from './users';
 export * from './mfa';
 export * from './analytics';
+export * from './organizations';

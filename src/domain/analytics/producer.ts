@@ -111,7 +111,10 @@ export function domainEventMessage(event: DomainEvent, at: number): EventMessage
     timestamp: at,
     event_type: event.type,
     user_id: event.user_id,
-    org_id: str(metadata.organization_id) ?? str(metadata.org_id),
+    org_id:
+      ('organization_id' in event ? str(event.organization_id) : null) ??
+      str(metadata.organization_id) ??
+      str(metadata.org_id),
     service: null,
     session_id: str(metadata.session_id),
     properties: propertiesOf(metadata),

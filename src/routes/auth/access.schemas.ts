@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { OrganizationGrantSchema } from '../../http/schemas';
 
 export const ValidationSchema = z
   .object({
@@ -24,18 +25,12 @@ export const DecisionSchema = z
   .object({ allowed: z.boolean(), reason: z.string().optional() })
   .openapi('AuthorizationDecision');
 
-const OrgGrantSchema = z.object({
-  organization_id: z.string(),
-  role: z.string(),
-  permissions: z.array(z.string()),
-});
-
 export const PermissionsSchema = z
   .object({
     user_id: z.string(),
     roles: z.array(z.string()),
     permissions: z.array(z.string()),
-    organizations: z.array(OrgGrantSchema),
+    organizations: z.array(OrganizationGrantSchema),
   })
   .openapi('UserPermissions');
 
@@ -51,7 +46,7 @@ export const UserContextSchema = z
       last_name: z.string().nullable(),
       username: z.string().nullable(),
     }),
-    organizations: z.array(OrgGrantSchema),
+    organizations: z.array(OrganizationGrantSchema),
     roles: z.array(z.string()),
     permissions: z.array(z.string()),
   })

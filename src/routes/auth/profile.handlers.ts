@@ -21,6 +21,7 @@ export const me: AppRouteHandler<typeof routes.me> = async (c) => {
       preferences: profile.preferences,
       roles: grants.roles,
       permissions: grants.permissions,
+      organizations: grants.organizations,
       session_count: sessionCount,
       mfa,
     },

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ProfileSchema } from '../../http/schemas';
+import { OrganizationGrantSchema, ProfileSchema } from '../../http/schemas';
 
 export const MeSchema = z
   .object({
@@ -12,6 +12,7 @@ export const MeSchema = z
     preferences: z.record(z.string(), z.unknown()),
     roles: z.array(z.string()),
     permissions: z.array(z.string()),
+    organizations: z.array(OrganizationGrantSchema),
     session_count: z.number().int(),
     mfa: z
       .object({

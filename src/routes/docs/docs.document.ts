@@ -31,6 +31,10 @@ export const TAGS = [
       'Events and metrics in (202 once on the queue), and what the aggregator made of them: series, usage, costs, the admin dashboard.',
   },
   {
+    name: 'Organizations',
+    description: 'Tenants: members and their org roles, invitations, org dashboards.',
+  },
+  {
     name: 'Development',
     description: 'Helpers that exist only when ENVIRONMENT=development (404 otherwise).',
   },

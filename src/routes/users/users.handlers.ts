@@ -26,7 +26,11 @@ const dashboardJson = (d: Awaited<ReturnType<typeof users.dashboard>>) => ({
   roles: d.roles,
   sessions: d.sessions.map((s) => sessionJson(s, d.currentSessionId)),
   recent_activity: d.recent.map(activityJson),
-  organizations: [],
+  organizations: d.organizations.map(({ organization_id, name, role }) => ({
+    organization_id,
+    name,
+    role,
+  })),
   security: {
     email_verified: d.user.emailVerifiedAt !== null,
     mfa_enabled: d.mfaEnabled,
@@ -42,6 +46,12 @@ const accountOf = (body: z.output<typeof CreateUserSchema>): NewAccount => ({
   password: body.password,
   roles: body.roles,
   emailVerified: body.email_verified,
+  ...(body.organization && {
+    organization: {
+      organizationId: body.organization.organization_id,
+      role: body.organization.role,
+    },
+  }),
   profile: {
     firstName: body.first_name,
     lastName: body.last_name,
@@ -53,13 +63,16 @@ const accountOf = (body: z.output<typeof CreateUserSchema>): NewAccount => ({
 });
 
 export const createUser: AppRouteHandler<typeof routes.createUser> = async (c) => {
-  const { user, profile, roles } = await users.createCompleteUser(
+  const { user, profile, roles, organizations } = await users.createCompleteUser(
     c.var.deps,
     callerOf(c),
     accountOf(c.req.valid('json')),
   );
   const { preferences } = profile;
-  return c.json({ ...userSummary(user), profile: profileJson(profile), preferences, roles }, 201);
+  return c.json(
+    { ...userSummary(user), profile: profileJson(profile), preferences, roles, organizations },
+    201,
+  );
 };
 
 export const dashboard: AppRouteHandler<typeof routes.dashboard> = async (c) => {

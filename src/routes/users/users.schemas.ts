@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { AUDIT_ACTIONS } from '../../db/schema';
+import { AUDIT_ACTIONS, ORG_ROLES } from '../../db/schema';
 import { EmailSchema } from '../../http/email';
 import { jsonDepth } from '../../lib/json-shape';
 import { PREFERENCES_MAX_BYTES } from '../../domain/users';
@@ -56,6 +56,10 @@ export const CreateUserSchema = ProfileUpdateSchema.omit({ username: true })
     roles: z.array(RoleNameSchema).min(1).max(20).default(['user']),
     preferences: PreferencesPatchSchema.optional(),
     email_verified: z.boolean().default(false),
+    organization: z
+      .strictObject({ organization_id: z.uuid(), role: z.enum(ORG_ROLES) })
+      .optional()
+      .openapi({ description: 'Makes the new user a member of this organization' }),
   })
   .strict()
   .openapi('CreateUser');
@@ -72,6 +76,7 @@ export const CreatedUserSchema = UserSummarySchema.extend({
   profile: ProfileSchema,
   preferences: z.record(z.string(), z.unknown()),
   roles: z.array(z.string()),
+  organizations: z.array(z.object({ organization_id: z.string(), role: z.enum(ORG_ROLES) })),
 }).openapi('CreatedUser');
 
 export const DashboardSchema = z
@@ -82,7 +87,9 @@ export const DashboardSchema = z
     roles: z.array(z.string()),
     sessions: z.array(SessionSchema),
     recent_activity: z.array(ActivitySchema),
-    organizations: z.array(z.object({ organization_id: z.string(), role: z.string() })),
+    organizations: z.array(
+      z.object({ organization_id: z.string(), name: z.string(), role: z.enum(ORG_ROLES) }),
+    ),
     security: z.object({
       email_verified: z.boolean(),
       mfa_enabled: z.boolean(),
