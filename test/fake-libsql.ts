@@ -1,11 +1,11 @@
 /**
  * A libSQL server for the workerd tests, at the network edge like the email and SMS fakes: no
  * sqld can be installed here, so this answers the Hrana-over-HTTP pipeline (`POST /v2/pipeline`,
- * what `@libsql/client/web` speaks by default) and runs every statement on the real libSQL
+ * what `@libsql/client/http` and `/web` speak over HTTP by default) and runs every statement on the real libSQL
  * engine, `@libsql/client` on a `file:` database in Node, migrated by the same script as
- * production. The worker's web client, drizzle and the query layer run unchanged.
+ * production. The worker's libSQL client, drizzle and the query layer run unchanged.
  *
- * Scope: what the web client sends for `execute` and `batch` (execute, batch with step
+ * Scope: what the HTTP client sends for `execute` and `batch` (execute, batch with step
  * conditions, store_sql/close_sql, close), each pipeline on its own stream (no baton). A batch's
  * BEGIN/COMMIT/ROLLBACK steps map to a libSQL transaction, so a failing step rolls back as a
  * server would. One database serves the whole run: tests use unique emails.

@@ -3,7 +3,7 @@ import { FAKE_LIBSQL_ENV } from './fake-libsql-env';
 import { apiWithEnv, env, expectError, STRONG_PASSWORD, uniqueEmail } from './helpers';
 import { serviceHeaders } from './helpers-admin';
 
-// The worker with LIBSQL_URL set, end to end: @libsql/client/web inside workerd speaks HTTP to
+// The worker with LIBSQL_URL set, end to end: @libsql/client/http inside workerd speaks to
 // a libSQL server (test/fake-libsql.ts: the Hrana pipeline over the real libSQL engine), through
 // the same drizzle schema and query layer as on D1. The Durable Objects are the usual ones.
 

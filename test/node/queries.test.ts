@@ -228,8 +228,11 @@ describe('createDb', () => {
     expect(createDb({ ...env, LIBSQL_AUTH_TOKEN: 't2' })).not.toBe(db);
   });
 
-  it('refuses a URL scheme the web client cannot speak, and no database at all', () => {
+  it('refuses a URL scheme the HTTP client cannot speak (ws:, file:), and no database at all', () => {
     expect(() => createDb({ LIBSQL_URL: 'file:/tmp/x.db' })).toThrow(/URL/);
+    expect(() => createDb({ LIBSQL_URL: 'wss://edge-auth.example.turso.io' })).toThrow(/URL/);
+    expect(databaseKind({ LIBSQL_URL: 'libsql://edge-auth.example.turso.io' })).toBe('libsql');
+    expect(() => createDb({ LIBSQL_URL: 'libsql://edge-auth.example.turso.io' })).not.toThrow();
     expect(() => createDb({})).toThrow(/no database/);
   });
 });
