@@ -98,10 +98,10 @@ function refuseDevelopmentValues(
 const LIBSQL_SCHEMES = ['libsql:', 'https:', 'http:'];
 
 /**
- * LIBSQL_URL, when set, must be a URL the Workers web client speaks over HTTP (`libsql://` is
- * HTTPS to Turso). ws:// is refused: a socket cannot outlive the request that opened it, and the
- * client is kept for the isolate. Plain http:// and localhost pass only in development
- * (refuseDevelopmentValues).
+ * LIBSQL_URL, when set, must be a URL the Worker's libSQL HTTP client speaks (`libsql://` is
+ * HTTPS to Turso), exactly as given (createDb reads the same string). ws:// is refused: a socket
+ * cannot outlive the request that opened it, and the client is kept for the isolate. Plain
+ * http:// and localhost pass only in development (refuseDevelopmentValues).
  */
 function checkLibsqlUrl(value: string, ctx: z.RefinementCtx) {
   if (!value) return;
@@ -111,11 +111,14 @@ function checkLibsqlUrl(value: string, ctx: z.RefinementCtx) {
   } catch {
     // reported below
   }
-  if (!url || !LIBSQL_SCHEMES.includes(url.protocol)) {
+  if (!url || value !== value.trim() || !LIBSQL_SCHEMES.includes(url.protocol)) {
     ctx.addIssue({
       code: 'custom',
       message: 'must be a libsql:// or https:// URL (http:// in development)',
     });
+  } else if (url.searchParams.has('authToken')) {
+    // The client would accept it, but a var is readable by anyone who sees the config.
+    ctx.addIssue({ code: 'custom', message: 'put the token in the LIBSQL_AUTH_TOKEN secret' });
   }
 }
 
@@ -170,7 +173,7 @@ export const VarsSchema = z
      * A libSQL/Turso database in place of the D1 binding DB (README "libSQL / Turso"); empty
      * means D1. Not in wrangler.toml's [vars] unless chosen.
      */
-    LIBSQL_URL: z.string().trim().default('').superRefine(checkLibsqlUrl),
+    LIBSQL_URL: z.string().default('').superRefine(checkLibsqlUrl),
   })
   .superRefine(refuseDevelopmentValues);
 

@@ -305,6 +305,14 @@ describe('start-up configuration', () => {
         'LIBSQL_URL: must be a libsql:// or https:// URL (http:// in development)',
       ],
       ['not a url', 'LIBSQL_URL: must be a libsql:// or https:// URL (http:// in development)'],
+      [
+        ' libsql://edge-auth-acme.turso.io',
+        'LIBSQL_URL: must be a libsql:// or https:// URL (http:// in development)',
+      ],
+      [
+        'libsql://edge-auth-acme.turso.io?authToken=abc',
+        'LIBSQL_URL: put the token in the LIBSQL_AUTH_TOKEN secret',
+      ],
       ['libsql://edge-auth-acme.turso.io', 'LIBSQL_AUTH_TOKEN: required with a remote LIBSQL_URL'],
     ])('refuses LIBSQL_URL=%s at start-up', async (url, problem) => {
       const res = await healthOf({ LIBSQL_URL: url });
@@ -317,7 +325,7 @@ describe('start-up configuration', () => {
       expectError(register, 503, 'DEPENDENCY_UNAVAILABLE');
     });
 
-    it('probes libSQL, not D1, once LIBSQL_URL is set (the web client inside workerd)', async () => {
+    it('probes libSQL, not D1, once LIBSQL_URL is set (its HTTP client inside workerd)', async () => {
       // Nothing answers libSQL's HTTP protocol in tests (the outbound fake refuses the host),
       // so the probe fails while D1 would answer: the failure shows which one was asked.
       const overrides = { LIBSQL_URL: 'https://edge-auth-acme.turso.io', LIBSQL_AUTH_TOKEN: 'tok' };
