@@ -7,9 +7,10 @@ import { DEVELOPMENT_VARS } from './scripts/dev-values.mjs';
 import { copyDocsAssets } from './scripts/docs-assets.mjs';
 import { generateSecrets } from './scripts/secrets.mjs';
 
-// Tests run inside workerd with the bindings declared in wrangler.toml (real D1 and Durable
-// Objects). Secrets are generated per run, so no key is ever committed. wrangler.toml holds
-// production values; the tests lay the development values over them, as `npm run dev` does.
+// Two projects. `workerd`: tests run inside workerd with the bindings declared in wrangler.toml
+// (real D1 and Durable Objects). Secrets are generated per run, so no key is ever committed.
+// wrangler.toml holds production values; the tests lay the development values over them, as
+// `npm run dev` does. `libsql`: test/node/ runs in Node against a libSQL database.
 export default defineConfig(async () => {
   // wrangler logs "Using secrets defined in .dev.vars" once per test file when a developer has
   // one; the bindings below override it anyway. Warnings and errors still show.
@@ -21,28 +22,49 @@ export default defineConfig(async () => {
   // The ASSETS binding serves public/: the /docs renderer must be there before workerd starts.
   copyDocsAssets();
   return {
-    plugins: [
-      cloudflareTest({
-        // Tests run the TypeScript sources; wrangler.toml's main is the built bundle.
-        main: './src/index.ts',
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          bindings: {
-            ...DEVELOPMENT_VARS,
-            ...secrets,
-            SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
-            TEST_MIGRATIONS: migrations,
-            TEST_WRANGLER_VARS: JSON.stringify(committedVars),
-          },
-          outboundService: fakeProviders,
-        },
-      }),
-    ],
     test: {
-      setupFiles: ['./test/setup.ts'],
-      testTimeout: 30_000,
-      // The worker's JSON logs are noise when a test passes and evidence when it fails.
+      // The worker's JSON logs are noise when a test passes and evidence when it fails. A
+      // reporter option, so it is set here for every project, not inside one.
       silent: 'passed-only' as const,
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              // Tests run the TypeScript sources; wrangler.toml's main is the built bundle.
+              main: './src/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  ...DEVELOPMENT_VARS,
+                  ...secrets,
+                  SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
+                  TEST_MIGRATIONS: migrations,
+                  TEST_WRANGLER_VARS: JSON.stringify(committedVars),
+                },
+                outboundService: fakeProviders,
+              },
+            }),
+          ],
+          test: {
+            name: 'workerd',
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/node/**'],
+            setupFiles: ['./test/setup.ts'],
+            testTimeout: 30_000,
+          },
+        },
+        {
+          // The query layer and the migration script against the real libSQL engine
+          // (@libsql/client on a file: database), in Node: no libSQL server can be installed
+          // here, and the web client the Worker uses speaks to one over HTTP.
+          test: {
+            name: 'libsql',
+            environment: 'node',
+            include: ['test/node/**/*.test.ts'],
+            testTimeout: 30_000,
+          },
+        },
+      ],
     },
   };
 });

@@ -1313,6 +1313,11 @@ export interface components {
             /** Format: date-time */
             timestamp: string;
             version: string;
+            /**
+             * @description The active database (D1, or libSQL when LIBSQL_URL is set); `components.database` is its round trip
+             * @enum {string}
+             */
+            database: "d1" | "libsql";
             components: {
                 /** @enum {string} */
                 config: "ok" | "error" | "missing" | "invalid" | "weak" | "not_configured";

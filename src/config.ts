@@ -65,6 +65,7 @@ function refuseDevelopmentValues(
     APP_URL: string;
     CORS_ORIGINS: string[];
     EMAIL_FROM: string;
+    LIBSQL_URL: string;
   },
   ctx: z.RefinementCtx,
 ) {
@@ -82,8 +83,42 @@ function refuseDevelopmentValues(
     const problem = notPublicUrl(origin);
     if (problem) refuse('CORS_ORIGINS', `${origin} ${problem}`);
   }
+  if (v.LIBSQL_URL && URL.canParse(v.LIBSQL_URL)) {
+    const url = new URL(v.LIBSQL_URL);
+    if (url.protocol === 'http:')
+      refuse('LIBSQL_URL', 'must use libsql:// or https:// outside development');
+    else if (LOCAL_HOST.test(url.hostname))
+      refuse('LIBSQL_URL', 'must not point at localhost outside development');
+  }
   if (/@localhost>?$/i.test(v.EMAIL_FROM)) {
     refuse('EMAIL_FROM', 'must be an address of a domain the email provider sends for');
+  }
+}
+
+const LIBSQL_SCHEMES = ['libsql:', 'https:', 'http:'];
+
+/**
+ * LIBSQL_URL, when set, must be a URL the Worker's libSQL HTTP client speaks (`libsql://` is
+ * HTTPS to Turso), exactly as given (createDb reads the same string). ws:// is refused: a socket
+ * cannot outlive the request that opened it, and the client is kept for the isolate. Plain
+ * http:// and localhost pass only in development (refuseDevelopmentValues).
+ */
+function checkLibsqlUrl(value: string, ctx: z.RefinementCtx) {
+  if (!value) return;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || value !== value.trim() || !LIBSQL_SCHEMES.includes(url.protocol)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a libsql:// or https:// URL (http:// in development)',
+    });
+  } else if (url.searchParams.has('authToken')) {
+    // The client would accept it, but a var is readable by anyone who sees the config.
+    ctx.addIssue({ code: 'custom', message: 'put the token in the LIBSQL_AUTH_TOKEN secret' });
   }
 }
 
@@ -136,6 +171,11 @@ export const VarsSchema = z
     BREAKER_COOLDOWN_SECONDS: intVar(1, 3600, 30),
     /** Days raw analytics events are kept (the cron prunes older ones; rollups are kept). */
     ANALYTICS_RETENTION_DAYS: intVar(1, 3650, 30),
+    /**
+     * A libSQL/Turso database in place of the D1 binding DB (README "libSQL / Turso"); empty
+     * means D1. Not in wrangler.toml's [vars] unless chosen.
+     */
+    LIBSQL_URL: z.string().default('').superRefine(checkLibsqlUrl),
   })
   .superRefine(refuseDevelopmentValues);
 
@@ -152,7 +192,19 @@ export const SecretsSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().optional(),
   /** 32 random bytes as base64url: the AES-GCM key of stored TOTP secrets. */
   MFA_ENCRYPTION_KEY: z.string().optional(),
+  /** The Turso/sqld token of LIBSQL_URL (`turso db tokens create`); required unless local. */
+  LIBSQL_AUTH_TOKEN: z.string().optional(),
 });
+
+/**
+ * A remote libSQL database refuses anonymous clients, so a URL without a token would fail on
+ * the first query: refused at start-up instead. Only a local sqld in development runs without.
+ */
+function databaseProblems(vars: Vars, secrets: z.infer<typeof SecretsSchema>): string[] {
+  if (!vars.LIBSQL_URL || secrets.LIBSQL_AUTH_TOKEN) return [];
+  const local = URL.canParse(vars.LIBSQL_URL) && LOCAL_HOST.test(new URL(vars.LIBSQL_URL).hostname);
+  return local ? [] : ['LIBSQL_AUTH_TOKEN: required with a remote LIBSQL_URL'];
+}
 
 export type Vars = z.infer<typeof VarsSchema>;
 
@@ -161,10 +213,14 @@ export type Vars = z.infer<typeof VarsSchema>;
  * worker-configuration.d.ts), plus the secrets, which wrangler.toml cannot name: typed from
  * the schema that parses them.
  */
-export type Bindings = Env & { [K in keyof z.input<typeof SecretsSchema>]?: string };
+export type Bindings = Env & { [K in keyof z.input<typeof SecretsSchema>]?: string } & {
+  /** An optional var (VarsSchema), so wrangler.toml does not declare it. */
+  LIBSQL_URL?: string;
+};
 
 export type Config =
-  ({ ok: true } & Vars & z.infer<typeof SecretsSchema>) | { ok: false; problems: string[] };
+  | ({ ok: true; database: 'd1' | 'libsql' } & Vars & z.infer<typeof SecretsSchema>)
+  | { ok: false; problems: string[] };
 
 /** A configuration that passed validation: what every part of the worker runs with. */
 export type ReadyConfig = Extract<Config, { ok: true }>;
@@ -180,15 +236,21 @@ export function getConfig(env: Bindings): Config {
   if (!config) {
     const vars = VarsSchema.safeParse(env);
     const secrets = SecretsSchema.safeParse(env);
+    const problems = [...(vars.error?.issues ?? []), ...(secrets.error?.issues ?? [])].map(
+      (i) => `${i.path.join('.')}: ${i.message}`,
+    );
+    if (vars.success && secrets.success)
+      problems.push(...databaseProblems(vars.data, secrets.data));
     config =
-      vars.success && secrets.success
-        ? { ok: true, ...vars.data, ...secrets.data }
-        : {
-            ok: false,
-            problems: [...(vars.error?.issues ?? []), ...(secrets.error?.issues ?? [])].map(
-              (i) => `${i.path.join('.')}: ${i.message}`,
-            ),
-          };
+      vars.success && secrets.success && problems.length === 0
+        ? {
+            ok: true,
+            // Which database serves this deployment; the same rule as createDb's.
+            database: vars.data.LIBSQL_URL ? 'libsql' : 'd1',
+            ...vars.data,
+            ...secrets.data,
+          }
+        : { ok: false, problems };
     cache.set(env, config);
   }
   return config;

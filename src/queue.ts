@@ -7,10 +7,10 @@ import { createLogger } from './lib/logger';
 export const DEAD_LETTER_QUEUE = 'analytics-dlq';
 const DEFAULT_RETENTION_DAYS = 30;
 
-// The consumers need only D1 and a logger, not the request-scoped Deps (no secrets, no origin):
+// The consumers need only the database and a logger, not the request-scoped Deps (no secrets, no origin):
 // they run even when a secret is missing, so analytics keeps flowing while /health reports it.
 const consumerDeps = (env: Bindings, tag: string) => ({
-  db: createDb(env.DB),
+  db: createDb(env),
   logger: createLogger(`${tag}:${crypto.randomUUID()}`),
   now: Date.now,
 });

@@ -136,7 +136,7 @@ describe('the analytics consumer', () => {
     ]);
     const now = Date.now();
     const usage = await usageOf(
-      { db: createDb(env.DB) },
+      { db: createDb(env) },
       { orgId },
       { from: now - 3_600_000, to: now + 3_600_000 },
     );

@@ -287,4 +287,58 @@ describe('start-up configuration', () => {
       expect(res.text).not.toContain(JSON.parse(String(env.JWT_PRIVATE_KEY)).d);
     });
   });
+
+  describe('the database: D1, or libSQL when LIBSQL_URL is set', () => {
+    it('reports D1 as the active database by default', async () => {
+      const res = await publicHealthOf({});
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toMatchObject({ database: 'd1', components: { database: 'ok' } });
+    });
+
+    it.each([
+      [
+        'ftp://edge-auth-acme.turso.io',
+        'LIBSQL_URL: must be a libsql:// or https:// URL (http:// in development)',
+      ],
+      [
+        'wss://edge-auth-acme.turso.io',
+        'LIBSQL_URL: must be a libsql:// or https:// URL (http:// in development)',
+      ],
+      ['not a url', 'LIBSQL_URL: must be a libsql:// or https:// URL (http:// in development)'],
+      [
+        ' libsql://edge-auth-acme.turso.io',
+        'LIBSQL_URL: must be a libsql:// or https:// URL (http:// in development)',
+      ],
+      [
+        'libsql://edge-auth-acme.turso.io?authToken=abc',
+        'LIBSQL_URL: put the token in the LIBSQL_AUTH_TOKEN secret',
+      ],
+      ['libsql://edge-auth-acme.turso.io', 'LIBSQL_AUTH_TOKEN: required with a remote LIBSQL_URL'],
+    ])('refuses LIBSQL_URL=%s at start-up', async (url, problem) => {
+      const res = await healthOf({ LIBSQL_URL: url });
+      expect(res.status, res.text).toBe(503);
+      expect(res.body.components.config).toBe('invalid');
+      expect(res.body.problems).toContain(problem);
+      const register = await apiWithEnv({ LIBSQL_URL: url }, 'POST', '/auth/register', {
+        json: credentials(),
+      });
+      expectError(register, 503, 'DEPENDENCY_UNAVAILABLE');
+    });
+
+    it('probes libSQL, not D1, once LIBSQL_URL is set (its HTTP client inside workerd)', async () => {
+      // Nothing answers libSQL's HTTP protocol in tests (the outbound fake refuses the host),
+      // so the probe fails while D1 would answer: the failure shows which one was asked.
+      const overrides = { LIBSQL_URL: 'https://edge-auth-acme.turso.io', LIBSQL_AUTH_TOKEN: 'tok' };
+      const res = await healthOf(overrides);
+      expect(res.status, res.text).toBe(503);
+      expect(res.body).toMatchObject({
+        database: 'libsql',
+        components: { config: 'ok', database: 'error', sessions: 'ok' },
+      });
+      expect(res.text).not.toContain('tok');
+      const ready = await apiWithEnv(overrides, 'GET', '/health/ready');
+      expect(ready.status, ready.text).toBe(503);
+      expect(ready.body.missing_tables).toEqual(['(database unreachable)']);
+    });
+  });
 });

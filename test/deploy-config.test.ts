@@ -77,6 +77,8 @@ describe('config validation outside development', () => {
     ['CORS_ORIGINS', 'https://app.example.com,http://app.example.com'],
     ['EMAIL_PROVIDER', 'outbox'],
     ['SMS_PROVIDER', 'outbox'],
+    ['LIBSQL_URL', 'http://edge-auth-acme.turso.io'],
+    ['LIBSQL_URL', 'libsql://localhost:8080'],
   ])('refuses %s=%s', async (key, value) => {
     const res = await deployed({ ...PRODUCTION_VARS, [key]: value }, 'GET', '/health');
     expect(res.status, res.text).toBe(503);

@@ -4,9 +4,13 @@
  * lands here, in Node. Our own code runs unchanged; only the network edge is replaced.
  *
  * - Recipients at `@down.test` (or SMS numbers ending in 0000) get a 503, like an outage.
+ * - Requests to `libsql.test` reach a libSQL server (test/fake-libsql.ts).
  * - Calls are recorded per recipient; tests read them with
  *   fetch('http://fake-provider.test/calls?to=<address>') from inside the worker.
  */
+import { fakeLibsql } from './fake-libsql.ts';
+import { FAKE_LIBSQL_HOST } from './fake-libsql-env.ts';
+
 type Call = {
   provider: 'resend' | 'twilio';
   to: string;
@@ -32,6 +36,7 @@ async function parse(request: Request): Promise<Omit<Call, 'status'> | null> {
 
 export async function fakeProviders(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  if (url.hostname === FAKE_LIBSQL_HOST) return fakeLibsql(request);
   if (url.hostname === 'fake-provider.test' && url.pathname === '/calls') {
     const to = url.searchParams.get('to');
     return Response.json(calls.filter((c) => c.to === to));

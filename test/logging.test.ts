@@ -10,7 +10,7 @@ describe('describeError', () => {
     const secret = '$pbkdf2-sha256$i=100000$c2VjcmV0$SECRET-HASH-THAT-MUST-NOT-BE-LOGGED';
     let failure: unknown;
     try {
-      await createDb(env.DB).insert(users).values({
+      await createDb(env).insert(users).values({
         id: existing.id,
         email: 'dup@example.com',
         passwordHash: secret,

@@ -368,7 +368,7 @@ describe('notify() over the SMS channel (Twilio faked at the network edge)', () 
     if (!config.ok) throw new Error(config.problems.join('; '));
     return {
       config: config as ReadyConfig,
-      db: createDb(env.DB),
+      db: createDb(env),
       breakers: env.BREAKERS,
       logger: createLogger('notifier-test'),
     };

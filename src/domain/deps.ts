@@ -35,7 +35,7 @@ export function createDeps(
   env: Bindings,
   parts: Pick<Deps, 'config' | 'secrets' | 'logger' | 'origin' | 'defer'> & { now?: () => number },
 ): Deps {
-  const db = createDb(env.DB);
+  const db = createDb(env);
   const now = parts.now ?? Date.now;
   return {
     ...parts,

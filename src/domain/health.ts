@@ -1,6 +1,6 @@
 import { version } from '../../package.json';
 import type { Config } from '../config';
-import type { Db } from '../db/client';
+import type { DatabaseKind, Db } from '../db/client';
 import { missingTables, pingDatabase } from '../db/queries/health';
 import type { RateLimiter } from '../durable-objects/rate-limiter/object';
 import { sessionStore, type SessionStore } from '../durable-objects/session-store/object';
@@ -56,7 +56,8 @@ export async function probeComponents(parts: {
 const healthyStatus = (s: string) => s === 'ok' || s === 'not_configured';
 
 /**
- * The /health answer. The public view names failing components only; `detail` (a service or an
+ * The /health answer; `database` names the active one (D1 or libSQL), whose round trip is the
+ * `database` component. The public view names failing components only; `detail` (a service or an
  * admin asking) adds each secret's status and the configuration problems by var name, which
  * would tell an attacker where a deployment is soft.
  */
@@ -64,6 +65,7 @@ export function healthReport(
   config: Config,
   secrets: Secrets | undefined,
   probes: Awaited<ReturnType<typeof probeComponents>>,
+  database: DatabaseKind,
   detail: boolean,
   now: number,
 ) {
@@ -85,6 +87,7 @@ export function healthReport(
     status: healthy ? ('ok' as const) : ('degraded' as const),
     timestamp: new Date(now).toISOString(),
     version,
+    database,
     components: detail ? { ...components, ...secretStatuses } : components,
     ...(detail && !config.ok ? { problems: config.problems } : {}),
   };

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
-import type { Db } from '../client';
+import { rawBatch, type Db, type RawStatement } from '../client';
 import {
   analyticsCostHourly,
   analyticsCounters,
@@ -17,8 +17,9 @@ const HOUR_MS = 3_600_000;
 
 const HOUR = `occurred_at - (occurred_at % ${HOUR_MS})`;
 
-// The rollups as SQL text: drizzle's D1 batch cannot carry INSERT … SELECT … ON CONFLICT, so
-// this batch goes to D1 directly (the SELECTs carry a WHERE, which SQLite needs to parse them).
+// The rollups as SQL text: INSERT … SELECT … ON CONFLICT has no drizzle builder, and drizzle's
+// D1 batch cannot carry raw SQL, so this batch goes through rawBatch (the SELECTs carry a WHERE,
+// which SQLite needs to parse them).
 const ROLLUP_EVENTS = `
   insert into analytics_event_hourly (hour, event_type, user_id, org_id, count)
   select ${HOUR}, name, coalesce(user_id, ''), coalesce(org_id, ''), count(*)
@@ -47,34 +48,34 @@ const ROLLUP_COSTS = `
     cost_usd = analytics_cost_hourly.cost_usd + excluded.cost_usd`;
 const CLEAR_PENDING = 'update analytics_events set pending_batch = null where pending_batch = ?1';
 
-/** A drizzle query as a D1 statement, to run in a D1 batch with the SQL above. */
-const statement = (d1: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }) => {
+/** A drizzle query as a raw statement, to run in one batch with the SQL above. */
+const statement = (query: { toSQL(): { sql: string; params: unknown[] } }): RawStatement => {
   const { sql: text, params } = query.toSQL();
-  return d1.prepare(text).bind(...params);
+  return { sql: text, params };
 };
 
 /**
  * One consumer batch, atomically: the raw rows (a known event id changes nothing), then the
  * three hourly rollups computed from exactly the rows this batch inserted (`pending_batch`),
- * then the mark cleared. D1 runs a batch as one transaction, so a failure leaves no rollup
- * counted without its raw row, and a redelivered message is never counted twice.
+ * then the mark cleared. The batch is one transaction on D1 and on libSQL (db/client.ts
+ * rawBatch), so a failure leaves no rollup counted without its raw row, and a redelivered
+ * message is never counted twice.
  */
 export async function aggregateBatch(db: Db, batchId: string, rows: RawEvent[], rejected: number) {
-  const d1 = db.$client;
-  await d1.batch([
+  await rawBatch(db, [
     ...rows.map((row) =>
       statement(
-        d1,
         db
           .insert(analyticsEvents)
           .values({ ...row, pendingBatch: batchId })
           .onConflictDoNothing({ target: analyticsEvents.eventId }),
       ),
     ),
-    ...[ROLLUP_EVENTS, ROLLUP_METRICS, ROLLUP_COSTS, CLEAR_PENDING].map((text) =>
-      d1.prepare(text).bind(batchId),
-    ),
-    ...(rejected > 0 ? [statement(d1, bumpCounter(db, 'rejected', rejected))] : []),
+    ...[ROLLUP_EVENTS, ROLLUP_METRICS, ROLLUP_COSTS, CLEAR_PENDING].map((text) => ({
+      sql: text,
+      params: [batchId],
+    })),
+    ...(rejected > 0 ? [statement(bumpCounter(db, 'rejected', rejected))] : []),
   ]);
 }
 

@@ -39,7 +39,14 @@ export const context: MiddlewareHandler<AppEnv> = async (c, next) => {
       }),
     );
   }
-  c.set('db', createDb(c.env.DB));
+  try {
+    c.set('db', createDb(c.env));
+  } catch (err) {
+    // Only an invalid LIBSQL_URL gets here, and validation refused it already: /health still
+    // answers (its database probe fails on the missing handle), every other route is 503.
+    if (config.ok) throw err;
+    logger.error('database unavailable', { error: err });
+  }
   const started = Date.now();
   await next();
   // The request's domain events go to the analytics queue in one batch, after the answer.

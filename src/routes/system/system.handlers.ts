@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { version } from '../../../package.json';
 import { getConfig } from '../../config';
+import { databaseKind } from '../../db/client';
 import { isAdminNow } from '../../domain/access';
 import { healthReport, probeComponents, readiness } from '../../domain/health';
 import { ApiError } from '../../lib/errors';
@@ -65,7 +66,8 @@ export const health: AppRouteHandler<typeof routes.health> = async (c) => {
     seesDetail(c, config.ok),
   ]);
   const secrets = config.ok ? c.var.secrets : undefined;
-  const { healthy, body } = healthReport(config, secrets, probes, detail, Date.now());
+  const database = databaseKind(c.env);
+  const { healthy, body } = healthReport(config, secrets, probes, database, detail, Date.now());
   return healthy ? c.json(body, 200) : c.json(body, 503);
 };
 

@@ -7,6 +7,10 @@ export const HealthSchema = z
     status: z.enum(['ok', 'degraded']),
     timestamp: z.string().openapi({ format: 'date-time' }),
     version: z.string(),
+    database: z.enum(['d1', 'libsql']).openapi({
+      description:
+        'The active database (D1, or libSQL when LIBSQL_URL is set); `components.database` is its round trip',
+    }),
     components: z.object({
       config: ComponentStatus,
       database: ComponentStatus,
