@@ -6,6 +6,8 @@ import { unstable_readConfig } from 'wrangler';
 import { DEVELOPMENT_VARS } from './scripts/dev-values.mjs';
 import { copyDocsAssets } from './scripts/docs-assets.mjs';
 import { generateSecrets } from './scripts/secrets.mjs';
+import { buildWorker } from './scripts/build.mjs';
+import { build } from 'esbuild';
 
 // Two projects. `workerd`: tests run inside workerd with the bindings declared in wrangler.toml
 // (real D1 and Durable Objects). Secrets are generated per run, so no key is ever committed.
@@ -21,6 +23,30 @@ export default defineConfig(async () => {
   const committedVars = unstable_readConfig({ config: './wrangler.toml' }).vars;
   // The ASSETS binding serves public/: the /docs renderer must be there before workerd starts.
   copyDocsAssets();
+  // Two more Workers for test/rpc-consumer.test.ts: the example consumer (examples/consumer),
+  // bound to the AuthService entrypoint of the worker under test, and a second copy of it bound
+  // to this worker's bundle deployed with no database and no secrets (a dependency that cannot
+  // answer), so failing closed is tested with real code on both sides.
+  const consumerScript = 'examples/consumer/dist/index.js';
+  const unconfiguredScript = 'dist/test-unconfigured/worker.js';
+  await Promise.all([
+    build({
+      entryPoints: ['examples/consumer/src/index.ts'],
+      outfile: consumerScript,
+      bundle: true,
+      format: 'esm',
+      logLevel: 'warning',
+    }),
+    buildWorker(unconfiguredScript),
+  ]);
+  const compatibilityDate = '2026-10-20';
+  const consumer = (name: string, auth: string) => ({
+    name,
+    modules: true,
+    scriptPath: consumerScript,
+    compatibilityDate,
+    serviceBindings: { AUTH: { name: auth, entrypoint: 'AuthService' } },
+  });
   return {
     test: {
       // The worker's JSON logs are noise when a test passes and evidence when it fails. A
@@ -42,6 +68,21 @@ export default defineConfig(async () => {
                   TEST_WRANGLER_VARS: JSON.stringify(committedVars),
                 },
                 outboundService: fakeProviders,
+                serviceBindings: {
+                  CONSUMER: 'example-consumer',
+                  CONSUMER_AUTH_DOWN: 'example-consumer-auth-down',
+                },
+                workers: [
+                  // The plugin names the worker under test after its project.
+                  consumer('example-consumer', 'vitest-plugin-runner-workerd'),
+                  consumer('example-consumer-auth-down', 'edge-auth-unconfigured'),
+                  {
+                    name: 'edge-auth-unconfigured',
+                    modules: true,
+                    scriptPath: unconfiguredScript,
+                    compatibilityDate,
+                  },
+                ],
               },
             }),
           ],

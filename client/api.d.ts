@@ -1522,7 +1522,13 @@ export interface components {
         };
         AuthorizationDecision: {
             allowed: boolean;
-            reason?: string;
+            /**
+             * @description Why not, as a code to branch on (only when allowed is false)
+             * @enum {string}
+             */
+            reason?: "unknown_user" | "suspended" | "not_member" | "missing_permission" | "bad_request";
+            /** @description The same in words */
+            detail?: string;
         };
         AuthorizeRequest: {
             /**

@@ -8,29 +8,36 @@ import { copyDocsAssets } from './docs-assets.mjs';
 
 const englishOnly = fileURLToPath(new URL('./zod-locales.mjs', import.meta.url));
 
-await build({
-  entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
-  outfile: fileURLToPath(new URL('../dist/worker.js', import.meta.url)),
-  bundle: true,
-  format: 'esm',
-  target: 'es2022',
-  platform: 'neutral',
-  conditions: ['workerd', 'worker', 'browser', 'import'],
-  mainFields: ['module', 'main'],
-  external: ['cloudflare:*'],
-  sourcemap: true,
-  logLevel: 'warning',
-  plugins: [
-    {
-      name: 'zod-english-only',
-      setup(b) {
-        b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-          /[\\/]zod[\\/]/.test(args.importer) ? { path: englishOnly } : undefined,
-        );
+/** Bundles the worker to `outfile` (the test run also loads a bundle as a second Worker). */
+export const buildWorker = (
+  outfile = fileURLToPath(new URL('../dist/worker.js', import.meta.url)),
+) =>
+  build({
+    entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser', 'import'],
+    mainFields: ['module', 'main'],
+    external: ['cloudflare:*'],
+    sourcemap: true,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'zod-english-only',
+        setup(b) {
+          b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+            /[\\/]zod[\\/]/.test(args.importer) ? { path: englishOnly } : undefined,
+          );
+        },
       },
-    },
-  ],
-});
+    ],
+  });
 
-// wrangler serves and uploads public/ beside the bundle ([assets] in wrangler.toml).
-copyDocsAssets();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildWorker();
+  // wrangler serves and uploads public/ beside the bundle ([assets] in wrangler.toml).
+  copyDocsAssets();
+}

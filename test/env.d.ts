@@ -8,6 +8,10 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** wrangler.toml's [vars] as committed (JSON), read by vitest.config.ts. */
       TEST_WRANGLER_VARS: string;
+      /** examples/consumer, bound to this worker's AuthService (vitest.config.ts). */
+      CONSUMER: Fetcher;
+      /** The same consumer, bound to a copy of this worker with no database and no secrets. */
+      CONSUMER_AUTH_DOWN: Fetcher;
     }
   }
 }

@@ -486,7 +486,11 @@ describe('org-scoped authorization', () => {
       token: owner.access_token,
     });
     const gone = await ask(viewer.access_token, org.id, 'dashboards', 'read');
-    expect(gone.body).toEqual({ allowed: false, reason: 'not a member of this organization' });
+    expect(gone.body).toEqual({
+      allowed: false,
+      reason: 'not_member',
+      detail: 'not a member of this organization',
+    });
   });
 
   it('answers services and RPC the same way; a global admin keeps global rights', async () => {
@@ -497,7 +501,8 @@ describe('org-scoped authorization', () => {
     });
     expect(asService.body).toEqual({
       allowed: false,
-      reason: 'missing permission etl_jobs:delete',
+      reason: 'missing_permission',
+      detail: 'missing permission etl_jobs:delete',
     });
     expect(
       await auth.authorize({
@@ -523,7 +528,7 @@ describe('org-scoped authorization', () => {
         action: 'write',
         organization_id: crypto.randomUUID(),
       }),
-    ).toEqual({ allowed: false, reason: 'not a member of this organization' });
+    ).toMatchObject({ allowed: false, reason: 'not_member' });
   });
 
   it('lists organizations in /auth/permissions, /auth/me, /auth/users/{id}/context and RPC getPermissions', async () => {

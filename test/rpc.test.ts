@@ -37,7 +37,8 @@ describe('AuthService (service-binding RPC)', () => {
       await auth.authorize({ user_id: user.id, resource: 'admin_panel', action: 'admin' }),
     ).toEqual({
       allowed: false,
-      reason: 'missing permission admin_panel:admin',
+      reason: 'missing_permission',
+      detail: 'missing permission admin_panel:admin',
     });
   });
 
@@ -59,7 +60,11 @@ describe('AuthService (service-binding RPC)', () => {
       resource: 'A B',
       action: 'read',
     });
-    expect(odd.allowed).toBe(false);
-    expect(odd.reason).toMatch(/^invalid request: .*resource/s);
+    expect(odd).toMatchObject({ allowed: false, reason: 'bad_request' });
+    expect(odd.allowed === false && odd.detail).toMatch(/resource/);
+    expect(await auth.verify(42 as unknown as string)).toEqual({
+      valid: false,
+      reason: 'bad_request',
+    });
   });
 });

@@ -307,7 +307,11 @@ describe('POST /auth/authorize', () => {
       { service: true },
     );
     expect(no.status, no.text).toBe(200);
-    expect(no.body).toEqual({ allowed: false, reason: expect.stringMatching(/\S/) });
+    expect(no.body).toEqual({
+      allowed: false,
+      reason: 'missing_permission',
+      detail: expect.stringMatching(/\S/),
+    });
   });
 
   it('answers 422 on user_id when a service does not name the user', async () => {
@@ -322,7 +326,7 @@ describe('POST /auth/authorize', () => {
       { service: true },
     );
     expect(res.status, res.text).toBe(200);
-    expect(res.body.allowed).toBe(false);
+    expect(res.body).toMatchObject({ allowed: false, reason: 'unknown_user' });
   });
 
   it('answers for the caller when a user asks without user_id or with their own id', async () => {
@@ -379,7 +383,7 @@ describe('POST /auth/authorize', () => {
       { service: true },
     );
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toEqual({ allowed: false, reason: expect.stringMatching(/\S/) });
+    expect(res.body).toEqual({ allowed: false, reason: 'not_member', detail: expect.any(String) });
   });
 
   it('refuses a suspended user even for a permission their role holds', async () => {
@@ -395,7 +399,7 @@ describe('POST /auth/authorize', () => {
       { service: true },
     );
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toEqual({ allowed: false, reason: expect.stringMatching(/\S/) });
+    expect(res.body).toEqual({ allowed: false, reason: 'suspended', detail: 'account suspended' });
   });
 
   it('checks an X-API-Key when one is sent, never falling back to the bearer token', async () => {

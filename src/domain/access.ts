@@ -107,22 +107,37 @@ export interface AuthorizeQuestion {
   organization_id?: string;
 }
 
+/** Why an action is refused, as a code a caller can branch on (and `detail` in words). */
+export type DenyReason = 'unknown_user' | 'suspended' | 'not_member' | 'missing_permission';
+
+export type Decision =
+  { allowed: true } | { allowed: false; reason: DenyReason | 'bad_request'; detail: string };
+
 /** Whether a user may do `action` on `resource` now: roles are read from D1, not a token. */
-export async function authorize(
-  deps: Pick<Deps, 'db'>,
-  q: AuthorizeQuestion,
-): Promise<{ allowed: boolean; reason?: string }> {
+export async function authorize(deps: Pick<Deps, 'db'>, q: AuthorizeQuestion): Promise<Decision> {
   const [user, grants] = await Promise.all([
     orUnavailable('Database', () => findUserById(deps.db, q.user_id)),
     grantsFor(deps, q.user_id),
   ]);
-  if (!user) return { allowed: false, reason: 'unknown user' };
-  if (user.status !== 'active') return { allowed: false, reason: 'account suspended' };
+  if (!user) return { allowed: false, reason: 'unknown_user', detail: 'unknown user' };
+  if (user.status !== 'active') {
+    return { allowed: false, reason: 'suspended', detail: 'account suspended' };
+  }
   const granted = await grantedIn(deps, grants, q.organization_id);
-  if (!granted) return { allowed: false, reason: 'not a member of this organization' };
+  if (!granted) {
+    return {
+      allowed: false,
+      reason: 'not_member',
+      detail: 'not a member of this organization',
+    };
+  }
   return permits(granted, q.resource, q.action)
     ? { allowed: true }
-    : { allowed: false, reason: `missing permission ${q.resource}:${q.action}` };
+    : {
+        allowed: false,
+        reason: 'missing_permission',
+        detail: `missing permission ${q.resource}:${q.action}`,
+      };
 }
 
 /**

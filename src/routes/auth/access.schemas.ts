@@ -22,7 +22,14 @@ export const ValidationSchema = z
   .openapi('Validation');
 
 export const DecisionSchema = z
-  .object({ allowed: z.boolean(), reason: z.string().optional() })
+  .object({
+    allowed: z.boolean(),
+    reason: z
+      .enum(['unknown_user', 'suspended', 'not_member', 'missing_permission', 'bad_request'])
+      .optional()
+      .openapi({ description: 'Why not, as a code to branch on (only when allowed is false)' }),
+    detail: z.string().optional().openapi({ description: 'The same in words' }),
+  })
   .openapi('AuthorizationDecision');
 
 export const PermissionsSchema = z
