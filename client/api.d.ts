@@ -905,7 +905,7 @@ export interface paths {
         put?: never;
         /**
          * Record up to 1000 metric data points (service)
-         * @description All or nothing: one invalid entry (422) or more than 1000 entries (413 BATCH_TOO_LARGE) and none is queued. The body is also bound by MAX_BODY_BYTES (413 PAYLOAD_TOO_LARGE).
+         * @description All or nothing: one invalid entry (422) or more than 1000 entries (413 BATCH_TOO_LARGE) and none is queued. The body may be up to 1 MiB (more than MAX_BODY_BYTES, so that 1000 labelled points fit); beyond it 413 PAYLOAD_TOO_LARGE.
          */
         post: operations["recordMetricBatch"];
         delete?: never;

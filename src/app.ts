@@ -17,7 +17,7 @@ import type { ErrorCode } from './lib/error-codes';
 import { ApiError } from './lib/errors';
 import { type ErrorBody } from './http/openapi';
 import { createLogger } from './lib/logger';
-import { limitBody, requireJsonBody } from './http/middleware/body-guard';
+import { bodyLimitFor, limitBody, requireJsonBody } from './http/middleware/body-guard';
 import { context } from './http/middleware/context';
 import { createRouter } from './http/app-env';
 
@@ -74,7 +74,8 @@ app.use(async (c, next) => {
 });
 app.use(async (c, next) => {
   const config = getConfig(c.env);
-  return limitBody(config.ok ? config.MAX_BODY_BYTES : 64 * 1024)(c, next);
+  const max = bodyLimitFor(c.req.path, config.ok ? config.MAX_BODY_BYTES : 64 * 1024);
+  return limitBody(max)(c, next);
 });
 app.use(requireJsonBody);
 app.use(context);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, createSignedInUser, expectError } from './helpers';
+import { api, createSignedInUser, env, expectError } from './helpers';
 import { createSignedInAdmin, serviceHeaders } from './helpers-admin';
 
 // What the analytics routes refuse, and who may call them. Accepted input is followed through
@@ -122,9 +122,17 @@ describe('POST /analytics/metrics and /analytics/metrics/batch', () => {
   });
 
   it('takes up to 1000 in a batch; 1001 is 413 and an empty batch 422', async () => {
+    // Labelled points, as a real caller sends them: 1000 of them are well over MAX_BODY_BYTES.
     const batch = (n: number) => ({
-      metrics: Array.from({ length: n }, () => ({ name: 'b', value: 1 })),
+      metrics: Array.from({ length: n }, (_, i) => ({
+        name: 'llm_tokens',
+        value: i,
+        unit: 'tokens',
+        cost_usd: 0.0001,
+        labels: { model: 'small-model-2026', region: 'eu-west', route: '/v1/chat/completions' },
+      })),
     });
+    expect(JSON.stringify(batch(1000)).length).toBeGreaterThan(Number(env.MAX_BODY_BYTES ?? 65536));
     const full = await api('POST', '/analytics/metrics/batch', {
       headers: service,
       json: batch(1000),

@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { exports } from 'cloudflare:workers';
+import { bodyLimitFor } from '../src/http/middleware/body-guard';
 import { api, createUser, STRONG_PASSWORD, uniqueEmail } from './helpers';
 import { grantRoleInDb, serviceHeaders } from './helpers-admin';
 
@@ -188,7 +189,7 @@ type Probe = {
 const json = (value: unknown) => ({ text: JSON.stringify(value) });
 
 /** The probes for one operation: bad path ids, bad bodies, then every credential combination. */
-function probesFor(method: string, op: Operation): Probe[] {
+function probesFor(method: string, path: string, op: Operation): Probe[] {
   const bodySchema = op.requestBody?.content?.['application/json']?.schema;
   const strict = resolve(bodySchema).additionalProperties === false;
   const plausible = bodySchema ? json(sample(bodySchema)) : null;
@@ -232,7 +233,7 @@ function probesFor(method: string, op: Operation): Probe[] {
       ['JSON sent as text/plain', { ...json(sample(bodySchema)), type: 'text/plain' }],
       [
         'an oversized body',
-        json({ padding: 'x'.repeat(MAX_BODY_BYTES + 1) }),
+        json({ padding: 'x'.repeat(bodyLimitFor(path, MAX_BODY_BYTES) + 1) }),
         (s) => (s !== 413 ? `an oversized body answered ${s}, not 413` : null),
       ],
       [
@@ -270,7 +271,7 @@ async function fuzz(method: string, path: string, op: Operation) {
     .map((p) => `${p.name}=${encodeURIComponent(String(sample(p.schema)))}`)
     .join('&');
 
-  const probes = probesFor(method, op);
+  const probes = probesFor(method, path, op);
   const problems: string[] = [];
   const statuses = new Set<number>();
   for (const probe of probes) {

@@ -15,6 +15,16 @@ const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 const limits = new Map<number, MiddlewareHandler>();
 
 /**
+ * Routes whose bodies are larger by design: a batch of 1000 labelled metrics is several hundred
+ * KB. The limit still applies before parsing; the route checks its own entry count (413).
+ */
+const LARGE_BODIES: Record<string, number> = { '/analytics/metrics/batch': 1024 * 1024 };
+
+/** The body limit of a path: MAX_BODY_BYTES, or more for a route above. */
+export const bodyLimitFor = (path: string, maxBodyBytes: number) =>
+  Math.max(maxBodyBytes, LARGE_BODIES[path] ?? 0);
+
+/**
  * 413 before parsing: rejects on Content-Length, or while streaming a body without one. One
  * middleware per size (MAX_BODY_BYTES is fixed per isolate), not one per request.
  */
