@@ -839,3 +839,37 @@ describe('invitations and users created verified', () => {
     expect(listed.body.items[0]).toMatchObject({ email, status: 'accepted' });
   });
 });
+
+describe('deleting the account of an owner', () => {
+  const deleteAccount = (user: { id: string; access_token: string; password: string }) =>
+    api('DELETE', `/auth/users/${user.id}`, {
+      token: user.access_token,
+      json: { password: user.password },
+    });
+  const exists = async (table: string, id: string) =>
+    (await env.DB.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).bind(id).first()) !== null;
+
+  it('refuses the last owner of an organization with other members (409), deleting nothing', async () => {
+    const { org, owner, admin } = await orgWithRoles();
+    expectError(await deleteAccount(owner), 409, 'LAST_OWNER');
+    expect(await exists('users', owner.id)).toBe(true);
+    expect((await rolesIn(org.id, admin.access_token))[owner.id]).toBe('owner');
+    // Once another member owns it too, the account goes and the organization stays.
+    const promoted = await api('PATCH', `/organizations/${org.id}/users/${admin.id}`, {
+      token: owner.access_token,
+      json: { role: 'owner' },
+    });
+    expect(promoted.status, promoted.text).toBe(200);
+    expect((await deleteAccount(owner)).status).toBe(204);
+    expect(await exists('users', owner.id)).toBe(false);
+    expect(await exists('organizations', org.id)).toBe(true);
+    expect((await rolesIn(org.id, admin.access_token))[admin.id]).toBe('owner');
+  });
+
+  it('deletes an organization whose only member the user was, with the account', async () => {
+    const owner = await createSignedInUser();
+    const org = await createOrg(owner);
+    expect((await deleteAccount(owner)).status).toBe(204);
+    expect(await exists('organizations', org.id)).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 import {
   createUser,
   deleteUser,
+  isSoleOwnerOfOthers,
   findUserByEmail,
   findUserById,
   type ProfileFields,
@@ -110,11 +111,25 @@ export async function deleteAccount(
   if (caller.kind === 'user' && caller.userId === userId) {
     await assertRecentlyAuthenticated(deps, user, caller.sessionId, password);
   }
-  await sessionStore(deps.sessions, userId).block(deps.now());
+  if (await isSoleOwnerOfOthers(deps.db, userId)) throw lastOwner();
+  const store = sessionStore(deps.sessions, userId);
+  await store.block(deps.now());
   const actor = caller.kind === 'user' ? caller.userId : null;
-  await deleteUser(
+  const deleted = await deleteUser(
     deps.db,
     userId,
     deps.events.entry({ type: 'deleted', user_id: userId, actor_id: actor }),
   );
+  // A role change raced the check above and made the user a last owner after all: the account
+  // stays (its sessions have ended; signing in again works).
+  if (!deleted) {
+    await store.unblock();
+    throw lastOwner();
+  }
 }
+
+const lastOwner = () =>
+  new ApiError(
+    'LAST_OWNER',
+    'This account is the last owner of an organization with other members: make another member an owner, or delete the organization, first',
+  );

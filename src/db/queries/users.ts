@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
   oneTimeTokens,
+  organizations,
   profiles,
   userRoles,
   users,
@@ -9,7 +10,7 @@ import {
   type OrgRole,
   type User,
 } from '../schema';
-import { auditInsert, type AuditEntry } from './audit';
+import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
 import { membershipInsert } from './organizations';
 import { foreignKeyViolation, uniqueViolation } from './unique-violation';
 
@@ -144,8 +145,49 @@ export async function setUserStatus(
 }
 
 /** Deletes the account (profile and roles cascade) and records the deletion, atomically. */
+/**
+ * The organizations a user is the last owner of while others are still members: deleting the
+ * account would leave them without an owner.
+ */
+const soleOwnerOfOthers = (userId: string) => sql`exists (
+  select 1 from organization_members m
+  where m.user_id = ${userId} and m.role = 'owner'
+    and (select count(*) from organization_members o
+         where o.organization_id = m.organization_id and o.role = 'owner') = 1
+    and (select count(*) from organization_members a
+         where a.organization_id = m.organization_id) > 1)`;
+
+/** Whether deleting the account would leave an organization with members but no owner. */
+export async function isSoleOwnerOfOthers(db: Db, userId: string) {
+  const rows = await db.all<{ yes: number }>(sql`select ${soleOwnerOfOthers(userId)} as yes`);
+  return rows[0]?.yes === 1;
+}
+
+/**
+ * Deletes a user (profile, roles, memberships by cascade) with its audit entry, unless that
+ * would leave an organization with members but no owner: the same condition guards every
+ * statement of the batch, so a racing role change cannot slip between check and delete.
+ * Organizations the user is the only member of go with them. Returns whether it deleted.
+ */
 export async function deleteUser(db: Db, userId: string, audit: AuditEntry) {
-  await db.batch([db.delete(users).where(eq(users.id, userId)), auditInsert(db, audit)]);
+  const allowed = sql`not ${soleOwnerOfOthers(userId)}`;
+  const [, deleted] = await db.batch([
+    db.delete(organizations).where(
+      and(
+        allowed,
+        sql`${organizations.id} in (
+          select organization_id from organization_members m where m.user_id = ${userId}
+            and (select count(*) from organization_members a
+                 where a.organization_id = m.organization_id) = 1)`,
+      ),
+    ),
+    db
+      .delete(users)
+      .where(and(eq(users.id, userId), allowed))
+      .returning({ id: users.id }),
+    auditInsertIf(db, audit, sql`not exists (select 1 from users where id = ${userId})`),
+  ]);
+  return deleted.length > 0;
 }
 
 /**

@@ -28,7 +28,7 @@ export const deleteUser = createRoute({
   operationId: 'deleteUser',
   summary: 'Delete an account (self or admin)',
   description:
-    'Ends every session at once and deletes the user; the email can register again. Deleting your own account needs re-authentication: the current password in the body ({"password": ...}), or a session that started with a sign-in within the last 5 minutes (a refresh does not count). Otherwise 401 INVALID_CREDENTIALS, and nothing is deleted; wrong passwords count toward the account lockout (423). An admin deleting another user sends no password.',
+    'Ends every session at once and deletes the user; the email can register again. Deleting your own account needs re-authentication: the current password in the body ({"password": ...}), or a session that started with a sign-in within the last 5 minutes (a refresh does not count). Otherwise 401 INVALID_CREDENTIALS, and nothing is deleted; wrong passwords count toward the account lockout (423). An admin deleting another user sends no password. The last owner of an organization that has other members gets 409 LAST_OWNER and nothing is deleted (make another member an owner, or delete the organization, first); organizations whose only member the user is are deleted with the account.',
   security: bearerAuth,
   middleware: [requireAuth],
   request: {
@@ -37,7 +37,7 @@ export const deleteUser = createRoute({
   },
   responses: {
     204: noContent('Deleted'),
-    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 423, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 423, 503),
   },
 });
 
