@@ -19,6 +19,7 @@ import { type ErrorBody } from './http/openapi';
 import { createLogger } from './lib/logger';
 import { limitBody, requireJsonBody } from './http/middleware/body-guard';
 import { context } from './http/middleware/context';
+import { CSRF_HEADER } from './http/cookie-transport';
 import { createRouter } from './http/app-env';
 
 const HTTP_CODES: Record<number, ErrorCode> = {
@@ -49,13 +50,22 @@ const docsHeaders = secureHeaders({
 });
 app.use((c, next) => (c.req.path === DOCS_PATH ? docsHeaders(c, next) : apiHeaders(c, next)));
 // CORS only for the configured origins (CORS_ORIGINS); any other origin gets no CORS headers.
+// Credentials (the refresh cookie, ?transport=cookie) likewise: hono's cors() would send
+// Allow-Credentials to every origin, so it is dropped where no origin was allowed.
+app.use(async (c, next) => {
+  await next();
+  if (!c.res.headers.has('Access-Control-Allow-Origin')) {
+    c.res.headers.delete('Access-Control-Allow-Credentials');
+  }
+});
 app.use(
   cors({
     origin: (origin, c) => {
       const config = getConfig(c.env);
       return config.ok && config.CORS_ORIGINS.includes(origin) ? origin : null;
     },
-    allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID'],
+    allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID', CSRF_HEADER],
+    credentials: true,
     allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: [
       'X-Request-ID',
