@@ -13,6 +13,7 @@ import { systemRouter } from './routes/system';
 import { usersRouter } from './routes/users';
 import { mfaRouter } from './routes/mfa';
 import { organizationsRouter } from './routes/organizations';
+import { isPagePath, pageHeaders, pagesRouter } from './routes/pages';
 import type { ErrorCode } from './lib/error-codes';
 import { ApiError } from './lib/errors';
 import { type ErrorBody } from './http/openapi';
@@ -48,7 +49,12 @@ const docsHeaders = secureHeaders({
   referrerPolicy: 'no-referrer',
   crossOriginEmbedderPolicy: false,
 });
-app.use((c, next) => (c.req.path === DOCS_PATH ? docsHeaders(c, next) : apiHeaders(c, next)));
+app.use((c, next) => {
+  if (c.req.path === DOCS_PATH) return docsHeaders(c, next);
+  // The hosted pages: HTML with nonce'd styles, forms posting here (routes/pages).
+  if (isPagePath(c.req.path)) return pageHeaders(c, next);
+  return apiHeaders(c, next);
+});
 // CORS only for the configured origins (CORS_ORIGINS); any other origin gets no CORS headers.
 // Credentials (the refresh cookie, ?transport=cookie) likewise: hono's cors() would send
 // Allow-Credentials to every origin, so it is dropped where no origin was allowed.
@@ -86,7 +92,8 @@ app.use(async (c, next) => {
   const config = getConfig(c.env);
   return limitBody(config.ok ? config.MAX_BODY_BYTES : 64 * 1024)(c, next);
 });
-app.use(requireJsonBody);
+// The hosted pages post forms, which their own handlers read and bound (routes/pages).
+app.use((c, next) => (isPagePath(c.req.path) ? next() : requireJsonBody(c, next)));
 app.use(context);
 
 app.route('/', systemRouter);
@@ -97,6 +104,7 @@ app.route('/', mfaRouter);
 app.route('/', analyticsRouter);
 app.route('/', organizationsRouter);
 app.route('/', devRouter);
+app.route('/', pagesRouter);
 
 registerDocs(app);
 
