@@ -61,7 +61,9 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
       },
-      referrerPolicy: 'no-referrer',
+      // Not no-referrer: with it Chromium sends `Origin: null` on the pages' own form posts,
+      // which assertSameOriginForm must refuse. same-origin still tells other sites nothing.
+      referrerPolicy: 'same-origin',
     });
     headersByOrigins.set(key, headers);
   }

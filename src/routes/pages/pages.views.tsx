@@ -36,7 +36,6 @@ export const Layout: FC<{ title: string; nonce?: string; children?: Child }> = (
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <meta name="referrer" content="no-referrer" />
       <title>{`${props.title} · edge-auth`}</title>
       <style nonce={props.nonce}>{CSS}</style>
     </head>
