@@ -10,10 +10,12 @@ import * as OTPAuth from 'otpauth';
 import { chromiumPath, freePort, startApp, startWorker, type Worker } from './servers';
 
 const CHROMIUM = chromiumPath();
+const NO_BROWSER =
+  'skipped: no Chromium at CHROMIUM_PATH or /usr/bin/chromium (apt-get install chromium)';
 if (!CHROMIUM) {
-  console.warn(
-    'browser tests skipped: no Chromium at CHROMIUM_PATH or /usr/bin/chromium (apt-get install chromium)',
-  );
+  // Said twice: on stderr, and as the skipped test's name, which every reporter lists.
+  process.stderr.write(`browser tests ${NO_BROWSER}\n`);
+  describe('in Chromium', () => it.skip(NO_BROWSER, () => {}));
 }
 
 const ARTIFACTS = 'test-artifacts/browser';
@@ -23,6 +25,7 @@ const PASSWORD = 'Vermilion-Otter-42';
 // are types only, erased before playwright sends the callbacks to the page).
 type AppWindow = {
   auth: BrowserAuth;
+  navigator: { locks?: unknown };
   document: { cookie: string; activeElement: unknown };
 };
 
@@ -230,6 +233,44 @@ describe.skipIf(!CHROMIUM)('in Chromium: hosted pages and the browser client', (
       expect(
         await tab.evaluate(() => (globalThis as unknown as AppWindow).auth.getAccessToken()),
       ).toEqual(expect.any(String));
+    });
+
+    await step('two-tabs-without-web-locks', async () => {
+      // The BroadcastChannel fallback: two more tabs of a browser without navigator.locks.
+      const bare = [await context.newPage(), await context.newPage()];
+      for (const page of bare) {
+        await page.addInitScript(() =>
+          Object.defineProperty(
+            Object.getPrototypeOf((globalThis as unknown as AppWindow).navigator),
+            'locks',
+            {
+              get: () => undefined,
+            },
+          ),
+        );
+        await page.goto(`${appUrl}/`);
+        await page.waitForFunction(() => 'auth' in globalThis);
+        expect(
+          await page.evaluate(() => !!(globalThis as unknown as AppWindow).navigator.locks),
+        ).toBe(false);
+      }
+      const tokens = await Promise.all(
+        bare.map((page) =>
+          page.evaluate(() => (globalThis as unknown as AppWindow).auth.getAccessToken()),
+        ),
+      );
+      for (const token of tokens) expect((await verify(token)).status).toBe(200);
+      await context.clock.fastForward(61_000);
+      const again = await Promise.all(
+        bare.map((page) =>
+          page.evaluate(() => (globalThis as unknown as AppWindow).auth.getAccessToken()),
+        ),
+      );
+      for (const token of again) {
+        expect(tokens).not.toContain(token);
+        expect((await verify(token)).status).toBe(200);
+      }
+      for (const page of bare) await page.close();
     });
 
     await step('sign-out', async () => {
