@@ -189,6 +189,18 @@ describe('cookie transport: attacks', () => {
     expect(ok.status, ok.text).toBe(200);
   });
 
+  it("accepts the service's own origins: the request's and the issuer's", async () => {
+    const user = await createUser();
+    let value = refreshCookie(await cookieLogin(user)).value;
+    for (const origin of ['http://auth.test', 'http://localhost:8787']) {
+      const res = await api('POST', '/auth/refresh?transport=cookie', {
+        headers: { ...CSRF, ...cookieHeader(value), Origin: origin },
+      });
+      expect(res.status, `${origin}: ${res.text}`).toBe(200);
+      value = refreshCookie(res).value;
+    }
+  });
+
   it('a replayed cookie after rotation ends the session (reuse detection)', async () => {
     const user = await createUser();
     const login = await cookieLogin(user);

@@ -34,7 +34,10 @@ export function assertCookieRequestAllowed(c: Context<AppEnv>) {
   }
   const origin = c.req.header('Origin');
   if (origin === undefined) return;
-  const own = [new URL(c.req.url).origin, new URL(c.var.config.JWT_ISSUER).origin];
+  // The issuer is this service's public origin when it is a URL (behind a proxy the request's
+  // own URL may name another host).
+  const issuer = c.var.config.JWT_ISSUER;
+  const own = [new URL(c.req.url).origin, URL.canParse(issuer) ? new URL(issuer).origin : null];
   if (!own.includes(origin) && !c.var.config.CORS_ORIGINS.includes(origin)) {
     throw new ApiError(
       'CSRF_REJECTED',
