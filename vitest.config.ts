@@ -89,7 +89,7 @@ export default defineConfig(async () => {
           test: {
             name: 'workerd',
             include: ['test/**/*.test.ts'],
-            exclude: ['test/node/**'],
+            exclude: ['test/node/**', 'test/browser/**'],
             setupFiles: ['./test/setup.ts'],
             testTimeout: 30_000,
           },
@@ -103,6 +103,17 @@ export default defineConfig(async () => {
             environment: 'node',
             include: ['test/node/**/*.test.ts'],
             testTimeout: 30_000,
+          },
+        },
+        {
+          // Headless Chromium (playwright-core on the system's browser) against the worker
+          // served by wrangler dev: the hosted pages and client/browser.ts as a user meets them.
+          test: {
+            name: 'browser',
+            environment: 'node',
+            include: ['test/browser/**/*.test.ts'],
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
           },
         },
       ],

@@ -133,7 +133,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a refresh token
-         * @description Each refresh token is exchanged once for a new pair. Concurrent refreshes (two tabs): within REFRESH_REUSE_INTERVAL_SECONDS (10 s) of its rotation, the same token gets the same new refresh token back, while that one is unused; if that one was already rotated too, 401 INVALID_TOKEN and the session stays alive. Presenting a rotated token later is reuse: the whole session ends (401 SESSION_REVOKED).
+         * @description Each refresh token is exchanged once for a new pair. Concurrent refreshes (two tabs): within REFRESH_REUSE_INTERVAL_SECONDS (10 s) of its rotation, the same token gets the same new refresh token back, while that one is unused; if that one was already rotated too, 401 INVALID_TOKEN and the session stays alive. Presenting a rotated token later is reuse: the whole session ends (401 SESSION_REVOKED). With ?transport=cookie send no body: the token is read from the refresh cookie, the new one is set in its place (and a refused one cleared), and the request must carry X-CSRF-Protection: 1 (403 CSRF_REJECTED).
          */
         post: operations["refreshToken"];
         delete?: never;
@@ -153,7 +153,7 @@ export interface paths {
         put?: never;
         /**
          * End a session
-         * @description Ends the session of the bearer access token, or of the refresh token in the body.
+         * @description Ends the session of the bearer access token, or of the refresh token in the body, or with ?transport=cookie of the refresh cookie, which is cleared (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED).
          */
         post: operations["logout"];
         delete?: never;
@@ -781,7 +781,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm an enrolment, or pass the second step of login
-         * @description With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423); after 5 the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.
+         * @description With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423); after 5 the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.
          */
         post: operations["verifyMfa"];
         delete?: never;
@@ -1392,10 +1392,18 @@ export interface components {
             last_name?: string;
             username?: string;
         };
-        LoginResult: components["schemas"]["TokenPair"] | components["schemas"]["MfaChallenge"];
+        LoginResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"] | components["schemas"]["MfaChallenge"];
         TokenPair: {
             access_token: string;
             refresh_token: string;
+            /** @enum {string} */
+            token_type: "bearer";
+            /** @example 900 */
+            expires_in: number;
+        };
+        /** @description With ?transport=cookie: the refresh token is in the Set-Cookie header instead */
+        AccessToken: {
+            access_token: string;
             /** @enum {string} */
             token_type: "bearer";
             /** @example 900 */
@@ -1426,6 +1434,7 @@ export interface components {
              */
             password: string;
         };
+        RefreshResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
         RefreshRequest: {
             refresh_token: string;
         };
@@ -1831,7 +1840,7 @@ export interface components {
              */
             method_id: string;
         };
-        MfaVerifyResult: components["schemas"]["TokenPair"] | components["schemas"]["MfaEnrolled"];
+        MfaVerifyResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"] | components["schemas"]["MfaEnrolled"];
         MfaEnrolled: {
             method_id: string;
             /** @enum {boolean} */
@@ -2157,6 +2166,8 @@ export interface components {
         "X-RateLimit-Remaining": number;
         /** @description Seconds until the window frees a request. */
         "X-RateLimit-Reset": number;
+        /** @description With ?transport=cookie: the refresh token cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; HttpOnly; Secure; Path=/; SameSite per REFRESH_COOKIE_SAMESITE, default Lax), or its removal on logout and on a refused refresh. */
+        "Set-Cookie": string;
     };
     pathItems: never;
 }
@@ -2411,7 +2422,10 @@ export interface operations {
     };
     login: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: the refresh token is set as an HttpOnly cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; Secure, Path=/, SameSite from REFRESH_COOKIE_SAMESITE, default Lax) and left out of the body; refresh and logout read it from there. Every cookie request must send `X-CSRF-Protection: 1` and, if it has an Origin, one of CORS_ORIGINS or this service's own, else 403 CSRF_REJECTED. */
+                transport?: "body" | "cookie";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2422,10 +2436,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in (a token pair), or the password was right and a second factor is due (`mfa_required`) */
+            /** @description Signed in (a token pair; with ?transport=cookie the access token, the refresh token in Set-Cookie), or the password was right and a second factor is due (`mfa_required`) */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -2559,28 +2574,33 @@ export interface operations {
     };
     refreshToken: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: the refresh token is set as an HttpOnly cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; Secure, Path=/, SameSite from REFRESH_COOKIE_SAMESITE, default Lax) and left out of the body; refresh and logout read it from there. Every cookie request must send `X-CSRF-Protection: 1` and, if it has an Origin, one of CORS_ORIGINS or this service's own, else 403 CSRF_REJECTED. */
+                transport?: "body" | "cookie";
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        /** @description Required unless ?transport=cookie */
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
-            /** @description New token pair */
+            /** @description New token pair (with ?transport=cookie: the access token, the refresh token in Set-Cookie) */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["RefreshResult"];
                 };
             };
             /** @description Bad request */
@@ -2598,6 +2618,19 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -2680,7 +2713,10 @@ export interface operations {
     };
     logout: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: the refresh token is set as an HttpOnly cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; Secure, Path=/, SameSite from REFRESH_COOKIE_SAMESITE, default Lax) and left out of the body; refresh and logout read it from there. Every cookie request must send `X-CSRF-Protection: 1` and, if it has an Origin, one of CORS_ORIGINS or this service's own, else 403 CSRF_REJECTED. */
+                transport?: "body" | "cookie";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2695,6 +2731,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -2719,6 +2756,19 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -5743,7 +5793,10 @@ export interface operations {
     };
     verifyMfa: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `cookie`: the refresh token is set as an HttpOnly cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; Secure, Path=/, SameSite from REFRESH_COOKIE_SAMESITE, default Lax) and left out of the body; refresh and logout read it from there. Every cookie request must send `X-CSRF-Protection: 1` and, if it has an Origin, one of CORS_ORIGINS or this service's own, else 403 CSRF_REJECTED. */
+                transport?: "body" | "cookie";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5754,10 +5807,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in (login), or the method is active (enrolment) */
+            /** @description Signed in (login; with ?transport=cookie the refresh token is in Set-Cookie), or the method is active (enrolment) */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -5782,6 +5836,19 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -13,12 +13,14 @@ import { systemRouter } from './routes/system';
 import { usersRouter } from './routes/users';
 import { mfaRouter } from './routes/mfa';
 import { organizationsRouter } from './routes/organizations';
+import { isPagePath, pageHeaders, pagesRouter } from './routes/pages';
 import type { ErrorCode } from './lib/error-codes';
 import { ApiError } from './lib/errors';
 import { type ErrorBody } from './http/openapi';
 import { createLogger } from './lib/logger';
 import { bodyLimitFor, limitBody, requireJsonBody } from './http/middleware/body-guard';
 import { context } from './http/middleware/context';
+import { CSRF_HEADER } from './http/cookie-transport';
 import { createRouter } from './http/app-env';
 
 const HTTP_CODES: Record<number, ErrorCode> = {
@@ -47,15 +49,29 @@ const docsHeaders = secureHeaders({
   referrerPolicy: 'no-referrer',
   crossOriginEmbedderPolicy: false,
 });
-app.use((c, next) => (c.req.path === DOCS_PATH ? docsHeaders(c, next) : apiHeaders(c, next)));
+app.use((c, next) => {
+  if (c.req.path === DOCS_PATH) return docsHeaders(c, next);
+  // The hosted pages: HTML with nonce'd styles, forms posting here (routes/pages).
+  if (isPagePath(c.req.path)) return pageHeaders(c, next);
+  return apiHeaders(c, next);
+});
 // CORS only for the configured origins (CORS_ORIGINS); any other origin gets no CORS headers.
+// Credentials (the refresh cookie, ?transport=cookie) likewise: hono's cors() would send
+// Allow-Credentials to every origin, so it is dropped where no origin was allowed.
+app.use(async (c, next) => {
+  await next();
+  if (!c.res.headers.has('Access-Control-Allow-Origin')) {
+    c.res.headers.delete('Access-Control-Allow-Credentials');
+  }
+});
 app.use(
   cors({
     origin: (origin, c) => {
       const config = getConfig(c.env);
       return config.ok && config.CORS_ORIGINS.includes(origin) ? origin : null;
     },
-    allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID'],
+    allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID', CSRF_HEADER],
+    credentials: true,
     allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: [
       'X-Request-ID',
@@ -77,7 +93,8 @@ app.use(async (c, next) => {
   const max = bodyLimitFor(c.req.path, config.ok ? config.MAX_BODY_BYTES : 64 * 1024);
   return limitBody(max)(c, next);
 });
-app.use(requireJsonBody);
+// The hosted pages post forms, which their own handlers read and bound (routes/pages).
+app.use((c, next) => (isPagePath(c.req.path) ? next() : requireJsonBody(c, next)));
 app.use(context);
 
 app.route('/', systemRouter);
@@ -88,6 +105,7 @@ app.route('/', mfaRouter);
 app.route('/', analyticsRouter);
 app.route('/', organizationsRouter);
 app.route('/', devRouter);
+app.route('/', pagesRouter);
 
 registerDocs(app);
 

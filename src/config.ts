@@ -148,6 +148,16 @@ export const VarsSchema = z
     RATE_LIMIT_REFRESH: rateVar('100/60'),
     /** Origins allowed by CORS; none by default. */
     CORS_ORIGINS: listVar,
+    /**
+     * The refresh token's cookie (`?transport=cookie`). `__Host-` pins it to this host, path /
+     * and Secure. SameSite=None is for frontends on another site: they call with CORS
+     * credentials, and the CSRF header check still applies.
+     */
+    REFRESH_COOKIE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only')
+      .default('__Host-refresh'),
+    REFRESH_COOKIE_SAMESITE: z.enum(['Strict', 'Lax', 'None']).default('Lax'),
     /** Sessions per user; starting one more ends the oldest. */
     MAX_SESSIONS_PER_USER: intVar(1, 100, 10),
     /** Base URL of the frontend pages that emailed links open (reset, verification). */

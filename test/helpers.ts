@@ -25,6 +25,8 @@ type RequestOptions = {
   body?: BodyInit;
   token?: string;
   headers?: Record<string, string>;
+  /** 'manual' to see a redirect itself (the hosted pages' 303s) instead of where it leads. */
+  redirect?: 'follow' | 'manual';
 };
 
 function buildRequest(method: string, path: string, options: RequestOptions): Request {
@@ -32,7 +34,12 @@ function buildRequest(method: string, path: string, options: RequestOptions): Re
   if (options.json !== undefined) headers.set('Content-Type', 'application/json');
   if (options.token) headers.set('Authorization', `Bearer ${options.token}`);
   const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
-  return new Request(`http://auth.test${path}`, { method, headers, body });
+  return new Request(`http://auth.test${path}`, {
+    method,
+    headers,
+    body,
+    redirect: options.redirect,
+  });
 }
 
 async function readResponse<T>(res: Response): Promise<ApiResponse<T>> {

@@ -29,6 +29,11 @@ export const RESPONSE_HEADERS = {
     description: 'Seconds until the window frees a request.',
     schema: integer,
   },
+  'Set-Cookie': {
+    description:
+      'With ?transport=cookie: the refresh token cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; HttpOnly; Secure; Path=/; SameSite per REFRESH_COOKIE_SAMESITE, default Lax), or its removal on logout and on a refused refresh.',
+    schema: { type: 'string' },
+  },
 } as const;
 
 export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;

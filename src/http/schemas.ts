@@ -120,6 +120,17 @@ export const TokenPairSchema = z
   })
   .openapi('TokenPair');
 
+/** A token answer with `?transport=cookie`: the refresh token went into the HttpOnly cookie. */
+export const AccessTokenSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('bearer'),
+    expires_in: z.number().int().openapi({ example: 900 }),
+  })
+  .openapi('AccessToken', {
+    description: 'With ?transport=cookie: the refresh token is in the Set-Cookie header instead',
+  });
+
 /** The current password, sent again to confirm a destructive action (re-authentication). */
 export const ReauthPasswordField = z
   .string()

@@ -2,7 +2,14 @@ import { register as registerAccount } from '../../domain/accounts';
 import { login as signIn } from '../../domain/login';
 import { MFA_TOKEN_TTL_S } from '../../domain/mfa';
 import { logout as endSession, refresh as rotate } from '../../domain/sessions';
+import {
+  assertCookieRequestAllowed,
+  clearRefreshCookie,
+  readRefreshCookie,
+  tokensFor,
+} from '../../http/cookie-transport';
 import { bearerToken, userOf } from '../../http/middleware/require-auth';
+import { ApiError } from '../../lib/errors';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './tokens.routes';
 
@@ -23,8 +30,11 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
 };
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
+  const { transport } = c.req.valid('query');
+  if (transport === 'cookie') assertCookieRequestAllowed(c);
   const result = await signIn(c.var.deps, c.req.valid('json'));
-  if (result.kind === 'tokens') return c.json(result.tokens, 200, NO_STORE);
+  if (result.kind === 'tokens')
+    return c.json(tokensFor(c, transport, result.tokens), 200, NO_STORE);
   const { mfaToken: mfa_token, methods } = result;
   const challenge = {
     mfa_required: true as const,
@@ -35,14 +45,43 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   return c.json(challenge, 200, NO_STORE);
 };
 
-export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) =>
-  c.json(await rotate(c.var.deps, c.req.valid('json').refresh_token), 200, NO_STORE);
+export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
+  const { transport } = c.req.valid('query');
+  // The body is optional (cookie transport sends none); without JSON the validator skips it.
+  let token: string | undefined = c.req.valid('json')?.refresh_token;
+  if (transport === 'cookie') {
+    assertCookieRequestAllowed(c);
+    token ??= readRefreshCookie(c);
+    if (!token) throw new ApiError('INVALID_TOKEN', 'No refresh token cookie: sign in again');
+  } else if (!token) {
+    throw new ApiError(
+      'BAD_REQUEST',
+      'Send {"refresh_token": ...} as JSON, or use ?transport=cookie',
+    );
+  }
+  try {
+    return c.json(tokensFor(c, transport, await rotate(c.var.deps, token)), 200, NO_STORE);
+  } catch (err) {
+    // A refused cookie (reused, expired, revoked) will never work again: drop it, so the
+    // browser stops sending it and the app sees it is signed out.
+    if (transport === 'cookie' && err instanceof ApiError && err.status === 401) {
+      clearRefreshCookie(c);
+    }
+    throw err;
+  }
+};
 
 export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
-  const body = c.req.valid('json');
+  const { transport } = c.req.valid('query');
+  let refreshToken: string | undefined = c.req.valid('json')?.refresh_token;
+  if (transport === 'cookie') {
+    assertCookieRequestAllowed(c);
+    refreshToken ??= readRefreshCookie(c);
+    clearRefreshCookie(c);
+  }
   await endSession(c.var.deps, {
     accessToken: bearerToken(c.req.header('Authorization')),
-    refreshToken: body?.refresh_token,
+    refreshToken,
   });
   return c.json({ message: 'Logged out' }, 200);
 };

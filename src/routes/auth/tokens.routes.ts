@@ -1,7 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorResponses } from '../../http/openapi';
+import { headerRefs } from '../../http/openapi-headers';
 import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';
+import { TransportQuerySchema } from '../../http/cookie-transport';
 import { limitByIp } from '../../http/middleware/rate-limit';
+import { AccessTokenSchema } from '../../http/schemas';
 import { requireAuth } from '../../http/middleware/require-auth';
 import {
   LoginSchema,
@@ -44,12 +47,15 @@ export const login = createRoute({
   description:
     'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. With a second factor on, the right password answers 200 `{mfa_required: true, mfa_token, methods, expires_in}` and no tokens: send the mfa_token and a code to POST /mfa/verify within 5 minutes. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
   middleware: [limitByIp('login')],
-  request: { body: jsonBody(LoginSchema) },
+  request: { query: TransportQuerySchema, body: jsonBody(LoginSchema) },
   responses: {
-    200: jsonResponse(
-      z.union([TokenPairSchema, MfaChallengeSchema]).openapi('LoginResult'),
-      'Signed in (a token pair), or the password was right and a second factor is due (`mfa_required`)',
-    ),
+    200: {
+      ...jsonResponse(
+        z.union([TokenPairSchema, AccessTokenSchema, MfaChallengeSchema]).openapi('LoginResult'),
+        'Signed in (a token pair; with ?transport=cookie the access token, the refresh token in Set-Cookie), or the password was right and a second factor is due (`mfa_required`)',
+      ),
+      headers: headerRefs('X-Request-ID', 'Set-Cookie'),
+    },
     ...errorResponses(400, 401, 403, 413, 415, 422, 423, 429, 503),
   },
 });
@@ -62,12 +68,24 @@ export const refresh = createRoute({
   tags,
   summary: 'Rotate a refresh token',
   description:
-    'Each refresh token is exchanged once for a new pair. Concurrent refreshes (two tabs): within REFRESH_REUSE_INTERVAL_SECONDS (10 s) of its rotation, the same token gets the same new refresh token back, while that one is unused; if that one was already rotated too, 401 INVALID_TOKEN and the session stays alive. Presenting a rotated token later is reuse: the whole session ends (401 SESSION_REVOKED).',
+    'Each refresh token is exchanged once for a new pair. Concurrent refreshes (two tabs): within REFRESH_REUSE_INTERVAL_SECONDS (10 s) of its rotation, the same token gets the same new refresh token back, while that one is unused; if that one was already rotated too, 401 INVALID_TOKEN and the session stays alive. Presenting a rotated token later is reuse: the whole session ends (401 SESSION_REVOKED). With ?transport=cookie send no body: the token is read from the refresh cookie, the new one is set in its place (and a refused one cleared), and the request must carry X-CSRF-Protection: 1 (403 CSRF_REJECTED).',
   middleware: [limitByIp('refresh')],
-  request: { body: jsonBody(RefreshSchema) },
+  request: {
+    query: TransportQuerySchema,
+    body: {
+      ...jsonBody(RefreshSchema, 'Required unless ?transport=cookie'),
+      required: false,
+    },
+  },
   responses: {
-    200: jsonResponse(TokenPairSchema, 'New token pair'),
-    ...errorResponses(400, 401, 413, 415, 422, 429, 503),
+    200: {
+      ...jsonResponse(
+        z.union([TokenPairSchema, AccessTokenSchema]).openapi('RefreshResult'),
+        'New token pair (with ?transport=cookie: the access token, the refresh token in Set-Cookie)',
+      ),
+      headers: headerRefs('X-Request-ID', 'Set-Cookie'),
+    },
+    ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503),
   },
 });
 
@@ -77,14 +95,18 @@ export const logout = createRoute({
   operationId: 'logout',
   tags,
   summary: 'End a session',
-  description: 'Ends the session of the bearer access token, or of the refresh token in the body.',
+  description:
+    'Ends the session of the bearer access token, or of the refresh token in the body, or with ?transport=cookie of the refresh cookie, which is cleared (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED).',
   security: [...bearerAuth, {}],
   // A refresh token names its owner's SessionStore: limit per IP like refresh itself.
   middleware: [limitByIp('refresh')],
-  request: { body: { ...jsonBody(LogoutSchema), required: false } },
+  request: { query: TransportQuerySchema, body: { ...jsonBody(LogoutSchema), required: false } },
   responses: {
-    200: jsonResponse(MessageSchema, 'Session ended'),
-    ...errorResponses(400, 401, 413, 415, 422, 429, 503),
+    200: {
+      ...jsonResponse(MessageSchema, 'Session ended'),
+      headers: headerRefs('X-Request-ID', 'Set-Cookie'),
+    },
+    ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503),
   },
 });
 

@@ -1,4 +1,5 @@
 import * as mfa from '../../domain/mfa';
+import { assertCookieRequestAllowed, tokensFor } from '../../http/cookie-transport';
 import { authenticateBearer, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './mfa.routes';
@@ -34,8 +35,11 @@ export const challenge: AppRouteHandler<typeof routes.challenge> = async (c) => 
 export const verify: AppRouteHandler<typeof routes.verify> = async (c) => {
   const { mfa_token, code, method_id } = c.req.valid('json');
   if (mfa_token !== undefined) {
+    const { transport } = c.req.valid('query');
+    if (transport === 'cookie') assertCookieRequestAllowed(c);
     const input = { mfaToken: mfa_token, code, methodId: method_id };
-    return c.json(await mfa.completeMfaLogin(c.var.deps, input), 200, NO_STORE);
+    const tokens = await mfa.completeMfaLogin(c.var.deps, input);
+    return c.json(tokensFor(c, transport, tokens), 200, NO_STORE);
   }
   const { userId } = await authenticateBearer(c);
   const methodId = method_id ?? '';

@@ -3,7 +3,9 @@ import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, noContent, publicRoute } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import { requireAuth } from '../../http/middleware/require-auth';
-import { TokenPairSchema } from '../../http/schemas';
+import { TransportQuerySchema } from '../../http/cookie-transport';
+import { headerRefs } from '../../http/openapi-headers';
+import { AccessTokenSchema, TokenPairSchema } from '../../http/schemas';
 import {
   BackupCodesSchema,
   DeleteMfaMethodSchema,
@@ -63,16 +65,19 @@ export const verify = createRoute({
   tags,
   summary: 'Confirm an enrolment, or pass the second step of login',
   description:
-    'With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423); after 5 the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.',
+    'With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423); after 5 the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.',
   security: [...bearerAuth, {}],
   middleware: [limitByIp('login')],
-  request: { body: jsonBody(MfaVerifySchema) },
+  request: { query: TransportQuerySchema, body: jsonBody(MfaVerifySchema) },
   responses: {
-    200: jsonResponse(
-      z.union([TokenPairSchema, MfaEnrolledSchema]).openapi('MfaVerifyResult'),
-      'Signed in (login), or the method is active (enrolment)',
-    ),
-    ...errorResponses(400, 401, 404, 409, 413, 415, 422, 423, 429, 503),
+    200: {
+      ...jsonResponse(
+        z.union([TokenPairSchema, AccessTokenSchema, MfaEnrolledSchema]).openapi('MfaVerifyResult'),
+        'Signed in (login; with ?transport=cookie the refresh token is in Set-Cookie), or the method is active (enrolment)',
+      ),
+      headers: headerRefs('X-Request-ID', 'Set-Cookie'),
+    },
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 423, 429, 503),
   },
 });
 

@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../../http/app-env';
+import { limitByIp } from '../../http/middleware/rate-limit';
+import * as h from './pages.handlers';
+
+export { isPagePath, pageHeaders } from './pages.security';
+
+/**
+ * The hosted pages (HTML, form posts; not in the OpenAPI document): sign-in with its second
+ * step, registration, forgotten and reset password, email confirmation. They call the domain
+ * as the JSON routes do, with the same per-IP limits, and set the refresh cookie on sign-in.
+ */
+export const pagesRouter = new Hono<AppEnv>()
+  .get('/login', h.loginPage)
+  .post('/login', limitByIp('login'), h.loginPost)
+  .post('/login/mfa', limitByIp('login'), h.mfaPost)
+  .post('/login/mfa/send', limitByIp('login'), h.mfaSendPost)
+  .get('/register', h.registerPage)
+  .post('/register', limitByIp('register'), h.registerPost)
+  .get('/forgot-password', h.forgotPage)
+  .post('/forgot-password', limitByIp('forgot_password'), h.forgotPost)
+  .get('/reset-password', h.resetPage)
+  .post('/reset-password', h.resetPost)
+  .get('/verify-email', h.verifyEmailPage)
+  .post('/verify-email', h.verifyEmailPost)
+  .onError(h.pageError);
