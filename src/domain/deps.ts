@@ -27,13 +27,22 @@ export interface Deps {
   origin: Origin;
   /** Runs work after the answer (the runtime's waitUntil): never delays or fails the caller. */
   defer(work: Promise<unknown>): void;
+  /**
+   * The per-IP limit's verdict on this request (rejects with 429), when a route lets its domain
+   * function take it (middleware/rate-limit.ts): awaited together with the function's first
+   * read, before any write or hash, so the limit costs no round trip of its own. Resolves at
+   * once everywhere else.
+   */
+  admitted(): Promise<void>;
   now(): number;
 }
 
 /** The deps of one request or call. */
 export function createDeps(
   env: Bindings,
-  parts: Pick<Deps, 'config' | 'secrets' | 'logger' | 'origin' | 'defer'> & { now?: () => number },
+  parts: Pick<Deps, 'config' | 'secrets' | 'logger' | 'origin' | 'defer'> & {
+    now?: () => number;
+  },
 ): Deps {
   const db = createDb(env);
   const now = parts.now ?? Date.now;
@@ -56,6 +65,7 @@ export function createDeps(
           events.map(({ event, at }) => domainEventMessage(event, at)),
         ),
     }),
+    admitted: () => Promise.resolve(),
     now,
   };
 }
