@@ -18,7 +18,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   const secrets = await generateSecrets('test-key-1');
   // The vars exactly as committed, for the test that the default environment is production-safe.
-  const committedVars = unstable_readConfig({ config: './wrangler.toml' }).vars;
+  const committed = unstable_readConfig({ config: './wrangler.toml' });
+  const committedVars = committed.vars;
   // The ASSETS binding serves public/: the /docs renderer must be there before workerd starts.
   copyDocsAssets();
   return {
@@ -40,6 +41,12 @@ export default defineConfig(async () => {
                   SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
                   TEST_MIGRATIONS: migrations,
                   TEST_WRANGLER_VARS: JSON.stringify(committedVars),
+                  TEST_WRANGLER_RATELIMITS: JSON.stringify(committed.ratelimits),
+                },
+                // A per-IP limit low enough to reach in a test, swapped in for one of
+                // wrangler.toml's with apiWithEnv (the binding's limit is fixed at start).
+                ratelimits: {
+                  TEST_RATE_LIMIT_3: { namespace_id: '9001', simple: { limit: 3, period: 60 } },
                 },
                 outboundService: fakeProviders,
               },

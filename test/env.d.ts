@@ -8,6 +8,10 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** wrangler.toml's [vars] as committed (JSON), read by vitest.config.ts. */
       TEST_WRANGLER_VARS: string;
+      /** wrangler.toml's [[ratelimits]] as committed (JSON). */
+      TEST_WRANGLER_RATELIMITS: string;
+      /** A Rate Limiting binding allowing 3 per minute (vitest.config.ts). */
+      TEST_RATE_LIMIT_3: RateLimit;
     }
   }
 }

@@ -102,10 +102,11 @@ async function measureDrain(ctx, scenario) {
 }
 
 /**
- * Requests carry CF-Connecting-IP, as Cloudflare's edge sets it, so the per-IP rate limiters run
- * as in production. Each simulated client address sends REQUESTS_PER_CLIENT requests to a route
- * and then gives way to a new one: fewer than the per-IP limits allow in a minute, so the
- * limiter's cost is measured and never its refusals, and its objects are mostly warm.
+ * Requests carry CF-Connecting-IP, as Cloudflare's edge sets it, so the per-IP rate limits (the
+ * Rate Limiting bindings, Miniflare's local implementation here) run as in production. Each
+ * simulated client address sends REQUESTS_PER_CLIENT requests to a route and then gives way to
+ * a new one: fewer than the per-IP limits allow in a minute, so the limiter's cost is measured
+ * and never its refusals.
  */
 const REQUESTS_PER_CLIENT = 20;
 const ipSeq = {};

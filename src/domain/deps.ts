@@ -18,7 +18,17 @@ export interface Deps {
   secrets: Secrets;
   db: Db;
   sessions: DurableObjectNamespace<SessionStore>;
+  /** Account and per-destination limits and the login lockout (exact, one object per key). */
   limiters: DurableObjectNamespace<RateLimiter>;
+  /** Per-IP limits (domain/limits.ts IP_LIMITS): the platform's Rate Limiting bindings. */
+  ipLimits: Pick<
+    Bindings,
+    | 'RATE_LIMIT_LOGIN'
+    | 'RATE_LIMIT_REGISTER'
+    | 'RATE_LIMIT_REFRESH'
+    | 'RATE_LIMIT_FORGOT_PASSWORD'
+    | 'RATE_LIMIT_RESEND_VERIFICATION'
+  >;
   breakers: DurableObjectNamespace<CircuitBreaker>;
   events: Events;
   /** The ANALYTICS queue: domain events (through `events`) and ingested events and metrics. */
@@ -51,6 +61,7 @@ export function createDeps(
     db,
     sessions: env.SESSIONS,
     limiters: env.RATE_LIMITER,
+    ipLimits: env,
     breakers: env.BREAKERS,
     analytics: env.ANALYTICS,
     events: eventsPort({

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { IP_RULES, limitIp } from '../../domain/limits';
+import { IP_LIMITS, limitIp } from '../../domain/limits';
 import type { AppEnv } from '../app-env';
 import { clientIp } from '../device';
 
@@ -14,7 +14,10 @@ import { clientIp } from '../device';
  * that function not await it, the verdict is still awaited here and a refusal still answers 429.
  */
 export const limitByIp =
-  (route: keyof typeof IP_RULES, options: { inDomain?: boolean } = {}): MiddlewareHandler<AppEnv> =>
+  (
+    route: keyof typeof IP_LIMITS,
+    options: { inDomain?: boolean } = {},
+  ): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const ip = clientIp(c);
     if (!ip) return next();
