@@ -40,11 +40,26 @@ export default defineConfig(async () => {
                   ...secrets,
                   SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
                   TEST_MIGRATIONS: migrations,
+                  // A tenth of production's derivation cost (config's minimum): most tests
+                  // register and sign in many users, and the hash was most of their CPU. The
+                  // files about hashing and limits put 100,000 back (useVarsForThisFile).
+                  PBKDF2_ITERATIONS: '10000',
                   TEST_WRANGLER_VARS: JSON.stringify(committedVars),
                   TEST_WRANGLER_RATELIMITS: JSON.stringify(committed.ratelimits),
                 },
                 // A per-IP limit low enough to reach in a test, swapped in for one of
                 // wrangler.toml's with apiWithEnv (the binding's limit is fixed at start).
+                // The analytics consumer as in wrangler.toml, but a partial batch waits 0.2 s
+                // instead of 2: the analytics tests wait for the aggregator on every check.
+                queueConsumers: {
+                  'edge-auth-analytics': {
+                    maxBatchSize: 100,
+                    maxBatchTimeout: 0.2,
+                    maxRetries: 3,
+                    retryDelay: 5,
+                    deadLetterQueue: 'analytics-dlq',
+                  },
+                },
                 ratelimits: {
                   TEST_RATE_LIMIT_3: { namespace_id: '9001', simple: { limit: 3, period: 60 } },
                 },

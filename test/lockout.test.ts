@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { api, createUser, expectError, signIn, uniqueEmail } from './helpers';
+import {
+  api,
+  createUser,
+  expectError,
+  PRODUCTION_HASHING,
+  signIn,
+  uniqueEmail,
+  useVarsForThisFile,
+} from './helpers';
+
+// The lockout is a race against the hash (20 parallel wrong passwords): at production cost.
+useVarsForThisFile(PRODUCTION_HASHING);
 
 const login = (email: string, password: string, headers?: Record<string, string>) =>
   api('POST', '/auth/login', { json: { email, password }, headers });
