@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { fakeProviders } from './test/fake-provider.ts';
@@ -20,7 +21,8 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   const secrets = await generateSecrets('test-key-1');
   // The vars exactly as committed, for the test that the default environment is production-safe.
-  const committedVars = unstable_readConfig({ config: './wrangler.toml' }).vars;
+  const committed = unstable_readConfig({ config: './wrangler.toml' });
+  const committedVars = committed.vars;
   // The ASSETS binding serves public/: the /docs renderer must be there before workerd starts.
   copyDocsAssets();
   // Two more Workers for test/rpc-consumer.test.ts: the example consumer (examples/consumer),
@@ -52,6 +54,11 @@ export default defineConfig(async () => {
       // The worker's JSON logs are noise when a test passes and evidence when it fails. A
       // reporter option, so it is set here for every project, not inside one.
       silent: 'passed-only' as const,
+      // Vitest's default is one worker per core but one, i.e. one on a 2-core CI runner: the
+      // files then run one after another, though each spends much of its time waiting on
+      // workerd. Two at least (measured on 2 cores: 234 s with one, 171 s with two, both
+      // under a load average of about 3 from other work).
+      maxWorkers: Math.max(2, availableParallelism() - 1),
       projects: [
         {
           plugins: [
@@ -65,7 +72,28 @@ export default defineConfig(async () => {
                   ...secrets,
                   SERVICE_API_KEYS: JSON.stringify(TEST_SERVICE_KEYS),
                   TEST_MIGRATIONS: migrations,
+                  // A tenth of production's derivation cost (config's minimum): most tests
+                  // register and sign in many users, and the hash was most of their CPU. The
+                  // files about hashing and limits put 100,000 back (useVarsForThisFile).
+                  PBKDF2_ITERATIONS: '10000',
                   TEST_WRANGLER_VARS: JSON.stringify(committedVars),
+                  TEST_WRANGLER_RATELIMITS: JSON.stringify(committed.ratelimits),
+                },
+                // A per-IP limit low enough to reach in a test, swapped in for one of
+                // wrangler.toml's with apiWithEnv (the binding's limit is fixed at start).
+                // The analytics consumer as in wrangler.toml, but a partial batch waits 0.2 s
+                // instead of 2: the analytics tests wait for the aggregator on every check.
+                queueConsumers: {
+                  'edge-auth-analytics': {
+                    maxBatchSize: 100,
+                    maxBatchTimeout: 0.2,
+                    maxRetries: 3,
+                    retryDelay: 5,
+                    deadLetterQueue: 'analytics-dlq',
+                  },
+                },
+                ratelimits: {
+                  TEST_RATE_LIMIT_3: { namespace_id: '9001', simple: { limit: 3, period: 60 } },
                 },
                 outboundService: fakeProviders,
                 serviceBindings: {

@@ -221,6 +221,61 @@ async function diagnosticsPass(selected, wcOptions, ctx) {
   return { heap, profiles };
 }
 
+/** Requests per scenario in the round-trip pass; the most sequential answer is reported. */
+const ROUND_TRIP_SAMPLES = 5;
+
+/**
+ * Binding calls per operation, on an instance of its own started with BENCH_ROUND_TRIPS (the
+ * worker wraps its bindings and answers X-Round-Trips, src/index.ts), so the wrappers never
+ * touch the timed figures: a few requests per worker scenario, untimed, as autocannon would
+ * send them.
+ */
+async function roundTripPass(selected, wcOptions, ctx) {
+  const worker = await startWorker({
+    ...wcOptions,
+    vars: { ...wcOptions.vars, BENCH_ROUND_TRIPS: 'true' },
+  });
+  ctx.worker = worker;
+  ctx.state.users = [];
+  ctx.state.sessions = [];
+  const counts = {};
+  try {
+    for (const scenario of selected.filter((s) => s.target === 'worker' && !s.measure)) {
+      const state = (await scenario.setup?.(ctx)) ?? {};
+      const template = scenario.request(ctx, state);
+      const samples = [];
+      for (let i = 0; i < ROUND_TRIP_SAMPLES; i++) {
+        let req = {
+          method: template.method,
+          path: template.path,
+          headers: { ...template.headers },
+        };
+        if (template.body !== undefined) req.body = template.body;
+        if (template.setupRequest) req = template.setupRequest(req);
+        const res = await fetch(`${worker.url}${req.path}`, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+        });
+        const text = await res.text();
+        template.onResponse?.(res.status, text);
+        const header = res.headers.get('x-round-trips') ?? '';
+        const match = /^depth=(\d+); calls=(\d+); path=(.*)$/.exec(header);
+        if (!match)
+          throw new Error(`${scenario.id}: no X-Round-Trips header (status ${res.status})`);
+        samples.push({ depth: Number(match[1]), calls: Number(match[2]), path: match[3] });
+      }
+      const worst = samples.reduce((a, b) => (b.depth > a.depth ? b : a));
+      counts[scenario.id] = { label: scenario.label, samples: samples.length, ...worst };
+      log(`round trips ${scenario.id}: depth ${worst.depth}, ${worst.calls} calls: ${worst.path}`);
+    }
+  } finally {
+    await worker.stop();
+    ctx.worker = null;
+  }
+  return counts;
+}
+
 async function main() {
   const results = {
     date: new Date().toISOString(),
@@ -326,6 +381,19 @@ async function main() {
     if (interrupted) throw err;
     results.memory.isolateHeap = { error: err.message.split('\n')[0] };
     log(`isolate heap not measured: ${results.memory.isolateHeap.error}`);
+  }
+
+  log('round trips per operation (separate instance, bindings wrapped) ...');
+  try {
+    results.roundTrips = await roundTripPass(
+      selected,
+      { ...workerOptions, persistPath: join(tmp, 'round-trips') },
+      ctx,
+    );
+  } catch (err) {
+    if (interrupted) throw err;
+    results.roundTrips = { error: err.message.split('\n')[0] };
+    log(`round trips not measured: ${results.roundTrips.error}`);
   }
 
   // --- the peer ---

@@ -73,13 +73,7 @@ app.use(
     allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID', CSRF_HEADER],
     credentials: true,
     allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    exposeHeaders: [
-      'X-Request-ID',
-      'Retry-After',
-      'X-RateLimit-Limit',
-      'X-RateLimit-Remaining',
-      'X-RateLimit-Reset',
-    ],
+    exposeHeaders: ['X-Request-ID', 'Retry-After', 'X-RateLimit-Limit'],
     maxAge: 600,
   }),
 );

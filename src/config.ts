@@ -143,9 +143,6 @@ export const VarsSchema = z
     LOGIN_MAX_FAILURES: intVar(1, 100, 5),
     LOGIN_FAILURE_WINDOW_SECONDS: intVar(60, 86400, 900),
     LOCKOUT_SECONDS: intVar(60, 86400, 900),
-    RATE_LIMIT_LOGIN: rateVar('100/60'),
-    RATE_LIMIT_REGISTER: rateVar('100/60'),
-    RATE_LIMIT_REFRESH: rateVar('100/60'),
     /** Origins allowed by CORS; none by default. */
     CORS_ORIGINS: listVar,
     /**
@@ -164,9 +161,6 @@ export const VarsSchema = z
     APP_URL: z.url(),
     RESET_TOKEN_TTL_SECONDS: intVar(300, 86400, 1800),
     VERIFY_TOKEN_TTL_SECONDS: intVar(3600, 7 * 86400, 86400),
-    RATE_LIMIT_FORGOT_PASSWORD: rateVar('100/60'),
-    /** Each call may send an email: limited per IP as well as per account. */
-    RATE_LIMIT_RESEND_VERIFICATION: rateVar('100/60'),
     /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
     RATE_LIMIT_MFA_SEND: rateVar('5/3600'),

@@ -1,5 +1,6 @@
 import { app } from './app';
 import type { Bindings } from './config';
+import { recorder, summarize, traceBindings } from './lib/round-trips';
 import { queue, scheduled } from './queue';
 
 export { CircuitBreaker } from './durable-objects/circuit-breaker/object';
@@ -7,8 +8,29 @@ export { RateLimiter } from './durable-objects/rate-limiter/object';
 export { SessionStore } from './durable-objects/session-store/object';
 export { AuthService } from './rpc';
 
+/**
+ * `npm run bench` sets BENCH_ROUND_TRIPS on an instance of its own: every answer then says how
+ * many binding calls it waited for, one after another (lib/round-trips.ts), in X-Round-Trips.
+ * Never outside development: the header names the bindings a route touches.
+ */
+async function fetchCountingRoundTrips(request: Request, env: Bindings, ctx: ExecutionContext) {
+  const rec = recorder();
+  const res = await app.fetch(request, traceBindings(env, rec), ctx);
+  rec.responded();
+  const { depth, critical, path } = summarize(rec);
+  const answer = new Response(res.body, res);
+  const steps = path.map((step) => step.join(' | ')).join(' > ');
+  answer.headers.set('X-Round-Trips', `depth=${depth}; calls=${critical}; path=${steps}`);
+  return answer;
+}
+
 export default {
-  fetch: app.fetch,
+  fetch(request: Request, env: Bindings, ctx: ExecutionContext) {
+    const counting =
+      (env as { BENCH_ROUND_TRIPS?: string }).BENCH_ROUND_TRIPS === 'true' &&
+      env.ENVIRONMENT === 'development';
+    return counting ? fetchCountingRoundTrips(request, env, ctx) : app.fetch(request, env, ctx);
+  },
   queue,
   scheduled,
 } satisfies ExportedHandler<Bindings>;

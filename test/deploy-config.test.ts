@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEVELOPMENT_VARS } from '../scripts/dev-values.mjs';
+import { IP_LIMITS } from '../src/domain/limits';
 import { apiWithEnv, env, expectError } from './helpers';
 import { serviceHeaders } from './helpers-admin';
 import { PRODUCTION_VARS } from './production-env';
@@ -16,6 +17,24 @@ const deployed = (overrides: Record<string, string>, method: string, path: strin
   apiWithEnv({ ...committed, ...overrides }, method, path, { headers: serviceHeaders() });
 
 describe('wrangler.toml as committed', () => {
+  it('declares each per-IP limit as src/domain/limits.ts repeats it for the headers', () => {
+    const blocks = JSON.parse(env.TEST_WRANGLER_RATELIMITS) as {
+      name: string;
+      namespace_id: string;
+      simple: { limit: number; period: number };
+    }[];
+    const declared = Object.fromEntries(blocks.map((b) => [b.name, b.simple]));
+    for (const rule of Object.values(IP_LIMITS)) {
+      expect(declared[rule.binding], rule.binding).toEqual({
+        limit: rule.limit,
+        period: rule.period,
+      });
+    }
+    expect(blocks).toHaveLength(Object.keys(IP_LIMITS).length);
+    // namespace_id is account-wide: two bindings sharing one would share their counters.
+    expect(new Set(blocks.map((b) => b.namespace_id)).size).toBe(blocks.length);
+  });
+
   it('names a production environment with no development value in it', () => {
     expect(committed.ENVIRONMENT).toBe('production');
     expect(committed.EMAIL_PROVIDER).not.toBe('outbox');

@@ -53,12 +53,28 @@ async function readResponse<T>(res: Response): Promise<ApiResponse<T>> {
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
+let fileOverrides: Record<string, unknown> | null = null;
+
+/**
+ * Every api() call of the calling test file runs with these vars (apiWithEnv). For the files
+ * about hashing and limits, which put PBKDF2_ITERATIONS back at production's 100,000: the
+ * workerd project binds a cheaper count (vitest.config.ts). Each test file has its own module
+ * instance, so this never reaches another file.
+ */
+export const useVarsForThisFile = (overrides: Record<string, unknown>) => {
+  fileOverrides = overrides;
+};
+
+/** The production cost of a hash (the cap, lib/password.ts), for useVarsForThisFile. */
+export const PRODUCTION_HASHING = { PBKDF2_ITERATIONS: '100000' };
+
 /** Calls the worker through its real fetch handler, as an HTTP client would. */
 export async function api<T = any>(
   method: string,
   path: string,
   options: RequestOptions = {},
 ): Promise<ApiResponse<T>> {
+  if (fileOverrides) return apiWithEnv<T>(fileOverrides, method, path, options);
   return readResponse<T>(await exports.default.fetch(buildRequest(method, path, options)));
 }
 
@@ -76,7 +92,7 @@ export async function apiWithEnv<T = any>(
   const ctx = createExecutionContext();
   const res = await worker.fetch(
     buildRequest(method, path, options),
-    { ...env, ...overrides },
+    { ...env, ...fileOverrides, ...overrides },
     ctx,
   );
   const parsed = await readResponse<T>(res);

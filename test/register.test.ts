@@ -5,12 +5,17 @@ import {
   env,
   expectError,
   median,
+  PRODUCTION_HASHING,
   signIn,
   STRONG_PASSWORD,
   testHasher,
   uniqueEmail,
+  useVarsForThisFile,
 } from './helpers';
 import { hashPassword } from '../src/lib/password';
+
+// This file checks the stored hash and its production parameters.
+useVarsForThisFile(PRODUCTION_HASHING);
 
 const register = (json: Record<string, unknown>) => api('POST', '/auth/register', { json });
 

@@ -18,6 +18,7 @@
 // Scenarios run in list order: a later one may use what an earlier one left in ctx.state, and
 // the ensure* helpers below seed whatever is missing when run alone (--only=...).
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { DEVELOPMENT_VARS } from '../../scripts/dev-values.mjs';
 
 export const CONCURRENCIES = [1, 10];
 /** The service key the bench worker is started with (analytics ingest is for services). */
@@ -102,10 +103,11 @@ async function measureDrain(ctx, scenario) {
 }
 
 /**
- * Requests carry CF-Connecting-IP, as Cloudflare's edge sets it, so the per-IP rate limiters run
- * as in production. Each simulated client address sends REQUESTS_PER_CLIENT requests to a route
- * and then gives way to a new one: fewer than the per-IP limits allow in a minute, so the
- * limiter's cost is measured and never its refusals, and its objects are mostly warm.
+ * Requests carry CF-Connecting-IP, as Cloudflare's edge sets it, so the per-IP rate limits (the
+ * Rate Limiting bindings, Miniflare's local implementation here) run as in production. Each
+ * simulated client address sends REQUESTS_PER_CLIENT requests to a route and then gives way to
+ * a new one: fewer than the per-IP limits allow in a minute, so the limiter's cost is measured
+ * and never its refusals.
  */
 const REQUESTS_PER_CLIENT = 20;
 const ipSeq = {};
@@ -362,7 +364,9 @@ export const SCENARIOS = [
     op: (ctx, { jwks, tokens }) => {
       const token = cycle(tokens);
       const options = {
-        issuer: ctx.vars.JWT_ISSUER,
+        // The worker runs with the development values over wrangler.toml's (runtime.mjs), and
+        // the committed JWT_ISSUER is empty: jose would compare the token's iss with ''.
+        issuer: { ...ctx.vars, ...DEVELOPMENT_VARS }.JWT_ISSUER,
         audience: ctx.vars.JWT_AUDIENCE,
         algorithms: ['EdDSA', 'ES256'],
       };

@@ -40,7 +40,10 @@ export async function createAccount(
   const hasher = requireHasher(deps.secrets);
   assertPasswordPolicy(deps.config, account.password, account.email);
   const emailTaken = () => new ApiError('USER_EXISTS', 'An account with this email already exists');
-  if (await findUserByEmail(deps.db, account.email)) throw emailTaken();
+  // The per-IP verdict (self-registration) rides along with the duplicate check: no hash or
+  // write before it.
+  const [taken] = await Promise.all([findUserByEmail(deps.db, account.email), deps.admitted()]);
+  if (taken) throw emailTaken();
   const id = crypto.randomUUID();
   const created = await createUser(
     deps.db,

@@ -18,7 +18,17 @@ export interface Deps {
   secrets: Secrets;
   db: Db;
   sessions: DurableObjectNamespace<SessionStore>;
+  /** Account and per-destination limits and the login lockout (exact, one object per key). */
   limiters: DurableObjectNamespace<RateLimiter>;
+  /** Per-IP limits (domain/limits.ts IP_LIMITS): the platform's Rate Limiting bindings. */
+  ipLimits: Pick<
+    Bindings,
+    | 'RATE_LIMIT_LOGIN'
+    | 'RATE_LIMIT_REGISTER'
+    | 'RATE_LIMIT_REFRESH'
+    | 'RATE_LIMIT_FORGOT_PASSWORD'
+    | 'RATE_LIMIT_RESEND_VERIFICATION'
+  >;
   breakers: DurableObjectNamespace<CircuitBreaker>;
   events: Events;
   /** The ANALYTICS queue: domain events (through `events`) and ingested events and metrics. */
@@ -27,13 +37,22 @@ export interface Deps {
   origin: Origin;
   /** Runs work after the answer (the runtime's waitUntil): never delays or fails the caller. */
   defer(work: Promise<unknown>): void;
+  /**
+   * The per-IP limit's verdict on this request (rejects with 429), when a route lets its domain
+   * function take it (middleware/rate-limit.ts): awaited together with the function's first
+   * read, before any write or hash, so the limit costs no round trip of its own. Resolves at
+   * once everywhere else.
+   */
+  admitted(): Promise<void>;
   now(): number;
 }
 
 /** The deps of one request or call. */
 export function createDeps(
   env: Bindings,
-  parts: Pick<Deps, 'config' | 'secrets' | 'logger' | 'origin' | 'defer'> & { now?: () => number },
+  parts: Pick<Deps, 'config' | 'secrets' | 'logger' | 'origin' | 'defer'> & {
+    now?: () => number;
+  },
 ): Deps {
   const db = createDb(env);
   const now = parts.now ?? Date.now;
@@ -42,6 +61,7 @@ export function createDeps(
     db,
     sessions: env.SESSIONS,
     limiters: env.RATE_LIMITER,
+    ipLimits: env,
     breakers: env.BREAKERS,
     analytics: env.ANALYTICS,
     events: eventsPort({
@@ -56,6 +76,7 @@ export function createDeps(
           events.map(({ event, at }) => domainEventMessage(event, at)),
         ),
     }),
+    admitted: () => Promise.resolve(),
     now,
   };
 }

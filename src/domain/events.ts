@@ -180,6 +180,13 @@ export interface Events {
 const FLUSH_FALLBACK_MS = 10_000;
 
 /**
+ * Resolves on a later turn of the event loop: the writes below start once the handler has
+ * handed its answer back (its remaining steps are microtasks), not while it is still running,
+ * so they stay off the request's critical path (test/round-trips.test.ts).
+ */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
  * The port over the D1 audit trail and the analytics queue, stamping each event with the
  * request's origin. `publish` gets the events to send (after the answer; it must not throw).
  */
@@ -211,7 +218,11 @@ export function eventsPort(parts: {
     settle?.();
     const sent = pending.filter((p) => succeeded || p.unconditional);
     pending = [];
-    if (sent.length) parts.publish(sent.map(({ event, at }) => ({ event, at })));
+    if (sent.length) {
+      parts.defer(
+        nextTurn().then(() => parts.publish(sent.map(({ event, at }) => ({ event, at })))),
+      );
+    }
   };
   const queue = (event: DomainEvent, unconditional: boolean) => {
     const at = parts.now();
@@ -238,12 +249,15 @@ export function eventsPort(parts: {
     },
     emit(event) {
       queue(event, true);
+      const row = entry(event);
       parts.defer(
-        auditInsert(parts.db, entry(event)).then(
-          () => undefined,
-          (err: unknown) =>
-            parts.logger.error('audit write failed', { action: event.type, error: err }),
-        ),
+        nextTurn()
+          .then(() => auditInsert(parts.db, row))
+          .then(
+            () => undefined,
+            (err: unknown) =>
+              parts.logger.error('audit write failed', { action: event.type, error: err }),
+          ),
       );
     },
     flush,

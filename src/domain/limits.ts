@@ -23,35 +23,48 @@ export async function hitLimit(deps: LimitDeps, key: string, rule: RateRule): Pr
   }
 }
 
-/** draft-ietf-httpapi-ratelimit-headers style; Reset is in seconds from now. */
-export function rateHeaders(d: Decision, now: number): Record<string, string> {
-  return {
-    'X-RateLimit-Limit': String(d.limit),
-    'X-RateLimit-Remaining': String(d.remaining),
-    'X-RateLimit-Reset': String(Math.max(0, Math.ceil((d.resetAt - now) / 1000))),
-  };
-}
+/**
+ * Per-IP rules, each on its own Rate Limiting binding (wrangler.toml `[[ratelimits]]`, the
+ * binding named here). The binding answers only allowed or not, and its configuration cannot
+ * be read at run time, so its limit and period are repeated here for the headers;
+ * test/deploy-config.test.ts holds them equal to wrangler.toml.
+ */
+export const IP_LIMITS = {
+  login: { binding: 'RATE_LIMIT_LOGIN', limit: 100, period: 60 },
+  register: { binding: 'RATE_LIMIT_REGISTER', limit: 100, period: 60 },
+  refresh: { binding: 'RATE_LIMIT_REFRESH', limit: 100, period: 60 },
+  forgot_password: { binding: 'RATE_LIMIT_FORGOT_PASSWORD', limit: 100, period: 60 },
+  resend_verification: { binding: 'RATE_LIMIT_RESEND_VERIFICATION', limit: 100, period: 60 },
+} as const satisfies Record<
+  string,
+  { binding: keyof Deps['ipLimits']; limit: number; period: 10 | 60 }
+>;
 
-/** Per-IP rules, each named by the var that configures it. */
-export const IP_RULES = {
-  login: 'RATE_LIMIT_LOGIN',
-  register: 'RATE_LIMIT_REGISTER',
-  refresh: 'RATE_LIMIT_REFRESH',
-  forgot_password: 'RATE_LIMIT_FORGOT_PASSWORD',
-  resend_verification: 'RATE_LIMIT_RESEND_VERIFICATION',
-} as const;
-
-/** One hit of `ip` on a route's rule: the rate headers to send, or 429 with them. */
+/**
+ * One hit of `ip` on a route's rule: the headers to send (X-RateLimit-Limit), or 429. The
+ * binding keeps no count it can report, so there is no Remaining or Reset; its window is fixed,
+ * so a refused address waits at most one period (Retry-After). Like the lockout, a binding that
+ * cannot answer refuses the request (503): failing open would switch the limit off.
+ */
 export async function limitIp(
-  deps: LimitDeps & Pick<Deps, 'config'>,
-  route: keyof typeof IP_RULES,
+  deps: Pick<Deps, 'ipLimits' | 'logger'>,
+  route: keyof typeof IP_LIMITS,
   ip: string,
 ): Promise<Record<string, string>> {
-  const decision = await hitLimit(deps, `ip:${route}:${ip}`, deps.config[IP_RULES[route]]);
-  const headers = rateHeaders(decision, deps.now());
-  if (!decision.allowed) {
+  const rule = IP_LIMITS[route];
+  let allowed: boolean;
+  try {
+    ({ success: allowed } = await deps.ipLimits[rule.binding].limit({ key: ip }));
+  } catch (err) {
+    deps.logger.error('rate limiter unavailable', { error: err, binding: rule.binding });
+    throw new ApiError('DEPENDENCY_UNAVAILABLE', 'Rate limiting is unavailable', {
+      headers: { 'Retry-After': '5' },
+    });
+  }
+  const headers = { 'X-RateLimit-Limit': String(rule.limit) };
+  if (!allowed) {
     throw new ApiError('RATE_LIMITED', 'Too many requests from this address', {
-      headers: { ...headers, 'Retry-After': String(decision.retryAfter) },
+      headers: { ...headers, 'Retry-After': String(rule.period) },
     });
   }
   return headers;

@@ -53,18 +53,17 @@ export async function login(
   // Credential epoch (security.md): taken before the hash is read, so if a reset or password
   // change ends every session after this moment, the session this login would start is refused.
   const verifiedAt = deps.now();
-  const [attempt, found] = await Promise.all([
+  // Round trips (test/round-trips.test.ts): the per-IP verdict ‖ the user read, then the
+  // lockout reservation ‖ the second factors, then the hash, then the session ‖ the reset. The
+  // reservation waits for the per-IP verdict so that a refused address cannot lock accounts.
+  const [found] = await Promise.all([findUserWithRoles(deps.db, { email }), deps.admitted()]);
+  const [attempt, methods] = await Promise.all([
     reserveLoginAttempt(deps, email),
-    findUserWithRoles(deps.db, { email }),
+    found ? loginMethods(deps, found.user.id) : [],
   ]);
-  // The account's second factors are read while the hash runs, not after it: one D1 round trip
-  // fewer on every login. They are used only once the password is right.
-  const [verdict, methods] = found
-    ? await Promise.all([
-        verifyPassword(hasher, password, found.user.passwordHash),
-        loginMethods(deps, found.user.id),
-      ])
-    : [await burnDummyHash(hasher, password), []];
+  const verdict = found
+    ? await verifyPassword(hasher, password, found.user.passwordHash)
+    : await burnDummyHash(hasher, password);
   if (!found || !verdict?.ok) {
     const userId = found?.user.id ?? null;
     deps.events.emit({ type: 'login_failed', user_id: userId, metadata: found ? {} : { email } });

@@ -136,7 +136,7 @@ function refusedRefresh(deps: Pick<Deps, 'events'>, userId: string, reason: Refu
  * families").
  */
 export async function refresh(
-  deps: SessionDeps & Pick<Deps, 'db' | 'events'>,
+  deps: SessionDeps & Pick<Deps, 'db' | 'events' | 'admitted'>,
   refreshToken: string,
 ): Promise<TokenPair> {
   const successorKey = requireSuccessorKey(deps.secrets);
@@ -146,7 +146,7 @@ export async function refresh(
   // The user is read before the token rotates: if D1 fails, the client's token is still good
   // for a retry instead of having been spent on an answer that never came.
   const rolesReadAt = deps.now();
-  const found = await findUserWithRoles(deps.db, { id: userId });
+  const [found] = await Promise.all([findUserWithRoles(deps.db, { id: userId }), deps.admitted()]);
   const next = await successorOf(successorKey, userId, refreshToken);
   const [refreshHash, successorHash] = await Promise.all([sha256(refreshToken), sha256(next)]);
   const store = sessionStore(deps.sessions, userId);

@@ -18,15 +18,8 @@ export const RESPONSE_HEADERS = {
     schema: integer,
   },
   'X-RateLimit-Limit': {
-    description: 'Requests allowed per window for this address on this route.',
-    schema: integer,
-  },
-  'X-RateLimit-Remaining': {
-    description: 'Requests left in the current window.',
-    schema: integer,
-  },
-  'X-RateLimit-Reset': {
-    description: 'Seconds until the window frees a request.',
+    description:
+      "Requests allowed per window (60 s) for this address on this route. The platform's rate limiter reports no remaining count or reset time, so neither is sent; after a 429, Retry-After is the longest wait (one window).",
     schema: integer,
   },
   'Set-Cookie': {
@@ -42,8 +35,4 @@ export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
 export const headerRefs = (...names: ResponseHeaderName[]) =>
   Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]));
 
-export const RATE_LIMIT_HEADERS = [
-  'X-RateLimit-Limit',
-  'X-RateLimit-Remaining',
-  'X-RateLimit-Reset',
-] as const satisfies ResponseHeaderName[];
+export const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit'] as const satisfies ResponseHeaderName[];

@@ -29,7 +29,7 @@ export const register = createRoute({
   summary: 'Create an account',
   description:
     'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.',
-  middleware: [limitByIp('register')],
+  middleware: [limitByIp('register', { inDomain: true })],
   request: { body: jsonBody(RegisterSchema) },
   responses: {
     201: jsonResponse(RegisteredSchema, 'Account created'),
@@ -46,7 +46,7 @@ export const login = createRoute({
   summary: 'Sign in with email and password',
   description:
     'Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. With a second factor on, the right password answers 200 `{mfa_required: true, mfa_token, methods, expires_in}` and no tokens: send the mfa_token and a code to POST /mfa/verify within 5 minutes. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*.',
-  middleware: [limitByIp('login')],
+  middleware: [limitByIp('login', { inDomain: true })],
   request: { query: TransportQuerySchema, body: jsonBody(LoginSchema) },
   responses: {
     200: {
@@ -69,7 +69,7 @@ export const refresh = createRoute({
   summary: 'Rotate a refresh token',
   description:
     'Each refresh token is exchanged once for a new pair. Concurrent refreshes (two tabs): within REFRESH_REUSE_INTERVAL_SECONDS (10 s) of its rotation, the same token gets the same new refresh token back, while that one is unused; if that one was already rotated too, 401 INVALID_TOKEN and the session stays alive. Presenting a rotated token later is reuse: the whole session ends (401 SESSION_REVOKED). With ?transport=cookie send no body: the token is read from the refresh cookie, the new one is set in its place (and a refused one cleared), and the request must carry X-CSRF-Protection: 1 (403 CSRF_REJECTED).',
-  middleware: [limitByIp('refresh')],
+  middleware: [limitByIp('refresh', { inDomain: true })],
   request: {
     query: TransportQuerySchema,
     body: {
