@@ -1,7 +1,6 @@
-import { app } from './app';
 import type { Bindings } from './config';
+import { loadApp, loadQueue } from './lazy';
 import { recorder, summarize, traceBindings } from './lib/round-trips';
-import { queue, scheduled } from './queue';
 
 export { CircuitBreaker } from './durable-objects/circuit-breaker/object';
 export { RateLimiter } from './durable-objects/rate-limiter/object';
@@ -15,6 +14,7 @@ export { AuthService } from './rpc';
  */
 async function fetchCountingRoundTrips(request: Request, env: Bindings, ctx: ExecutionContext) {
   const rec = recorder();
+  const { app } = await loadApp();
   const res = await app.fetch(request, traceBindings(env, rec), ctx);
   rec.responded();
   const { depth, critical, path } = summarize(rec);
@@ -25,12 +25,20 @@ async function fetchCountingRoundTrips(request: Request, env: Bindings, ctx: Exe
 }
 
 export default {
-  fetch(request: Request, env: Bindings, ctx: ExecutionContext) {
+  async fetch(request: Request, env: Bindings, ctx: ExecutionContext) {
     const counting =
       (env as { BENCH_ROUND_TRIPS?: string }).BENCH_ROUND_TRIPS === 'true' &&
       env.ENVIRONMENT === 'development';
-    return counting ? fetchCountingRoundTrips(request, env, ctx) : app.fetch(request, env, ctx);
+    if (counting) return fetchCountingRoundTrips(request, env, ctx);
+    const { app } = await loadApp();
+    return app.fetch(request, env, ctx);
   },
-  queue,
-  scheduled,
+  async queue(batch, env, ctx) {
+    const { queue } = await loadQueue();
+    return queue(batch, env, ctx);
+  },
+  async scheduled(controller, env, ctx) {
+    const { scheduled } = await loadQueue();
+    return scheduled(controller, env, ctx);
+  },
 } satisfies ExportedHandler<Bindings>;

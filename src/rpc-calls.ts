@@ -1,0 +1,98 @@
+import { z } from '@hono/zod-openapi';
+import { getConfig } from './config';
+import { authorize, permissionsOf } from './domain/access';
+import { trackEvent } from './domain/analytics/ingest';
+import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
+import { createDeps, type Deps } from './domain/deps';
+import { introspect } from './domain/tokens';
+import { AuthorizeSchema, ValidateSchema } from './http/schemas';
+import { ApiError } from './lib/errors';
+import { createLogger } from './lib/logger';
+import { loadSecrets } from './lib/secrets';
+import type { Bindings } from './config';
+import { app } from './app';
+import type {
+  AuthorizeQuestion,
+  AuthorizeResult,
+  Permissions,
+  TrackInput,
+  TrackResult,
+  VerifyResult,
+} from './rpc-types';
+
+const AuthorizeArgs = AuthorizeSchema.required({ user_id: true });
+
+/** What each call runs in: the Worker's bindings and the entrypoint's execution context. */
+export interface RpcContext {
+  env: Bindings;
+  ctx: ExecutionContext;
+}
+
+/** Introspects an access token, like POST /auth/validate. */
+export async function verify(rc: RpcContext, token: string): Promise<VerifyResult> {
+  if (typeof token !== 'string') return { valid: false, reason: 'bad_request' };
+  const args = ValidateSchema.safeParse({ token });
+  if (!args.success) return { valid: false, reason: 'invalid' };
+  return introspect(await depsOf(rc), args.data.token);
+}
+
+/** Decides an action for a user, like POST /auth/authorize from a service. */
+export async function authorizeCall(
+  rc: RpcContext,
+  question: AuthorizeQuestion,
+): Promise<AuthorizeResult> {
+  const args = AuthorizeArgs.safeParse(question);
+  if (!args.success) {
+    return { allowed: false, reason: 'bad_request', detail: z.prettifyError(args.error) };
+  }
+  return authorize(await depsOf(rc), args.data);
+}
+
+/** A user's roles and permissions (null for an unknown user), like GET /auth/permissions/{id}. */
+export async function getPermissions(rc: RpcContext, userId: string): Promise<Permissions | null> {
+  const id = z.uuid().safeParse(userId);
+  return id.success ? permissionsOf(await depsOf(rc), id.data) : null;
+}
+
+/**
+ * Records a custom event, like POST /analytics/events from a service: on the analytics queue
+ * when this resolves. The calling Worker is named `service-binding` in the event (the binding
+ * does not tell which Worker it is).
+ */
+export async function track(rc: RpcContext, event: TrackInput): Promise<TrackResult> {
+  const args = TrackEventSchema.safeParse(event);
+  if (!args.success) {
+    return { accepted: 0, reason: 'bad_request', detail: z.prettifyError(args.error) };
+  }
+  const input: TrackEvent = args.data;
+  try {
+    const { event_id } = await trackEvent(
+      await depsOf(rc),
+      { kind: 'service', service: 'service-binding' },
+      input,
+    );
+    return { accepted: 1, event_id };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 422) {
+      return { accepted: 0, reason: 'bad_request', detail: err.message };
+    }
+    throw err;
+  }
+}
+
+/** The HTTP API, for `env.AUTH.fetch(request)`. */
+export const fetchApp = (rc: RpcContext, request: Request) => app.fetch(request, rc.env, rc.ctx);
+
+/** The deps of one call: no request, so no client address; a fresh id ties its log lines. */
+async function depsOf({ env, ctx }: RpcContext): Promise<Deps> {
+  const config = getConfig(env);
+  if (!config.ok) throw new ApiError('DEPENDENCY_UNAVAILABLE', 'Service is misconfigured');
+  const requestId = crypto.randomUUID();
+  return createDeps(env, {
+    config,
+    secrets: await loadSecrets(config),
+    logger: createLogger(requestId),
+    origin: { ip: null, userAgent: null, country: null, requestId },
+    defer: (work) => ctx.waitUntil(work),
+  });
+}
