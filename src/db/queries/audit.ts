@@ -1,6 +1,7 @@
-import { and, count, desc, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { auditEvents, type AuditAction } from '../schema';
+import { olderThan, type Cursor } from './keyset';
 
 export interface AuditEntry {
   userId: string | null;
@@ -52,22 +53,13 @@ export function listOrgAudit(db: Db, organizationId: string, limit: number) {
 }
 
 /** A page of a user's entries, newest first; `after` is the last entry of the previous page. */
-export function listAudit(
-  db: Db,
-  userId: string,
-  limit: number,
-  after?: { at: number; id: string },
-) {
-  const older = after
-    ? or(
-        lt(auditEvents.createdAt, new Date(after.at)),
-        and(eq(auditEvents.createdAt, new Date(after.at)), lt(auditEvents.id, after.id)),
-      )
-    : undefined;
+export function listAudit(db: Db, userId: string, limit: number, after?: Cursor) {
   return db
     .select()
     .from(auditEvents)
-    .where(and(eq(auditEvents.userId, userId), older))
+    .where(
+      and(eq(auditEvents.userId, userId), olderThan(auditEvents.createdAt, auditEvents.id, after)),
+    )
     .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
     .limit(limit);
 }

@@ -1,21 +1,7 @@
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  exists,
-  gt,
-  inArray,
-  isNull,
-  lt,
-  ne,
-  or,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { alias, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../client';
 import {
   auditEvents,
@@ -28,16 +14,11 @@ import {
   type OrgTier,
 } from '../schema';
 import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
+import { olderThan, type Cursor } from './keyset';
 import { uniqueViolation } from './unique-violation';
 
 type Batch = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
-type Page = { limit: number; after?: { at: number; id: string } };
-
-/** Keyset condition of newest-first lists ordered by (at, id): rows after the cursor. */
-const olderThan = (at: SQLiteColumn, id: SQLiteColumn, after?: Page['after']) =>
-  after
-    ? or(lt(at, new Date(after.at)), and(eq(at, new Date(after.at)), lt(id, after.id)))
-    : undefined;
+type Page = { limit: number; after?: Cursor };
 
 /** The membership row to insert, for batches outside this file (a user created with one). */
 export const membershipInsert = (
