@@ -143,7 +143,7 @@ async function sendCode(
 
 /** Tries an email/SMS code against the one pending for `method` and `challenge`. */
 async function useOtp(deps: Deps, method: CodeMethod, challenge: string, code: string) {
-  if (!new RegExp(`^\\d{${codes.OTP_DIGITS}}$`).test(code)) return false;
+  if (!codes.isCodeOf(codes.OTP_DIGITS, code)) return false;
   const codeHash = await codes.hashOtpCode(method.id, challenge, code);
   const outcome = await orUnavailable('Session store', () =>
     sessionStore(deps.sessions, method.userId).useOtpCode({
