@@ -6,8 +6,9 @@ import { createSignedInAdmin, serviceHeaders } from './helpers-admin';
 import { outbox } from './helpers-mail';
 import { createMfaUser, startMfaLogin } from './helpers-mfa';
 
-/** A fresh E.164 number (never ending in 0000, which the fake provider treats as down). */
-const uniquePhone = () => `+1555${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}1`;
+/** A fresh E.164 number; the fake provider treats one ending in 0000 as down. */
+const uniquePhone = (ending = '1') =>
+  `+1555${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}${ending}`;
 
 const codesSent = async (to: string) =>
   (await outbox(to)).filter((m) => /code is \d{6}/.test(m.body));
@@ -250,7 +251,7 @@ describe('login with an email or SMS code', () => {
 
   it('fails closed when the SMS provider is down: 503, no tokens, another factor still works', async () => {
     const user = await createSignedInUser();
-    const phone = `+1555${String(1_000_000 + Math.floor(Math.random() * 8_999_999))}0000`;
+    const phone = uniquePhone('0000');
     const started = await setup(user.access_token, { type: 'sms', phone });
     const done = await verify(
       { method_id: started.body.method_id, code: await lastCode(phone) },
