@@ -292,12 +292,11 @@ const AMR: Record<UsedFactor, string[]> = {
 async function useCode(
   deps: Deps,
   userId: string,
+  active: MfaMethod[],
   input: { code: string; methodId?: string; challenge: string },
 ): Promise<{ factor: UsedFactor; methodId: string | null } | null> {
   const key = requireMfaKey(deps.secrets);
-  const methods = (await listMfaMethods(deps.db, userId, true)).filter(
-    (m) => input.methodId === undefined || m.id === input.methodId,
-  );
+  const methods = active.filter((m) => input.methodId === undefined || m.id === input.methodId);
   for (const method of methods) {
     const right =
       method.type === 'totp'
@@ -364,9 +363,9 @@ export async function resetMfa(
 }
 
 /**
- * The second step of login: a TOTP or backup code with the mfa_token → the token pair. The
- * try is counted in the SessionStore first (after MFA_MAX_ATTEMPTS the token is dead, even for
- * the right code), then toward the account lockout; the first right code uses the token up.
+ * The second step of login: a TOTP, email/SMS or backup code with the mfa_token → the token
+ * pair. The try is counted in the SessionStore first (after MFA_MAX_ATTEMPTS the token is dead,
+ * even for the right code), then toward the account lockout; the first right code uses it up.
  */
 export async function completeMfaLogin(
   deps: Deps,
@@ -384,11 +383,15 @@ export async function completeMfaLogin(
   );
   if (!tried.ok) throw deadToken();
   const rolesReadAt = deps.now();
-  const found = await findUserWithRoles(deps.db, { id: userId });
+  // The active methods are read with the user, in one round of D1 reads, not after the lockout.
+  const [found, active] = await Promise.all([
+    findUserWithRoles(deps.db, { id: userId }),
+    listMfaMethods(deps.db, userId, true),
+  ]);
   if (!found) throw deadToken();
   const { user, roles } = found;
   const attempt = await reserveLoginAttempt(deps, user.email);
-  const used = await useCode(deps, userId, { ...input, challenge: hash });
+  const used = await useCode(deps, userId, active, { ...input, challenge: hash });
   if (!used || !(await store.consumeChallenge(hash))) {
     deps.events.emit({
       type: 'mfa_failed',
