@@ -73,7 +73,13 @@ app.use(
     allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID', CSRF_HEADER],
     credentials: true,
     allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    exposeHeaders: ['X-Request-ID', 'Retry-After', 'X-RateLimit-Limit'],
+    exposeHeaders: [
+      'X-Request-ID',
+      'Retry-After',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ],
     maxAge: 600,
   }),
 );

@@ -71,7 +71,7 @@ describe('per-IP rate limits', () => {
     const first = await send();
     expect(first.status).toBe(401);
     expect(first.headers.get('X-RateLimit-Limit')).toBe('100');
-    // The Rate Limiting binding reports no count: nothing is sent that it cannot back.
+    // The Rate Limiting binding reports no count: an allowed request gets nothing it cannot back.
     expect(first.headers.has('X-RateLimit-Remaining')).toBe(false);
     expect(first.headers.has('X-RateLimit-Reset')).toBe(false);
     for (let i = 0; i < 99; i++) await send();
@@ -80,6 +80,9 @@ describe('per-IP rate limits', () => {
     // The binding's window is fixed at 60 s: the longest a refused address waits.
     expect(limited.headers.get('Retry-After')).toBe('60');
     expect(limited.headers.get('X-RateLimit-Limit')).toBe('100');
+    // What a refusal can say for sure: nothing remains, and one window is the longest wait.
+    expect(limited.headers.get('X-RateLimit-Remaining')).toBe('0');
+    expect(limited.headers.get('X-RateLimit-Reset')).toBe('60');
     // Another address is unaffected.
     expect(
       (

@@ -42,8 +42,9 @@ export const IP_LIMITS = {
 
 /**
  * One hit of `ip` on a route's rule: the headers to send (X-RateLimit-Limit), or 429. The
- * binding keeps no count it can report, so there is no Remaining or Reset; its window is fixed,
- * so a refused address waits at most one period (Retry-After). Like the lockout, a binding that
+ * binding keeps no count it can report, so an allowed request carries no Remaining or Reset; a
+ * refused one has 0 remaining, and as the window is fixed it waits at most one period
+ * (Retry-After and X-RateLimit-Reset, security.md's headers on a 429). Like the lockout, a binding that
  * cannot answer refuses the request (503): failing open would switch the limit off.
  */
 export async function limitIp(
@@ -64,7 +65,12 @@ export async function limitIp(
   const headers = { 'X-RateLimit-Limit': String(rule.limit) };
   if (!allowed) {
     throw new ApiError('RATE_LIMITED', 'Too many requests from this address', {
-      headers: { ...headers, 'Retry-After': String(rule.period) },
+      headers: {
+        ...headers,
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(rule.period),
+        'Retry-After': String(rule.period),
+      },
     });
   }
   return headers;

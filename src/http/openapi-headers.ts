@@ -19,7 +19,16 @@ export const RESPONSE_HEADERS = {
   },
   'X-RateLimit-Limit': {
     description:
-      "Requests allowed per window (60 s) for this address on this route. The platform's rate limiter reports no remaining count or reset time, so neither is sent; after a 429, Retry-After is the longest wait (one window).",
+      "Requests allowed per window (60 s) for this address on this route. The platform's rate limiter reports no remaining count or reset time, so an allowed request carries neither; a 429 carries both.",
+    schema: integer,
+  },
+  'X-RateLimit-Remaining': {
+    description: 'On a 429: 0, no request of this address is allowed in the current window.',
+    schema: integer,
+  },
+  'X-RateLimit-Reset': {
+    description:
+      'On a 429: seconds until the window has surely reset (one window, the longest wait; the same as Retry-After).',
     schema: integer,
   },
   'Set-Cookie': {
