@@ -79,6 +79,13 @@ describe('round trips on the critical path', () => {
     });
     expect(status).toBe(200);
     expect(summary.depth, describePath(summary)).toBe(3);
+    // The user, its roles and its second factors are one D1 batch; the lockout object gets the
+    // reservation and the reset, the user's session store the new session.
+    expect(summary.path).toEqual([
+      ['RATE_LIMIT_LOGIN.limit', 'DB.batch'],
+      ['RATE_LIMITER.hit'],
+      ['RATE_LIMITER.reset', 'SESSIONS.create'],
+    ]);
     expect(summary.offPath).toEqual(
       expect.arrayContaining([expect.stringMatching(/^ANALYTICS\.send/), 'DB.run']),
     );
@@ -100,5 +107,8 @@ describe('round trips on the critical path', () => {
     expect(status).toBe(201);
     expect(summary.depth, describePath(summary)).toBe(2);
     expect(summary.offPath.length, summary.offPath.join()).toBeGreaterThan(0);
+    // The link's token is stored with the account, and a new account asks no limiter object
+    // (it cannot be over its limit): a sign-up starts no Durable Object of its own.
+    expect(summary.offPath.filter((call) => /^(RATE_LIMITER|SESSIONS)\./.test(call))).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import { assertSelfOrAdmin, type Caller } from './access';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
 import type { OrgRole } from './org-roles';
-import { scheduleTokenEmail } from './notifications';
+import { newEmailToken, scheduleFirstTokenEmail, type EmailToken } from './notifications';
 
 export interface NewAccount {
   email: string;
@@ -25,6 +25,8 @@ export interface NewAccount {
   /** An organization the account joins as it is created (POST /users/profile). */
   organization?: { organizationId: string; role: OrgRole };
   profile: ProfileFields & { preferences?: Record<string, unknown> };
+  /** A link token stored with the account (the verification email sent after sign-up). */
+  token?: EmailToken;
 }
 
 /**
@@ -71,6 +73,11 @@ export async function createAccount(
         metadata: { role: account.organization.role, via: 'user_profile' },
       }),
     },
+    account.token && {
+      purpose: account.token.purpose,
+      tokenHash: account.token.tokenHash,
+      ttlMs: account.token.ttlSeconds * 1000,
+    },
   );
   if (!created.ok) {
     if (created.conflict === 'organization') {
@@ -87,14 +94,16 @@ export async function createAccount(
 
 /**
  * Self-registration: a plain `user` (admins are made only by the operator's grant,
- * scripts/admin.mjs), and a verification email after the answer.
+ * scripts/admin.mjs), and a verification email after the answer, its token stored with the
+ * account.
  */
 export async function register(
   deps: Deps,
   input: { email: string; password: string; profile: ProfileFields },
 ): Promise<string> {
-  const id = await createAccount(deps, { ...input, roles: ['user'] });
-  scheduleTokenEmail(deps, { id, email: input.email }, 'email_verification');
+  const token = await newEmailToken(deps, 'email_verification');
+  const id = await createAccount(deps, { ...input, roles: ['user'], token });
+  scheduleFirstTokenEmail(deps, { id, email: input.email }, token);
   return id;
 }
 

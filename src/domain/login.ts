@@ -1,11 +1,11 @@
-import { findUserWithRoles, upgradePasswordHash } from '../db/queries/users';
+import { findSignInSubject, upgradePasswordHash } from '../db/queries/users';
 import type { MfaType } from '../db/schema';
 import { ApiError } from '../lib/errors';
 import { burnDummyHash, hashPassword, verifyPassword, type PasswordHasher } from '../lib/password';
 import { requireHasher, requireSigningKeys } from '../lib/secrets';
 import type { Deps } from './deps';
 import { reserveLoginAttempt } from './limits';
-import { loginMethods, openMfaChallenge } from './mfa';
+import { methodChoices, openMfaChallenge } from './mfa';
 import { startSession, type TokenPair } from './sessions';
 
 /**
@@ -53,14 +53,13 @@ export async function login(
   // Credential epoch (security.md): taken before the hash is read, so if a reset or password
   // change ends every session after this moment, the session this login would start is refused.
   const verifiedAt = deps.now();
-  // Round trips (test/round-trips.test.ts): the per-IP verdict ‖ the user read, then the
-  // lockout reservation ‖ the second factors, then the hash, then the session ‖ the reset. The
-  // reservation waits for the per-IP verdict so that a refused address cannot lock accounts.
-  const [found] = await Promise.all([findUserWithRoles(deps.db, { email }), deps.admitted()]);
-  const [attempt, methods] = await Promise.all([
-    reserveLoginAttempt(deps, email),
-    found ? loginMethods(deps, found.user.id) : [],
-  ]);
+  // Round trips (test/round-trips.test.ts): the per-IP verdict ‖ the user read (with its roles
+  // and second factors), then the lockout reservation, then the hash, then the session ‖ the
+  // reset. The reservation waits for the per-IP verdict so that a refused address cannot lock
+  // accounts.
+  const [found] = await Promise.all([findSignInSubject(deps.db, { email }), deps.admitted()]);
+  const attempt = await reserveLoginAttempt(deps, email);
+  const methods = found ? methodChoices(found.methods) : [];
   const verdict = found
     ? await verifyPassword(hasher, password, found.user.passwordHash)
     : await burnDummyHash(hasher, password);

@@ -10,7 +10,7 @@ import {
   redeemBackupCode,
   replaceBackupCodes,
 } from '../db/queries/mfa';
-import { findUserById, findUserWithRoles } from '../db/queries/users';
+import { findSignInSubject, findUserById } from '../db/queries/users';
 import type { MfaMethod, MfaType } from '../db/schema';
 import type { AttemptOutcome } from '../durable-objects/session-store/logic';
 import { sessionStore } from '../durable-objects/session-store/object';
@@ -255,7 +255,11 @@ export async function regenerateBackupCodes(deps: Deps, userId: string) {
 
 /** The confirmed methods a login must pass one of (empty: no second step). */
 export const loginMethods = async (deps: Pick<Deps, 'db'>, userId: string) =>
-  (await listMfaMethods(deps.db, userId, true)).map((m) => ({ method_id: m.id, type: m.type }));
+  methodChoices(await listMfaMethods(deps.db, userId, true));
+
+/** Confirmed methods as a login challenge names them. */
+export const methodChoices = (methods: Pick<MfaMethod, 'id' | 'type'>[]) =>
+  methods.map((m) => ({ method_id: m.id, type: m.type }));
 
 /**
  * Opens the second step of a login whose password was verified at `verifiedAt`: a 256-bit
@@ -383,13 +387,10 @@ export async function completeMfaLogin(
   );
   if (!tried.ok) throw deadToken();
   const rolesReadAt = deps.now();
-  // The active methods are read with the user, in one round of D1 reads, not after the lockout.
-  const [found, active] = await Promise.all([
-    findUserWithRoles(deps.db, { id: userId }),
-    listMfaMethods(deps.db, userId, true),
-  ]);
+  // The active methods come with the user (one D1 batch), not after the lockout.
+  const found = await findSignInSubject(deps.db, { id: userId });
   if (!found) throw deadToken();
-  const { user, roles } = found;
+  const { user, roles, methods: active } = found;
   const attempt = await reserveLoginAttempt(deps, user.email);
   const used = await useCode(deps, userId, active, { ...input, challenge: hash });
   if (!used || !(await store.consumeChallenge(hash))) {

@@ -110,6 +110,40 @@ const COPY: Record<
 
 type TokenEmailDeps = NotifierDeps & Pick<Deps, 'limiters' | 'now'>;
 
+/** A link's single-use secret, and what is stored of it. */
+export interface EmailToken {
+  purpose: EmailedPurpose;
+  token: string;
+  tokenHash: string;
+  ttlSeconds: number;
+}
+
+/** A new single-use token for `purpose` (its row is stored by the caller). */
+export async function newEmailToken(
+  deps: Pick<Deps, 'config'>,
+  purpose: EmailedPurpose,
+): Promise<EmailToken> {
+  const token = randomToken(32);
+  const ttlSeconds =
+    purpose === 'password_reset'
+      ? deps.config.RESET_TOKEN_TTL_SECONDS
+      : deps.config.VERIFY_TOKEN_TTL_SECONDS;
+  return { purpose, token, tokenHash: await sha256(token), ttlSeconds };
+}
+
+/** Emails the link of a stored token. */
+function deliverTokenEmail(deps: NotifierDeps, to: string, t: EmailToken): Promise<Delivery> {
+  const copy = COPY[t.purpose];
+  const link = new URL(copy.path, deps.config.APP_URL);
+  link.searchParams.set('token', t.token);
+  return notify(deps, {
+    channel: 'email',
+    to,
+    subject: copy.subject,
+    text: copy.text(link.toString(), t.ttlSeconds / 60),
+  });
+}
+
 /**
  * Issues a single-use token for `purpose` and emails its link. Runs after the response: it
  * never throws, and a per-account limit caps how many emails one account triggers (they cost
@@ -117,41 +151,33 @@ type TokenEmailDeps = NotifierDeps & Pick<Deps, 'limiters' | 'now'>;
  */
 export async function sendTokenEmail(
   deps: TokenEmailDeps,
-  user: { id: string; email: string },
+  user: { id: string; email: string; createdAt?: Date },
   purpose: EmailedPurpose,
 ): Promise<void> {
   const { config, db, logger } = deps;
   try {
+    // The sign-up link was sent as the account was created, before it had a limiter
+    // (scheduleFirstTokenEmail): it counts toward the verification emails' limit.
+    const earlier = purpose === 'email_verification' && user.createdAt ? [+user.createdAt] : [];
     const decision = await limiterFor(deps, `notify:${purpose}:${user.id}`).hit(
       config.NOTIFY_LIMIT_PER_ACCOUNT,
+      deps.now(),
+      earlier,
     );
     if (!decision.allowed) {
       logger.warn('email not sent: per-account limit', { user_id: user.id, purpose });
       return;
     }
-    const token = randomToken(32);
-    const tokenHash = await sha256(token);
-    const ttlSeconds =
-      purpose === 'password_reset'
-        ? config.RESET_TOKEN_TTL_SECONDS
-        : config.VERIFY_TOKEN_TTL_SECONDS;
+    const t = await newEmailToken(deps, purpose);
     await issueOneTimeToken(db, {
       userId: user.id,
       purpose,
-      tokenHash,
-      ttlMs: ttlSeconds * 1000,
+      tokenHash: t.tokenHash,
+      ttlMs: t.ttlSeconds * 1000,
       now: new Date(deps.now()),
     });
-    const copy = COPY[purpose];
-    const link = new URL(copy.path, config.APP_URL);
-    link.searchParams.set('token', token);
-    const delivery = await notify(deps, {
-      channel: 'email',
-      to: user.email,
-      subject: copy.subject,
-      text: copy.text(link.toString(), ttlSeconds / 60),
-    });
-    if (delivery === 'sent') await supersedeOneTimeTokens(db, user.id, purpose, tokenHash);
+    const delivery = await deliverTokenEmail(deps, user.email, t);
+    if (delivery === 'sent') await supersedeOneTimeTokens(db, user.id, purpose, t.tokenHash);
   } catch (err) {
     logger.error('token email failed', { user_id: user.id, purpose, error: err });
   }
@@ -160,9 +186,30 @@ export async function sendTokenEmail(
 /** Sends a token email after the answer (`defer`), off the response path. */
 export const scheduleTokenEmail = (
   deps: TokenEmailDeps & Pick<Deps, 'defer'>,
-  user: { id: string; email: string },
+  user: { id: string; email: string; createdAt?: Date },
   purpose: EmailedPurpose,
 ) => deps.defer(sendTokenEmail(deps, user, purpose));
+
+/**
+ * A new account's first verification link, whose token was stored with the account (one
+ * batch), emailed after the answer. No limiter is asked: the account did not exist before this
+ * request, so it cannot be over its limit, and asking would start a limiter object for every
+ * sign-up. The first resend counts this email in (sendTokenEmail, from the account's creation).
+ */
+export const scheduleFirstTokenEmail = (
+  deps: NotifierDeps & Pick<Deps, 'defer'>,
+  user: { id: string; email: string },
+  t: EmailToken,
+) =>
+  deps.defer(
+    deliverTokenEmail(deps, user.email, t).catch((err: unknown) =>
+      deps.logger.error('token email failed', {
+        user_id: user.id,
+        purpose: t.purpose,
+        error: err,
+      }),
+    ),
+  );
 
 /** What the development notifier kept for an address, newest first (GET /dev/outbox). */
 export const outboxFor = (deps: Pick<Deps, 'db'>, to: string, limit: number) =>

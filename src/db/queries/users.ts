@@ -1,6 +1,7 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
+  mfaMethods,
   oneTimeTokens,
   organizations,
   profiles,
@@ -8,6 +9,7 @@ import {
   users,
   type NewProfile,
   type OrgRole,
+  type TokenPurpose,
   type User,
 } from '../schema';
 import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
@@ -33,6 +35,8 @@ export async function createUser(
   audit: AuditEntry,
   /** An organization the user joins in the same batch, with that entry. */
   membership?: { organizationId: string; role: OrgRole; audit: AuditEntry },
+  /** A single-use token issued with the account (the first email verification link). */
+  token?: { purpose: TokenPurpose; tokenHash: string; ttlMs: number },
 ): Promise<{ ok: true } | { ok: false; conflict: 'email' | 'username' | 'organization' }> {
   const now = audit.at;
   const { roles, ...row } = user;
@@ -48,6 +52,18 @@ export async function createUser(
         ? [
             membershipInsert(db, { ...membership, userId: user.id, at: now }),
             auditInsert(db, membership.audit),
+          ]
+        : []),
+      ...(token
+        ? [
+            db.insert(oneTimeTokens).values({
+              id: crypto.randomUUID(),
+              userId: user.id,
+              purpose: token.purpose,
+              tokenHash: token.tokenHash,
+              expiresAt: new Date(now.getTime() + token.ttlMs),
+              createdAt: now,
+            }),
           ]
         : []),
     ]);
@@ -216,15 +232,39 @@ export async function patchPreferences(
  * refresh need both, and D1 latency, not SQL, is the cost.
  */
 export async function findUserWithRoles(db: Db, by: { email: string } | { id: string }) {
-  const match = 'email' in by ? eq(users.email, by.email) : eq(users.id, by.id);
-  const [found, roleRows] = await db.batch([
-    db.select().from(users).where(match).limit(1),
-    db
-      .select({ role: userRoles.role })
-      .from(userRoles)
-      .innerJoin(users, eq(users.id, userRoles.userId))
-      .where(match),
-  ]);
+  const match = userMatch(by);
+  const [found, roleRows] = await db.batch([userSelect(db, match), roleSelect(db, match)]);
   const user = found[0];
   return user ? { user, roles: roleRows.map((r) => r.role).sort() } : null;
 }
+
+/**
+ * What signing in needs of an account, in one D1 round trip: the user, its role names and its
+ * confirmed second factors (oldest first), which decide between tokens and an MFA challenge.
+ */
+export async function findSignInSubject(db: Db, by: { email: string } | { id: string }) {
+  const match = userMatch(by);
+  const [found, roleRows, methods] = await db.batch([
+    userSelect(db, match),
+    roleSelect(db, match),
+    db
+      .select({ method: mfaMethods })
+      .from(mfaMethods)
+      .innerJoin(users, eq(users.id, mfaMethods.userId))
+      .where(and(match, isNotNull(mfaMethods.confirmedAt)))
+      .orderBy(asc(mfaMethods.createdAt), asc(mfaMethods.id)),
+  ]);
+  const user = found[0];
+  if (!user) return null;
+  return { user, roles: roleRows.map((r) => r.role).sort(), methods: methods.map((m) => m.method) };
+}
+
+const userMatch = (by: { email: string } | { id: string }) =>
+  'email' in by ? eq(users.email, by.email) : eq(users.id, by.id);
+const userSelect = (db: Db, match: SQL) => db.select().from(users).where(match).limit(1);
+const roleSelect = (db: Db, match: SQL) =>
+  db
+    .select({ role: userRoles.role })
+    .from(userRoles)
+    .innerJoin(users, eq(users.id, userRoles.userId))
+    .where(match);

@@ -18,9 +18,12 @@ const expiryOf = (state: RateState, rule: RateRule, now: number) =>
   Math.max((state.hits.at(-1) ?? now) + rule.windowMs, state.lockedUntil ?? 0);
 
 export class RateLimiter extends DurableObject {
-  /** Consumes one slot under `rule` if one is free; the answer says whether it was. */
-  async hit(rule: RateRule, now: number = Date.now()): Promise<Decision> {
-    const { decision, state } = decide(this.load(), rule, now);
+  /**
+   * Consumes one slot under `rule` if one is free; the answer says whether it was. `earlier`:
+   * hits that happened before this key had a limiter (counted only if it has no state yet).
+   */
+  async hit(rule: RateRule, now: number = Date.now(), earlier: number[] = []): Promise<Decision> {
+    const { decision, state } = decide(this.load(earlier), rule, now);
     this.ctx.storage.kv.put('state', { ...state, expiresAt: expiryOf(state, rule, now) });
     // setAlarm is a committed write: arm it once; alarm() re-arms while hits remain.
     if ((await this.ctx.storage.getAlarm()) === null)
@@ -44,7 +47,9 @@ export class RateLimiter extends DurableObject {
     else this.ctx.storage.kv.delete('state');
   }
 
-  private load(): RateState {
-    return this.ctx.storage.kv.get<Stored>('state') ?? EMPTY_STATE;
+  private load(earlier: number[] = []): RateState {
+    const stored = this.ctx.storage.kv.get<Stored>('state');
+    if (stored) return stored;
+    return earlier.length ? { hits: [...earlier].sort((a, b) => a - b) } : EMPTY_STATE;
   }
 }
