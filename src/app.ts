@@ -3,17 +3,8 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from './config';
-import { adminRouter } from './routes/admin';
-import { analyticsRouter } from './routes/analytics';
-import { authRouter } from './routes/auth';
-import { devRouter } from './routes/dev';
-import { registerDocs } from './routes/docs';
 import { DOCS_CSP } from './routes/docs/docs.page';
-import { systemRouter } from './routes/system';
-import { usersRouter } from './routes/users';
-import { mfaRouter } from './routes/mfa';
-import { organizationsRouter } from './routes/organizations';
-import { isPagePath, pageHeaders, pagesRouter } from './routes/pages';
+import { isPagePath, pageHeaders } from './routes/pages/pages.security';
 import type { ErrorCode } from './lib/error-codes';
 import { ApiError } from './lib/errors';
 import { type ErrorBody } from './http/openapi';
@@ -21,7 +12,10 @@ import { createLogger } from './lib/logger';
 import { bodyLimitFor, limitBody, requireJsonBody } from './http/middleware/body-guard';
 import { context } from './http/middleware/context';
 import { CSRF_HEADER } from './http/cookie-transport';
-import { createRouter } from './http/app-env';
+import { createRouter, type AppEnv } from './http/app-env';
+import type { Hono } from 'hono';
+
+const DOCS_PATH = '/docs';
 
 const HTTP_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
@@ -33,82 +27,6 @@ const HTTP_CODES: Record<number, ErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-export const app = createRouter();
-
-app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
-const DOCS_PATH = '/docs';
-const apiHeaders = secureHeaders({
-  // JSON API: nothing may be framed or loaded.
-  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-  referrerPolicy: 'no-referrer',
-  crossOriginResourcePolicy: 'cross-origin',
-});
-// The docs page loads its renderer from this origin, and only that (features/docs/docs.page.ts).
-const docsHeaders = secureHeaders({
-  contentSecurityPolicy: DOCS_CSP,
-  referrerPolicy: 'no-referrer',
-  crossOriginEmbedderPolicy: false,
-});
-app.use((c, next) => {
-  if (c.req.path === DOCS_PATH) return docsHeaders(c, next);
-  // The hosted pages: HTML with nonce'd styles, forms posting here (routes/pages).
-  if (isPagePath(c.req.path)) return pageHeaders(c, next);
-  return apiHeaders(c, next);
-});
-// CORS only for the configured origins (CORS_ORIGINS); any other origin gets no CORS headers.
-// Credentials (the refresh cookie, ?transport=cookie) likewise: hono's cors() would send
-// Allow-Credentials to every origin, so it is dropped where no origin was allowed.
-app.use(async (c, next) => {
-  await next();
-  if (!c.res.headers.has('Access-Control-Allow-Origin')) {
-    c.res.headers.delete('Access-Control-Allow-Credentials');
-  }
-});
-app.use(
-  cors({
-    origin: (origin, c) => {
-      const config = getConfig(c.env);
-      return config.ok && config.CORS_ORIGINS.includes(origin) ? origin : null;
-    },
-    allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID', CSRF_HEADER],
-    credentials: true,
-    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    exposeHeaders: [
-      'X-Request-ID',
-      'Retry-After',
-      'X-RateLimit-Limit',
-      'X-RateLimit-Remaining',
-      'X-RateLimit-Reset',
-    ],
-    maxAge: 600,
-  }),
-);
-// An auth API's answers are per-user: nothing is cacheable unless a route says so (JWKS, docs).
-app.use(async (c, next) => {
-  await next();
-  if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
-});
-app.use(async (c, next) => {
-  const config = getConfig(c.env);
-  const max = bodyLimitFor(c.req.path, config.ok ? config.MAX_BODY_BYTES : 64 * 1024);
-  return limitBody(max)(c, next);
-});
-// The hosted pages post forms, which their own handlers read and bound (routes/pages).
-app.use((c, next) => (isPagePath(c.req.path) ? next() : requireJsonBody(c, next)));
-app.use(context);
-
-app.route('/', systemRouter);
-app.route('/', authRouter);
-app.route('/', adminRouter);
-app.route('/', usersRouter);
-app.route('/', mfaRouter);
-app.route('/', analyticsRouter);
-app.route('/', organizationsRouter);
-app.route('/', devRouter);
-app.route('/', pagesRouter);
-
-registerDocs(app);
-
 const errorJson = (requestId: string, err: ApiError): ErrorBody => ({
   detail: err.message,
   error_code: err.code,
@@ -116,29 +34,104 @@ const errorJson = (requestId: string, err: ApiError): ErrorBody => ({
   ...(err.extra.errors ? { errors: err.extra.errors } : {}),
 });
 
-app.notFound((c) => {
-  const err = new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
-  return c.json(errorJson(c.var.requestId, err), 404);
-});
+/**
+ * An app serving `routers` behind the shared middleware (request id, security headers, CORS,
+ * body limits, the request's dependencies) with the contract's error shape. src/apps.ts builds
+ * one per URL prefix, so an isolate loads only the routes it is asked for.
+ */
+export function createApp(routers: Hono<AppEnv>[], extend?: (app: AppRouter) => void) {
+  const app = createRouter();
 
-app.onError((cause, c) => {
-  const requestId = c.var.requestId ?? crypto.randomUUID();
-  let err: ApiError;
-  if (cause instanceof ApiError) {
-    err = cause;
-    if (err.status >= 500) {
-      c.var.logger?.error('dependency failure', {
-        code: err.code,
-        error: err.cause ?? err.message,
-      });
+  app.use(requestId({ headerName: 'X-Request-ID', limitLength: 128 }));
+  const apiHeaders = secureHeaders({
+    // JSON API: nothing may be framed or loaded.
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    referrerPolicy: 'no-referrer',
+    crossOriginResourcePolicy: 'cross-origin',
+  });
+  // The docs page loads its renderer from this origin, and only that (features/docs/docs.page.ts).
+  const docsHeaders = secureHeaders({
+    contentSecurityPolicy: DOCS_CSP,
+    referrerPolicy: 'no-referrer',
+    crossOriginEmbedderPolicy: false,
+  });
+  app.use((c, next) => {
+    if (c.req.path === DOCS_PATH) return docsHeaders(c, next);
+    // The hosted pages: HTML with nonce'd styles, forms posting here (routes/pages).
+    if (isPagePath(c.req.path)) return pageHeaders(c, next);
+    return apiHeaders(c, next);
+  });
+  // CORS only for the configured origins (CORS_ORIGINS); any other origin gets no CORS headers.
+  // Credentials (the refresh cookie, ?transport=cookie) likewise: hono's cors() would send
+  // Allow-Credentials to every origin, so it is dropped where no origin was allowed.
+  app.use(async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Access-Control-Allow-Origin')) {
+      c.res.headers.delete('Access-Control-Allow-Credentials');
     }
-  } else if (cause instanceof HTTPException && cause.status < 500) {
-    err = new ApiError(HTTP_CODES[cause.status] ?? 'BAD_REQUEST', cause.message || undefined);
-  } else {
-    (c.var.logger ?? createLogger(requestId)).error('unhandled error', {
-      error: cause,
-    });
-    err = new ApiError('INTERNAL_ERROR', 'Internal server error');
-  }
-  return c.json(errorJson(requestId, err), err.status, err.extra.headers);
-});
+  });
+  app.use(
+    cors({
+      origin: (origin, c) => {
+        const config = getConfig(c.env);
+        return config.ok && config.CORS_ORIGINS.includes(origin) ? origin : null;
+      },
+      allowHeaders: ['Content-Type', 'Authorization', 'X-Request-ID', CSRF_HEADER],
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      exposeHeaders: [
+        'X-Request-ID',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+      ],
+      maxAge: 600,
+    }),
+  );
+  // An auth API's answers are per-user: nothing is cacheable unless a route says so (JWKS, docs).
+  app.use(async (c, next) => {
+    await next();
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+  app.use(async (c, next) => {
+    const config = getConfig(c.env);
+    const max = bodyLimitFor(c.req.path, config.ok ? config.MAX_BODY_BYTES : 64 * 1024);
+    return limitBody(max)(c, next);
+  });
+  // The hosted pages post forms, which their own handlers read and bound (routes/pages).
+  app.use((c, next) => (isPagePath(c.req.path) ? next() : requireJsonBody(c, next)));
+  app.use(context);
+
+  for (const router of routers) app.route('/', router);
+  extend?.(app);
+  app.notFound((c) => {
+    const err = new ApiError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
+    return c.json(errorJson(c.var.requestId, err), 404);
+  });
+
+  app.onError((cause, c) => {
+    const requestId = c.var.requestId ?? crypto.randomUUID();
+    let err: ApiError;
+    if (cause instanceof ApiError) {
+      err = cause;
+      if (err.status >= 500) {
+        c.var.logger?.error('dependency failure', {
+          code: err.code,
+          error: err.cause ?? err.message,
+        });
+      }
+    } else if (cause instanceof HTTPException && cause.status < 500) {
+      err = new ApiError(HTTP_CODES[cause.status] ?? 'BAD_REQUEST', cause.message || undefined);
+    } else {
+      (c.var.logger ?? createLogger(requestId)).error('unhandled error', {
+        error: cause,
+      });
+      err = new ApiError('INTERNAL_ERROR', 'Internal server error');
+    }
+    return c.json(errorJson(requestId, err), err.status, err.extra.headers);
+  });
+  return app;
+}
+
+export type AppRouter = ReturnType<typeof createRouter>;

@@ -1,5 +1,5 @@
 import type { Bindings } from './config';
-import { loadApp, loadQueue } from './lazy';
+import { loadAppFor, loadQueue } from './lazy';
 import { recorder, summarize, traceBindings } from './lib/round-trips';
 
 export { CircuitBreaker } from './durable-objects/circuit-breaker/object';
@@ -14,7 +14,7 @@ export { AuthService } from './rpc';
  */
 async function fetchCountingRoundTrips(request: Request, env: Bindings, ctx: ExecutionContext) {
   const rec = recorder();
-  const { app } = await loadApp();
+  const app = await loadAppFor(request);
   const res = await app.fetch(request, traceBindings(env, rec), ctx);
   rec.responded();
   const { depth, critical, path } = summarize(rec);
@@ -30,7 +30,7 @@ export default {
       (env as { BENCH_ROUND_TRIPS?: string }).BENCH_ROUND_TRIPS === 'true' &&
       env.ENVIRONMENT === 'development';
     if (counting) return fetchCountingRoundTrips(request, env, ctx);
-    const { app } = await loadApp();
+    const app = await loadAppFor(request);
     return app.fetch(request, env, ctx);
   },
   async queue(batch, env, ctx) {
