@@ -22,138 +22,150 @@ const invitationRef = { invitation_id: id };
 /**
  * Every fact the domain reports, one member per kind (a new fact is a new member). Events go out
  * through the `events` port, which writes the audit trail and sends each event to the analytics
- * queue.
+ * queue. The schema is for the type and the list of kinds: built on first use, not by every
+ * isolate at start (~40 object schemas).
  */
-export const DomainEventSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('registered'),
-    user_id: id,
-    actor_id: id.nullish(),
-    metadata: z.object({ by: z.string() }).partial().optional(),
-  }),
-  z.object({ type: z.literal('login_succeeded'), user_id: id, metadata: z.object(sessionRef) }),
-  z.object({
-    type: z.literal('login_failed'),
-    user_id: id.nullable(),
-    metadata: z
-      .object({ email: z.string(), reason: z.literal('credentials_changed') })
-      .partial()
-      .optional(),
-  }),
-  z.object({
-    type: z.literal('account_locked'),
-    user_id: id.nullable(),
-    metadata: z.object({ email: z.string() }),
-  }),
-  z.object({ type: z.literal('logout'), user_id: id, metadata: z.object(sessionRef) }),
-  z.object({
-    type: z.literal('refresh'),
-    user_id: id,
-    metadata: z.object({ ...sessionRef, replayed: z.literal(true).optional() }),
-  }),
-  z.object({ type: z.literal('refresh_reuse'), user_id: id }),
-  z.object({
-    type: z.literal('profile_changed'),
-    user_id: id,
-    metadata: z.object({ fields: z.array(z.string()) }),
-  }),
-  z.object({ type: z.literal('password_changed'), user_id: id }),
-  z.object({
-    type: z.literal('password_reset'),
-    user_id: id,
-    metadata: z.object({ granted_roles: z.array(z.string()) }).optional(),
-  }),
-  z.object({ type: z.literal('email_verified'), user_id: id }),
-  z.object({
-    type: z.literal('roles_changed'),
-    user_id: id.nullable(),
-    actor_id: id,
-    metadata: z.record(z.string(), z.unknown()),
-  }),
-  z.object({ type: z.literal('suspended'), user_id: id, actor_id: id }),
-  z.object({ type: z.literal('reactivated'), user_id: id, actor_id: id }),
-  z.object({ type: z.literal('deleted'), user_id: id, actor_id: id.nullable() }),
-  z.object({
-    type: z.literal('mfa_enrolled'),
-    user_id: id,
-    metadata: z.object({ method_id: id, type: z.string() }),
-  }),
-  z.object({
-    type: z.literal('mfa_succeeded'),
-    user_id: id,
-    metadata: z.object({ ...sessionRef, method: z.enum(['totp', 'email', 'sms', 'backup_code']) }),
-  }),
-  z.object({
-    type: z.literal('mfa_failed'),
-    user_id: id,
-    metadata: z.object({ stage: z.enum(['enrolment', 'login']), reason: z.string() }),
-  }),
-  z.object({ type: z.literal('backup_code_used'), user_id: id }),
-  z.object({ type: z.literal('mfa_removed'), user_id: id, metadata: z.object({ method_id: id }) }),
-  z.object({
-    type: z.literal('mfa_challenge_sent'),
-    user_id: id,
-    metadata: z.object({
-      method_id: id,
-      type: z.enum(['email', 'sms']),
-      stage: z.enum(['enrolment', 'login']),
+const buildDomainEventSchema = () =>
+  z.discriminatedUnion('type', [
+    z.object({
+      type: z.literal('registered'),
+      user_id: id,
+      actor_id: id.nullish(),
+      metadata: z.object({ by: z.string() }).partial().optional(),
     }),
-  }),
-  z.object({
-    type: z.literal('mfa_reset'),
-    user_id: id,
-    actor_id: id.nullable(),
-    metadata: z.object({ by: z.string() }),
-  }),
-  z.object({
-    type: z.literal('org_created'),
-    user_id: id,
-    ...orgEvent,
-    metadata: z.object({ name: z.string(), slug: z.string() }),
-  }),
-  z.object({
-    type: z.literal('org_updated'),
-    user_id: id,
-    ...orgEvent,
-    metadata: z.object({ fields: z.array(z.string()) }),
-  }),
-  z.object({ type: z.literal('org_deleted'), user_id: id, ...orgEvent }),
-  z.object({
-    type: z.literal('member_added'),
-    user_id: id,
-    ...orgEvent,
-    metadata: z.object({
-      role: orgRole,
-      via: z.enum(['created', 'added', 'invitation', 'user_profile']),
+    z.object({ type: z.literal('login_succeeded'), user_id: id, metadata: z.object(sessionRef) }),
+    z.object({
+      type: z.literal('login_failed'),
+      user_id: id.nullable(),
+      metadata: z
+        .object({ email: z.string(), reason: z.literal('credentials_changed') })
+        .partial()
+        .optional(),
     }),
-  }),
-  z.object({ type: z.literal('member_removed'), user_id: id, ...orgEvent }),
-  z.object({
-    type: z.literal('role_changed'),
-    user_id: id,
-    ...orgEvent,
-    metadata: z.object({ role: orgRole }),
-  }),
-  z.object({
-    type: z.literal('invitation_sent'),
-    user_id: id.nullable(),
-    ...orgEvent,
-    metadata: z.object({ ...invitationRef, role: orgRole }),
-  }),
-  z.object({
-    type: z.literal('invitation_accepted'),
-    user_id: id,
-    ...orgEvent,
-    metadata: z.object(invitationRef),
-  }),
-  z.object({
-    type: z.literal('invitation_revoked'),
-    user_id: id.nullable(),
-    ...orgEvent,
-    metadata: z.object(invitationRef),
-  }),
-]);
-export type DomainEvent = z.infer<typeof DomainEventSchema>;
+    z.object({
+      type: z.literal('account_locked'),
+      user_id: id.nullable(),
+      metadata: z.object({ email: z.string() }),
+    }),
+    z.object({ type: z.literal('logout'), user_id: id, metadata: z.object(sessionRef) }),
+    z.object({
+      type: z.literal('refresh'),
+      user_id: id,
+      metadata: z.object({ ...sessionRef, replayed: z.literal(true).optional() }),
+    }),
+    z.object({ type: z.literal('refresh_reuse'), user_id: id }),
+    z.object({
+      type: z.literal('profile_changed'),
+      user_id: id,
+      metadata: z.object({ fields: z.array(z.string()) }),
+    }),
+    z.object({ type: z.literal('password_changed'), user_id: id }),
+    z.object({
+      type: z.literal('password_reset'),
+      user_id: id,
+      metadata: z.object({ granted_roles: z.array(z.string()) }).optional(),
+    }),
+    z.object({ type: z.literal('email_verified'), user_id: id }),
+    z.object({
+      type: z.literal('roles_changed'),
+      user_id: id.nullable(),
+      actor_id: id,
+      metadata: z.record(z.string(), z.unknown()),
+    }),
+    z.object({ type: z.literal('suspended'), user_id: id, actor_id: id }),
+    z.object({ type: z.literal('reactivated'), user_id: id, actor_id: id }),
+    z.object({ type: z.literal('deleted'), user_id: id, actor_id: id.nullable() }),
+    z.object({
+      type: z.literal('mfa_enrolled'),
+      user_id: id,
+      metadata: z.object({ method_id: id, type: z.string() }),
+    }),
+    z.object({
+      type: z.literal('mfa_succeeded'),
+      user_id: id,
+      metadata: z.object({
+        ...sessionRef,
+        method: z.enum(['totp', 'email', 'sms', 'backup_code']),
+      }),
+    }),
+    z.object({
+      type: z.literal('mfa_failed'),
+      user_id: id,
+      metadata: z.object({ stage: z.enum(['enrolment', 'login']), reason: z.string() }),
+    }),
+    z.object({ type: z.literal('backup_code_used'), user_id: id }),
+    z.object({
+      type: z.literal('mfa_removed'),
+      user_id: id,
+      metadata: z.object({ method_id: id }),
+    }),
+    z.object({
+      type: z.literal('mfa_challenge_sent'),
+      user_id: id,
+      metadata: z.object({
+        method_id: id,
+        type: z.enum(['email', 'sms']),
+        stage: z.enum(['enrolment', 'login']),
+      }),
+    }),
+    z.object({
+      type: z.literal('mfa_reset'),
+      user_id: id,
+      actor_id: id.nullable(),
+      metadata: z.object({ by: z.string() }),
+    }),
+    z.object({
+      type: z.literal('org_created'),
+      user_id: id,
+      ...orgEvent,
+      metadata: z.object({ name: z.string(), slug: z.string() }),
+    }),
+    z.object({
+      type: z.literal('org_updated'),
+      user_id: id,
+      ...orgEvent,
+      metadata: z.object({ fields: z.array(z.string()) }),
+    }),
+    z.object({ type: z.literal('org_deleted'), user_id: id, ...orgEvent }),
+    z.object({
+      type: z.literal('member_added'),
+      user_id: id,
+      ...orgEvent,
+      metadata: z.object({
+        role: orgRole,
+        via: z.enum(['created', 'added', 'invitation', 'user_profile']),
+      }),
+    }),
+    z.object({ type: z.literal('member_removed'), user_id: id, ...orgEvent }),
+    z.object({
+      type: z.literal('role_changed'),
+      user_id: id,
+      ...orgEvent,
+      metadata: z.object({ role: orgRole }),
+    }),
+    z.object({
+      type: z.literal('invitation_sent'),
+      user_id: id.nullable(),
+      ...orgEvent,
+      metadata: z.object({ ...invitationRef, role: orgRole }),
+    }),
+    z.object({
+      type: z.literal('invitation_accepted'),
+      user_id: id,
+      ...orgEvent,
+      metadata: z.object(invitationRef),
+    }),
+    z.object({
+      type: z.literal('invitation_revoked'),
+      user_id: id.nullable(),
+      ...orgEvent,
+      metadata: z.object(invitationRef),
+    }),
+  ]);
+export type DomainEvent = z.infer<ReturnType<typeof buildDomainEventSchema>>;
+
+let domainEvents: ReturnType<typeof buildDomainEventSchema> | undefined;
+export const domainEventSchema = () => (domainEvents ??= buildDomainEventSchema());
 
 /** The events port. */
 export interface Events {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SECRET_FIELD } from '../../lib/logger';
-import { DomainEventSchema } from '../events';
+import { domainEventSchema } from '../events';
 
 // What travels on the ANALYTICS queue, and the bounds of what callers may put in it. The
 // ingestion routes, the RPC method and the consumer all validate with these schemas.
@@ -92,14 +92,14 @@ export type MetricMessage = z.infer<typeof MetricMessageSchema>;
  * Event types the domain reports itself: nobody may post them through POST /analytics/events,
  * or a client could inflate the login and failure counts that dashboards and /metrics show.
  */
-export const DOMAIN_EVENT_TYPES: ReadonlySet<string> = new Set(
-  DomainEventSchema.options.map((o) => o.shape.type.value),
-);
+let domainTypes: ReadonlySet<string> | undefined;
+export const domainEventTypes = (): ReadonlySet<string> =>
+  (domainTypes ??= new Set(domainEventSchema().options.map((o) => o.shape.type.value)));
 
 /** A custom event as a caller sends it (POST /analytics/events, RPC track). */
 export const TrackEventSchema = z.strictObject({
   event_type: EventTypeField.refine(
-    (t) => !DOMAIN_EVENT_TYPES.has(t),
+    (t) => !domainEventTypes().has(t),
     'is reported by the service itself and cannot be sent',
   ),
   user_id: z.uuid().optional(),
