@@ -1,20 +1,25 @@
-// `npm run bench [-- --duration=5 --warmup=1 --only=floor,verify --no-peer --update-readme]`
+// `npm run bench [-- --duration=3 --warmup=1 --repeat=3 --only=floor,verify --no-peer
+//   --no-suite --update-readme]`
 // `npm run bench -- --profile` also profiles the worker's isolate during each worker scenario
 // (bench/.tmp/profiles/*.cpuprofile; the top functions by self time go into results.json).
+// `--only=suite` runs the test-suite target alone.
 //
 // Builds the worker as it deploys, runs it in workerd through the Miniflare API with fresh D1 and
 // Durable Object state on loopback, drives every scenario of bench/lib/scenarios.mjs with
-// autocannon at each concurrency, then does the same for the peer (Better Auth on Node), and
-// writes bench/results.json plus a markdown table (stdout). Exits 1 if any scenario saw an
-// unexpected answer or the run failed; everything it started is stopped either way.
+// autocannon at each concurrency, `--repeat` times (one warm-up per scenario; the figures are
+// the median, with the min–max), then does the same for the peer (Better Auth on Node), then
+// times the test suite (`vitest run`) with nothing else of the bench running, and writes
+// bench/results.json plus markdown tables (stdout). Exits 1 if any scenario saw an unexpected
+// answer or the run failed; everything it started is stopped either way.
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWorker, profileStartup } from './lib/build.mjs';
 import { runHttp, runInProcess, stopLoad } from './lib/load.mjs';
-import { ensurePeerInstalled, peerVersion, startPeer } from './lib/peer.mjs';
+import { describePeer, ensurePeerInstalled, peerVersion, startPeer } from './lib/peer.mjs';
 import { evaluateTargets, renderMarkdown, updateReadme } from './lib/report.mjs';
+import { runSuite } from './lib/suite.mjs';
 import { isolateHeap, profileDuring } from './lib/inspector.mjs';
 import {
   ROOT,
@@ -24,23 +29,31 @@ import {
   memoryOf,
   cpuMsOf,
   countDurableObjects,
+  rssPerObject,
   startWorker,
 } from './lib/runtime.mjs';
 import { BENCH_VARS, CONCURRENCIES, SCENARIOS } from './lib/scenarios.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
+    repeat: { type: 'string', default: '3' },
     only: { type: 'string' },
     'no-peer': { type: 'boolean', default: false },
+    'no-suite': { type: 'boolean', default: false },
     'update-readme': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
 });
 const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
+const repeat = Math.max(1, Math.floor(Number(args.repeat)) || 1);
 const only = args.only ? new Set(args.only.split(',')) : null;
+/** The test suite runs in a full run and with --only=suite, unless --no-suite. */
+const runTheSuite = !args['no-suite'] && (!only || only.has('suite'));
+/** --only=suite: the suite alone, nothing built or started. */
+const suiteOnly = only !== null && [...only].every((id) => id === 'suite');
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
 const [major, minor] = process.versions.node.split('.').map(Number);
@@ -109,10 +122,74 @@ const version = (pkg) => {
   }
 };
 
-/** Warm-up, then one measured run per concurrency; returns the rows for results.json. */
+const median = (xs) => {
+  const v = xs.filter((x) => x !== null && x !== undefined).sort((x, y) => x - y);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : Math.round(((v[mid - 1] + v[mid]) / 2) * 1000) / 1000;
+};
+const extent = (xs) => {
+  const v = xs.filter((x) => x !== null && x !== undefined);
+  return v.length ? [Math.min(...v), Math.max(...v)] : null;
+};
+/** The figures that get a median and a min–max over the repetitions. */
+const FIGURES = ['rps', 'p50', 'p99', 'mean', 'cpuMsPerReq'];
+/** Counts, summed over the repetitions. */
+const COUNTS = ['ok', 'errors', 'invalidBodies', 'socketErrors', 'timeouts', 'aggregated'];
+
+/** One row per concurrency from `repeat` measurements of it: medians, min–max, sums. */
+function combine(scenario, concurrency, reps) {
+  const row = {
+    id: scenario.id,
+    label: scenario.label,
+    target: scenario.target,
+    concurrency,
+    repetitions: reps.length,
+  };
+  for (const f of FIGURES) row[f] = median(reps.map((r) => r[f]));
+  for (const f of COUNTS)
+    if (reps.some((r) => f in r)) row[f] = reps.reduce((n, r) => n + (r[f] ?? 0), 0);
+  const statuses = {};
+  for (const r of reps)
+    for (const [k, v] of Object.entries(r.statuses ?? {})) statuses[k] = (statuses[k] ?? 0) + v;
+  if (Object.keys(statuses).length) row.statuses = statuses;
+  row.spread = Object.fromEntries(FIGURES.map((f) => [f, extent(reps.map((r) => r[f]))]));
+  row.reps = reps.map((r) =>
+    Object.fromEntries(
+      [...FIGURES, 'errors', 'durationS', 'sendSeconds', 'totalSeconds']
+        .filter((f) => f in r)
+        .map((f) => [f, r[f]]),
+    ),
+  );
+  return row;
+}
+
+/**
+ * Warm-up once, then `repeat` rounds of one measured run per concurrency (the rounds interleave,
+ * so a slow spell of the machine spreads over the concurrencies instead of landing on one);
+ * returns one row per concurrency for results.json: the median of each figure, its min–max.
+ */
 async function measure(scenario, ctx) {
   // A scenario that is not a request rate (the analytics consumer's drain) measures itself.
-  if (scenario.measure) return scenario.measure(ctx, scenario);
+  if (scenario.measure) {
+    const rounds = [];
+    for (let rep = 0; rep < repeat; rep++) {
+      if (interrupted) throw new Error('interrupted');
+      const rows = await scenario.measure(ctx, scenario);
+      for (const r of rows)
+        log(
+          `${scenario.id} c=${r.concurrency} rep ${rep + 1}/${repeat}: ${r.rps}/s, errors ${r.errors}`,
+        );
+      rounds.push(rows);
+    }
+    return rounds[0].map((first, i) =>
+      combine(
+        scenario,
+        first.concurrency,
+        rounds.map((rows) => rows[i]),
+      ),
+    );
+  }
   const url = {
     worker: ctx.worker?.url,
     pbkdf2: ctx.worker?.pbkdf2Url,
@@ -140,29 +217,26 @@ async function measure(scenario, ctx) {
     return (user + system) / 1000;
   };
   const warm = warmupS > 0 ? await once(Math.max(...CONCURRENCIES), warmupS) : { errors: 0 };
-  const rows = [];
-  for (const concurrency of CONCURRENCIES) {
-    const cpuBefore = cpuNow();
-    const r = await once(concurrency, durationS);
-    const cpuAfter = cpuNow();
-    const cpuMsPerReq =
-      cpuBefore === null || cpuAfter === null || !r.ok
-        ? null
-        : Math.round(((cpuAfter - cpuBefore) / r.ok) * 1000) / 1000;
-    rows.push({
-      id: scenario.id,
-      label: scenario.label,
-      target: scenario.target,
-      concurrency,
-      ...r,
-      cpuMsPerReq,
-    });
-    log(
-      `${scenario.id} c=${concurrency}: ${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
-        `cpu ${cpuMsPerReq} ms/req, errors ${r.errors}` +
-        (r.statuses ? ` ${JSON.stringify(r.statuses)}` : ''),
-    );
+  const reps = CONCURRENCIES.map(() => []);
+  for (let rep = 0; rep < repeat; rep++) {
+    for (const [i, concurrency] of CONCURRENCIES.entries()) {
+      if (interrupted) throw new Error('interrupted');
+      const cpuBefore = cpuNow();
+      const r = await once(concurrency, durationS);
+      const cpuAfter = cpuNow();
+      const cpuMsPerReq =
+        cpuBefore === null || cpuAfter === null || !r.ok
+          ? null
+          : Math.round(((cpuAfter - cpuBefore) / r.ok) * 1000) / 1000;
+      reps[i].push({ ...r, cpuMsPerReq });
+      log(
+        `${scenario.id} c=${concurrency} rep ${rep + 1}/${repeat}: ${r.rps} req/s, p50 ${r.p50} ms, ` +
+          `p99 ${r.p99} ms, cpu ${cpuMsPerReq} ms/req, errors ${r.errors}` +
+          (r.statuses ? ` ${JSON.stringify(r.statuses)}` : ''),
+      );
+    }
   }
+  const rows = CONCURRENCIES.map((c, i) => combine(scenario, c, reps[i]));
   rows[0].warmupErrors = warm.errors;
   if (warm.errors)
     log(`${scenario.id} warm-up: ${warm.errors} errors ${JSON.stringify(warm.statuses)}`);
@@ -221,6 +295,9 @@ async function diagnosticsPass(selected, wcOptions, ctx) {
   return { heap, profiles };
 }
 
+/** What one new Durable Object adds to workerd's RSS (measured by the round-trip pass). */
+let perObject = null;
+
 /** Requests per scenario in the round-trip pass; the most sequential answer is reported. */
 const ROUND_TRIP_SAMPLES = 5;
 
@@ -240,6 +317,16 @@ async function roundTripPass(selected, wcOptions, ctx) {
   ctx.state.sessions = [];
   const counts = {};
   try {
+    // Before any request of the pass: what a new SQLite-backed object costs a fresh workerd.
+    if (worker.pid) {
+      try {
+        perObject = await rssPerObject(worker);
+        if (perObject)
+          log(`RSS per new Durable Object: ${(perObject.bytesPerObject / 1024).toFixed(0)} KiB`);
+      } catch (err) {
+        perObject = { error: err.message.split('\n')[0] };
+      }
+    }
     for (const scenario of selected.filter((s) => s.target === 'worker' && !s.measure)) {
       const state = (await scenario.setup?.(ctx)) ?? {};
       const template = scenario.request(ctx, state);
@@ -298,7 +385,7 @@ async function main() {
       jose: version('jose'),
       'better-auth': peerVersion().pinned,
     },
-    settings: { durationS, warmupS, concurrencies: CONCURRENCIES },
+    settings: { durationS, warmupS, repeat, concurrencies: CONCURRENCIES },
     scenarios: [],
     skipped: [],
     failed: [],
@@ -313,7 +400,55 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'edge-auth-bench-'));
   const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
   register(removeTmp, removeTmp);
+  if (!suiteOnly) await benchWorkerAndPeer(results, tmp);
 
+  // --- the test suite, last: nothing else of the bench runs while it is timed ---
+  if (runTheSuite) {
+    log('test suite (vitest run, as npm test) ...');
+    results.suite = await runSuite({ outfile: join(tmp, 'vitest.json'), register, log });
+    const su = results.suite;
+    log(
+      su.error && su.total === undefined
+        ? `suite: ${su.error}`
+        : `suite: ${su.wallS} s, ${su.passed} passed, ${su.failed} failed, ${su.skipped} skipped` +
+            (su.error ? ` (${su.error})` : ''),
+    );
+  } else {
+    results.suite = { notRun: args['no-suite'] ? 'skipped (--no-suite)' : 'not selected' };
+  }
+  results.machine.loadavgEnd = loadavg();
+
+  if (interrupted) throw new Error('interrupted');
+  results.targets = evaluateTargets(results);
+  const markdown = renderMarkdown(results);
+  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${markdown}\n\n`);
+  log('wrote bench/results.json');
+  if (args['update-readme']) {
+    log(
+      (await updateReadme(join(ROOT, 'README.md'), markdown))
+        ? 'updated README.md'
+        : 'README.md has no bench markers',
+    );
+  }
+  const errors = results.scenarios.reduce((n, s) => n + s.errors + (s.warmupErrors ?? 0), 0);
+  if (errors > 0 || results.failed.length > 0) {
+    log(`${errors} unexpected answers or socket errors, ${results.failed.length} failed scenarios`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Binding name → kind of call (d1, do, ratelimit, queue), for pricing the round trips. */
+const bindingKinds = (wo) => ({
+  ...Object.fromEntries(Object.keys(wo.d1Databases ?? {}).map((b) => [b, 'd1'])),
+  ...Object.fromEntries(Object.keys(wo.durableObjects ?? {}).map((b) => [b, 'do'])),
+  ...Object.fromEntries(Object.keys(wo.ratelimits ?? {}).map((b) => [b, 'ratelimit'])),
+  ...Object.fromEntries(Object.keys(wo.queueProducers ?? {}).map((b) => [b, 'queue'])),
+});
+
+/** Everything but the suite: build, start-up, the worker's scenarios and passes, the peer. */
+async function benchWorkerAndPeer(results, tmp) {
   log('building the worker (wrangler deploy --dry-run) ...');
   const build = buildWorker(join(tmp, 'dist'));
   const { path: _path, ...bundle } = build;
@@ -323,6 +458,7 @@ async function main() {
   );
 
   const wc = await readWorkerConfig();
+  results.bindings = bindingKinds(wc.workerOptions);
   log('start-up: wrangler check startup, and cold starts to the first 200 ...');
   try {
     results.startup.profile = profileStartup(join(tmp, 'startup.cpuprofile'));
@@ -357,12 +493,17 @@ async function main() {
   ctx.worker = worker;
   results.startup.mainInstanceFirstResponseMs = Math.round(worker.firstResponseMs);
   const rss = worker.pid ? sampleRss(worker.pid) : null;
+  // How much each scenario raised workerd's peak RSS (VmHWM): the peak, attributed.
+  const hwmGrowth = {};
   for (const scenario of selected.filter((s) => s.target !== 'peer')) {
+    const before = worker.pid ? memoryOf(worker.pid)?.hwm : null;
     await measureInto(results, scenario, ctx);
+    const after = worker.pid ? memoryOf(worker.pid)?.hwm : null;
+    if (before && after) hwmGrowth[scenario.id] = after - before;
   }
   if (rss) {
     rss.stop();
-    results.memory.workerd = { pid: worker.pid, ...rss.peak() };
+    results.memory.workerd = { pid: worker.pid, ...rss.peak(), hwmGrowthByScenario: hwmGrowth };
   }
   await worker.stop();
   ctx.worker = null;
@@ -385,16 +526,18 @@ async function main() {
 
   log('round trips per operation (separate instance, bindings wrapped) ...');
   try {
-    results.roundTrips = await roundTripPass(
+    const pass = await roundTripPass(
       selected,
       { ...workerOptions, persistPath: join(tmp, 'round-trips') },
       ctx,
     );
+    results.roundTrips = pass;
   } catch (err) {
     if (interrupted) throw err;
     results.roundTrips = { error: err.message.split('\n')[0] };
     log(`round trips not measured: ${results.roundTrips.error}`);
   }
+  results.memory.perObject = perObject;
 
   // --- the peer ---
   const peerScenarios = selected.filter((s) => s.target === 'peer');
@@ -406,7 +549,12 @@ async function main() {
       const peer = await startPeer({ dbPath: join(tmp, 'peer.sqlite') });
       register(peer.stop, peer.kill);
       ctx.peer = peer;
-      results.peer = { available: true, version: peerVersion().installed };
+      results.peer = {
+        available: true,
+        version: peerVersion().installed,
+        settings: peer.settings,
+        described: describePeer(peer.settings),
+      };
       results.versions['better-auth'] = peerVersion().installed;
     } catch (err) {
       results.peer = { available: false, reason: err.message.split('\n')[0] };
@@ -423,27 +571,6 @@ async function main() {
     for (const s of peerScenarios)
       results.skipped.push({ id: s.id, label: s.label, reason: 'peer unavailable' });
   }
-  results.machine.loadavgEnd = loadavg();
-
-  if (interrupted) throw new Error('interrupted');
-  results.targets = evaluateTargets(results);
-  const markdown = renderMarkdown(results);
-  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`\n${markdown}\n\n`);
-  log('wrote bench/results.json');
-  if (args['update-readme']) {
-    log(
-      (await updateReadme(join(ROOT, 'README.md'), markdown))
-        ? 'updated README.md'
-        : 'README.md has no bench markers',
-    );
-  }
-  const errors = results.scenarios.reduce((n, s) => n + s.errors + (s.warmupErrors ?? 0), 0);
-  if (errors > 0 || results.failed.length > 0) {
-    log(`${errors} unexpected answers or socket errors, ${results.failed.length} failed scenarios`);
-    return 1;
-  }
-  return 0;
 }
 
 let code = 1;

@@ -51,7 +51,23 @@ function freePort() {
   });
 }
 
-/** Starts the peer server; resolves with its URL, pid, stop() and kill(). */
+/**
+ * The peer's settings in words, for the table's header: `settings` is what server.mjs reports it
+ * started with (the options that differ from Better Auth's defaults).
+ */
+export function describePeer(settings) {
+  const parts = ['Better Auth defaults (scrypt, sessions read from SQLite on every get-session)'];
+  if (settings?.rateLimit?.enabled === false)
+    parts.push(
+      'except its rate limiter off (on by default only with NODE_ENV=production, it then allows ' +
+        '3 sign-ins or sign-ups per 10 s per IP, and every bench request comes from 127.0.0.1)',
+    );
+  if (settings?.emailAndPassword?.autoSignIn === false)
+    parts.push('and no sign-in on sign-up (autoSignIn: false, as POST /auth/register)');
+  return parts.join(' ');
+}
+
+/** Starts the peer server; resolves with its URL, pid, settings, stop() and kill(). */
 export async function startPeer({ dbPath, timeoutMs = 30_000 }) {
   const port = await freePort();
   const child = spawn(
@@ -73,13 +89,20 @@ export async function startPeer({ dbPath, timeoutMs = 30_000 }) {
     await exited;
     clearTimeout(timer);
   };
+  let settings = null;
   try {
     await new Promise((ok, fail) => {
       const timer = setTimeout(() => fail(new Error('peer did not start in time')), timeoutMs);
       let out = '';
       child.stdout.on('data', (d) => {
         out += d;
-        if (out.includes('"ready":true')) {
+        // Complete lines only (the last piece may still be arriving).
+        const line = out
+          .split('\n')
+          .slice(0, -1)
+          .find((l) => l.includes('"ready":true'));
+        if (line) {
+          settings = JSON.parse(line).settings ?? null;
           clearTimeout(timer);
           ok();
         }
@@ -99,5 +122,5 @@ export async function startPeer({ dbPath, timeoutMs = 30_000 }) {
   const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop, kill };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, settings, stop, kill };
 }

@@ -7,11 +7,13 @@ const MiB = 1024 * 1024;
 const fmt = (x, digits = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
 const ratio = (a, b) => (a === null || b === null || a === undefined || !b ? null : a / b);
 
-/** The figure of a scenario at a concurrency, or null when it did not run. */
-const pick = (results, id, concurrency, field) =>
-  results.scenarios.find((s) => s.id === id && s.concurrency === concurrency)?.[field] ?? null;
+/** The row of a scenario at a concurrency, or null when it did not run. */
+const rowOf = (results, id, concurrency) =>
+  results.scenarios.find((s) => s.id === id && s.concurrency === concurrency) ?? null;
 
-/** Every target of the issue, with the measured figure and PASS / MISS (n/a when not measured). */
+/** The figure (the median over the repetitions) of a scenario at a concurrency, or null. */
+const pick = (results, id, concurrency, field) => rowOf(results, id, concurrency)?.[field] ?? null;
+
 /** Issue 14's bounds on the sequential binding calls of each operation (the hash aside). */
 const ROUND_TRIP_TARGETS = [
   ['verify', 1],
@@ -20,104 +22,310 @@ const ROUND_TRIP_TARGETS = [
   ['register', 3],
 ];
 
+/** Durable Object methods that only read (src/durable-objects/*\/object.ts); others write. */
+const DO_READS = new Set(['check', 'get', 'status', 'list', 'challengeOpen', 'ping']);
+
+/** The floor scenario that prices one binding call, by the binding's kind and the method. */
+function floorOf(kind, method) {
+  if (kind === 'd1') return { id: 'd1_read', label: 'D1' };
+  if (kind === 'ratelimit') return { id: 'ratelimit', label: 'RL' };
+  if (kind === 'do')
+    return DO_READS.has(method)
+      ? { id: 'do_read', label: 'DO read' }
+      : { id: 'do_write', label: 'DO write' };
+  return null;
+}
+
+const round = (x, digits = 1) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+
+/**
+ * The local floor of one binding call (c=1 medians): its floor scenario's p50 and server CPU
+ * less the bare floor's (the HTTP hop and per-request cost every floor request includes).
+ */
+function callPrice(results, call) {
+  const [binding, method] = call.split('.');
+  const floor = floorOf(results.bindings?.[binding], method);
+  const net = (id, field) => {
+    const a = pick(results, id, 1, field);
+    const bare = pick(results, 'bare', 1, field);
+    return a === null || bare === null ? null : Math.max(0, a - bare);
+  };
+  if (!floor) return { call, label: binding, ms: null, cpu: null };
+  return { call, label: floor.label, ms: net(floor.id, 'p50'), cpu: net(floor.id, 'cpuMsPerReq') };
+}
+
+/**
+ * The floor of an operation's binding calls on its critical path (c=1): the round-trip path
+ * (`a | b > c`: a and b in parallel, then c), each step priced at its dearest call. Returns the
+ * total, the parts by kind, the CPU of every call (parallel ones too) and the calls no floor
+ * prices (queue sends).
+ */
+export function bindingFloor(results, id) {
+  const path = results.roundTrips?.[id]?.path;
+  if (path === undefined) return null;
+  const steps = path
+    .split(' > ')
+    .map((step) => step.split(' | ').filter(Boolean))
+    .filter((step) => step.length);
+  let ms = 0;
+  let cpu = 0;
+  const parts = new Map();
+  const unpriced = [];
+  for (const step of steps) {
+    const prices = step.map((call) => callPrice(results, call));
+    for (const p of prices) {
+      if (p.ms === null) unpriced.push(p.call);
+      else cpu += p.cpu ?? 0;
+    }
+    const dearest = prices.filter((p) => p.ms !== null).sort((a, b) => b.ms - a.ms)[0];
+    if (!dearest) continue;
+    ms += dearest.ms;
+    const part = parts.get(dearest.label) ?? { n: 0, ms: 0 };
+    parts.set(dearest.label, { n: part.n + 1, ms: part.ms + dearest.ms });
+  }
+  const text = [...parts.entries()]
+    .map(([label, p]) => `${label} ${p.n > 1 ? `${p.n}×${fmt(p.ms / p.n, 2)}` : fmt(p.ms, 2)}`)
+    .join(' + ');
+  return { ms, cpu, parts: text, unpriced };
+}
+
+/**
+ * The critical-path floor of a hashing route at c=1: the PBKDF2 floor (one derivation and the
+ * HTTP hop) + the route's own floor (GET / of the worker less the bare floor) + its binding
+ * calls at their floors; and the worker's CPU per request beyond the hash and those floors.
+ */
+export function criticalPath(results, id) {
+  const calls = bindingFloor(results, id);
+  const hash = pick(results, 'pbkdf2', 1, 'p50');
+  const floor = pick(results, 'floor', 1, 'p50');
+  const bare = pick(results, 'bare', 1, 'p50');
+  if (!calls || hash === null || floor === null || bare === null) return null;
+  const route = Math.max(0, floor - bare);
+  const ms = hash + route + calls.ms;
+  const cpuOf = (sid) => pick(results, sid, 1, 'cpuMsPerReq');
+  const ours = cpuOf(id);
+  const routeCpu = Math.max(0, (cpuOf('floor') ?? 0) - (cpuOf('bare') ?? 0));
+  const beyondCpu =
+    ours === null || cpuOf('pbkdf2') === null
+      ? null
+      : ours - cpuOf('pbkdf2') - routeCpu - calls.cpu;
+  return {
+    ms,
+    hash,
+    route,
+    calls,
+    beyondCpu,
+    text:
+      `PBKDF2 ${fmt(hash)} + route ${fmt(route, 2)}` +
+      (calls.parts ? ` + ${calls.parts}` : '') +
+      (calls.unpriced.length ? ` (unpriced: ${calls.unpriced.join(', ')})` : ''),
+  };
+}
+
+/** What bounds a hashing route's p50 against `bound` × the PBKDF2 floor (c=1). */
+function hashRouteBound(results, id, bound) {
+  const cp = criticalPath(results, id);
+  const measured = pick(results, id, 1, 'p50');
+  if (!cp || measured === null) return 'floors not measured';
+  const ratioFloor = cp.ms / cp.hash;
+  const head = `critical-path floor ${fmt(cp.ms)} ms (${ratioFloor.toFixed(2)}×) = ${cp.text}`;
+  if (ratioFloor > bound) return `${head}: the local floors alone exceed ${bound}×`;
+  return (
+    `${head}; measured ${fmt(measured - cp.ms)} ms above it` +
+    (cp.beyondCpu === null
+      ? ''
+      : `, with ${fmt(cp.beyondCpu)} ms/req of server CPU beyond the hash and the floors`)
+  );
+}
+
+/** What bounds a c=1 latency against a share of the peer's: our floor vs the needed figure. */
+function peerLatencyBound(results, id, peerId, bound) {
+  const cp = criticalPath(results, id);
+  const peer = pick(results, peerId, 1, 'p50');
+  const measured = pick(results, id, 1, 'p50');
+  if (!cp || peer === null || measured === null) return '';
+  const needed = bound * peer;
+  return cp.ms > needed
+    ? `critical-path floor ${fmt(cp.ms)} ms > the ${fmt(needed)} ms needed: out of reach locally`
+    : `needs ≤ ${fmt(needed)} ms; critical-path floor ${fmt(cp.ms)} ms, measured ${fmt(measured - cp.ms)} ms above it`;
+}
+
+/**
+ * What bounds a throughput (or queueing-latency) ratio at c=10: the server CPU per request of
+ * each side (the ceiling at equal CPU is their inverse ratio) and how many cores each kept busy
+ * (CPU ms/req × req/s).
+ */
+function cpuBound(results, a, b, concurrency = 10) {
+  const ca = pick(results, a, concurrency, 'cpuMsPerReq');
+  const cb = pick(results, b, concurrency, 'cpuMsPerReq');
+  if (ca === null || cb === null || !ca) return '';
+  const cores = (id, cpu) => (cpu * (pick(results, id, concurrency, 'rps') ?? 0)) / 1000;
+  return (
+    `server CPU ${fmt(ca, 2)} vs ${fmt(cb, 2)} ms/req (${(cb / ca).toFixed(2)}× at equal CPU); ` +
+    `cores busy ${fmt(cores(a, ca), 2)} vs ${fmt(cores(b, cb), 2)} of ${results.machine?.cpus ?? '?'}`
+  );
+}
+
+/** The peer's settings in a table cell (bench/peers/better-auth/server.mjs reports them). */
+function peerSettingsShort(peer) {
+  const st = peer?.settings;
+  if (!st) return 'settings not reported';
+  return [
+    `rate limiter ${st.rateLimit?.enabled === false ? 'off (default in production: 3 sign-ins per 10 s per IP; every bench request is from 127.0.0.1)' : 'on'}`,
+    `autoSignIn ${st.emailAndPassword?.autoSignIn === false ? 'off (as POST /auth/register)' : 'on'}`,
+    'otherwise defaults',
+  ].join(', ');
+}
+
+const mib = (bytes) => fmt(bytes / MiB, 0);
+
+/** workerd's peak RSS, attributed: after start-up, per Durable Object, by scenario. */
+function rssBound(results) {
+  const m = results.memory ?? {};
+  if (!m.workerd) return '';
+  const parts = [`${mib(m.workerd.rssAtStart)} MiB after start-up`];
+  const objects = Object.values(m.durableObjects ?? {}).reduce((n, c) => n + c, 0);
+  const per = m.perObject?.bytesPerObject;
+  if (per !== undefined && per !== null && objects)
+    parts.push(
+      `≈ ${fmt(per / MiB, 2)} MiB per SQLite-backed object × ${objects} objects = ${mib(per * objects)} MiB`,
+    );
+  const growth = Object.entries(m.workerd.hwmGrowthByScenario ?? {})
+    .filter(([, bytes]) => bytes >= MiB)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 3);
+  // With the requests each served: growth that follows request counts, not objects, shows here.
+  const served = (id) => {
+    const rows = results.scenarios.filter((s) => s.id === id);
+    const events = rows.reduce((n, s) => n + (s.aggregated ?? 0), 0);
+    return events ? `${events} events` : `${rows.reduce((n, s) => n + (s.ok ?? 0), 0)} requests`;
+  };
+  if (growth.length)
+    parts.push(
+      `peak raised most by ${growth.map(([id, b]) => `${id} +${mib(b)} MiB (${served(id)})`).join(', ')}`,
+    );
+  return parts.join('; ');
+}
+
+/** The relative spread of a ratio a / b over the repetitions: [min a / max b, max a / min b]. */
+function ratioRange(results, a, b, concurrency, field) {
+  const sa = rowOf(results, a, concurrency)?.spread?.[field];
+  const sb = rowOf(results, b, concurrency)?.spread?.[field];
+  if (!sa || !sb || !sb[0] || !sb[1]) return null;
+  return [sa[0] / sb[1], sa[1] / sb[0]];
+}
+
+/** Every target of the issue, with the measured figure, PASS / MISS (n/a when not measured) and
+ * what bounds it. Ratios compare medians; [min–max] is the ratio's range over the repetitions. */
 export function evaluateTargets(results) {
-  const r = (id, c, field) => pick(results, id, c, field);
-  const rel = (name, a, b, op, bound, detail) => {
-    const value = ratio(a, b);
+  const rel = (name, [a, b, c, field], op, bound, detail, boundedBy) => {
+    const va = pick(results, a, c, field);
+    const vb = pick(results, b, c, field);
+    const value = ratio(va, vb);
     const pass = value === null ? null : op === '>=' ? value >= bound : value <= bound;
+    const range = value === null ? null : ratioRange(results, a, b, c, field);
+    const rangeText =
+      range && results.settings?.repeat > 1
+        ? ` [${range[0].toFixed(2)}–${range[1].toFixed(2)}]`
+        : '';
     return {
       name,
-      measured: value === null ? 'n/a' : `${value.toFixed(2)}× (${detail(a, b)})`,
+      measured: value === null ? 'n/a' : `${value.toFixed(2)}×${rangeText} (${detail(va, vb)})`,
       needed: `${op === '>=' ? '≥' : '≤'} ${bound}×`,
       value,
+      range,
       pass,
+      boundedBy: value === null ? '' : boundedBy(),
     };
   };
   const rps = (a, b) => `${fmt(a, 0)} / ${fmt(b, 0)} req/s`;
   const ms = (a, b) => `${fmt(a, 1)} / ${fmt(b, 1)} ms`;
+  const erroring = results.scenarios.filter((s) => s.errors + (s.warmupErrors ?? 0) > 0);
   const totalErrors =
     results.scenarios.reduce((n, s) => n + s.errors + (s.warmupErrors ?? 0), 0) +
     results.failed.length;
   const gzip = results.bundle?.gzipBytes ?? null;
   const hwm = results.memory?.workerd?.vmHwm ?? null;
   const heap = results.memory?.isolateHeap?.after?.used ?? null;
-  const startupCpu = results.startup?.profile?.activeCpuMs ?? null;
-  const coldCost = results.startup?.cold?.moduleCostMs ?? null;
+  const profile = results.startup?.profile;
+  const startupCpu = profile?.activeCpuMs ?? null;
+  const cold = results.startup?.cold;
+  const coldCost = cold?.moduleCostMs ?? null;
+  const suite = results.suite;
+  const suiteRan = Boolean(suite) && suite.notRun === undefined && suite.wallS !== undefined;
+  const repeat = results.settings?.repeat ?? 1;
   return [
-    rel(
-      'verify ≥ 0.3× floor req/s (c=10)',
-      r('verify', 10, 'rps'),
-      r('floor', 10, 'rps'),
-      '>=',
-      0.3,
-      rps,
+    rel('verify ≥ 0.3× floor req/s (c=10)', ['verify', 'floor', 10, 'rps'], '>=', 0.3, rps, () =>
+      cpuBound(results, 'verify', 'floor'),
     ),
     rel(
       'signature-only verify ≥ 0.5× floor (c=10)',
-      r('verify_local', 10, 'rps'),
-      r('floor', 10, 'rps'),
+      ['verify_local', 'floor', 10, 'rps'],
       '>=',
       0.5,
       (a, b) => `${fmt(a, 0)} verifies/s / ${fmt(b, 0)} req/s`,
+      () => cpuBound(results, 'verify_local', 'floor'),
     ),
     rel(
       'login p50 ≤ 1.25× PBKDF2 floor p50 (c=1)',
-      r('login', 1, 'p50'),
-      r('pbkdf2', 1, 'p50'),
+      ['login', 'pbkdf2', 1, 'p50'],
       '<=',
       1.25,
       ms,
+      () => hashRouteBound(results, 'login', 1.25),
     ),
     rel(
       'register p50 ≤ 1.4× PBKDF2 floor p50 (c=1)',
-      r('register', 1, 'p50'),
-      r('pbkdf2', 1, 'p50'),
+      ['register', 'pbkdf2', 1, 'p50'],
       '<=',
       1.4,
       ms,
+      () => hashRouteBound(results, 'register', 1.4),
     ),
     // The issue's peer figure is at 10 connections, where p50 is mostly queueing (it mirrors
     // the throughput ratio); c=1 compares the requests themselves.
     rel(
       'login p50 ≤ 0.25× peer sign-in p50 (c=10)',
-      r('login', 10, 'p50'),
-      r('peer_sign_in', 10, 'p50'),
+      ['login', 'peer_sign_in', 10, 'p50'],
       '<=',
       0.25,
       ms,
+      () => `queueing: ${cpuBound(results, 'login', 'peer_sign_in')}`,
     ),
     rel(
       'login p50 ≤ 0.25× peer sign-in p50 (c=1)',
-      r('login', 1, 'p50'),
-      r('peer_sign_in', 1, 'p50'),
+      ['login', 'peer_sign_in', 1, 'p50'],
       '<=',
       0.25,
       ms,
+      () => peerLatencyBound(results, 'login', 'peer_sign_in', 0.25),
     ),
     rel(
       'login req/s ≥ 3× peer sign-ins/s (c=10)',
-      r('login', 10, 'rps'),
-      r('peer_sign_in', 10, 'rps'),
+      ['login', 'peer_sign_in', 10, 'rps'],
       '>=',
       3,
       rps,
+      () => cpuBound(results, 'login', 'peer_sign_in'),
     ),
     rel(
       'verify req/s ≥ 2× peer get-session req/s (c=10)',
-      r('verify', 10, 'rps'),
-      r('peer_get_session', 10, 'rps'),
+      ['verify', 'peer_get_session', 10, 'rps'],
       '>=',
       2,
       rps,
+      () => cpuBound(results, 'verify', 'peer_get_session'),
     ),
     ...ROUND_TRIP_TARGETS.map(([id, bound]) => {
       const rt = results.roundTrips?.[id];
+      const pass = rt?.depth === undefined ? null : rt.depth <= bound;
       return {
         name: `${id}: sequential binding calls before the answer ≤ ${bound}`,
         measured: rt?.depth === undefined ? 'not measured' : `${rt.depth} (${rt.calls} calls)`,
         needed: `≤ ${bound}`,
         value: rt?.depth ?? null,
-        pass: rt?.depth === undefined ? null : rt.depth <= bound,
+        pass,
+        boundedBy: pass === false ? `path: ${rt.path}` : '',
       };
     }),
     {
@@ -126,6 +334,15 @@ export function evaluateTargets(results) {
       needed: '≤ 30 ms',
       value: startupCpu,
       pass: startupCpu === null ? null : startupCpu <= 30,
+      boundedBy: profile
+        ? `top self time: ${profile.top
+            .slice(0, 3)
+            .map(
+              (t) =>
+                `${t.where.replace(/^\(program\) :0$/, '(program: native, parse, compile)')} ${fmt(t.ms)} ms`,
+            )
+            .join(', ')}; GC ${fmt(profile.gcMs)} ms`
+        : '',
     },
     {
       name: 'cold start ≤ +60 ms over the stub',
@@ -133,6 +350,11 @@ export function evaluateTargets(results) {
       needed: '≤ +60 ms',
       value: coldCost,
       pass: coldCost === null ? null : coldCost <= 60,
+      boundedBy:
+        cold?.readyCostMs === undefined
+          ? ''
+          : `start-up to ready (module load and evaluation) +${fmt(cold.readyCostMs, 0)} ms, ` +
+            `first request +${fmt(cold.firstRequestCostMs, 0)} ms (medians of ${cold.runs})`,
     },
     {
       name: 'zero unexpected errors',
@@ -140,6 +362,15 @@ export function evaluateTargets(results) {
       needed: '0',
       value: totalErrors,
       pass: totalErrors === 0,
+      boundedBy: [
+        ...erroring
+          .slice(0, 3)
+          .map(
+            (s) =>
+              `${s.id} c=${s.concurrency}: ${s.errors + (s.warmupErrors ?? 0)} ${JSON.stringify(s.statuses ?? {})}`,
+          ),
+        ...results.failed.map((f) => `${f.id} failed: ${f.error}`),
+      ].join('; '),
     },
     {
       name: 'bundle ≤ 400 KiB gzipped',
@@ -147,13 +378,21 @@ export function evaluateTargets(results) {
       needed: '≤ 400 KiB',
       value: gzip,
       pass: gzip === null ? null : gzip <= 400 * KiB,
+      boundedBy:
+        gzip !== null && gzip > 400 * KiB
+          ? `largest (raw): ${results.bundle.packages
+              .slice(0, 3)
+              .map((p) => `${p.name} ${fmt(p.rawBytes / KiB, 0)} KiB`)
+              .join(', ')}`
+          : '',
     },
     {
-      name: 'workerd peak RSS under load (seeds: < 200 MB)',
+      name: 'workerd peak RSS ≤ 250 MiB',
       measured: hwm === null ? 'n/a' : `${fmt(hwm / MiB)} MiB`,
-      needed: '< 200 MiB',
+      needed: '≤ 250 MiB',
       value: hwm,
-      pass: hwm === null ? null : hwm < 200 * MiB,
+      pass: hwm === null ? null : hwm <= 250 * MiB,
+      boundedBy: rssBound(results),
     },
     {
       name: 'isolate heap ≤ 128 MB (production limit)',
@@ -161,51 +400,150 @@ export function evaluateTargets(results) {
       needed: '≤ 128 MB',
       value: heap,
       pass: heap === null ? null : heap <= 128 * 1000 * 1000,
+      boundedBy: '',
+    },
+    {
+      name: 'a fair peer: its settings stated, ≥ 3 repetitions, median and spread',
+      measured: results.peer?.available
+        ? `better-auth ${results.versions?.['better-auth']}, ${repeat} repetitions`
+        : `peer ${results.peer?.reason ?? 'not run'}`,
+      needed: '≥ 3 repetitions',
+      value: repeat,
+      pass: results.peer?.available ? repeat >= 3 && Boolean(results.peer.settings) : null,
+      boundedBy: results.peer?.available ? peerSettingsShort(results.peer) : '',
+    },
+    {
+      name: `test suite ≤ 2 min on 2 cores (\`vitest run\`, ${results.machine?.cpus ?? '?'} cores here)`,
+      measured: !suiteRan
+        ? (suite?.notRun ?? 'not run')
+        : suite.total === undefined
+          ? `${fmt(suite.wallS, 0)} s: ${suite.error}`
+          : `${fmt(suite.wallS, 0)} s; ${suite.passed} passed, ${suite.failed} failed, ${suite.skipped} skipped`,
+      needed: '≤ 120 s, 0 failed',
+      value: suiteRan ? suite.wallS : null,
+      pass: !suiteRan ? null : !suite.error && suite.failed === 0 && suite.wallS <= 120,
+      boundedBy: !suiteRan
+        ? ''
+        : [
+            suite.failedFiles?.length ? `failed: ${suite.failedFiles.join(', ')}` : '',
+            suite.error && suite.total !== undefined ? suite.error : '',
+            suite.loadavg
+              ? `load average ${suite.loadavg.map((x) => x.toFixed(1)).join(' → ')}`
+              : '',
+            suite.slowest?.length
+              ? `${suite.files} files; slowest: ${suite.slowest
+                  .slice(0, 3)
+                  .map((f) => `${f.file} ${fmt(f.seconds, 0)} s`)
+                  .join(', ')}`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
     },
   ];
 }
 
 const verdict = (pass) => (pass === null ? 'n/a' : pass ? 'PASS' : 'MISS');
 
+/** req/s: whole numbers from 100 up. */
+const fmtRps = (x) => fmt(x, x !== null && x !== undefined && x >= 100 ? 0 : 1);
+
+/** A median with its min–max over the repetitions: `30.0 (29.1–31.4)`. */
+function withSpread(row, field, format) {
+  const range = row.spread?.[field];
+  const value = format(row[field]);
+  if (!range || row.repetitions < 2 || value === 'n/a') return value;
+  return `${value} (${format(range[0])}–${format(range[1])})`;
+}
+
+/** (max − min) / median of `field` over the rows that have one; the median and the largest. */
+function relativeSpread(rows, field) {
+  const spreads = rows
+    .filter((r) => r.repetitions > 1 && r.spread?.[field] && r[field])
+    .map((r) => ({ r, x: (r.spread[field][1] - r.spread[field][0]) / r[field] }))
+    .sort((a, b) => a.x - b.x);
+  if (!spreads.length) return null;
+  return { median: spreads[spreads.length >> 1].x, largest: spreads[spreads.length - 1] };
+}
+
+const pct = (x) => `${Math.round(x * 100)}%`;
+
 /** The markdown block: header facts, scenario table, targets, resources. */
 export function renderMarkdown(results) {
-  const { machine, versions } = results;
+  const { machine, versions, settings } = results;
+  const repeat = settings.repeat ?? 1;
   const lines = [];
+  const spreadText = ['p50', 'rps']
+    .map((field) => {
+      const sp = relativeSpread(results.scenarios, field);
+      if (!sp) return null;
+      const { r } = sp.largest;
+      return (
+        `${field === 'rps' ? 'req/s' : field} ${pct(sp.median)} at the median row ` +
+        `(largest ${pct(sp.largest.x)}: ${r.id} c=${r.concurrency})`
+      );
+    })
+    .filter(Boolean);
   lines.push(
     `Measured ${results.date.slice(0, 10)} with \`${results.command}\` on ${machine.cpus} cores ` +
       `(${machine.cpuModel}), ${fmt(machine.memoryBytes / 1024 ** 3, 0)} GiB RAM, ` +
-      `load average ${machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start. ` +
-      `${results.settings.durationS} s per scenario and concurrency after a ` +
-      `${results.settings.warmupS} s warm-up; loopback; autocannon ${versions.autocannon}, ` +
+      `load average ${machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start` +
+      (machine.loadavgEnd ? `, ${machine.loadavgEnd[0].toFixed(2)} at the end` : '') +
+      '. ' +
+      `${settings.durationS} s per scenario and concurrency, ${repeat} repetition${repeat > 1 ? 's' : ''} ` +
+      `after one ${settings.warmupS} s warm-up per scenario` +
+      (repeat > 1 ? ': each figure is the median, (min–max) over the repetitions' : '') +
+      `; loopback; autocannon ${versions.autocannon}, ` +
       `Node ${versions.node}, workerd ${versions.workerd} (Miniflare ${versions.miniflare}), ` +
       `wrangler ${versions.wrangler}, peer: better-auth ${versions['better-auth'] ?? 'n/a'}.`,
+  );
+  if (spreadText.length)
+    lines.push('', `Spread over the repetitions, (max − min) / median: ${spreadText.join('; ')}.`);
+  if (results.peer?.described)
+    lines.push('', `Peer: better-auth ${versions['better-auth']}, ${results.peer.described}.`);
+  lines.push(
     '',
     '| scenario | conc. | req/s | p50 ms | p99 ms | errors | server CPU ms/req |',
     '| --- | --: | --: | --: | --: | --: | --: |',
   );
   for (const s of results.scenarios) {
     lines.push(
-      `| ${s.label} | ${s.concurrency} | ${fmt(s.rps)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} | ${s.errors} | ${fmt(s.cpuMsPerReq, 2)} |`,
+      `| ${s.label} | ${s.concurrency} | ${withSpread(s, 'rps', fmtRps)} | ` +
+        `${withSpread(s, 'p50', (x) => fmt(x, 2))} | ${fmt(s.p99, 2)} | ${s.errors} | ${fmt(s.cpuMsPerReq, 2)} |`,
     );
   }
   for (const s of results.skipped) lines.push(`| ${s.label} | – | – | – | – | ${s.reason} | – |`);
   for (const s of results.failed)
     lines.push(`| ${s.label} | – | – | – | – | failed: ${s.error} | – |`);
-  lines.push('', '| target | measured | needed | result |', '| --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '| target | measured | needed | result | bounded by |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  const cell = (text) => String(text ?? '').replaceAll('|', '\\|');
   for (const t of results.targets) {
-    lines.push(`| ${t.name} | ${t.measured} | ${t.needed} | ${verdict(t.pass)} |`);
+    lines.push(
+      `| ${t.name} | ${cell(t.measured)} | ${t.needed} | ${verdict(t.pass)} | ${cell(t.boundedBy) || '–'} |`,
+    );
   }
   const rts = Object.entries(results.roundTrips ?? {}).filter(([, v]) => v?.path !== undefined);
   if (rts.length) {
     lines.push(
       '',
-      '| operation | sequential binding calls before the answer | calls before the answer | the path (`\\|` in parallel, `>` one after another) |',
-      '| --- | --: | --: | --- |',
+      '| operation | sequential binding calls before the answer | calls before the answer | the path (`\\|` in parallel, `>` one after another) | its calls at the local floors (c=1 p50, ms) |',
+      '| --- | --: | --: | --- | --- |',
     );
-    for (const [, v] of rts)
+    for (const [id, v] of rts) {
+      const bf = bindingFloor(results, id);
+      const priced =
+        !bf || !v.path
+          ? '–'
+          : `${fmt(bf.ms, 2)}${bf.parts ? ` = ${bf.parts}` : ''}` +
+            (bf.unpriced.length ? ` (unpriced: ${bf.unpriced.join(', ')})` : '');
       lines.push(
-        `| ${v.label} | ${v.depth} | ${v.calls} | ${v.path.replaceAll('|', '\\|') || '–'} |`,
+        `| ${v.label} | ${v.depth} | ${v.calls} | ${v.path.replaceAll('|', '\\|') || '–'} | ${priced} |`,
       );
+    }
   }
   lines.push('', '| resource | measured |', '| --- | --- |');
   const b = results.bundle;
@@ -228,6 +566,12 @@ export function renderMarkdown(results) {
           .join(', ')} objects created |`,
     );
   }
+  if (m.perObject?.bytesPerObject !== undefined) {
+    lines.push(
+      `| workerd RSS per new SQLite-backed Durable Object (${m.perObject.count} fresh objects, one write each, on a fresh workerd) | ` +
+        `${fmt(m.perObject.bytesPerObject / MiB, 2)} MiB |`,
+    );
+  }
   const heap = m.isolateHeap;
   lines.push(
     `| worker isolate V8 heap | ${
@@ -245,7 +589,11 @@ export function renderMarkdown(results) {
   if (st.cold) {
     lines.push(
       `| cold start to first 200 (new Miniflare → GET /, median of ${st.cold.runs}) | ${fmt(st.cold.workerFirstResponseMs, 0)} ms; ` +
-        `stub worker with the same bindings ${fmt(st.cold.stubFirstResponseMs, 0)} ms (our module: +${fmt(st.cold.moduleCostMs, 0)} ms) |`,
+        `stub worker with the same bindings ${fmt(st.cold.stubFirstResponseMs, 0)} ms (our module: +${fmt(st.cold.moduleCostMs, 0)} ms` +
+        (st.cold.readyCostMs === undefined
+          ? ')'
+          : `: +${fmt(st.cold.readyCostMs, 0)} ms until ready, +${fmt(st.cold.firstRequestCostMs, 0)} ms on the first request)`) +
+        ' |',
     );
   }
   if (m.peer) {

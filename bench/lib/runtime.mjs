@@ -60,9 +60,13 @@ export default {
 };`;
 
 /**
- * A worker that makes one call per request to one of 16 warm SQLite-backed Durable Objects: a
- * read (`/read`) or a write (`/write`, answered once the runtime has committed it). The floor
- * of every Durable Object hop on our routes (live-session check, rate limits, session writes).
+ * The floors worker: one binding call per request, so each kind of call on our routes can be
+ * priced (issue 14: "each MISS says what bounds it"). `/none` answers at once (the HTTP hop and
+ * the runtime's per-request cost every floor includes); `/read` and `/write` make one call to
+ * one of 16 warm SQLite-backed Durable Objects (`/write` answers once the runtime has committed
+ * it); `/d1` is one small indexed read on the worker's own D1 database (the same binding and
+ * database, a seeded row of `roles`); `/ratelimit` is one Rate Limiting binding call (a limit no
+ * request reaches). `/fresh?n=K` creates K new objects (one write each): the memory pass.
  */
 export const doFloorScript = () => `
 import { DurableObject } from 'cloudflare:workers';
@@ -83,10 +87,28 @@ export class FloorObject extends DurableObject {
 let n = 0;
 export default {
   async fetch(request, env) {
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case '/none':
+        return Response.json({ value: null });
+      case '/d1': {
+        const row = await env.DB.prepare('SELECT name, description FROM roles WHERE name = ?1')
+          .bind('user').first();
+        return row ? Response.json({ value: row.name }) : new Response('no row', { status: 500 });
+      }
+      case '/ratelimit': {
+        const { success } = await env.RL.limit({ key: 'k' + (n++ % 16) });
+        return success ? Response.json({ value: success }) : new Response('limited', { status: 429 });
+      }
+      case '/fresh': {
+        const count = Number(url.searchParams.get('n') ?? 1);
+        for (let i = 0; i < count; i++)
+          await env.FLOOR.get(env.FLOOR.idFromName('fresh-' + crypto.randomUUID())).write(i);
+        return Response.json({ value: count });
+      }
+    }
     const stub = env.FLOOR.get(env.FLOOR.idFromName('o' + (n++ % 16)));
-    const value = new URL(request.url).pathname === '/write'
-      ? await stub.write(Date.now())
-      : await stub.read();
+    const value = url.pathname === '/write' ? await stub.write(Date.now()) : await stub.read();
     return Response.json({ value });
   },
 };`;
@@ -256,7 +278,10 @@ async function launch(options, register) {
   return { mf, pid, stop };
 }
 
-/** Starts the worker under test and the PBKDF2 floor worker on one workerd, fresh state. */
+/** A Rate Limiting rule no floor request reaches (16 keys, a few thousand requests a second). */
+const FLOOR_RATE_LIMIT = { limit: 1_000_000, period: 60 };
+
+/** Starts the worker under test and the floor workers on one workerd, fresh state. */
 export async function startWorker({
   wc,
   outdir,
@@ -288,6 +313,11 @@ export async function startWorker({
         script: doFloorScript(),
         compatibilityDate: wc.workerOptions.compatibilityDate,
         durableObjects: { FLOOR: { className: 'FloorObject', useSQLite: true } },
+        // The worker's own D1 database (same id: the same emulated database and file).
+        d1Databases: wc.workerOptions.d1Databases,
+        ratelimits: {
+          RL: { type: 'ratelimit', name: 'RL', namespace_id: '9999', simple: FLOOR_RATE_LIMIT },
+        },
         unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
       },
     ],
@@ -307,7 +337,9 @@ export async function startWorker({
 /**
  * Cold start: time from `new Miniflare()` to the first 200 on GET /, for the built worker and
  * for a stub with the same bindings; the difference is what our module costs at start-up
- * (parse, evaluation, first request through the app). Median of `runs` starts each.
+ * (parse, evaluation, first request through the app). Median of `runs` starts each. Split in
+ * two: until Miniflare is ready (workerd has loaded and evaluated the modules and listens) and
+ * from then to the first 200 (the first request, with whatever the module left to first use).
  */
 export async function measureColdStart({ wc, outdir, tmp, runs = 3, register }) {
   const secrets = await generateSecrets('bench-cold');
@@ -323,13 +355,14 @@ export async function measureColdStart({ wc, outdir, tmp, runs = 3, register }) 
     });
     const { mf, stop } = await launch(options, register);
     try {
+      const ready = performance.now() - t0;
       await firstOk(`${(await mf.unsafeGetDirectURL(WORKER_NAME)).href}`);
-      return performance.now() - t0;
+      return { total: performance.now() - t0, ready };
     } finally {
       await stop();
     }
   };
-  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const worker = [];
   const stub = [];
   for (let i = 0; i < runs; i++) {
@@ -337,12 +370,34 @@ export async function measureColdStart({ wc, outdir, tmp, runs = 3, register }) 
     stub.push(await once(stubScript(classes), `s${i}`));
   }
   const round = (x) => Math.round(x * 10) / 10;
+  const m = (list, field) => median(list.map((x) => x[field]));
+  const firstRequest = (list) => median(list.map((x) => x.total - x.ready));
   return {
-    workerFirstResponseMs: round(median(worker)),
-    stubFirstResponseMs: round(median(stub)),
-    moduleCostMs: round(median(worker) - median(stub)),
+    workerFirstResponseMs: round(m(worker, 'total')),
+    stubFirstResponseMs: round(m(stub, 'total')),
+    moduleCostMs: round(m(worker, 'total') - m(stub, 'total')),
+    workerReadyMs: round(m(worker, 'ready')),
+    stubReadyMs: round(m(stub, 'ready')),
+    readyCostMs: round(m(worker, 'ready') - m(stub, 'ready')),
+    firstRequestCostMs: round(firstRequest(worker) - firstRequest(stub)),
     runs,
   };
+}
+
+/**
+ * What one new SQLite-backed Durable Object adds to workerd's RSS: `count` fresh objects (one
+ * write each, the floors worker's `/fresh`) on a workerd that has just started, RSS before and
+ * after. The objects stay live (nothing evicts them during the run, as in the measured run).
+ */
+export async function rssPerObject(worker, count = 200) {
+  const before = memoryOf(worker.pid)?.rss ?? null;
+  const res = await fetch(`${worker.doFloorUrl}/fresh?n=${count}`);
+  await res.text();
+  if (res.status !== 200) throw new Error(`/fresh answered ${res.status}`);
+  await new Promise((r) => setTimeout(r, 300));
+  const after = memoryOf(worker.pid)?.rss ?? null;
+  if (before === null || after === null) return null;
+  return { count, rssBefore: before, rssAfter: after, bytesPerObject: (after - before) / count };
 }
 
 /** Durable Object instances the run created, by class (one SQLite file each in `persistPath`). */

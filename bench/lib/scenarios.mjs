@@ -6,7 +6,8 @@
 //     id: 'validate',                          // key in results.json and in targets
 //     label: 'POST /auth/validate',            // row name in the table
 //     target: 'worker',                        // HTTP: 'worker', 'peer' or a floor worker
-//                                              // ('pbkdf2', 'dofloor'); 'node': in-process
+//                                              // ('pbkdf2', 'dofloor': the floors worker of
+//                                              // runtime.mjs); 'node': in-process
 //     expect: 200,                             // any other status counts as an error
 //     validate: (body) => body.includes('"valid":true'),  // optional body check
 //     setup: async (ctx) => state,             // optional, once, before the warm-up (seed here)
@@ -53,6 +54,7 @@ async function aggregatedCount(ctx, name) {
 }
 
 const DRAIN_BATCHES = 100;
+let drainSeq = 0;
 const DRAIN_BATCH_SIZE = 100;
 
 /**
@@ -62,7 +64,8 @@ const DRAIN_BATCH_SIZE = 100;
  * send to the last rolled-up point; it includes the queue's batch timeout at the end.
  */
 async function measureDrain(ctx, scenario) {
-  const name = `bench_drain_${runTag}`;
+  // A name of its own per repetition: the count polled below is of this run's points only.
+  const name = `bench_drain_${runTag}_${drainSeq++}`;
   const total = DRAIN_BATCHES * DRAIN_BATCH_SIZE;
   const body = metricsBatch(name, DRAIN_BATCH_SIZE);
   const started = performance.now();
@@ -270,6 +273,12 @@ export const SCENARIOS = [
     request: () => ({ method: 'GET', path: '/' }),
   },
   {
+    id: 'bare',
+    label: 'runtime floor: empty answer from a floor worker (the HTTP hop every floor includes)',
+    target: 'dofloor',
+    request: () => ({ method: 'GET', path: '/none' }),
+  },
+  {
     id: 'do_read',
     label: 'Durable Object floor: one read call to a warm SQLite-backed object',
     target: 'dofloor',
@@ -280,6 +289,18 @@ export const SCENARIOS = [
     label: 'Durable Object floor: one write call (answered once the write is committed)',
     target: 'dofloor',
     request: () => ({ method: 'GET', path: '/write' }),
+  },
+  {
+    id: 'd1_read',
+    label: "D1 floor: one small indexed read (the worker's D1 database)",
+    target: 'dofloor',
+    request: () => ({ method: 'GET', path: '/d1' }),
+  },
+  {
+    id: 'ratelimit',
+    label: 'Rate Limiting floor: one limit() call of a Rate Limiting binding',
+    target: 'dofloor',
+    request: () => ({ method: 'GET', path: '/ratelimit' }),
   },
   {
     id: 'register',
