@@ -53,12 +53,14 @@ export async function login(
   // Credential epoch (security.md): taken before the hash is read, so if a reset or password
   // change ends every session after this moment, the session this login would start is refused.
   const verifiedAt = deps.now();
-  // Round trips (test/round-trips.test.ts): the per-IP verdict ‖ the user read (with its roles
-  // and second factors), then the lockout reservation, then the hash, then the session ‖ the
-  // reset. The reservation waits for the per-IP verdict so that a refused address cannot lock
-  // accounts.
-  const [found] = await Promise.all([findSignInSubject(deps.db, { email }), deps.admitted()]);
-  const attempt = await reserveLoginAttempt(deps, email);
+  // Round trips (test/round-trips.test.ts): the user read (with its roles and second factors)
+  // starts at once; the lockout reservation waits only for the per-IP verdict, so that a
+  // refused address cannot lock accounts, and runs beside the read; then the hash, then the
+  // session ‖ the reset.
+  const reading = findSignInSubject(deps.db, { email });
+  reading.catch(() => undefined); // awaited below, unless the per-IP verdict refuses first
+  await deps.admitted();
+  const [attempt, found] = await Promise.all([reserveLoginAttempt(deps, email), reading]);
   const methods = found ? methodChoices(found.methods) : [];
   const verdict = found
     ? await verifyPassword(hasher, password, found.user.passwordHash)
