@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { appFor, groupOf } from '../src/apps';
+
+/**
+ * src/apps.ts serves each request from the app of its path's group, built from that group's
+ * routers only. That is the same API as one app as long as every route lives in the group its
+ * path selects: a route added under another prefix would be reachable only through the whole
+ * app, i.e. not at all in production. Checked for every route of the whole app.
+ */
+const routesOf = async (path: string) =>
+  (await appFor(path)).routes
+    .filter((r) => !r.path.includes('*') && r.method !== 'ALL')
+    .map((r) => `${r.method} ${r.path}`);
+
+describe('one app per URL prefix', () => {
+  it('serves every route of the whole app from the group its path selects', async () => {
+    const whole = await routesOf('/openapi.json');
+    const groupRoutes = new Map<string, string[]>();
+    const missing: string[] = [];
+    for (const route of whole) {
+      const path = route.slice(route.indexOf(' ') + 1);
+      if (groupOf(path) === 'all') continue; // /openapi.json, /docs and the renderer's script
+      const group = groupOf(path);
+      if (!groupRoutes.has(group)) groupRoutes.set(group, await routesOf(path));
+      if (!groupRoutes.get(group)!.includes(route)) missing.push(`${route} (group ${group})`);
+    }
+    expect(missing).toEqual([]);
+    // Every group was reached, and the whole app has the document's own routes besides.
+    expect([...groupRoutes.keys()].sort()).toEqual([
+      'admin',
+      'analytics',
+      'auth',
+      'dev',
+      'mfa',
+      'organizations',
+      'pages',
+      'system',
+      'users',
+    ]);
+    expect(whole).toContain('GET /openapi.json');
+  });
+
+  it('maps paths by their first segment, the hosted pages by name', () => {
+    expect(groupOf('/')).toBe('system');
+    expect(groupOf('/.well-known/jwks.json')).toBe('system');
+    expect(groupOf('/auth/verify')).toBe('auth');
+    expect(groupOf('/authx')).toBe('all');
+    expect(groupOf('/metrics')).toBe('analytics');
+    expect(groupOf('/login')).toBe('pages');
+    expect(groupOf('/login/mfa')).toBe('pages');
+    expect(groupOf('/constructor')).toBe('all');
+    expect(groupOf('/__proto__/x')).toBe('all');
+  });
+
+  it('builds each group once per isolate', async () => {
+    expect(await appFor('/auth/login')).toBe(await appFor('/auth/verify'));
+    expect(await appFor('/auth/login')).not.toBe(await appFor('/admin/roles'));
+  });
+});
