@@ -31,16 +31,26 @@ export default defineConfig(async () => {
   // answer), so failing closed is tested with real code on both sides.
   const consumerScript = 'examples/consumer/dist/index.js';
   const unconfiguredScript = 'dist/test-unconfigured/worker.js';
-  await Promise.all([
-    build({
-      entryPoints: ['examples/consumer/src/index.ts'],
-      outfile: consumerScript,
-      bundle: true,
-      format: 'esm',
-      logLevel: 'warning',
-    }),
-    buildWorker(unconfiguredScript),
-  ]);
+  // Vitest evaluates this file twice in one process (the root config, then again to resolve
+  // the projects): the second evaluation reuses the bundles the first one is building (about
+  // 0.7-1 s on 2 cores). Only within a few seconds, so a watch-mode restart rebuilds them.
+  const cache = globalThis as { edgeAuthTestBuilds?: { at: number; done: Promise<unknown> } };
+  if (!cache.edgeAuthTestBuilds || Date.now() - cache.edgeAuthTestBuilds.at > 10_000) {
+    cache.edgeAuthTestBuilds = {
+      at: Date.now(),
+      done: Promise.all([
+        build({
+          entryPoints: ['examples/consumer/src/index.ts'],
+          outfile: consumerScript,
+          bundle: true,
+          format: 'esm',
+          logLevel: 'warning',
+        }),
+        buildWorker(unconfiguredScript),
+      ]),
+    };
+  }
+  await cache.edgeAuthTestBuilds.done;
   const compatibilityDate = '2026-10-20';
   const consumer = (name: string, auth: string) => ({
     name,
