@@ -66,9 +66,10 @@ export default defineConfig(async () => {
       silent: 'passed-only' as const,
       // Vitest's default is one worker per core but one, i.e. one on a 2-core CI runner: the
       // files then run one after another, though each spends much of its time waiting on
-      // workerd. Two at least (measured on 2 cores: 234 s with one, 171 s with two, both
-      // under a load average of about 3 from other work).
-      maxWorkers: Math.max(2, availableParallelism() - 1),
+      // workerd (starting it, connecting, loading modules: 3.5-5 s per file). Two per core
+      // (measured on 2 cores, whole suite, nothing else running: 2 workers 193 s, 4 workers
+      // 156 s, 6 workers 167 s as the files start to fight over the cores).
+      maxWorkers: Math.max(2, availableParallelism() * 2),
       projects: [
         {
           plugins: [
