@@ -202,8 +202,15 @@ function rssBound(results) {
   };
   if (growth.length)
     parts.push(
-      `peak raised most by ${growth.map(([id, b]) => `${id} +${mib(b)} MiB (${served(id)})`).join(', ')}`,
+      `peak raised most by ${growth.map(([id, b]) => `${id} +${mib(b)} MiB (${served(id)}${id === 'bare' ? ' of an empty answer, no bindings' : ''})`).join(', ')}`,
     );
+  // The runtime floor is an empty answer from a worker with no bindings: what it adds is the
+  // local runtime's own growth with requests, which no code of ours can cause or remove.
+  const bare = m.workerd.hwmGrowthByScenario?.bare;
+  if (bare >= MiB && !growth.some(([id]) => id === 'bare'))
+    parts.push(`an empty answer, no bindings, added ${mib(bare)} MiB (bare)`);
+  const heap = m.isolateHeap?.after?.used;
+  if (heap) parts.push(`our isolate's heap: ${mib(heap)} MiB used`);
   return parts.join('; ');
 }
 
@@ -354,7 +361,13 @@ export function evaluateTargets(results) {
         cold?.readyCostMs === undefined
           ? ''
           : `start-up to ready (module load and evaluation) +${fmt(cold.readyCostMs, 0)} ms, ` +
-            `first request +${fmt(cold.firstRequestCostMs, 0)} ms (medians of ${cold.runs})`,
+            `first request +${fmt(cold.firstRequestCostMs, 0)} ms (medians of ${cold.runs})` +
+            // The module's own evaluation is the start-up CPU row: the rest of "until ready" is
+            // the local runtime loading and compiling the bundle.
+            (startupCpu === null
+              ? ''
+              : `; module evaluation is ${fmt(startupCpu)} ms of CPU (start-up row), the rest of ` +
+                `"until ready" is local workerd loading and compiling the ${fmt((results.bundle?.rawBytes ?? 0) / MiB, 1)} MiB bundle`),
     },
     {
       name: 'zero unexpected errors',
