@@ -259,6 +259,14 @@ const cycle = (list) => {
   return () => list[i++ % list.length];
 };
 
+/** A GET to the floors worker (bench/lib/runtime.mjs): one binding call per request, or none. */
+const floor = (id, label, path) => ({
+  id,
+  label,
+  target: 'dofloor',
+  request: () => ({ method: 'GET', path }),
+});
+
 export const SCENARIOS = [
   {
     id: 'floor',
@@ -272,36 +280,23 @@ export const SCENARIOS = [
     target: 'pbkdf2',
     request: () => ({ method: 'GET', path: '/' }),
   },
-  {
-    id: 'bare',
-    label: 'runtime floor: empty answer from a floor worker (the HTTP hop every floor includes)',
-    target: 'dofloor',
-    request: () => ({ method: 'GET', path: '/none' }),
-  },
-  {
-    id: 'do_read',
-    label: 'Durable Object floor: one read call to a warm SQLite-backed object',
-    target: 'dofloor',
-    request: () => ({ method: 'GET', path: '/read' }),
-  },
-  {
-    id: 'do_write',
-    label: 'Durable Object floor: one write call (answered once the write is committed)',
-    target: 'dofloor',
-    request: () => ({ method: 'GET', path: '/write' }),
-  },
-  {
-    id: 'd1_read',
-    label: "D1 floor: one small indexed read (the worker's D1 database)",
-    target: 'dofloor',
-    request: () => ({ method: 'GET', path: '/d1' }),
-  },
-  {
-    id: 'ratelimit',
-    label: 'Rate Limiting floor: one limit() call of a Rate Limiting binding',
-    target: 'dofloor',
-    request: () => ({ method: 'GET', path: '/ratelimit' }),
-  },
+  floor(
+    'bare',
+    'runtime floor: empty answer from a floor worker (the HTTP hop every floor includes)',
+    '/none',
+  ),
+  floor('do_read', 'Durable Object floor: one read call to a warm SQLite-backed object', '/read'),
+  floor(
+    'do_write',
+    'Durable Object floor: one write call (answered once the write is committed)',
+    '/write',
+  ),
+  floor('d1_read', "D1 floor: one small indexed read (the worker's D1 database)", '/d1'),
+  floor(
+    'ratelimit',
+    'Rate Limiting floor: one limit() call of a Rate Limiting binding',
+    '/ratelimit',
+  ),
   {
     id: 'register',
     label: 'POST /auth/register',
