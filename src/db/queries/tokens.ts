@@ -8,11 +8,21 @@ import { auditInsert, type AuditEntry } from './audit';
  * Stores a new token. Older tokens of the purpose stay valid until `supersedeOneTimeTokens`
  * runs after the new one was actually sent, so an undelivered email never kills a good link.
  */
-export async function issueOneTimeToken(
-  db: Db,
-  t: { userId: string; purpose: TokenPurpose; tokenHash: string; ttlMs: number; now: Date },
-) {
-  await db.insert(oneTimeTokens).values({
+export async function issueOneTimeToken(db: Db, t: NewOneTimeToken) {
+  await oneTimeTokenInsert(db, t);
+}
+
+export interface NewOneTimeToken {
+  userId: string;
+  purpose: TokenPurpose;
+  tokenHash: string;
+  ttlMs: number;
+  now: Date;
+}
+
+/** The INSERT of a new token, for a caller's own batch (a new account's first link). */
+export const oneTimeTokenInsert = (db: Db, t: NewOneTimeToken) =>
+  db.insert(oneTimeTokens).values({
     id: crypto.randomUUID(),
     userId: t.userId,
     purpose: t.purpose,
@@ -20,7 +30,6 @@ export async function issueOneTimeToken(
     expiresAt: new Date(t.now.getTime() + t.ttlMs),
     createdAt: t.now,
   });
-}
 
 /** Deletes the user's other tokens of a purpose: the newest delivered link wins. */
 export async function supersedeOneTimeTokens(

@@ -14,6 +14,7 @@ import {
 } from '../schema';
 import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
 import { membershipInsert } from './organizations';
+import { oneTimeTokenInsert } from './tokens';
 import { foreignKeyViolation, uniqueViolation } from './unique-violation';
 
 export type ProfileFields = Omit<NewProfile, 'userId' | 'updatedAt' | 'preferences'>;
@@ -54,18 +55,7 @@ export async function createUser(
             auditInsert(db, membership.audit),
           ]
         : []),
-      ...(token
-        ? [
-            db.insert(oneTimeTokens).values({
-              id: crypto.randomUUID(),
-              userId: user.id,
-              purpose: token.purpose,
-              tokenHash: token.tokenHash,
-              expiresAt: new Date(now.getTime() + token.ttlMs),
-              createdAt: now,
-            }),
-          ]
-        : []),
+      ...(token ? [oneTimeTokenInsert(db, { ...token, userId: user.id, now })] : []),
     ]);
     return { ok: true };
   } catch (err) {
