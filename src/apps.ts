@@ -61,3 +61,6 @@ export function appFor(path: string): Promise<AppRouter> {
   }
   return app;
 }
+
+/** The app that serves `request`. */
+export const appForRequest = (request: Request) => appFor(new URL(request.url).pathname);

@@ -13,6 +13,6 @@ let rpc: Promise<typeof import('./rpc-calls')> | undefined;
 
 /** The app serving a request's path. */
 export const loadAppFor = async (request: Request) =>
-  (await (apps ??= import('./apps'))).appFor(new URL(request.url).pathname);
+  (await (apps ??= import('./apps'))).appForRequest(request);
 export const loadQueue = () => (queue ??= import('./queue'));
 export const loadRpcCalls = () => (rpc ??= import('./rpc-calls'));

@@ -10,7 +10,7 @@ import { ApiError } from './lib/errors';
 import { createLogger } from './lib/logger';
 import { loadSecrets } from './lib/secrets';
 import type { Bindings } from './config';
-import { appFor } from './apps';
+import { appForRequest } from './apps';
 import type {
   AuthorizeQuestion,
   AuthorizeResult,
@@ -82,7 +82,7 @@ export async function track(rc: RpcContext, event: TrackInput): Promise<TrackRes
 
 /** The HTTP API, for `env.AUTH.fetch(request)`. */
 export const fetchApp = async (rc: RpcContext, request: Request) =>
-  (await appFor(new URL(request.url).pathname)).fetch(request, rc.env, rc.ctx);
+  (await appForRequest(request)).fetch(request, rc.env, rc.ctx);
 
 /** The deps of one call: no request, so no client address; a fresh id ties its log lines. */
 async function depsOf({ env, ctx }: RpcContext): Promise<Deps> {
