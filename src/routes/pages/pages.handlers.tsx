@@ -21,6 +21,7 @@ import {
   RegisterPage,
   ResetPage,
   VerifyEmailPage,
+  withReturn,
   type MfaMethod,
   type Problem,
 } from './pages.views';
@@ -218,13 +219,12 @@ export const registerPost = async (c: C) => {
     c,
     async () => {
       await register(c.var.deps, { email: checked.email, password: form.password, profile: {} });
-      const login = returnTo ? `/login?return_to=${encodeURIComponent(returnTo)}` : '/login';
       return c.html(
         <MessagePage
           nonce={nonce(c)}
           title="Check your email"
           message={`Your account is created. We sent a link to ${checked.email} to confirm the address.`}
-          link={{ href: login, text: 'Sign in' }}
+          link={{ href: withReturn('/login', returnTo), text: 'Sign in' }}
         />,
         201,
       );

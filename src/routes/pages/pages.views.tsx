@@ -118,7 +118,8 @@ const Field: FC<{
   </>
 );
 
-const withReturn = (path: string, returnTo?: string | null) =>
+/** A page's path, carrying where to go once signed in. */
+export const withReturn = (path: string, returnTo?: string | null) =>
   returnTo ? `${path}?return_to=${encodeURIComponent(returnTo)}` : path;
 
 export interface FormProps {
