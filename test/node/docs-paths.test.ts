@@ -9,14 +9,17 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const README_MAX_BYTES = 15 * 1024;
 
-/** Files under `dir` (repository-relative, `/`-separated), skipping generated and vendored trees. */
-const SKIP_DIRS = new Set(['node_modules', 'dist', 'public', '.wrangler', '.git', 'meta']);
+/**
+ * Files under `dir` (repository-relative, `/`-separated), skipping installed and built trees and
+ * dot-folders (.wrangler, bench/.tmp: local state, not in git).
+ */
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'public']);
 function walk(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(join(ROOT, dir))) {
     const rel = `${dir}/${name}`;
     if (statSync(join(ROOT, rel)).isDirectory()) {
-      if (!SKIP_DIRS.has(name)) out.push(...walk(rel));
+      if (!SKIP_DIRS.has(name) && !name.startsWith('.')) out.push(...walk(rel));
     } else out.push(rel);
   }
   return out;
@@ -29,9 +32,13 @@ const DOCS = [
   ...walk('docs').filter((f) => f.endsWith('.md')),
 ].sort();
 
-/** Source whose comments are read: src/, test/, scripts/, bench/ (generated files aside). */
-const GENERATED = new Set(['src/worker-configuration.d.ts', 'src/lib/common-passwords.data.ts']);
-const SOURCES = ['src', 'test', 'scripts', 'bench']
+/** Source whose comments are read (generated files aside). */
+const GENERATED = new Set([
+  'src/worker-configuration.d.ts',
+  'src/lib/common-passwords.data.ts',
+  'client/api.d.ts',
+]);
+const SOURCES = ['src', 'test', 'scripts', 'bench', 'client', 'examples']
   .flatMap(walk)
   .filter((f) => /\.(ts|tsx|mjs|cjs|js)$/.test(f) && !GENERATED.has(f))
   .sort();
