@@ -14,7 +14,7 @@ export const ADMIN_GRANT_TTL_MS = 24 * 60 * 60 * 1000;
 
 const EMAIL_SHAPE = /^[^\s@\u0000'"\\;]+@[^\s@\u0000'"\\;]+\.[^\s@\u0000'"\\;]+$/u;
 
-/** The canonical form the worker stores (src/lib/email.ts), or null for a bad address. */
+/** The canonical form the worker stores (src/http/email.ts), or null for a bad address. */
 export function canonicalAdminEmail(email) {
   const canonical = email.trim().normalize('NFKC').toLowerCase();
   return canonical.length <= 254 && EMAIL_SHAPE.test(canonical) ? canonical : null;

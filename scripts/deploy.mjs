@@ -37,7 +37,7 @@ for (const db of config.d1_databases) {
 if (problems.length) {
   console.error('Not deploying: the configuration would not run safely in production.');
   for (const p of problems) console.error(`  - ${p}`);
-  console.error('README "Deploy" lists every value to set.');
+  console.error('docs/deploying.md lists every value to set.');
   process.exit(1);
 }
 const { status } = spawnSync('wrangler', ['deploy', ...args], { stdio: 'inherit' });

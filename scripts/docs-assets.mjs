@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const PACKAGE = '@scalar/api-reference';
 const root = new URL('../', import.meta.url);
 
-/** The renderer's URL path; src/features/docs/docs.page.ts builds the same one. */
+/** The renderer's URL path; src/routes/docs/docs.page.ts builds the same one. */
 export const docsAssetPath = (version) => `/docs/assets/api-reference-${version}.js`;
 
 export function copyDocsAssets() {

@@ -1,5 +1,5 @@
 // `npm run types [-- --check]`: the Bindings type from wrangler.toml (`wrangler types`), written
-// to src/worker-configuration.d.ts. Secrets are typed in src/types.ts from the config schema,
+// to src/worker-configuration.d.ts. Secrets are typed in src/config.ts from its schema,
 // so the output must not depend on a developer's .dev.vars: an empty env file replaces it.
 // wrangler points the main module at the built bundle (dist/, not in git); the types name the
 // source entry instead.

@@ -49,7 +49,7 @@ export function createApp(routers: Hono<AppEnv>[], extend?: (app: AppRouter) => 
     referrerPolicy: 'no-referrer',
     crossOriginResourcePolicy: 'cross-origin',
   });
-  // The docs page loads its renderer from this origin, and only that (features/docs/docs.page.ts).
+  // The docs page loads its renderer from this origin, and only that (routes/docs/docs.page.ts).
   const docsHeaders = secureHeaders({
     contentSecurityPolicy: DOCS_CSP,
     referrerPolicy: 'no-referrer',

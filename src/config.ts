@@ -176,7 +176,7 @@ export const VarsSchema = z
     /** Days raw analytics events are kept (the cron prunes older ones; rollups are kept). */
     ANALYTICS_RETENTION_DAYS: intVar(1, 3650, 30),
     /**
-     * A libSQL/Turso database in place of the D1 binding DB (README "libSQL / Turso"); empty
+     * A libSQL/Turso database in place of the D1 binding DB (docs/libsql.md); empty
      * means D1. Not in wrangler.toml's [vars] unless chosen.
      */
     LIBSQL_URL: z.string().default('').superRefine(checkLibsqlUrl),

@@ -58,7 +58,7 @@ describe('wrangler.toml as committed', () => {
     }
   });
 
-  it('runs healthy once the values README "Deploy" lists are set, with no /dev/outbox', async () => {
+  it('runs healthy once the values docs/deploying.md lists are set, with no /dev/outbox', async () => {
     const health = await deployed(PRODUCTION_VARS, 'GET', '/health');
     expect(health.status, health.text).toBe(200);
     expect(health.body.status).toBe('ok');

@@ -36,7 +36,7 @@ describe('GET /docs', () => {
     expect(csp.get('script-src')).toEqual(["'self'"]);
     expect(csp.get('font-src')).toEqual(["'self'"]);
     expect(csp.get('connect-src')).toEqual(["'self'"]);
-    // Styles also take 'unsafe-inline', which the renderer needs (features/docs/docs.page.ts).
+    // Styles also take 'unsafe-inline', which the renderer needs (src/routes/docs/docs.page.ts).
     expect(csp.get('style-src')).toEqual(["'self'", "'unsafe-inline'"]);
     const allowed = ["'self'", "'none'", "'unsafe-inline'", 'data:'];
     for (const [name, sources] of csp) {

@@ -22,7 +22,7 @@ describe('the error-code registry', () => {
     const res = await api('GET', '/openapi.json');
     const codes = res.body.components.schemas.Error.properties.error_code;
     expect(codes.enum).toEqual(ERROR_CODE_NAMES);
-    // The contract's codes (spec/api.md "Errors"), including those MFA and organizations use.
+    // The contract's codes (docs/api.md "Errors"), including those MFA and organizations use.
     expect(codes.enum).toEqual(
       expect.arrayContaining([
         'INVALID_CREDENTIALS',

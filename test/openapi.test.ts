@@ -37,7 +37,7 @@ const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
   })),
 );
 
-/** Routes anyone may call (spec/api.md): they must say so with `security: []`. */
+/** Routes anyone may call (docs/api.md): they must say so with `security: []`. */
 const PUBLIC = [
   'GET /',
   'GET /health/ready',
@@ -126,7 +126,7 @@ describe('the served OpenAPI document', () => {
         expect(headerNames(response), `${name} ${status}`).toContain('Retry-After');
       }
       if (!op.responses['429']) continue;
-      // middleware/rate-limit.ts sets them on every answer it lets through, too.
+      // src/http/middleware/rate-limit.ts sets them on every answer it lets through, too.
       for (const [status, response] of Object.entries(op.responses))
         expect(headerNames(response), `${name} ${status}`).toEqual(expect.arrayContaining(rate));
     }

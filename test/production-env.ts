@@ -1,5 +1,5 @@
 /**
- * Values an operator sets before deploying (README "Deploy"): laid over the test env, they make
+ * Values an operator sets before deploying (docs/deploying.md): laid over the test env, they make
  * a valid production configuration, so tests can see how production behaves.
  */
 export const PRODUCTION_VARS = {

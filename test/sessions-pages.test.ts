@@ -14,7 +14,7 @@ async function userWithSessions(count: number) {
   return token;
 }
 
-// spec/api.md "Lists": ?limit= and an opaque ?cursor=, answered with { items, next_cursor }.
+// docs/api.md "Conventions": ?limit= and an opaque ?cursor=, answered with { items, next_cursor }.
 describe('GET /auth/sessions pages', () => {
   it('walks every session once, newest first, with limit and cursor', async () => {
     const token = await userWithSessions(5);

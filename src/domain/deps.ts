@@ -39,7 +39,7 @@ export interface Deps {
   defer(work: Promise<unknown>): void;
   /**
    * The per-IP limit's verdict on this request (rejects with 429), when a route lets its domain
-   * function take it (middleware/rate-limit.ts): awaited together with the function's first
+   * function take it (http/middleware/rate-limit.ts): awaited together with the function's first
    * read, before any write or hash, so the limit costs no round trip of its own. Resolves at
    * once everywhere else.
    */

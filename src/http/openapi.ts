@@ -85,7 +85,7 @@ const STATUS_TEXT: Record<number, string> = {
 
 /** Headers an error status carries besides X-Request-ID (see where each is set). */
 const STATUS_HEADERS: Partial<Record<number, readonly ResponseHeaderName[]>> = {
-  423: ['Retry-After'], // lib/login-attempts.ts
+  423: ['Retry-After'], // domain/limits.ts (the lockout)
   429: ['Retry-After', ...RATE_LIMIT_HEADERS, 'X-RateLimit-Remaining', 'X-RateLimit-Reset'], // middleware/rate-limit.ts
   503: ['Retry-After'], // every DEPENDENCY_UNAVAILABLE throw
 };

@@ -2,7 +2,7 @@
  * Every `error_code` the API can answer with: the status it goes with and the default text
  * (`detail` when a throw gives none). ApiError takes only these keys, so a misspelt or new code
  * fails typecheck until it is added here, and the Error schema's enum in the OpenAPI document
- * is generated from this object. Codes follow spec/api.md "Errors".
+ * is generated from this object. Codes follow docs/api.md "Errors".
  */
 export const ERROR_CODES = {
   BAD_REQUEST: { status: 400, message: 'Bad request' },

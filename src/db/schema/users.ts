@@ -3,7 +3,7 @@ import { integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
-/** Accounts. `email` is the canonical form (see lib/email.ts) and unique. */
+/** Accounts. `email` is the canonical form (see http/email.ts) and unique. */
 export const users = sqliteTable(
   'users',
   {

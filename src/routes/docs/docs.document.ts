@@ -72,10 +72,10 @@ function documentAppWideAnswers(app: App) {
   for (const def of app.openAPIRegistry.definitions) {
     if (def.type !== 'route') continue;
     const responses = { ...def.route.responses };
-    // middleware/context.ts: an invalid configuration answers 503 on every route but /health*
+    // http/middleware/context.ts: an invalid configuration answers 503 on every route but /health*
     // (which reports it in its own body).
     if (!def.route.path.startsWith('/health')) responses[503] ??= errorResponses(503)[503];
-    // middleware/rate-limit.ts sets X-RateLimit-* on every answer of a limited route (the ones
+    // http/middleware/rate-limit.ts sets X-RateLimit-* on every answer of a limited route (the ones
     // documenting its 429), not only on the 429 (which errorResponses documents).
     if (responses[429]) {
       for (const [status, response] of Object.entries(responses)) {
