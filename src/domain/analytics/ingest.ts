@@ -1,5 +1,5 @@
 import { ApiError } from '../../lib/errors';
-import type { Caller } from '../access';
+import { requireScope, type Caller } from '../access';
 import type { Deps } from '../deps';
 import {
   canonicalLabels,
@@ -34,6 +34,7 @@ const outOfRange = (errors: { field: string; message: string }[]) =>
  * service names any user (or none).
  */
 export async function trackEvent(deps: IngestDeps, caller: Caller, input: TrackEvent) {
+  requireScope(caller, 'analytics:write');
   if (caller.kind === 'user' && input.user_id !== undefined && input.user_id !== caller.userId) {
     throw new ApiError('FORBIDDEN', 'A user may only send events about themself');
   }
@@ -57,10 +58,12 @@ export async function trackEvent(deps: IngestDeps, caller: Caller, input: TrackE
 /** Metric data points from a service: all on the queue, or none (422/413 refuse the lot). */
 export async function recordMetrics(
   deps: IngestDeps,
-  service: string,
+  caller: Caller,
   inputs: MetricInput[],
   asBatch: boolean,
 ) {
+  requireScope(caller, 'analytics:write');
+  const service = caller.kind === 'service' ? caller.service : 'unknown';
   if (inputs.length > MAX_METRICS_PER_BATCH) {
     throw new ApiError(
       'BATCH_TOO_LARGE',

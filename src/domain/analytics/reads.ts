@@ -73,7 +73,7 @@ export async function metricPoints(
     labels: Record<string, string>;
   } & Range,
 ) {
-  await assertServiceOrAdmin(deps, caller);
+  await assertServiceOrAdmin(deps, caller, 'metrics:read');
   const rows = await orUnavailable('Database', () =>
     metricSeries(deps.db, { ...q, bucketMs: q.interval === 'day' ? DAY_MS : HOUR_MS }),
   );
@@ -115,7 +115,7 @@ export async function usageOf(deps: Pick<Deps, 'db'>, who: UsageSubject, range: 
 
 /** GET /analytics/usage/{user_id}: the user themself, an admin or a service. */
 export async function userUsage(deps: ReadDeps, caller: Caller, userId: string, range: Range) {
-  await assertSelfOrAdmin(deps, caller, userId);
+  await assertSelfOrAdmin(deps, caller, userId, 'users:read');
   return { user_id: userId, ...(await usageOf(deps, { userId }, range)) };
 }
 
@@ -126,7 +126,7 @@ export async function costBreakdown(
   groupBy: CostGroup,
   range: Range,
 ) {
-  await assertServiceOrAdmin(deps, caller);
+  await assertServiceOrAdmin(deps, caller, 'metrics:read');
   const rows = await orUnavailable('Database', () =>
     costGroups(deps.db, groupBy, range.from, range.to),
   );

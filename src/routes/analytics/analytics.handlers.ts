@@ -9,19 +9,14 @@ import type * as routes from './analytics.routes';
 export const trackEvent: AppRouteHandler<typeof routes.trackEvent> = async (c) =>
   c.json(await ingest.trackEvent(c.var.deps, callerOf(c), c.req.valid('json')), 202);
 
-const serviceName = (c: Parameters<typeof callerOf>[0]) => {
-  const caller = callerOf(c);
-  return caller.kind === 'service' ? caller.service : 'unknown';
-};
-
 export const recordMetric: AppRouteHandler<typeof routes.recordMetric> = async (c) => {
   const metric = c.req.valid('json');
-  return c.json(await ingest.recordMetrics(c.var.deps, serviceName(c), [metric], false), 202);
+  return c.json(await ingest.recordMetrics(c.var.deps, callerOf(c), [metric], false), 202);
 };
 
 export const recordMetricBatch: AppRouteHandler<typeof routes.recordMetricBatch> = async (c) => {
   const { metrics } = c.req.valid('json');
-  return c.json(await ingest.recordMetrics(c.var.deps, serviceName(c), metrics, true), 202);
+  return c.json(await ingest.recordMetrics(c.var.deps, callerOf(c), metrics, true), 202);
 };
 
 export const metricSeries: AppRouteHandler<typeof routes.metricSeries> = async (c) => {
@@ -49,7 +44,7 @@ export const dashboard: AppRouteHandler<typeof routes.dashboard> = async (c) =>
   c.json(await reads.dashboard(c.var.deps), 200);
 
 export const prometheus: AppRouteHandler<typeof routes.prometheus> = async (c) => {
-  await assertServiceOrAdmin(c.var.deps, callerOf(c));
+  await assertServiceOrAdmin(c.var.deps, callerOf(c), 'metrics:read');
   const text = await prometheusText(c.var.deps);
   return c.text(text, 200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE });
 };

@@ -62,7 +62,7 @@ export const recordMetric = createRoute({
   request: { body: jsonBody(MetricBody) },
   responses: {
     ...accepted('On the queue'),
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
   },
 });
 
@@ -77,7 +77,7 @@ export const recordMetricBatch = createRoute({
   request: { body: jsonBody(MetricBatchBody) },
   responses: {
     ...accepted('All on the queue'),
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
   },
 });
 

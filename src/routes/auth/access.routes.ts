@@ -26,7 +26,7 @@ export const validate = createRoute({
   request: { body: jsonBody(ValidateSchema) },
   responses: {
     200: jsonResponse(ValidationSchema, 'The verdict'),
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
   },
 });
 
