@@ -326,6 +326,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/users/{user_id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what a user did in a service (service, scope analytics:write)
+         * @description Answers 202 once the activity is on the analytics queue; within seconds it shows in the user’s GET /users/{user_id}/activity (action `service_activity`, with the service, action, resource and metadata) and counts in their usage as event type `activity`. Counts toward the caller’s RATE_LIMIT_ANALYTICS (429). 404 for an unknown user.
+         */
+        post: operations["recordUserActivity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/users/{user_id}": {
         parameters: {
             query?: never;
@@ -1578,6 +1598,32 @@ export interface components {
             roles: string[];
             permissions: string[];
         };
+        ActivityAccepted: {
+            /** @enum {number} */
+            accepted: 1;
+            /**
+             * Format: uuid
+             * @description The id the activity entry will carry
+             */
+            event_id: string;
+        };
+        /**
+         * @description What the user did in the calling service: `action` a lower-case identifier (1-64), `resource` what it was done to (≤ 128 characters), `metadata` at most 32 flat values (4 KB as JSON, no secret-looking names).
+         * @example {
+         *       "action": "exported",
+         *       "resource": "report:q3",
+         *       "metadata": {
+         *         "format": "csv"
+         *       }
+         *     }
+         */
+        UserActivity: {
+            action: string;
+            resource: string;
+            metadata?: {
+                [key: string]: string | number | boolean | null;
+            };
+        };
         DeleteAccount: {
             /**
              * Format: password
@@ -1759,7 +1805,7 @@ export interface components {
         Activity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity";
             /** @description Who acted, when not the user (an admin) */
             actor_id: string | null;
             ip: string | null;
@@ -2073,7 +2119,7 @@ export interface components {
         OrgActivity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity";
             user_id: string | null;
             actor_id: string | null;
             metadata: {
@@ -3080,6 +3126,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -3433,6 +3489,137 @@ export interface operations {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordUserActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserActivity"];
+            };
+        };
+        responses: {
+            /** @description On the queue */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityAccepted"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6264,6 +6451,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -6342,6 +6539,16 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;

@@ -173,8 +173,14 @@ export const VarsSchema = z
     TWILIO_API_URL: z.url().default('https://api.twilio.com'),
     BREAKER_FAILURE_THRESHOLD: intVar(1, 100, 5),
     BREAKER_COOLDOWN_SECONDS: intVar(1, 3600, 30),
-    /** Days raw analytics events are kept (the cron prunes older ones; rollups are kept). */
-    ANALYTICS_RETENTION_DAYS: intVar(1, 3650, 30),
+    /** Days the hourly analytics rollups are kept (the cron prunes older ones). */
+    ANALYTICS_RETENTION_DAYS: intVar(1, 3650, 400),
+    /** Days raw analytics events (per-user drill-down) are kept (the cron prunes older ones). */
+    ANALYTICS_RAW_RETENTION_DAYS: intVar(1, 3650, 30),
+    /** Custom events one caller (user or service) may send, e.g. "120/60" per minute. */
+    RATE_LIMIT_ANALYTICS: rateVar('120/60'),
+    /** Distinct custom event types one caller may introduce per UTC day (beyond: 422). */
+    ANALYTICS_CUSTOM_TYPES_PER_DAY: intVar(1, 10_000, 50),
     /**
      * A libSQL/Turso database in place of the D1 binding DB (README "libSQL / Turso"); empty
      * means D1. Not in wrangler.toml's [vars] unless chosen.

@@ -72,6 +72,10 @@ export async function track(rc: RpcContext, event: TrackInput): Promise<TrackRes
     if (err instanceof ApiError && err.status === 422) {
       return { accepted: 0, reason: 'bad_request', detail: err.message };
     }
+    if (err instanceof ApiError && err.code === 'RATE_LIMITED') {
+      const retryAfter = Number(err.extra.headers?.['Retry-After'] ?? 60);
+      return { accepted: 0, reason: 'rate_limited', detail: err.message, retry_after: retryAfter };
+    }
     throw err;
   }
 }

@@ -182,4 +182,30 @@ describe('the analytics consumer', () => {
     expect(results.map((r) => r.event_id)).toEqual([recent.event_id]);
     expect(await hourlyCount(type)).toBe(2);
   });
+
+  it('prunes rollups past ANALYTICS_RETENTION_DAYS (400) and the type quota of past days', async () => {
+    const type = uniqueName('ancient');
+    const ancient = eventBody(type, { timestamp: Date.now() - 401 * 86_400_000 });
+    const kept = eventBody(type, { timestamp: Date.now() - 399 * 86_400_000 });
+    await deliver([message(ancient), message(kept)]);
+    expect(await hourlyCount(type)).toBe(2);
+    const caller = `user:${crypto.randomUUID()}`;
+    const today = Math.floor(Date.now() / 86_400_000);
+    for (const day of [today - 3, today]) {
+      await env.DB.prepare(
+        'INSERT INTO analytics_custom_types (caller, day, event_type) VALUES (?, ?, ?)',
+      )
+        .bind(caller, day, type)
+        .run();
+    }
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ cron: '17 3 * * *' }), env, ctx);
+    expect(await hourlyCount(type)).toBe(1);
+    const { results } = await env.DB.prepare(
+      'SELECT day FROM analytics_custom_types WHERE caller = ?',
+    )
+      .bind(caller)
+      .all<{ day: number }>();
+    expect(results.map((r) => r.day)).toEqual([today]);
+  });
 });

@@ -170,6 +170,17 @@ const cases: Case[] = [
       }),
   },
   {
+    name: 'POST /auth/users/{id}/activity',
+    scope: 'analytics:write',
+    granted: ['writer', 202],
+    refused: 'reports',
+    call: async (s) =>
+      api('POST', `/auth/users/${await userId()}/activity`, {
+        ...as(s),
+        json: { action: 'exported', resource: 'report', metadata: {} },
+      }),
+  },
+  {
     name: 'GET /metrics',
     scope: 'metrics:read',
     granted: ['scraper', 200],

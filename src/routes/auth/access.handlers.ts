@@ -6,6 +6,7 @@ import {
   requireScope,
   userWithProfile,
 } from '../../domain/access';
+import * as ingest from '../../domain/analytics/ingest';
 import type { Deps } from '../../domain/deps';
 import { introspect } from '../../domain/tokens';
 import { ApiError, orUnavailable } from '../../lib/errors';
@@ -80,4 +81,11 @@ export const context: AppRouteHandler<typeof routes.context> = async (c) => {
     grantsOr404(c.var.deps, user_id),
   ]);
   return c.json(contextJson(account, grants), 200);
+};
+
+export const recordActivity: AppRouteHandler<typeof routes.recordActivity> = async (c) => {
+  const { user_id } = c.req.valid('param');
+  const body = c.req.valid('json');
+  const { eventId } = await ingest.recordActivity(c.var.deps, callerOf(c), user_id, body);
+  return c.json({ accepted: 1 as const, event_id: eventId }, 202);
 };

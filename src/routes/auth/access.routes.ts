@@ -5,6 +5,8 @@ import { UserIdParamSchema } from '../../http/params';
 import { requireService, requireUserOrService } from '../../http/middleware/require-service';
 import { AuthorizeSchema, RolesSchema, ValidateSchema } from '../../http/schemas';
 import {
+  ActivityAcceptedSchema,
+  ActivityBody,
   DecisionSchema,
   PermissionsSchema,
   UserContextSchema,
@@ -92,5 +94,22 @@ export const context = createRoute({
   responses: {
     200: jsonResponse(UserContextSchema, 'User context'),
     ...errorResponses(401, 403, 404, 422, 503),
+  },
+});
+
+export const recordActivity = createRoute({
+  tags,
+  security: serviceAuth,
+  middleware: [requireService],
+  method: 'post',
+  path: '/auth/users/{user_id}/activity',
+  operationId: 'recordUserActivity',
+  summary: 'Record what a user did in a service (service, scope analytics:write)',
+  description:
+    'Answers 202 once the activity is on the analytics queue; within seconds it shows in the user’s GET /users/{user_id}/activity (action `service_activity`, with the service, action, resource and metadata) and counts in their usage as event type `activity`. Counts toward the caller’s RATE_LIMIT_ANALYTICS (429). 404 for an unknown user.',
+  request: { params: UserIdParamSchema, body: jsonBody(ActivityBody) },
+  responses: {
+    202: jsonResponse(ActivityAcceptedSchema, 'On the queue'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
   },
 });
