@@ -141,9 +141,9 @@ describe('the analytics consumer', () => {
       { from: now - 3_600_000, to: now + 3_600_000 },
     );
     expect(usage).toMatchObject({
-      api_calls: 2,
-      cost_usd: 0.75,
-      events_by_type: { report_exported: 1 },
+      apiCalls: 2,
+      costUsd: 0.75,
+      eventsByType: { report_exported: 1 },
     });
   });
 

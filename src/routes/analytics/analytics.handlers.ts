@@ -31,7 +31,20 @@ export const usage: AppRouteHandler<typeof routes.usage> = async (c) => {
   const { from, to } = c.req.valid('query');
   const range = reads.rangeOf(c.var.deps.now(), from, to);
   const { user_id } = c.req.valid('param');
-  return c.json(await reads.userUsage(c.var.deps, callerOf(c), user_id, range), 200);
+  const usage = await reads.userUsage(c.var.deps, callerOf(c), user_id, range);
+  return c.json(
+    {
+      user_id,
+      from: new Date(usage.range.from).toISOString(),
+      to: new Date(usage.range.to).toISOString(),
+      events_by_type: usage.eventsByType,
+      logins: usage.logins,
+      failed_logins: usage.failedLogins,
+      api_calls: usage.apiCalls,
+      cost_usd: usage.costUsd,
+    },
+    200,
+  );
 };
 
 export const costs: AppRouteHandler<typeof routes.costs> = async (c) => {
