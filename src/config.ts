@@ -52,6 +52,14 @@ function notPublicUrl(value: string): string | null {
 }
 
 /**
+ * Whether the libSQL client will speak TLS to `url`: not over http://, and not when `?tls=0`
+ * turns a libsql:// URL into plain HTTP (security review: the token then travels in clear).
+ * Any `tls` value but 1 counts as off, so a value the client might read differently is refused.
+ */
+const libsqlUsesTls = (url: URL) =>
+  url.protocol !== 'http:' && (!url.searchParams.has('tls') || url.searchParams.get('tls') === '1');
+
+/**
  * security.md "Deployment": outside development a development value is a misconfiguration,
  * never a default. The outbox would publish every reset link at GET /dev/outbox, and an
  * http:// or localhost issuer, app URL or CORS origin means the deployment kept dev values.
@@ -85,8 +93,8 @@ function refuseDevelopmentValues(
   }
   if (v.LIBSQL_URL && URL.canParse(v.LIBSQL_URL)) {
     const url = new URL(v.LIBSQL_URL);
-    if (url.protocol === 'http:')
-      refuse('LIBSQL_URL', 'must use libsql:// or https:// outside development');
+    if (!libsqlUsesTls(url))
+      refuse('LIBSQL_URL', 'must use TLS outside development (libsql:// or https://, no tls=0)');
     else if (LOCAL_HOST.test(url.hostname))
       refuse('LIBSQL_URL', 'must not point at localhost outside development');
   }
