@@ -236,7 +236,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Introspect an access token (services)
+         * Introspect an access token (service, scope tokens:validate)
          * @description Checks signature, claims and that the session is live, and returns current roles and permissions. When the session store or database cannot be reached the answer is 503, never valid.
          */
         post: operations["validateToken"];
@@ -257,7 +257,7 @@ export interface paths {
         put?: never;
         /**
          * Decide whether a user may do an action on a resource
-         * @description Services name the user; a signed-in user asks for themself (admins for anyone). Roles are read from the database at decision time, not from the token. Fails closed: 503 when the decision cannot be made.
+         * @description Services (scope permissions:read) name the user; a signed-in user asks for themself (admins for anyone). Roles are read from the database at decision time, not from the token. Fails closed: 503 when the decision cannot be made.
          */
         post: operations["authorize"];
         delete?: never;
@@ -274,7 +274,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's roles and permissions (self, admin or service)
+         * A user's roles and permissions (self, admin or service with permissions:read)
          * @description Global roles, the permissions they grant, and each organization membership with its permissions. A user may read their own; admins and services anyone.
          */
         get: operations["getUserPermissions"];
@@ -294,7 +294,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's global roles (self, admin or service)
+         * A user's global roles (self, admin or service with users:read)
          * @description The global role names only. A user may read their own; admins and services anyone.
          */
         get: operations["getUserRoles"];
@@ -314,7 +314,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Everything a service needs about a user (service or admin)
+         * Everything a service needs about a user (service with users:read, or admin)
          * @description The user, their organizations, roles and permissions in one call, for services that act on a user's behalf. Services and admins only; a user asking for themself gets 403.
          */
         get: operations["getUserContext"];
@@ -662,7 +662,7 @@ export interface paths {
         post?: never;
         /**
          * Switch a user’s multi-factor authentication off
-         * @description For a user who lost every factor: an admin (bearer) or a service (X-API-Key) removes all their MFA methods and backup codes and ends every session (pending logins too). Audited as `mfa_reset` with who did it. The user signs in with the password alone afterwards and can enrol again.
+         * @description For a user who lost every factor: an admin (bearer) or a service (X-API-Key with the scope mfa:reset) removes all their MFA methods and backup codes and ends every session (pending logins too). Audited as `mfa_reset` with who did it. The user signs in with the password alone afterwards and can enrol again. The factors of an account holding a global admin role: never by a service (403); an admin must have signed in with a second factor within the last 5 minutes (401 INVALID_CREDENTIALS otherwise).
          */
         delete: operations["resetUserMfa"];
         options?: never;
@@ -681,7 +681,7 @@ export interface paths {
         put?: never;
         /**
          * Create a complete user with profile (admin or service)
-         * @description Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies.
+         * @description Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies. A service needs the scope users:create, and also users:verify for `email_verified: true`, users:roles for a global role other than `user`, orgs:members for `organization` (403 naming the missing scope).
          */
         post: operations["createUser"];
         delete?: never;
@@ -880,8 +880,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record a custom event (user or service)
-         * @description Answers 202 once the event is on the analytics queue; the aggregator makes it visible to the reads within seconds. A user sends events about themself only (another `user_id` is 403); a service names any user or none.
+         * Record a custom event (user, or service with analytics:write)
+         * @description Answers 202 once the event is on the analytics queue; the aggregator makes it visible to the reads within seconds. A user sends events about themself only (another `user_id` is 403); a service names any user or none. Bounded per caller: RATE_LIMIT_ANALYTICS events (429), and at most ANALYTICS_CUSTOM_TYPES_PER_DAY distinct new event types per UTC day (422 beyond; types already sent that day still pass).
          */
         post: operations["trackEvent"];
         delete?: never;
@@ -898,13 +898,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A metric's time series (admin or service)
+         * A metric's time series (admin, or service with metrics:read)
          * @description Buckets of an hour or a day (UTC) between `from` and `to`, each with count, sum, min, max and avg over the data points. Filter by label with `label.<name>=<value>` query parameters (e.g. `label.model=small`); several filters must all match.
          */
         get: operations["getMetricSeries"];
         put?: never;
         /**
-         * Record a metric data point (service)
+         * Record a metric data point (service, scope analytics:write)
          * @description Answers 202 once the data point is on the analytics queue. Rolled up per hour and (name, labels) into count, sum, min and max; with `cost_usd` or `user_id` it also counts as a metered call in usage and costs.
          */
         post: operations["recordMetric"];
@@ -924,7 +924,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record up to 1000 metric data points (service)
+         * Record up to 1000 metric data points (service, scope analytics:write)
          * @description All or nothing: one invalid entry (422) or more than 1000 entries (413 BATCH_TOO_LARGE) and none is queued. The body may be up to 1 MiB (more than MAX_BODY_BYTES, so that 1000 labelled points fit); beyond it 413 PAYLOAD_TOO_LARGE.
          */
         post: operations["recordMetricBatch"];
@@ -942,7 +942,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's usage (self, admin or service)
+         * A user's usage (self, admin, or service with users:read)
          * @description Events by type, logins, failed logins, metered API calls and their cost between `from` and `to`, from the hourly rollups.
          */
         get: operations["getUserUsage"];
@@ -962,7 +962,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Cost breakdown (admin or service)
+         * Cost breakdown (admin, or service with metrics:read)
          * @description The `cost_usd` of metrics between `from` and `to`, grouped by service, model (`labels.model`), user or UTC day, largest first.
          */
         get: operations["getCosts"];
@@ -1002,8 +1002,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics (service key or admin bearer)
-         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
+         * Prometheus metrics (service key with metrics:read, or admin bearer)
+         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
          */
         get: operations["getPrometheusMetrics"];
         put?: never;

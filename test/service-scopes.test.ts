@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ageSession,
   api,
   apiWithEnv,
   createSignedInUser,
@@ -335,6 +336,18 @@ describe('resetting the factors of an administrator (DELETE /admin/users/{id}/mf
     });
     expect(res.status, res.text).toBe(204);
     expect(await methodsOf(target.id)).toBe(0);
+  });
+
+  it('a second-factor sign-in more than 5 minutes old no longer counts (401)', async () => {
+    const target = await createMfaUser();
+    await grantRoleInDb(target.id, 'admin');
+    const admin = await adminWithFreshSecondFactor();
+    await ageSession(admin.id, admin.access_token, 6);
+    const res = await api('DELETE', `/admin/users/${target.id}/mfa`, {
+      token: admin.access_token,
+    });
+    expectError(res, 401, 'INVALID_CREDENTIALS');
+    expect(await methodsOf(target.id)).toBeGreaterThan(0);
   });
 
   it('a service with mfa:reset still resets an ordinary user (204)', async () => {
