@@ -1,4 +1,5 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { api, apiWithEnv, createSignedInUser, expectError } from './helpers';
 import { serviceHeaders } from './helpers-admin';
@@ -80,6 +81,20 @@ describe('bounded analytics ingest', () => {
     const limited = await send();
     expectError(limited, 429, 'RATE_LIMITED');
     expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0);
+  });
+
+  it('limits a service binding too: track() answers rate_limited past the limit', async () => {
+    const type = uniqueName('rpc');
+    let accepted = 0;
+    let refused: any;
+    for (let i = 0; i < 130 && !refused; i++) {
+      const answer: any = await exports.AuthService.track({ event_type: type });
+      if (answer.accepted === 1) accepted++;
+      else refused = answer;
+    }
+    expect(refused).toMatchObject({ accepted: 0, reason: 'rate_limited' });
+    expect(refused.retry_after).toBeGreaterThan(0);
+    expect(accepted).toBeLessThanOrEqual(120);
   });
 
   it('refuses a custom event named like the service’s own activity type (422)', async () => {
