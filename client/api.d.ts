@@ -236,7 +236,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Introspect an access token (services)
+         * Introspect an access token (service, scope tokens:validate)
          * @description Checks signature, claims and that the session is live, and returns current roles and permissions. When the session store or database cannot be reached the answer is 503, never valid.
          */
         post: operations["validateToken"];
@@ -257,7 +257,7 @@ export interface paths {
         put?: never;
         /**
          * Decide whether a user may do an action on a resource
-         * @description Services name the user; a signed-in user asks for themself (admins for anyone). Roles are read from the database at decision time, not from the token. Fails closed: 503 when the decision cannot be made.
+         * @description Services (scope permissions:read) name the user; a signed-in user asks for themself (admins for anyone). Roles are read from the database at decision time, not from the token. Fails closed: 503 when the decision cannot be made.
          */
         post: operations["authorize"];
         delete?: never;
@@ -274,7 +274,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's roles and permissions (self, admin or service)
+         * A user's roles and permissions (self, admin or service with permissions:read)
          * @description Global roles, the permissions they grant, and each organization membership with its permissions. A user may read their own; admins and services anyone.
          */
         get: operations["getUserPermissions"];
@@ -294,7 +294,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's global roles (self, admin or service)
+         * A user's global roles (self, admin or service with users:read)
          * @description The global role names only. A user may read their own; admins and services anyone.
          */
         get: operations["getUserRoles"];
@@ -314,12 +314,32 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Everything a service needs about a user (service or admin)
+         * Everything a service needs about a user (service with users:read, or admin)
          * @description The user, their organizations, roles and permissions in one call, for services that act on a user's behalf. Services and admins only; a user asking for themself gets 403.
          */
         get: operations["getUserContext"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/{user_id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what a user did in a service (service, scope analytics:write)
+         * @description Answers 202 once the activity is on the analytics queue; within seconds it shows in the user’s GET /users/{user_id}/activity (action `service_activity`, with the service, action, resource and metadata) and counts in their usage as event type `activity`. Counts toward the caller’s RATE_LIMIT_ANALYTICS (429). 404 for an unknown user.
+         */
+        post: operations["recordUserActivity"];
         delete?: never;
         options?: never;
         head?: never;
@@ -642,7 +662,7 @@ export interface paths {
         post?: never;
         /**
          * Switch a user’s multi-factor authentication off
-         * @description For a user who lost every factor: an admin (bearer) or a service (X-API-Key) removes all their MFA methods and backup codes and ends every session (pending logins too). Audited as `mfa_reset` with who did it. The user signs in with the password alone afterwards and can enrol again.
+         * @description For a user who lost every factor: an admin (bearer) or a service (X-API-Key with the scope mfa:reset) removes all their MFA methods and backup codes and ends every session (pending logins too). Audited as `mfa_reset` with who did it. The user signs in with the password alone afterwards and can enrol again. The factors of an account holding a global admin role: never by a service (403); an admin must have signed in with a second factor within the last 5 minutes (401 INVALID_CREDENTIALS otherwise).
          */
         delete: operations["resetUserMfa"];
         options?: never;
@@ -661,7 +681,7 @@ export interface paths {
         put?: never;
         /**
          * Create a complete user with profile (admin or service)
-         * @description Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies.
+         * @description Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies. A service needs the scope users:create, and also users:verify for `email_verified: true`, users:roles for a global role other than `user`, orgs:members for `organization` (403 naming the missing scope).
          */
         post: operations["createUser"];
         delete?: never;
@@ -860,8 +880,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record a custom event (user or service)
-         * @description Answers 202 once the event is on the analytics queue; the aggregator makes it visible to the reads within seconds. A user sends events about themself only (another `user_id` is 403); a service names any user or none.
+         * Record a custom event (user, or service with analytics:write)
+         * @description Answers 202 once the event is on the analytics queue; the aggregator makes it visible to the reads within seconds. A user sends events about themself only (another `user_id` is 403); a service names any user or none. Bounded per caller: RATE_LIMIT_ANALYTICS events (429), and at most ANALYTICS_CUSTOM_TYPES_PER_DAY distinct new event types per UTC day (422 beyond; types already sent that day still pass).
          */
         post: operations["trackEvent"];
         delete?: never;
@@ -878,13 +898,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A metric's time series (admin or service)
+         * A metric's time series (admin, or service with metrics:read)
          * @description Buckets of an hour or a day (UTC) between `from` and `to`, each with count, sum, min, max and avg over the data points. Filter by label with `label.<name>=<value>` query parameters (e.g. `label.model=small`); several filters must all match.
          */
         get: operations["getMetricSeries"];
         put?: never;
         /**
-         * Record a metric data point (service)
+         * Record a metric data point (service, scope analytics:write)
          * @description Answers 202 once the data point is on the analytics queue. Rolled up per hour and (name, labels) into count, sum, min and max; with `cost_usd` or `user_id` it also counts as a metered call in usage and costs.
          */
         post: operations["recordMetric"];
@@ -904,7 +924,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record up to 1000 metric data points (service)
+         * Record up to 1000 metric data points (service, scope analytics:write)
          * @description All or nothing: one invalid entry (422) or more than 1000 entries (413 BATCH_TOO_LARGE) and none is queued. The body may be up to 1 MiB (more than MAX_BODY_BYTES, so that 1000 labelled points fit); beyond it 413 PAYLOAD_TOO_LARGE.
          */
         post: operations["recordMetricBatch"];
@@ -922,7 +942,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's usage (self, admin or service)
+         * A user's usage (self, admin, or service with users:read)
          * @description Events by type, logins, failed logins, metered API calls and their cost between `from` and `to`, from the hourly rollups.
          */
         get: operations["getUserUsage"];
@@ -942,7 +962,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Cost breakdown (admin or service)
+         * Cost breakdown (admin, or service with metrics:read)
          * @description The `cost_usd` of metrics between `from` and `to`, grouped by service, model (`labels.model`), user or UTC day, largest first.
          */
         get: operations["getCosts"];
@@ -982,8 +1002,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics (service key or admin bearer)
-         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
+         * Prometheus metrics (service key with metrics:read, or admin bearer)
+         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
          */
         get: operations["getPrometheusMetrics"];
         put?: never;
@@ -1578,6 +1598,32 @@ export interface components {
             roles: string[];
             permissions: string[];
         };
+        ActivityAccepted: {
+            /** @enum {number} */
+            accepted: 1;
+            /**
+             * Format: uuid
+             * @description The id the activity entry will carry
+             */
+            event_id: string;
+        };
+        /**
+         * @description What the user did in the calling service: `action` a lower-case identifier (1-64), `resource` what it was done to (≤ 128 characters), `metadata` at most 32 flat values (4 KB as JSON, no secret-looking names).
+         * @example {
+         *       "action": "exported",
+         *       "resource": "report:q3",
+         *       "metadata": {
+         *         "format": "csv"
+         *       }
+         *     }
+         */
+        UserActivity: {
+            action: string;
+            resource: string;
+            metadata?: {
+                [key: string]: string | number | boolean | null;
+            };
+        };
         DeleteAccount: {
             /**
              * Format: password
@@ -1759,7 +1805,7 @@ export interface components {
         Activity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity";
             /** @description Who acted, when not the user (an admin) */
             actor_id: string | null;
             ip: string | null;
@@ -2073,7 +2119,7 @@ export interface components {
         OrgActivity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity";
             user_id: string | null;
             actor_id: string | null;
             metadata: {
@@ -3080,6 +3126,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -3433,6 +3489,137 @@ export interface operations {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordUserActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserActivity"];
+            };
+        };
+        responses: {
+            /** @description On the queue */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityAccepted"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6264,6 +6451,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -6342,6 +6539,16 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;

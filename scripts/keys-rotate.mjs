@@ -3,18 +3,21 @@
 //   npm run keys:rotate                          local: reads .dev.vars, writes the new set back
 //   npm run keys:rotate -- --from current.json   production: prints the new value to stdout
 //   npm run keys:rotate -- --status [--from F]   the state of each key, nothing changes
+//   npm run keys:rotate -- --prune [--from F]    once the new key signs: drops the private part
+//                                                of keys that no longer sign (public JWK kept)
 // Options: --lead SECONDS (how long the new key is published before it signs; at least 600),
 //          --token-ttl SECONDS (ACCESS_TOKEN_TTL_SECONDS; default: wrangler.toml's).
 // Cloudflare never reads a secret back, so production keeps the current value in a file or a
 // password manager; `--from` accepts a JWT_SIGNING_KEYS list or a single JWT_PRIVATE_KEY JWK.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { keyStates, parseKeys, rotate } from './signing-key-rotation.mjs';
+import { keyStates, parseKeys, privateButRetired, prune, rotate } from './signing-key-rotation.mjs';
 
 const { values } = parseArgs({
   options: {
     from: { type: 'string' },
     status: { type: 'boolean', default: false },
+    prune: { type: 'boolean', default: false },
     lead: { type: 'string' },
     'token-ttl': { type: 'string' },
   },
@@ -47,16 +50,25 @@ try {
       const end = until ? ` published until ${new Date(until).toISOString()}` : '';
       console.log(`${key.kid}: ${state}${when}${end}`);
     }
+    const stale = privateButRetired(keys, { now, tokenTtlSeconds });
+    if (stale.length) {
+      console.log(`${stale.join(', ')} no longer sign but hold a private key: run --prune`);
+    }
     process.exit(0);
   }
   const leadSeconds = values.lead === undefined ? undefined : Number(values.lead);
-  const next = await rotate(keys, { now, tokenTtlSeconds, leadSeconds });
+  const next = values.prune
+    ? prune(keys, { now, tokenTtlSeconds })
+    : await rotate(keys, { now, tokenTtlSeconds, leadSeconds });
   const value = JSON.stringify(next);
   if (values.from) {
     process.stdout.write(`${value}\n`);
     console.error(
-      `new key ${next.at(-1).kid} is published at once and signs from ${next.at(-1).active_from}.\n` +
-        'Store it: npx wrangler secret put JWT_SIGNING_KEYS  (paste the line above), and keep it for the next rotation.',
+      values.prune
+        ? 'Keys that no longer sign are public only now. Store it: npx wrangler secret put JWT_SIGNING_KEYS  (paste the line above).'
+        : `new key ${next.at(-1).kid} is published at once and signs from ${next.at(-1).active_from}.\n` +
+            'Store it: npx wrangler secret put JWT_SIGNING_KEYS  (paste the line above), and keep it for the next rotation.\n' +
+            'Once it signs, run npm run keys:rotate -- --prune to drop the old private key.',
     );
   } else {
     // The worker refuses both names at once: the set replaces the single key.
@@ -69,7 +81,9 @@ try {
       .replace(/\n*$/, '\n');
     writeFileSync(devVars, `${text}JWT_SIGNING_KEYS='${value}'\n`, { mode: 0o600 });
     console.log(`.dev.vars: JWT_SIGNING_KEYS now holds ${next.map((k) => k.kid).join(', ')}`);
-    console.log(`${next.at(-1).kid} signs from ${next.at(-1).active_from}; restart npm run dev.`);
+    if (!values.prune) {
+      console.log(`${next.at(-1).kid} signs from ${next.at(-1).active_from}; restart npm run dev.`);
+    }
   }
 } catch (err) {
   console.error(`keys:rotate: ${err instanceof Error ? err.message : err}`);

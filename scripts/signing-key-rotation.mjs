@@ -80,6 +80,35 @@ export function keyStates(keys, { now, tokenTtlSeconds }) {
 }
 
 /**
+ * The set without what no longer signs: retired keys lose their private part (their public JWK
+ * stays published until their tokens expire), keys whose grace is over are left out. The current
+ * and the next key are kept whole. Run once a new key has started signing (`npm run keys:rotate
+ * -- --prune`), so a superseded private key does not sit in the secret until the next rotation
+ * (security review: low).
+ * @param {KeyJwk[]} keys
+ * @param {{ now: number, tokenTtlSeconds: number }} at
+ */
+export function prune(keys, at) {
+  return keyStates(keys, at)
+    .filter((s) => s.state !== 'dropped')
+    .map(({ key, state }) => {
+      if (state !== 'retired') return key;
+      const { d: _d, ...publicPart } = key;
+      return publicPart;
+    });
+}
+
+/**
+ * Keys that no longer sign but still hold a private part (`--status` points at `--prune`).
+ * @param {KeyJwk[]} keys
+ * @param {{ now: number, tokenTtlSeconds: number }} at
+ */
+export const privateButRetired = (keys, at) =>
+  keyStates(keys, at)
+    .filter((s) => s.state !== 'current' && s.state !== 'next' && typeof s.key.d === 'string')
+    .map((s) => s.key.kid);
+
+/**
  * The next JWT_SIGNING_KEYS value: a new key that signs `leadSeconds` from now (published at
  * once), the current key kept until then, retired keys without their private part, and keys
  * whose grace is over left out. Refuses while an earlier rotation has not taken effect yet, and a
@@ -100,13 +129,7 @@ export async function rotate(keys, { now, tokenTtlSeconds, leadSeconds = ROTATIO
       `key ${pending.key.kid} starts signing at ${pending.key.active_from}: rotate after that`,
     );
   }
-  const kept = states
-    .filter((s) => s.state !== 'dropped')
-    .map(({ key, state }) => {
-      if (state !== 'retired') return key;
-      const { d: _d, ...publicPart } = key;
-      return publicPart;
-    });
+  const kept = prune(keys, { now, tokenTtlSeconds });
   const at = now + leadSeconds * 1000;
   const fresh = await newSigningKey(at, kid);
   if (kept.some((k) => k.kid === fresh.kid)) throw new Error(`kid ${fresh.kid} is taken`);

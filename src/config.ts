@@ -52,6 +52,14 @@ function notPublicUrl(value: string): string | null {
 }
 
 /**
+ * Whether the libSQL client will speak TLS to `url`: not over http://, and not when `?tls=0`
+ * turns a libsql:// URL into plain HTTP (security review: the token then travels in clear).
+ * Any `tls` value but 1 counts as off, so a value the client might read differently is refused.
+ */
+const libsqlUsesTls = (url: URL) =>
+  url.protocol !== 'http:' && (!url.searchParams.has('tls') || url.searchParams.get('tls') === '1');
+
+/**
  * security.md "Deployment": outside development a development value is a misconfiguration,
  * never a default. The outbox would publish every reset link at GET /dev/outbox, and an
  * http:// or localhost issuer, app URL or CORS origin means the deployment kept dev values.
@@ -85,8 +93,8 @@ function refuseDevelopmentValues(
   }
   if (v.LIBSQL_URL && URL.canParse(v.LIBSQL_URL)) {
     const url = new URL(v.LIBSQL_URL);
-    if (url.protocol === 'http:')
-      refuse('LIBSQL_URL', 'must use libsql:// or https:// outside development');
+    if (!libsqlUsesTls(url))
+      refuse('LIBSQL_URL', 'must use TLS outside development (libsql:// or https://, no tls=0)');
     else if (LOCAL_HOST.test(url.hostname))
       refuse('LIBSQL_URL', 'must not point at localhost outside development');
   }
@@ -173,8 +181,14 @@ export const VarsSchema = z
     TWILIO_API_URL: z.url().default('https://api.twilio.com'),
     BREAKER_FAILURE_THRESHOLD: intVar(1, 100, 5),
     BREAKER_COOLDOWN_SECONDS: intVar(1, 3600, 30),
-    /** Days raw analytics events are kept (the cron prunes older ones; rollups are kept). */
-    ANALYTICS_RETENTION_DAYS: intVar(1, 3650, 30),
+    /** Days the hourly analytics rollups are kept (the cron prunes older ones). */
+    ANALYTICS_RETENTION_DAYS: intVar(1, 3650, 400),
+    /** Days raw analytics events (per-user drill-down) are kept (the cron prunes older ones). */
+    ANALYTICS_RAW_RETENTION_DAYS: intVar(1, 3650, 30),
+    /** Custom events one caller (user or service) may send, e.g. "120/60" per minute. */
+    RATE_LIMIT_ANALYTICS: rateVar('120/60'),
+    /** Distinct custom event types one caller may introduce per UTC day (beyond: 422). */
+    ANALYTICS_CUSTOM_TYPES_PER_DAY: intVar(1, 10_000, 50),
     /**
      * A libSQL/Turso database in place of the D1 binding DB (docs/libsql.md); empty
      * means D1. Not in wrangler.toml's [vars] unless chosen.

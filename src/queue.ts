@@ -5,7 +5,8 @@ import { createLogger } from './lib/logger';
 
 /** The dead-letter queue of the ANALYTICS consumer (wrangler.toml). */
 export const DEAD_LETTER_QUEUE = 'analytics-dlq';
-const DEFAULT_RETENTION_DAYS = 30;
+// The config defaults, for a deployment whose config does not parse: pruning goes on.
+const DEFAULT_RETENTION = { rawDays: 30, rollupDays: 400 };
 
 // The consumers need only the database and a logger, not the request-scoped Deps (no secrets, no origin):
 // they run even when a secret is missing, so analytics keeps flowing while /health reports it.
@@ -26,13 +27,15 @@ export async function queue(
   else await aggregate(deps, batch);
 }
 
-/** The Worker's scheduled() handler (wrangler.toml [triggers]): prunes raw analytics events. */
+/** The Worker's scheduled() handler (wrangler.toml [triggers]): prunes analytics. */
 export async function scheduled(
   _controller: ScheduledController,
   env: Bindings,
   _ctx: ExecutionContext,
 ): Promise<void> {
   const config = getConfig(env);
-  const days = config.ok ? config.ANALYTICS_RETENTION_DAYS : DEFAULT_RETENTION_DAYS;
-  await pruneAnalytics(consumerDeps(env, 'cron'), days);
+  const retention = config.ok
+    ? { rawDays: config.ANALYTICS_RAW_RETENTION_DAYS, rollupDays: config.ANALYTICS_RETENTION_DAYS }
+    : DEFAULT_RETENTION;
+  await pruneAnalytics(consumerDeps(env, 'cron'), retention);
 }

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { getConfig } from './config';
-import { authorize, permissionsOf } from './domain/access';
+import { authorize, permissionsOf, SERVICE_BINDING_CALLER } from './domain/access';
 import { trackEvent } from './domain/analytics/ingest';
 import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
 import { createDeps, type Deps } from './domain/deps';
@@ -66,15 +66,15 @@ export async function track(rc: RpcContext, event: TrackInput): Promise<TrackRes
   }
   const input: TrackEvent = args.data;
   try {
-    const { event_id } = await trackEvent(
-      await depsOf(rc),
-      { kind: 'service', service: 'service-binding' },
-      input,
-    );
+    const { event_id } = await trackEvent(await depsOf(rc), SERVICE_BINDING_CALLER, input);
     return { accepted: 1, event_id };
   } catch (err) {
     if (err instanceof ApiError && err.status === 422) {
       return { accepted: 0, reason: 'bad_request', detail: err.message };
+    }
+    if (err instanceof ApiError && err.code === 'RATE_LIMITED') {
+      const retryAfter = Number(err.extra.headers?.['Retry-After'] ?? 60);
+      return { accepted: 0, reason: 'rate_limited', detail: err.message, retry_after: retryAfter };
     }
     throw err;
   }

@@ -66,8 +66,11 @@ export interface TrackInput {
   timestamp?: string | undefined;
 }
 
+/** `rate_limited`: past RATE_LIMIT_ANALYTICS for the binding; retry after `retry_after` s. */
 export type TrackResult =
-  { accepted: 1; event_id: string } | { accepted: 0; reason: 'bad_request'; detail: string };
+  | { accepted: 1; event_id: string }
+  | { accepted: 0; reason: 'bad_request'; detail: string }
+  | { accepted: 0; reason: 'rate_limited'; detail: string; retry_after: number };
 
 export interface AuthServiceRpc {
   /** Introspects an access token: a live session, then the user's current grants. */

@@ -141,9 +141,9 @@ describe('the analytics consumer', () => {
       { from: now - 3_600_000, to: now + 3_600_000 },
     );
     expect(usage).toMatchObject({
-      api_calls: 2,
-      cost_usd: 0.75,
-      events_by_type: { report_exported: 1 },
+      apiCalls: 2,
+      costUsd: 0.75,
+      eventsByType: { report_exported: 1 },
     });
   });
 
@@ -181,5 +181,31 @@ describe('the analytics consumer', () => {
       .all<{ event_id: string }>();
     expect(results.map((r) => r.event_id)).toEqual([recent.event_id]);
     expect(await hourlyCount(type)).toBe(2);
+  });
+
+  it('prunes rollups past ANALYTICS_RETENTION_DAYS (400) and the type quota of past days', async () => {
+    const type = uniqueName('ancient');
+    const ancient = eventBody(type, { timestamp: Date.now() - 401 * 86_400_000 });
+    const kept = eventBody(type, { timestamp: Date.now() - 399 * 86_400_000 });
+    await deliver([message(ancient), message(kept)]);
+    expect(await hourlyCount(type)).toBe(2);
+    const caller = `user:${crypto.randomUUID()}`;
+    const today = Math.floor(Date.now() / 86_400_000);
+    for (const day of [today - 3, today]) {
+      await env.DB.prepare(
+        'INSERT INTO analytics_custom_types (caller, day, event_type) VALUES (?, ?, ?)',
+      )
+        .bind(caller, day, type)
+        .run();
+    }
+    const ctx = createExecutionContext();
+    await worker.scheduled!(createScheduledController({ cron: '17 3 * * *' }), env, ctx);
+    expect(await hourlyCount(type)).toBe(1);
+    const { results } = await env.DB.prepare(
+      'SELECT day FROM analytics_custom_types WHERE caller = ?',
+    )
+      .bind(caller)
+      .all<{ day: number }>();
+    expect(results.map((r) => r.day)).toEqual([today]);
   });
 });

@@ -8,6 +8,7 @@ import {
   uniqueEmail,
 } from './helpers';
 import { createSignedInAdmin, serviceHeaders } from './helpers-admin';
+import { PRODUCTION_VARS } from './production-env';
 
 // Each call spreads `env` into a new object, and config is cached per env object, so every
 // request below starts the worker with exactly the configuration it names.
@@ -323,6 +324,31 @@ describe('start-up configuration', () => {
         json: credentials(),
       });
       expectError(register, 503, 'DEPENDENCY_UNAVAILABLE');
+    });
+
+    it.each([
+      'libsql://edge-auth-acme.turso.io:443?tls=0',
+      'libsql://edge-auth-acme.turso.io?tls=0',
+      'https://edge-auth-acme.turso.io?tls=0',
+      'http://edge-auth-acme.turso.io',
+    ])('refuses LIBSQL_URL=%s in production: the connection would not use TLS', async (url) => {
+      const res = await healthOf({ ...PRODUCTION_VARS, LIBSQL_URL: url, LIBSQL_AUTH_TOKEN: 'tok' });
+      expect(res.status, res.text).toBe(503);
+      expect(res.body.components.config).toBe('invalid');
+      expect(res.body.problems).toContain(
+        'LIBSQL_URL: must use TLS outside development (libsql:// or https://, no tls=0)',
+      );
+    });
+
+    it('accepts a TLS libSQL URL in production (tls=1 or no tls parameter)', async () => {
+      for (const url of [
+        'libsql://edge-auth-acme.turso.io',
+        'libsql://edge-auth-acme.turso.io?tls=1',
+      ]) {
+        const overrides = { ...PRODUCTION_VARS, LIBSQL_URL: url, LIBSQL_AUTH_TOKEN: 'tok' };
+        const res = await healthOf(overrides);
+        expect(res.body.components.config, url).toBe('ok');
+      }
     });
 
     it('probes libSQL, not D1, once LIBSQL_URL is set (its HTTP client inside workerd)', async () => {

@@ -1,10 +1,10 @@
 import { expect } from 'vitest';
 import { api, createSignedInUser, env, eventually, signIn, type ApiResponse } from './helpers';
-import { TEST_SERVICE_KEYS } from './service-keys';
+import { keyOf, type TestService } from './service-keys';
 
-/** Headers of a service call with a configured API key. */
-export const serviceHeaders = (name: keyof typeof TEST_SERVICE_KEYS = 'billing') => ({
-  'X-API-Key': TEST_SERVICE_KEYS[name],
+/** Headers of a service call with a configured API key (`billing` holds every scope). */
+export const serviceHeaders = (name: TestService = 'billing') => ({
+  'X-API-Key': keyOf(name),
 });
 
 /**

@@ -4,6 +4,8 @@ import {
   JWKS_MAX_AGE_S as ROTATION_ASSUMED_MAX_AGE_S,
   keyStates,
   parseKeys,
+  privateButRetired,
+  prune,
   rotate,
   ROTATION_LEAD_S,
 } from '../scripts/signing-key-rotation.mjs';
@@ -79,6 +81,23 @@ describe('npm run keys:rotate (scripts/signing-key-rotation.mjs)', () => {
     expect(third[0]!.d).toBeUndefined();
   });
 
+  it('--prune drops the private part of a key that no longer signs, not of one that still does', async () => {
+    const now = Date.now();
+    const keys = await rotate(single(), { now, tokenTtlSeconds: TTL });
+    const at = { now, tokenTtlSeconds: TTL };
+    // Before the new key signs, the old one still does: nothing to drop.
+    expect(prune(keys, at)).toEqual(keys);
+    expect(privateButRetired(keys, at)).toEqual([]);
+    const later = { now: now + ROTATION_LEAD_S * 1000 + 1, tokenTtlSeconds: TTL };
+    expect(privateButRetired(keys, later)).toEqual([keys[0]!.kid]);
+    const pruned = prune(keys, later);
+    expect(pruned.map((k) => k.kid)).toEqual(keys.map((k) => k.kid));
+    expect(pruned[0]!.d).toBeUndefined();
+    expect(pruned[0]!.x).toBe(keys[0]!.x);
+    expect(pruned[1]!.d).toBe(keys[1]!.d);
+    expect(privateButRetired(pruned, later)).toEqual([]);
+  });
+
   it('the JWKS cache lifetime is what the rotation lead assumes', async () => {
     expect(ROTATION_ASSUMED_MAX_AGE_S).toBe(JWKS_MAX_AGE_S);
     expect(ROTATION_LEAD_S).toBeGreaterThanOrEqual(2 * JWKS_MAX_AGE_S);
@@ -111,6 +130,17 @@ describe('signing-key rotation in the worker', () => {
     expect((await verifyWith(activated, before)).status).toBe(200);
     expect((await verifyWith(activated, after)).status).toBe(200);
     expect(((await jwksWith(activated)).body.keys as JWK[]).map((k) => k.kid)).toEqual([
+      oldKid,
+      newKid,
+    ]);
+
+    // Pruned (--prune): the old key keeps no private part, yet stays published and its token
+    // still verifies; the new key still signs.
+    const pruned = prune(activated, { now: Date.now(), tokenTtlSeconds: TTL });
+    expect(pruned[0]!.d).toBeUndefined();
+    expect((await verifyWith(pruned, before)).status).toBe(200);
+    expect(kidOf(await loginWith(pruned, user))).toBe(newKid);
+    expect(((await jwksWith(pruned)).body.keys as JWK[]).map((k) => k.kid)).toEqual([
       oldKid,
       newKid,
     ]);

@@ -14,7 +14,7 @@ import {
   unreachableD1,
 } from './helpers';
 import { createSignedInAdmin, serviceHeaders } from './helpers-admin';
-import { TEST_SERVICE_KEYS } from './service-keys';
+import { keyOf, TEST_SERVICE_KEYS, type TestService } from './service-keys';
 
 const SEEDED_USER_PERMISSIONS = [
   'analytics:read',
@@ -105,7 +105,7 @@ describe('POST /auth/validate: who may call it', () => {
 
   it('refuses keys that are almost right: last character changed, truncated, extended, other case', async () => {
     const user = await createSignedInUser();
-    const key = TEST_SERVICE_KEYS.billing;
+    const key = keyOf('billing');
     const last = key.at(-1)!;
     const nearMisses = [
       key.slice(0, -1) + (last === 'f' ? 'e' : 'f'),
@@ -122,12 +122,17 @@ describe('POST /auth/validate: who may call it', () => {
     }
   });
 
-  it('accepts every configured service key', async () => {
+  it('accepts every configured key holding tokens:validate, and refuses the others with 403', async () => {
     const user = await createSignedInUser();
-    for (const name of Object.keys(TEST_SERVICE_KEYS) as (keyof typeof TEST_SERVICE_KEYS)[]) {
+    for (const name of Object.keys(TEST_SERVICE_KEYS) as TestService[]) {
       const res = await validate(user.access_token, serviceHeaders(name));
-      expect(res.status, name).toBe(200);
-      expect(res.body.valid).toBe(true);
+      if (['billing', 'reports'].includes(name)) {
+        expect(res.status, name).toBe(200);
+        expect(res.body.valid).toBe(true);
+      } else {
+        expectError(res, 403, 'FORBIDDEN');
+        expect(res.body.detail, name).toContain('tokens:validate');
+      }
     }
   });
 });
@@ -406,7 +411,7 @@ describe('POST /auth/authorize', () => {
     const user = await createSignedInUser();
     const res = await api('POST', '/auth/authorize', {
       token: user.access_token,
-      headers: { 'X-API-Key': `${TEST_SERVICE_KEYS.billing}x` },
+      headers: { 'X-API-Key': `${keyOf('billing')}x` },
       json: { resource: 'dashboards', action: 'read' },
     });
     expectError(res, 401, 'INVALID_API_KEY');

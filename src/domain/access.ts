@@ -3,16 +3,45 @@ import { grantsOf, type Grants as GlobalGrants } from '../db/queries/rbac';
 import { findUserById, findUserWithProfile } from '../db/queries/users';
 import { ApiError, orUnavailable } from '../lib/errors';
 import type { AccessClaims } from '../lib/jwt';
+import { READ_SCOPES, type Scope } from '../lib/service-keys';
 import type { Deps } from './deps';
 import { orgPermissions, type OrgRole } from './org-roles';
 
+export type { Scope } from '../lib/service-keys';
+
 /**
  * Who is asking: a signed-in user (a verified access token of a live session) or a service
- * (an API key or a service binding). Routes that take both see which one it is.
+ * (an API key or a service binding) with the scopes its key grants. Routes that take both see
+ * which one it is.
  */
 export type Caller =
   | { kind: 'user'; userId: string; sessionId: string; claims: AccessClaims }
-  | { kind: 'service'; service: string };
+  | { kind: 'service'; service: string; scopes: ReadonlySet<Scope> };
+
+/**
+ * A service binding (RPC) needs no key: the deployment's own configuration grants it. Its
+ * methods are the reads plus track(), so it holds exactly those scopes.
+ */
+export const SERVICE_BINDING_CALLER: Caller = {
+  kind: 'service',
+  service: 'service-binding',
+  scopes: new Set<Scope>([...READ_SCOPES, 'analytics:write']),
+};
+
+/** Whether the caller is a service holding `scope` (users hold no scopes). */
+export const hasScope = (caller: Caller, scope: Scope) =>
+  caller.kind === 'service' && caller.scopes.has(scope);
+
+/**
+ * A service must hold `scope` for what it asks (403 FORBIDDEN naming the scope, so the operator
+ * knows which one to grant). Users pass: their rights are checked by role, not by scope. HTTP
+ * and RPC both go through this, so a scope means the same on either path.
+ */
+export function requireScope(caller: Caller, scope: Scope): void {
+  if (caller.kind === 'service' && !caller.scopes.has(scope)) {
+    throw new ApiError('FORBIDDEN', `This service key lacks the scope ${scope}`);
+  }
+}
 
 export interface OrganizationGrant {
   organization_id: string;
@@ -66,17 +95,18 @@ export async function isAdminNow(deps: Pick<Deps, 'db'>, caller: Caller): Promis
 }
 
 /**
- * The api.md rule for per-user routes: the user themself, an admin, or (when `services` is true)
- * a service. Anyone else gets 403; the target's existence is not revealed.
+ * The api.md rule for per-user routes: the user themself, an admin, or a service holding
+ * `scope` (`false`: no service at all). Anyone else gets 403; the target's existence is not
+ * revealed.
  */
 export async function assertSelfOrAdmin(
   deps: Pick<Deps, 'db'>,
   caller: Caller,
   userId: string,
-  services = true,
+  scope: Scope | false,
 ): Promise<void> {
   if (caller.kind === 'service') {
-    if (services) return;
+    if (scope) return requireScope(caller, scope);
     throw new ApiError('FORBIDDEN', 'Services may not use this route');
   }
   if (caller.userId === userId) return;
@@ -85,9 +115,9 @@ export async function assertSelfOrAdmin(
   }
 }
 
-/** Services, or users who are admins right now; anyone else 403. */
-export async function assertServiceOrAdmin(deps: Pick<Deps, 'db'>, caller: Caller) {
-  if (caller.kind === 'service') return;
+/** Services holding `scope`, or users who are admins right now; anyone else 403. */
+export async function assertServiceOrAdmin(deps: Pick<Deps, 'db'>, caller: Caller, scope: Scope) {
+  if (caller.kind === 'service') return requireScope(caller, scope);
   if (!(await isAdminNow(deps, caller))) {
     throw new ApiError('FORBIDDEN', 'Service or administrator access is required');
   }

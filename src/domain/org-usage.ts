@@ -28,6 +28,6 @@ export async function orgUsage(
     { orgId },
     { from: range.from.getTime(), to: range.to.getTime() },
   );
-  const events = Object.values(usage.events_by_type).reduce((sum, n) => sum + n, 0);
-  return { events, logins: usage.logins, api_calls: usage.api_calls, cost_usd: usage.cost_usd };
+  const events = Object.values(usage.eventsByType).reduce((sum, n) => sum + n, 0);
+  return { events, logins: usage.logins, api_calls: usage.apiCalls, cost_usd: usage.costUsd };
 }

@@ -11,6 +11,7 @@ import {
   assertServiceOrAdmin,
   grantsFor,
   isAdmin,
+  requireScope,
   userWithProfile,
 } from './access';
 import type { Caller } from './access';
@@ -28,7 +29,8 @@ const DAY_MS = 86_400_000;
  * give a role that administers (403). Returns the new user, profile and roles.
  */
 export async function createCompleteUser(deps: Deps, caller: Caller, account: NewAccount) {
-  await assertServiceOrAdmin(deps, caller);
+  await assertServiceOrAdmin(deps, caller, 'users:create');
+  requireCreationScopes(caller, account);
   const known = new Map((await listRoles(deps.db)).map((r) => [r.name, r.permissions]));
   const unknown = account.roles.filter((r) => !known.has(r));
   if (unknown.length) {
@@ -62,6 +64,18 @@ export async function createCompleteUser(deps: Deps, caller: Caller, account: Ne
     role,
   }));
   return { ...created, roles, organizations };
+}
+
+/**
+ * What a service needs beyond users:create (security review M1: any key could mint a verified
+ * org owner, then remove the real owner): an address it vouches for needs users:verify, a global
+ * role beyond `user` needs users:roles (administering roles stay refused whatever the scopes),
+ * and a membership, owner included, needs orgs:members, the scope that adds members directly.
+ */
+function requireCreationScopes(caller: Caller, account: NewAccount) {
+  if (account.emailVerified) requireScope(caller, 'users:verify');
+  if (account.roles.some((r) => r !== 'user')) requireScope(caller, 'users:roles');
+  if (account.organization) requireScope(caller, 'orgs:members');
 }
 
 const unknownOrganization = () =>

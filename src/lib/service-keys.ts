@@ -2,16 +2,48 @@ import { z } from 'zod';
 import type { KeyStatus } from './signing-keys';
 import { timingSafeEqual } from './crypto';
 
-/** SERVICE_API_KEYS: {"billing": "<key>", ...}; each key at least 32 characters. */
-const ServiceKeysSchema = z.record(z.string().regex(/^[\w.-]{1,64}$/), z.string());
+/**
+ * What a service key may do (docs/service-access.md). One scope per kind of operation, so a
+ * leaked key does only what its service needed: security review M1 found keys that could mint
+ * verified org owners and switch off an admin's second factor.
+ */
+export const SCOPES = [
+  'tokens:validate',
+  'users:read',
+  'permissions:read',
+  'users:create',
+  'users:verify',
+  'users:roles',
+  'orgs:members',
+  'mfa:reset',
+  'analytics:write',
+  'metrics:read',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** A bare-string key (the format before scopes) means these: reading, never writing. */
+export const READ_SCOPES: readonly Scope[] = ['tokens:validate', 'users:read', 'permissions:read'];
+
+const KeySchema = z.union([
+  z.string(),
+  z.strictObject({ key: z.string(), scopes: z.array(z.enum(SCOPES)) }),
+]);
+
+/** SERVICE_API_KEYS: {"billing": {"key": "<key>", "scopes": [...]}, "old": "<key>"}. */
+const ServiceKeysSchema = z.record(z.string().regex(/^[\w.-]{1,64}$/), KeySchema);
 const MIN_KEY_LENGTH = 32;
 
 export interface ServiceKey {
   name: string;
   key: string;
+  scopes: ReadonlySet<Scope>;
 }
 
-/** Parses the service keys; a short key makes the whole set 'weak' (and none is accepted). */
+/**
+ * Parses the service keys. An unknown scope makes the whole set 'invalid' (a typo must not
+ * silently grant less, or the operator "fixes" it with a broader scope); a short key makes it
+ * 'weak'. Either way no key is accepted.
+ */
 export function loadServiceKeys(raw: string | undefined): {
   status: KeyStatus | 'not_configured';
   keys: ServiceKey[];
@@ -23,7 +55,11 @@ export function loadServiceKeys(raw: string | undefined): {
   } catch {
     return { status: 'invalid', keys: [] };
   }
-  const keys = Object.entries(parsed).map(([name, key]) => ({ name, key }));
+  const keys = Object.entries(parsed).map(([name, entry]) =>
+    typeof entry === 'string'
+      ? { name, key: entry, scopes: new Set(READ_SCOPES) }
+      : { name, key: entry.key, scopes: new Set(entry.scopes) },
+  );
   if (keys.some((k) => k.key.length < MIN_KEY_LENGTH)) return { status: 'weak', keys: [] };
   return { status: 'ok', keys };
 }
@@ -32,10 +68,10 @@ export function loadServiceKeys(raw: string | undefined): {
  * The service a presented key belongs to, or null. Every key is compared in constant time and
  * none is skipped, so timing tells nothing about which key was close.
  */
-export function matchServiceKey(keys: readonly ServiceKey[], presented: string): string | null {
-  let match: string | null = null;
-  for (const { name, key } of keys) {
-    if (timingSafeEqual(key, presented)) match = name;
+export function matchServiceKey(keys: readonly ServiceKey[], presented: string): ServiceKey | null {
+  let match: ServiceKey | null = null;
+  for (const entry of keys) {
+    if (timingSafeEqual(entry.key, presented)) match = entry;
   }
   return match;
 }

@@ -7,10 +7,13 @@ import {
   analyticsEventHourly,
   analyticsEvents,
   analyticsMetricHourly,
+  auditEvents,
   users,
 } from '../schema';
 
 export type RawEvent = typeof analyticsEvents.$inferInsert;
+/** An activity entry a service reported, keyed by its event id (a redelivery adds none). */
+export type ActivityRow = typeof auditEvents.$inferInsert & { id: string };
 export type DeadLetter = typeof analyticsDeadLetters.$inferInsert;
 
 const HOUR_MS = 3_600_000;
@@ -59,10 +62,17 @@ const statement = (query: { toSQL(): { sql: string; params: unknown[] } }): RawS
  * three hourly rollups computed from exactly the rows this batch inserted (`pending_batch`),
  * then the mark cleared. The batch is one transaction on D1 and on libSQL (db/client.ts
  * rawBatch), so a failure leaves no rollup counted without its raw row, and a redelivered
- * message is never counted twice.
+ * message is never counted twice. Activity entries go to the audit trail in the same batch.
  */
-export async function aggregateBatch(db: Db, batchId: string, rows: RawEvent[], rejected: number) {
+export async function aggregateBatch(
+  db: Db,
+  batchId: string,
+  rows: RawEvent[],
+  rejected: number,
+  activity: ActivityRow[] = [],
+) {
   await rawBatch(db, [
+    ...activity.map((row) => statement(db.insert(auditEvents).values(row).onConflictDoNothing())),
     ...rows.map((row) =>
       statement(
         db
@@ -109,15 +119,6 @@ export const listDeadLetters = (db: Db, limit: number) =>
     .from(analyticsDeadLetters)
     .orderBy(desc(analyticsDeadLetters.receivedAt))
     .limit(limit);
-
-/** Deletes raw events that happened before `before`; the rollups stay. Returns how many. */
-export async function pruneRawEvents(db: Db, before: number): Promise<number> {
-  const result = await db
-    .delete(analyticsEvents)
-    .where(lt(analyticsEvents.occurredAt, before))
-    .returning({ id: analyticsEvents.eventId });
-  return result.length;
-}
 
 export interface MetricQuery {
   name: string;

@@ -5,7 +5,7 @@ import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm
  * Raw analytics messages as the aggregator received them, keyed by the producer's event id: a
  * redelivered message hits the key and is not counted again. `pending_batch` marks the rows of
  * the consumer batch being aggregated, so the rollups read exactly the new rows inside the same
- * D1 batch (and are rolled back with them). Pruned after ANALYTICS_RETENTION_DAYS.
+ * D1 batch (and are rolled back with them). Pruned after ANALYTICS_RAW_RETENTION_DAYS.
  */
 export const analyticsEvents = sqliteTable(
   'analytics_events',
@@ -107,4 +107,19 @@ export const analyticsDeadLetters = sqliteTable(
     receivedAt: integer('received_at').notNull(),
   },
   (t) => [index('analytics_dead_letters_time').on(t.receivedAt)],
+);
+
+/**
+ * The custom event types each caller (`user:<id>` or `service:<name>`) introduced per UTC day
+ * (`day`: days since the epoch): ingest admits a new type only while the caller has fewer than
+ * ANALYTICS_CUSTOM_TYPES_PER_DAY, so nobody grows the rollups without bound. Pruned daily.
+ */
+export const analyticsCustomTypes = sqliteTable(
+  'analytics_custom_types',
+  {
+    caller: text('caller').notNull(),
+    day: integer('day').notNull(),
+    eventType: text('event_type').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caller, t.day, t.eventType] })],
 );

@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'invitation_sent',
   'invitation_accepted',
   'invitation_revoked',
+  'service_activity',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

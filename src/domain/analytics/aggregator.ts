@@ -2,11 +2,17 @@ import {
   aggregateBatch,
   bumpCounter,
   recordDeadLetters,
-  pruneRawEvents,
+  type ActivityRow,
   type RawEvent,
 } from '../../db/queries/analytics';
+import { pruneRawEvents, pruneRollups } from '../../db/queries/analytics-limits';
 import type { Deps } from '../deps';
-import { AnalyticsMessageSchema, canonicalLabels, type AnalyticsMessage } from './messages';
+import {
+  AnalyticsMessageSchema,
+  canonicalLabels,
+  type ActivityMessage,
+  type AnalyticsMessage,
+} from './messages';
 
 type ConsumerDeps = Pick<Deps, 'db' | 'logger' | 'now'>;
 
@@ -23,6 +29,10 @@ function rawRow(m: AnalyticsMessage, receivedAt: number): RawEvent {
     occurredAt: m.timestamp,
     receivedAt,
   };
+  if (m.kind === 'activity') {
+    const properties = { action: m.action, resource: m.resource };
+    return { ...common, kind: 'event', name: m.event_type, sessionId: null, properties };
+  }
   return m.kind === 'event'
     ? {
         ...common,
@@ -42,6 +52,18 @@ function rawRow(m: AnalyticsMessage, receivedAt: number): RawEvent {
       };
 }
 
+/** A service's activity report as an entry of the user's activity trail (its event id as id). */
+const activityRow = (m: ActivityMessage): ActivityRow => ({
+  id: m.event_id,
+  userId: m.user_id,
+  action: 'service_activity',
+  ip: null,
+  userAgent: null,
+  requestId: m.request_id,
+  metadata: { service: m.service, action: m.action, resource: m.resource, details: m.metadata },
+  createdAt: new Date(m.timestamp),
+});
+
 /**
  * The aggregator (the ANALYTICS queue's consumer). Each message is validated: an invalid one is
  * acked and counted as rejected (retrying cannot fix it, and it must not hold up the rest).
@@ -49,13 +71,18 @@ function rawRow(m: AnalyticsMessage, receivedAt: number): RawEvent {
  * a growing delay, and after max_retries the queue moves them to the dead-letter queue.
  */
 export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
-  const valid: { message: Message<unknown>; row: RawEvent }[] = [];
+  const valid: { message: Message<unknown>; row: RawEvent; activity?: ActivityRow }[] = [];
   let rejected = 0;
   const receivedAt = deps.now();
   for (const message of batch.messages) {
     const parsed = AnalyticsMessageSchema.safeParse(message.body);
     if (parsed.success) {
-      valid.push({ message, row: rawRow(parsed.data, receivedAt) });
+      const m = parsed.data;
+      valid.push({
+        message,
+        row: rawRow(m, receivedAt),
+        activity: m.kind === 'activity' ? activityRow(m) : undefined,
+      });
     } else {
       rejected++;
       deps.logger.warn('analytics message rejected', {
@@ -72,6 +99,7 @@ export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>
         crypto.randomUUID(),
         valid.map((v) => v.row),
         rejected,
+        valid.flatMap((v) => (v.activity ? [v.activity] : [])),
       );
     } else if (rejected) {
       await bumpCounter(deps.db, 'rejected', rejected);
@@ -122,10 +150,23 @@ export async function recordDeadLetterBatch(deps: ConsumerDeps, batch: MessageBa
   batch.ackAll();
 }
 
-/** The cron job: raw events past the retention are deleted; rollups stay. */
-export async function pruneAnalytics(deps: ConsumerDeps, retentionDays: number) {
-  const before = deps.now() - retentionDays * 86_400_000;
-  const deleted = await pruneRawEvents(deps.db, before);
-  deps.logger.info('analytics raw events pruned', { deleted, retention_days: retentionDays });
+const DAY_MS = 86_400_000;
+
+/**
+ * The cron job: raw events past their retention, hourly rollups past theirs (security review
+ * M3: rollups were permanent), and the custom-type quota of days before yesterday.
+ */
+export async function pruneAnalytics(
+  deps: ConsumerDeps,
+  retention: { rawDays: number; rollupDays: number },
+) {
+  const now = deps.now();
+  const deleted = await pruneRawEvents(deps.db, now - retention.rawDays * DAY_MS);
+  await pruneRollups(deps.db, now - retention.rollupDays * DAY_MS, Math.floor(now / DAY_MS) - 1);
+  deps.logger.info('analytics pruned', {
+    raw_deleted: deleted,
+    raw_retention_days: retention.rawDays,
+    rollup_retention_days: retention.rollupDays,
+  });
   return deleted;
 }

@@ -79,22 +79,51 @@ export const MetricMessageSchema = z.object({
   cost_usd: z.number().finite().nonnegative().nullable(),
 });
 
-/** One message on the queue: a (domain or custom) event, or a metric data point. */
+/** The event type of a service's activity reports (POST /auth/users/{user_id}/activity). */
+export const ACTIVITY_EVENT_TYPE = 'activity';
+
+/** What a service reports a user did: counted as an event, and kept in the activity trail. */
+export const ActivityInputSchema = z.strictObject({
+  action: EventTypeField,
+  resource: z.string().min(1).max(128),
+  metadata: PropertiesSchema.optional(),
+});
+export type ActivityInput = z.infer<typeof ActivityInputSchema>;
+
+export const ActivityMessageSchema = z.object({
+  kind: z.literal('activity'),
+  ...common,
+  user_id: Id,
+  service: Id,
+  event_type: z.literal(ACTIVITY_EVENT_TYPE),
+  request_id: z.string().min(1).max(128),
+  action: ActivityInputSchema.shape.action,
+  resource: ActivityInputSchema.shape.resource,
+  metadata: PropertiesSchema,
+});
+
+/** One message on the queue: a (domain or custom) event, an activity, or a metric data point. */
 export const AnalyticsMessageSchema = z.discriminatedUnion('kind', [
   EventMessageSchema,
   MetricMessageSchema,
+  ActivityMessageSchema,
 ]);
 export type AnalyticsMessage = z.infer<typeof AnalyticsMessageSchema>;
 export type EventMessage = z.infer<typeof EventMessageSchema>;
 export type MetricMessage = z.infer<typeof MetricMessageSchema>;
+export type ActivityMessage = z.infer<typeof ActivityMessageSchema>;
 
 /**
- * Event types the domain reports itself: nobody may post them through POST /analytics/events,
- * or a client could inflate the login and failure counts that dashboards and /metrics show.
+ * Event types the service reports itself (domain events and activity): nobody may post them
+ * through POST /analytics/events, or a client could inflate the login and failure counts that
+ * dashboards and /metrics show. They are also the only types /metrics labels by name.
  */
 let domainTypes: ReadonlySet<string> | undefined;
 export const domainEventTypes = (): ReadonlySet<string> =>
-  (domainTypes ??= new Set(domainEventSchema().options.map((o) => o.shape.type.value)));
+  (domainTypes ??= new Set([
+    ...domainEventSchema().options.map((o) => o.shape.type.value),
+    ACTIVITY_EVENT_TYPE,
+  ]));
 
 /** A custom event as a caller sends it (POST /analytics/events, RPC track). */
 export const TrackEventSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps';
+import { domainEventTypes } from './messages';
 import { platformFigures } from './reads';
 
 /** Prometheus text exposition format 0.0.4: the Content-Type of GET /metrics. */
@@ -22,8 +23,24 @@ function family(name: string, type: 'counter' | 'gauge', help: string, samples: 
 }
 
 /**
- * GET /metrics. Counters come from the aggregator's hourly rollups, which are never pruned, so
- * they only grow; they lag the events by the queue's batch timeout (seconds).
+ * Counts by the type label /metrics gives them: the service's own types by name, every custom
+ * type under `custom` (security review M3: each custom type a user made up became a series of
+ * its own, and a scraper's storage grows with every series).
+ */
+function byLabel(byType: Record<string, number>): [string, number][] {
+  const own = domainEventTypes();
+  const out = new Map<string, number>();
+  for (const [type, n] of Object.entries(byType)) {
+    const label = own.has(type) ? type : 'custom';
+    out.set(label, (out.get(label) ?? 0) + n);
+  }
+  return [...out].sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/**
+ * GET /metrics. Counters come from the aggregator's hourly rollups; they lag the events by the
+ * queue's batch timeout (seconds), and drop when the cron prunes rollups past
+ * ANALYTICS_RETENTION_DAYS (a counter reset to Prometheus, which rate() handles).
  */
 export async function prometheusText(deps: Pick<Deps, 'db' | 'now' | 'config'>) {
   const { byType, counters, tokensActive } = await platformFigures(deps);
@@ -53,10 +70,8 @@ export async function prometheusText(deps: Pick<Deps, 'db' | 'now' | 'config'>) 
     family(
       'platform_analytics_events_total',
       'counter',
-      'Events aggregated, by type (domain events and custom events).',
-      Object.entries(byType)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([type, value]) => ({ labels: { type }, value })),
+      'Events aggregated, by type: the service\'s own types by name, custom events together as type="custom".',
+      byLabel(byType).map(([type, value]) => ({ labels: { type }, value })),
     ),
     family(
       'platform_queue_rejected_total',

@@ -73,7 +73,7 @@ export async function metricPoints(
     labels: Record<string, string>;
   } & Range,
 ) {
-  await assertServiceOrAdmin(deps, caller);
+  await assertServiceOrAdmin(deps, caller, 'metrics:read');
   const rows = await orUnavailable('Database', () =>
     metricSeries(deps.db, { ...q, bucketMs: q.interval === 'day' ? DAY_MS : HOUR_MS }),
   );
@@ -94,29 +94,48 @@ export async function metricPoints(
   };
 }
 
+/** What a user or an organization used over a range (the HTTP edge shapes it). */
+export interface Usage {
+  range: Range;
+  eventsByType: Record<string, number>;
+  logins: number;
+  failedLogins: number;
+  /** Metered calls: metrics recorded for the subject. */
+  apiCalls: number;
+  costUsd: number;
+}
+
 /**
  * The usage of a user or an organization over a range, from the hourly rollups (so at hour
  * granularity). The organizations feature reads an org's usage with `{ orgId }`.
  */
-export async function usageOf(deps: Pick<Deps, 'db'>, who: UsageSubject, range: Range) {
+export async function usageOf(
+  deps: Pick<Deps, 'db'>,
+  who: UsageSubject,
+  range: Range,
+): Promise<Usage> {
   const totals = await orUnavailable('Database', () =>
     usageTotals(deps.db, who, range.from, range.to),
   );
   return {
-    from: iso(range.from),
-    to: iso(range.to),
-    events_by_type: totals.eventsByType,
+    range,
+    eventsByType: totals.eventsByType,
     logins: totals.eventsByType.login_succeeded ?? 0,
-    failed_logins: totals.eventsByType.login_failed ?? 0,
-    api_calls: totals.apiCalls,
-    cost_usd: totals.costUsd,
+    failedLogins: totals.eventsByType.login_failed ?? 0,
+    apiCalls: totals.apiCalls,
+    costUsd: totals.costUsd,
   };
 }
 
-/** GET /analytics/usage/{user_id}: the user themself, an admin or a service. */
-export async function userUsage(deps: ReadDeps, caller: Caller, userId: string, range: Range) {
-  await assertSelfOrAdmin(deps, caller, userId);
-  return { user_id: userId, ...(await usageOf(deps, { userId }, range)) };
+/** GET /analytics/usage/{user_id}: the user themself, an admin or a service (users:read). */
+export async function userUsage(
+  deps: ReadDeps,
+  caller: Caller,
+  userId: string,
+  range: Range,
+): Promise<Usage> {
+  await assertSelfOrAdmin(deps, caller, userId, 'users:read');
+  return usageOf(deps, { userId }, range);
 }
 
 /** The cost breakdown (admin or service). */
@@ -126,7 +145,7 @@ export async function costBreakdown(
   groupBy: CostGroup,
   range: Range,
 ) {
-  await assertServiceOrAdmin(deps, caller);
+  await assertServiceOrAdmin(deps, caller, 'metrics:read');
   const rows = await orUnavailable('Database', () =>
     costGroups(deps.db, groupBy, range.from, range.to),
   );

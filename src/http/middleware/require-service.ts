@@ -10,9 +10,9 @@ const API_KEY_HEADER = 'X-API-Key';
 /** Service routes: a configured X-API-Key (compared in constant time) names the caller. */
 export const requireService: MiddlewareHandler<AppEnv> = async (c, next) => {
   const presented = c.req.header(API_KEY_HEADER);
-  const service = presented ? matchServiceKey(c.var.secrets.services.keys, presented) : null;
-  if (!service) throw new ApiError('INVALID_API_KEY', 'A valid X-API-Key is required');
-  c.set('caller', { kind: 'service', service });
+  const found = presented ? matchServiceKey(c.var.secrets.services.keys, presented) : null;
+  if (!found) throw new ApiError('INVALID_API_KEY', 'A valid X-API-Key is required');
+  c.set('caller', { kind: 'service', service: found.name, scopes: found.scopes });
   await next();
 };
 

@@ -1,5 +1,5 @@
 import * as admin from '../../domain/admin';
-import * as mfa from '../../domain/mfa';
+import { resetFactors } from '../../domain/factor-reset';
 import { callerOf, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './admin.routes';
@@ -45,11 +45,6 @@ export const setStatus: AppRouteHandler<typeof routes.setStatus> = async (c) => 
 
 export const resetMfa: AppRouteHandler<typeof routes.resetMfa> = async (c) => {
   const { user_id } = c.req.valid('param');
-  const caller = callerOf(c);
-  const actor =
-    caller.kind === 'user'
-      ? { userId: caller.userId, by: 'admin' }
-      : { userId: null, by: `service:${caller.service}` };
-  await mfa.resetMfa(c.var.deps, actor, user_id);
+  await resetFactors(c.var.deps, callerOf(c), user_id);
   return c.body(null, 204);
 };

@@ -127,7 +127,7 @@ export const resetMfa = createRoute({
   operationId: 'resetUserMfa',
   summary: 'Switch a user’s multi-factor authentication off',
   description:
-    'For a user who lost every factor: an admin (bearer) or a service (X-API-Key) removes all their MFA methods and backup codes and ends every session (pending logins too). Audited as `mfa_reset` with who did it. The user signs in with the password alone afterwards and can enrol again.',
+    'For a user who lost every factor: an admin (bearer) or a service (X-API-Key with the scope mfa:reset) removes all their MFA methods and backup codes and ends every session (pending logins too). Audited as `mfa_reset` with who did it. The user signs in with the password alone afterwards and can enrol again. The factors of an account holding a global admin role: never by a service (403); an admin must have signed in with a second factor within the last 5 minutes (401 INVALID_CREDENTIALS otherwise).',
   request: { params: UserIdParamSchema },
   responses: {
     204: noContent('MFA is off and every session ended'),

@@ -41,9 +41,9 @@ export const trackEvent = createRoute({
   method: 'post',
   path: '/analytics/events',
   operationId: 'trackEvent',
-  summary: 'Record a custom event (user or service)',
+  summary: 'Record a custom event (user, or service with analytics:write)',
   description:
-    'Answers 202 once the event is on the analytics queue; the aggregator makes it visible to the reads within seconds. A user sends events about themself only (another `user_id` is 403); a service names any user or none.',
+    'Answers 202 once the event is on the analytics queue; the aggregator makes it visible to the reads within seconds. A user sends events about themself only (another `user_id` is 403); a service names any user or none. Bounded per caller: RATE_LIMIT_ANALYTICS events (429), and at most ANALYTICS_CUSTOM_TYPES_PER_DAY distinct new event types per UTC day (422 beyond; types already sent that day still pass).',
   request: { body: jsonBody(TrackEventBody) },
   responses: {
     ...accepted('On the queue'),
@@ -56,13 +56,13 @@ export const recordMetric = createRoute({
   method: 'post',
   path: '/analytics/metrics',
   operationId: 'recordMetric',
-  summary: 'Record a metric data point (service)',
+  summary: 'Record a metric data point (service, scope analytics:write)',
   description:
     'Answers 202 once the data point is on the analytics queue. Rolled up per hour and (name, labels) into count, sum, min and max; with `cost_usd` or `user_id` it also counts as a metered call in usage and costs.',
   request: { body: jsonBody(MetricBody) },
   responses: {
     ...accepted('On the queue'),
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
   },
 });
 
@@ -71,13 +71,13 @@ export const recordMetricBatch = createRoute({
   method: 'post',
   path: '/analytics/metrics/batch',
   operationId: 'recordMetricBatch',
-  summary: 'Record up to 1000 metric data points (service)',
+  summary: 'Record up to 1000 metric data points (service, scope analytics:write)',
   description:
     'All or nothing: one invalid entry (422) or more than 1000 entries (413 BATCH_TOO_LARGE) and none is queued. The body may be up to 1 MiB (more than MAX_BODY_BYTES, so that 1000 labelled points fit); beyond it 413 PAYLOAD_TOO_LARGE.',
   request: { body: jsonBody(MetricBatchBody) },
   responses: {
     ...accepted('All on the queue'),
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 422, 503),
   },
 });
 
@@ -86,7 +86,7 @@ export const metricSeries = createRoute({
   method: 'get',
   path: '/analytics/metrics',
   operationId: 'getMetricSeries',
-  summary: "A metric's time series (admin or service)",
+  summary: "A metric's time series (admin, or service with metrics:read)",
   description:
     'Buckets of an hour or a day (UTC) between `from` and `to`, each with count, sum, min, max and avg over the data points. Filter by label with `label.<name>=<value>` query parameters (e.g. `label.model=small`); several filters must all match.',
   request: { query: MetricQuerySchema },
@@ -101,7 +101,7 @@ export const usage = createRoute({
   method: 'get',
   path: '/analytics/usage/{user_id}',
   operationId: 'getUserUsage',
-  summary: "A user's usage (self, admin or service)",
+  summary: "A user's usage (self, admin, or service with users:read)",
   description:
     'Events by type, logins, failed logins, metered API calls and their cost between `from` and `to`, from the hourly rollups.',
   request: { params: UserIdParamSchema, query: RangeQuerySchema },
@@ -116,7 +116,7 @@ export const costs = createRoute({
   method: 'get',
   path: '/analytics/costs',
   operationId: 'getCosts',
-  summary: 'Cost breakdown (admin or service)',
+  summary: 'Cost breakdown (admin, or service with metrics:read)',
   description:
     'The `cost_usd` of metrics between `from` and `to`, grouped by service, model (`labels.model`), user or UTC day, largest first.',
   request: { query: CostQuerySchema },
@@ -148,9 +148,9 @@ export const prometheus = createRoute({
   method: 'get',
   path: '/metrics',
   operationId: 'getPrometheusMetrics',
-  summary: 'Prometheus metrics (service key or admin bearer)',
+  summary: 'Prometheus metrics (service key with metrics:read, or admin bearer)',
   description:
-    'Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.',
+    'Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type=\"custom\") and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.',
   responses: {
     200: {
       description: 'The metrics',

@@ -3,8 +3,10 @@ import {
   assertServiceOrAdmin,
   authorize as decide,
   permissionsOf,
+  requireScope,
   userWithProfile,
 } from '../../domain/access';
+import * as ingest from '../../domain/analytics/ingest';
 import type { Deps } from '../../domain/deps';
 import { introspect } from '../../domain/tokens';
 import { ApiError, orUnavailable } from '../../lib/errors';
@@ -12,8 +14,10 @@ import { callerOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './access.routes';
 
-export const validate: AppRouteHandler<typeof routes.validate> = async (c) =>
-  c.json(await introspect(c.var.deps, c.req.valid('json').token), 200);
+export const validate: AppRouteHandler<typeof routes.validate> = async (c) => {
+  requireScope(callerOf(c), 'tokens:validate');
+  return c.json(await introspect(c.var.deps, c.req.valid('json').token), 200);
+};
 
 export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => {
   const body = c.req.valid('json');
@@ -24,7 +28,9 @@ export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => 
       errors: [{ field: 'user_id', message: 'required when a service asks' }],
     });
   }
-  await orUnavailable('Database', () => assertSelfOrAdmin(c.var.deps, caller, userId));
+  await orUnavailable('Database', () =>
+    assertSelfOrAdmin(c.var.deps, caller, userId, 'permissions:read'),
+  );
   return c.json(await decide(c.var.deps, { ...body, user_id: userId }), 200);
 };
 
@@ -37,13 +43,13 @@ async function grantsOr404(deps: Deps, userId: string) {
 
 export const permissions: AppRouteHandler<typeof routes.permissions> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
+  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id, 'permissions:read');
   return c.json(await grantsOr404(c.var.deps, user_id), 200);
 };
 
 export const roles: AppRouteHandler<typeof routes.roles> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
+  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id, 'users:read');
   return c.json({ user_id, roles: (await grantsOr404(c.var.deps, user_id)).roles }, 200);
 };
 
@@ -69,10 +75,17 @@ const contextJson = ({ user, profile }: Account, grants: Grants) => ({
 export const context: AppRouteHandler<typeof routes.context> = async (c) => {
   const { user_id } = c.req.valid('param');
   // Service or admin only: a user reading their own context uses /auth/me.
-  await assertServiceOrAdmin(c.var.deps, callerOf(c));
+  await assertServiceOrAdmin(c.var.deps, callerOf(c), 'users:read');
   const [account, grants] = await Promise.all([
     userWithProfile(c.var.deps, user_id),
     grantsOr404(c.var.deps, user_id),
   ]);
   return c.json(contextJson(account, grants), 200);
+};
+
+export const recordActivity: AppRouteHandler<typeof routes.recordActivity> = async (c) => {
+  const { user_id } = c.req.valid('param');
+  const body = c.req.valid('json');
+  const { eventId } = await ingest.recordActivity(c.var.deps, callerOf(c), user_id, body);
+  return c.json({ accepted: 1 as const, event_id: eventId }, 202);
 };

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ActivityInputSchema } from '../../domain/analytics/messages';
 import { OrganizationGrantSchema } from '../../http/schemas';
 
 export const ValidationSchema = z
@@ -58,3 +59,16 @@ export const UserContextSchema = z
     permissions: z.array(z.string()),
   })
   .openapi('UserContext');
+
+export const ActivityBody = ActivityInputSchema.openapi('UserActivity', {
+  description:
+    'What the user did in the calling service: `action` a lower-case identifier (1-64), `resource` what it was done to (≤ 128 characters), `metadata` at most 32 flat values (4 KB as JSON, no secret-looking names).',
+  example: { action: 'exported', resource: 'report:q3', metadata: { format: 'csv' } },
+});
+
+export const ActivityAcceptedSchema = z
+  .object({
+    accepted: z.literal(1),
+    event_id: z.uuid().openapi({ description: 'The id the activity entry will carry' }),
+  })
+  .openapi('ActivityAccepted');

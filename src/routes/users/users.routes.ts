@@ -24,7 +24,7 @@ export const createUser = createRoute({
   operationId: 'createUser',
   summary: 'Create a complete user with profile (admin or service)',
   description:
-    'Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies.',
+    'Roles must exist (422 otherwise); services cannot give roles with admin_panel:admin (403); a taken email answers 409 USER_EXISTS; the password policy applies. A service needs the scope users:create, and also users:verify for `email_verified: true`, users:roles for a global role other than `user`, orgs:members for `organization` (403 naming the missing scope).',
   security: [...serviceAuth, ...bearerAuth],
   middleware: [requireUserOrService],
   request: { body: jsonBody(CreateUserSchema) },
