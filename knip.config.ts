@@ -1,0 +1,43 @@
+// knip: files, exports and dependencies nothing uses. `npm run lint:unused`; .ci/run fails on
+// any finding. Entry points are everything that runs on its own: the Worker, the scripts and the
+// bench, the tests and their configs, the example consumer, the client package.
+import type { KnipConfig } from 'knip';
+
+const config: KnipConfig = {
+  workspaces: {
+    '.': {
+      entry: [
+        'src/index.ts',
+        'scripts/*.mjs',
+        'test/**/*.test.ts',
+        'examples/consumer/src/index.ts',
+      ],
+      project: [
+        'src/**/*.{ts,tsx}',
+        'test/**/*.ts',
+        'scripts/**/*.mjs',
+        'bench/**/*.mjs',
+        'examples/**/*.ts',
+      ],
+      ignoreDependencies: [
+        // Run as programs, not imported: scripts/lint-openapi.mjs spawns `redocly` and `spectral`.
+        '@redocly/cli',
+        '@stoplight/spectral-cli',
+        // scripts/docs-assets.mjs copies its browser bundle out of node_modules into public/.
+        '@scalar/api-reference',
+        // The parser dependency-cruiser loads by name (`parser: 'swc'` in .dependency-cruiser.cjs).
+        '@swc/core',
+      ],
+    },
+    client: {
+      entry: ['generate.mjs'],
+    },
+    // The peer the bench compares against: its own package (installed on first use by
+    // bench/lib/peer.mjs), started as a program.
+    'bench/peers/better-auth': {
+      entry: ['server.mjs'],
+    },
+  },
+};
+
+export default config;
