@@ -103,13 +103,6 @@ export async function recordDeadLetters(db: Db, rows: DeadLetter[]) {
   await db.batch([first!, ...rest, bumpCounter(db, 'dead_lettered', rows.length)]);
 }
 
-export const listDeadLetters = (db: Db, limit: number) =>
-  db
-    .select()
-    .from(analyticsDeadLetters)
-    .orderBy(desc(analyticsDeadLetters.receivedAt))
-    .limit(limit);
-
 /** Deletes raw events that happened before `before`; the rollups stay. Returns how many. */
 export async function pruneRawEvents(db: Db, before: number): Promise<number> {
   const result = await db

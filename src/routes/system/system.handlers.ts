@@ -30,7 +30,7 @@ export const root: AppRouteHandler<typeof routes.root> = (c) =>
  * which secret is missing or weak (that would tell an attacker where the deployment is soft).
  * Never throws: a bad credential just gets the public view.
  */
-async function seesDetail(c: Context<AppEnv>, configOk: boolean): Promise<boolean> {
+async function seesDetail(c: Context<AppEnv, string>, configOk: boolean): Promise<boolean> {
   const apiKey = c.req.header('X-API-Key');
   if (apiKey !== undefined) {
     // With an invalid config no secrets were loaded; the service keys parse on their own.

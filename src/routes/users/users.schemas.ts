@@ -64,7 +64,7 @@ export const CreateUserSchema = ProfileUpdateSchema.omit({ username: true })
   .strict()
   .openapi('CreateUser');
 
-export const UserSummarySchema = z.object({
+const UserSummarySchema = z.object({
   user_id: z.string(),
   email: z.string(),
   status: z.enum(['active', 'suspended']),
