@@ -3,6 +3,7 @@ import { listMfaMethods } from '../db/queries/mfa';
 import { organizationExists } from '../db/queries/organizations';
 import { listRoles } from '../db/queries/rbac';
 import { patchPreferences } from '../db/queries/users';
+import type { User } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
 import { decodeCursor, encodeCursor } from '../lib/pagination';
@@ -17,6 +18,9 @@ import type { Caller } from './access';
 import { createAccount, type NewAccount } from './accounts';
 import type { Deps } from './deps';
 import { joinInvitedOrganizations } from './organizations';
+
+// A user account, as the routes that show one read it.
+export type { User };
 
 /** The merged preferences document may hold at most this many bytes of JSON. */
 export const PREFERENCES_MAX_BYTES = 16 * 1024;

@@ -1,9 +1,8 @@
 import type { Context } from 'hono';
 import { version } from '../../../package.json';
 import { getConfig } from '../../config';
-import { databaseKind } from '../../db/client';
 import { isAdminNow } from '../../domain/access';
-import { healthReport, probeComponents, readiness } from '../../domain/health';
+import { databaseKind, healthReport, probeComponents, readiness } from '../../domain/health';
 import { ApiError } from '../../lib/errors';
 import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
 import { requireSigningKeys } from '../../lib/secrets';

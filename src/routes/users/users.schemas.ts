@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { AUDIT_ACTIONS, ORG_ROLES } from '../../db/schema';
+import { AUDIT_ACTIONS } from '../../domain/events';
+import { ORG_ROLES } from '../../domain/org-roles';
 import { EmailSchema } from '../../http/email';
 import { jsonDepth } from '../../lib/json-shape';
 import { PREFERENCES_MAX_BYTES } from '../../domain/users';
