@@ -6,7 +6,7 @@ import { patchPreferences } from '../db/queries/users';
 import type { User } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
-import { decodeCursor, encodeCursor } from '../lib/pagination';
+import { pageOf } from '../lib/pagination';
 import {
   assertSelfOrAdmin,
   assertServiceOrAdmin,
@@ -146,13 +146,9 @@ export async function activity(
   page: { limit: number; cursor?: string },
 ) {
   await assertSelfOrAdmin(deps, caller, userId, false);
-  // One extra row tells whether another page exists.
-  const rows = await listAudit(deps.db, userId, page.limit + 1, decodeCursor(page.cursor));
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  const more = rows.length > page.limit && last;
-  return {
-    items,
-    next_cursor: more ? encodeCursor({ at: last.createdAt.getTime(), id: last.id }) : null,
-  };
+  return pageOf(
+    page,
+    (q) => listAudit(deps.db, userId, q.limit, q.after),
+    (e) => ({ at: e.createdAt.getTime(), id: e.id }),
+  );
 }
