@@ -21,7 +21,12 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   const secrets = await generateSecrets('test-key-1');
   // The vars exactly as committed, for the test that the default environment is production-safe.
-  const committed = unstable_readConfig({ config: './wrangler.toml' });
+  // wrangler declares its Config type with a package it bundles (@cloudflare/workers-utils), so
+  // the type does not resolve outside wrangler: the two fields read here are typed by hand.
+  const committed = unstable_readConfig({ config: './wrangler.toml' }) as {
+    vars: Record<string, unknown>;
+    ratelimits: unknown[];
+  };
   const committedVars = committed.vars;
   // The ASSETS binding serves public/: the /docs renderer must be there before workerd starts.
   copyDocsAssets();

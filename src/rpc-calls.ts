@@ -4,8 +4,8 @@ import { authorize, permissionsOf, SERVICE_BINDING_CALLER } from './domain/acces
 import { trackEvent } from './domain/analytics/ingest';
 import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
 import { createDeps, type Deps } from './domain/deps';
+import { AuthorizeQuestionSchema, ValidateQuestionSchema } from './domain/service-questions';
 import { introspect } from './domain/tokens';
-import { AuthorizeSchema, ValidateSchema } from './http/schemas';
 import { ApiError } from './lib/errors';
 import { createLogger } from './lib/logger';
 import { loadSecrets } from './lib/secrets';
@@ -20,7 +20,7 @@ import type {
   VerifyResult,
 } from './rpc-types';
 
-const AuthorizeArgs = AuthorizeSchema.required({ user_id: true });
+const AuthorizeArgs = AuthorizeQuestionSchema.required({ user_id: true });
 
 /** What each call runs in: the Worker's bindings and the entrypoint's execution context. */
 export interface RpcContext {
@@ -31,7 +31,7 @@ export interface RpcContext {
 /** Introspects an access token, like POST /auth/validate. */
 export async function verify(rc: RpcContext, token: string): Promise<VerifyResult> {
   if (typeof token !== 'string') return { valid: false, reason: 'bad_request' };
-  const args = ValidateSchema.safeParse({ token });
+  const args = ValidateQuestionSchema.safeParse({ token });
   if (!args.success) return { valid: false, reason: 'invalid' };
   return introspect(await depsOf(rc), args.data.token);
 }

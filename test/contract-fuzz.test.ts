@@ -77,7 +77,10 @@ const errorCodes = new Set(resolve(doc.components.schemas.Error).properties?.err
 /** Headers the document promises on this answer (`required: true` in components.headers). */
 function requiredHeaders(op: Operation, status: number) {
   return Object.entries(op.responses[String(status)]?.headers ?? {})
-    .map(([name, h]) => ({ name, header: doc.components.headers?.[h.$ref?.split('/').pop()!] }))
+    .map(([name, h]) => ({
+      name,
+      header: doc.components.headers?.[h.$ref?.split('/').pop() ?? ''],
+    }))
     .filter(({ header }) => header?.required)
     .map(({ name }) => name);
 }

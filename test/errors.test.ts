@@ -316,6 +316,8 @@ describe('system routes', () => {
 describe('GET /openapi.json', () => {
   type Operation = {
     responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+    requestBody?: unknown;
+    security?: unknown[];
   };
   const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
@@ -372,8 +374,7 @@ describe('GET /openapi.json', () => {
     for (const [path, item] of Object.entries(doc.paths)) {
       if (path === '/' || path.startsWith('/health')) continue;
       for (const method of METHODS) {
-        const op = item[method] as
-          (Operation & { requestBody?: unknown; security?: unknown[] }) | undefined;
+        const op = item[method];
         if (!op) continue;
         const errorStatuses = Object.entries(op.responses ?? {})
           .filter(
@@ -397,7 +398,7 @@ describe('GET /openapi.json', () => {
     const missing: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of METHODS) {
-        const op = item[method] as (Operation & { requestBody?: unknown }) | undefined;
+        const op = item[method];
         if (op?.requestBody && !op.responses?.['422']) missing.push(`${method} ${path}`);
       }
     }

@@ -202,7 +202,7 @@ export async function fakeLibsql(request: globalThis.Request): Promise<Response>
     return new Response('Unauthorized', { status: 401 });
   if (request.method !== 'POST' || url.pathname !== '/v2/pipeline')
     return new Response('Not found', { status: 404 });
-  const body = (await request.json()) as { baton: string | null; requests: Request[] };
+  const body = await request.json<{ baton: string | null; requests: Request[] }>();
   if (body.baton != null) return new Response('fake libSQL keeps no streams', { status: 400 });
   const stream = new Stream(await open());
   const results = [];

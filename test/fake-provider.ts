@@ -24,7 +24,7 @@ const calls: Call[] = [];
 async function parse(request: Request): Promise<Omit<Call, 'status'> | null> {
   const url = new URL(request.url);
   if (url.hostname === 'api.resend.com' && url.pathname === '/emails') {
-    const body = (await request.json()) as { to: string[]; subject: string; text: string };
+    const body = await request.json<{ to: string[]; subject: string; text: string }>();
     return { provider: 'resend', to: body.to[0] ?? '', subject: body.subject, text: body.text };
   }
   if (url.hostname === 'api.twilio.com' && url.pathname.endsWith('/Messages.json')) {

@@ -81,7 +81,7 @@ export interface ProviderCall {
 export async function providerCalls(to: string): Promise<ProviderCall[]> {
   const res = await fetch(`http://fake-provider.test/calls?to=${encodeURIComponent(to)}`);
   expect(res.status).toBe(200);
-  return (await res.json()) as ProviderCall[];
+  return res.json<ProviderCall[]>();
 }
 
 /** A fresh address at the fake provider's failing domain (its calls answer 503). */

@@ -168,12 +168,9 @@ describe('signing-key rotation in the worker', () => {
     const unrelated = { JWT_SIGNING_KEYS: JSON.stringify(keys.slice(1)) };
     expect((await health(unrelated)).body.components.signing_key).toBe('invalid');
     const { d: _d, ...publicOnly } = keys[1]!;
-    const unsignable = await apiWithEnv(
-      withKeys([keys[0]!, publicOnly as KeyJwk]),
-      'GET',
-      '/health',
-      { headers: serviceHeaders() },
-    );
+    const unsignable = await apiWithEnv(withKeys([keys[0]!, publicOnly]), 'GET', '/health', {
+      headers: serviceHeaders(),
+    });
     expect(unsignable.body.components.signing_key).toBe('invalid');
   });
 });

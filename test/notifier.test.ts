@@ -13,7 +13,6 @@ import {
 } from '../src/durable-objects/circuit-breaker/logic';
 import { createLogger } from '../src/lib/logger';
 import { notify, type NotifierDeps } from '../src/domain/notifications';
-import type { ReadyConfig } from '../src/config';
 import { api, apiWithEnv, createUser, env, uniqueEmail } from './helpers';
 import { downEmail, linkToken, outbox, providerCalls, RESET_SUBJECT, sleep } from './helpers-mail';
 
@@ -367,7 +366,7 @@ describe('notify() over the SMS channel (Twilio faked at the network edge)', () 
     });
     if (!config.ok) throw new Error(config.problems.join('; '));
     return {
-      config: config as ReadyConfig,
+      config,
       db: createDb(env),
       breakers: env.BREAKERS,
       logger: createLogger('notifier-test'),

@@ -24,7 +24,7 @@ const authorizeAsService = (userId: string, resource: string, action: string) =>
     json: { user_id: userId, resource, action },
   });
 
-async function allowed(res: Awaited<ReturnType<typeof authorizeSelf>>) {
+function allowed(res: Awaited<ReturnType<typeof authorizeSelf>>) {
   expect(res.status, res.text).toBe(200);
   return res.body.allowed as boolean;
 }
@@ -393,20 +393,20 @@ describe('decisions read roles from the database, not from the token', () => {
     const admin = await createSignedInAdmin();
     const user = await createSignedInUser();
     const role = await createRole(admin.access_token, ['etl_jobs:delete']);
-    expect(await allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'delete'))).toBe(false);
+    expect(allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'delete'))).toBe(false);
 
     await assignRole(admin.access_token, user.id, role);
     // The same access token, still carrying only ['user'].
     expect(decodeJwt(user.access_token).roles).toEqual(['user']);
-    expect(await allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'delete'))).toBe(true);
-    expect(await allowed(await authorizeAsService(user.id, 'etl_jobs', 'delete'))).toBe(true);
+    expect(allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'delete'))).toBe(true);
+    expect(allowed(await authorizeAsService(user.id, 'etl_jobs', 'delete'))).toBe(true);
 
     const removed = await api('DELETE', `/admin/users/${user.id}/roles/${role}`, {
       token: admin.access_token,
     });
     expect(removed.status, removed.text).toBe(200);
-    expect(await allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'delete'))).toBe(false);
-    expect(await allowed(await authorizeAsService(user.id, 'etl_jobs', 'delete'))).toBe(false);
+    expect(allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'delete'))).toBe(false);
+    expect(allowed(await authorizeAsService(user.id, 'etl_jobs', 'delete'))).toBe(false);
   });
 
   it('a grant or revocation on a role the user holds takes effect at once', async () => {
@@ -414,20 +414,20 @@ describe('decisions read roles from the database, not from the token', () => {
     const user = await createSignedInUser();
     const role = await createRole(admin.access_token, []);
     await assignRole(admin.access_token, user.id, role);
-    expect(await allowed(await authorizeSelf(user.access_token, 'users', 'delete'))).toBe(false);
+    expect(allowed(await authorizeSelf(user.access_token, 'users', 'delete'))).toBe(false);
 
     const granted = await api('POST', `/admin/roles/${role}/permissions`, {
       token: admin.access_token,
       json: { permission: 'users:delete' },
     });
     expect(granted.status, granted.text).toBe(200);
-    expect(await allowed(await authorizeSelf(user.access_token, 'users', 'delete'))).toBe(true);
+    expect(allowed(await authorizeSelf(user.access_token, 'users', 'delete'))).toBe(true);
 
     const revoked = await api('DELETE', `/admin/roles/${role}/permissions/users:delete`, {
       token: admin.access_token,
     });
     expect(revoked.status, revoked.text).toBe(200);
-    expect(await allowed(await authorizeSelf(user.access_token, 'users', 'delete'))).toBe(false);
+    expect(allowed(await authorizeSelf(user.access_token, 'users', 'delete'))).toBe(false);
   });
 
   it('a stale token gains and loses the admin routes at once', async () => {
@@ -464,17 +464,15 @@ describe('decisions read roles from the database, not from the token', () => {
 describe('permission matching', () => {
   it('grants the seeded user permissions and refuses the rest, saying which is missing', async () => {
     const user = await createSignedInUser();
-    expect(await allowed(await authorizeSelf(user.access_token, 'dashboards', 'read'))).toBe(true);
-    expect(await allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'execute'))).toBe(true);
+    expect(allowed(await authorizeSelf(user.access_token, 'dashboards', 'read'))).toBe(true);
+    expect(allowed(await authorizeSelf(user.access_token, 'etl_jobs', 'execute'))).toBe(true);
     const refused = await authorizeSelf(user.access_token, 'dashboards', 'delete');
     expect(refused.body).toEqual({
       allowed: false,
       reason: 'missing_permission',
       detail: expect.stringContaining('dashboards:delete'),
     });
-    expect(await allowed(await authorizeSelf(user.access_token, 'admin_panel', 'admin'))).toBe(
-      false,
-    );
+    expect(allowed(await authorizeSelf(user.access_token, 'admin_panel', 'admin'))).toBe(false);
   });
 
   it('matches a resource wildcard (etl_jobs:*) for every action on that resource only', async () => {
@@ -486,13 +484,9 @@ describe('permission matching', () => {
       await createRole(admin.access_token, ['etl_jobs:*']),
     );
     for (const action of ['read', 'execute', 'delete', 'admin'])
-      expect(await allowed(await authorizeAsService(user.id, 'etl_jobs', action)), action).toBe(
-        true,
-      );
-    expect(await allowed(await authorizeAsService(user.id, 'dashboards', 'delete'))).toBe(false);
-    expect(await allowed(await authorizeAsService(user.id, 'etl_jobs_archive', 'delete'))).toBe(
-      false,
-    );
+      expect(allowed(await authorizeAsService(user.id, 'etl_jobs', action)), action).toBe(true);
+    expect(allowed(await authorizeAsService(user.id, 'dashboards', 'delete'))).toBe(false);
+    expect(allowed(await authorizeAsService(user.id, 'etl_jobs_archive', 'delete'))).toBe(false);
   });
 
   it('matches an action wildcard (*:read) for that action on every resource only', async () => {
@@ -500,11 +494,9 @@ describe('permission matching', () => {
     const user = await createSignedInUser();
     await assignRole(admin.access_token, user.id, await createRole(admin.access_token, ['*:read']));
     for (const resource of ['billing', 'users', 'admin_panel'])
-      expect(await allowed(await authorizeAsService(user.id, resource, 'read')), resource).toBe(
-        true,
-      );
-    expect(await allowed(await authorizeAsService(user.id, 'billing', 'delete'))).toBe(false);
-    expect(await allowed(await authorizeAsService(user.id, 'billing', 'reader'))).toBe(false);
+      expect(allowed(await authorizeAsService(user.id, resource, 'read')), resource).toBe(true);
+    expect(allowed(await authorizeAsService(user.id, 'billing', 'delete'))).toBe(false);
+    expect(allowed(await authorizeAsService(user.id, 'billing', 'reader'))).toBe(false);
     // *:read does not make anyone an admin.
     expectError(await api('GET', '/admin/roles', { token: user.access_token }), 403, 'FORBIDDEN');
   });
@@ -516,7 +508,7 @@ describe('permission matching', () => {
       ['billing', 'admin'],
       ['anything_else', 'execute'],
     ] as const)
-      expect(await allowed(await authorizeSelf(admin.access_token, resource, action))).toBe(true);
+      expect(allowed(await authorizeSelf(admin.access_token, resource, action))).toBe(true);
   });
 });
 

@@ -105,7 +105,7 @@ describe('PATCH /admin/users/{user_id} {status: suspended}', () => {
       // parallel logins would trip the (separately tested) account lockout.
       ...Array.from({ length: 4 }, () => login(user.email, user.password)),
     ]);
-    expect(suspended!.status, suspended!.text).toBe(200);
+    expect(suspended.status, suspended.text).toBe(200);
     for (const res of logins) {
       expect([200, 403], res.text).toContain(res.status);
       if (res.status === 200) {

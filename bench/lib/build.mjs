@@ -20,7 +20,7 @@ export function buildWorker(outdir) {
  * `// node_modules/<pkg>/...` or `// src/...` comment line; the text up to the next marker is
  * attributed to it. zod's locale modules are counted apart: only English is ever used.
  */
-export function bundleStats(code) {
+function bundleStats(code) {
   const marker = /^\/\/ ((?:node_modules|src)\/\S+|[\w.-]+\.(?:json|m?js|ts))$/gm;
   const spans = [{ at: 0, file: '(runtime helpers)' }];
   let match;

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { WORKER_NAME } from './runtime.mjs';
 
 /** An inspector session on one worker's isolate: call(method, params) → result. */
-export async function inspect(mf, workerName = WORKER_NAME) {
+async function inspect(mf, workerName = WORKER_NAME) {
   const inspector = await mf.getInspectorURL();
   const list = await (
     await fetch(new URL('/json/list', inspector.href.replace(/^ws/, 'http')))
@@ -55,7 +55,7 @@ export async function isolateHeap(mf, workerName = WORKER_NAME) {
 }
 
 /** Self time by function (excluding idle), heaviest first. */
-export function topSelfTime(profile, n = 12) {
+function topSelfTime(profile, n = 12) {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map();
   let total = 0;

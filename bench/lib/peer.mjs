@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ROOT } from './runtime.mjs';
 
-export const PEER_DIR = join(ROOT, 'bench/peers/better-auth');
+const PEER_DIR = join(ROOT, 'bench/peers/better-auth');
 
 /** The pinned version, and where it came from. */
 export function peerVersion() {

@@ -36,8 +36,6 @@ function floorOf(kind, method) {
   return null;
 }
 
-const round = (x, digits = 1) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
-
 /**
  * The local floor of one binding call (c=1 medians): its floor scenario's p50 and server CPU
  * less the bare floor's (the HTTP hop and per-request cost every floor request includes).
@@ -60,7 +58,7 @@ function callPrice(results, call) {
  * total, the parts by kind, the CPU of every call (parallel ones too) and the calls no floor
  * prices (queue sends).
  */
-export function bindingFloor(results, id) {
+function bindingFloor(results, id) {
   const path = results.roundTrips?.[id]?.path;
   if (path === undefined) return null;
   const steps = path
@@ -94,7 +92,7 @@ export function bindingFloor(results, id) {
  * HTTP hop) + the route's own floor (GET / of the worker less the bare floor) + its binding
  * calls at their floors; and the worker's CPU per request beyond the hash and those floors.
  */
-export function criticalPath(results, id) {
+function criticalPath(results, id) {
   const calls = bindingFloor(results, id);
   const hash = pick(results, 'pbkdf2', 1, 'p50');
   const floor = pick(results, 'floor', 1, 'p50');

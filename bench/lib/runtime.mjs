@@ -12,8 +12,8 @@ import { generateSecrets } from '../../scripts/secrets.mjs';
 export const ROOT = resolve(import.meta.dirname, '../..');
 const WRANGLER_BIN = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 export const WORKER_NAME = 'edge-auth';
-export const PBKDF2_WORKER_NAME = 'pbkdf2-floor';
-export const DO_FLOOR_WORKER_NAME = 'do-floor';
+const PBKDF2_WORKER_NAME = 'pbkdf2-floor';
+const DO_FLOOR_WORKER_NAME = 'do-floor';
 
 /** Runs wrangler with this Node (22) and returns its output; throws on a non-zero exit. */
 export function wrangler(args) {
@@ -47,7 +47,7 @@ export async function readWorkerConfig() {
 }
 
 /** A one-route worker that does one PBKDF2-HMAC-SHA256 derivation per request. */
-export const pbkdf2FloorScript = (iterations) => `
+const pbkdf2FloorScript = (iterations) => `
 const password = new TextEncoder().encode('Vermilion-Otter-42');
 export default {
   async fetch() {
@@ -68,7 +68,7 @@ export default {
  * database, a seeded row of `roles`); `/ratelimit` is one Rate Limiting binding call (a limit no
  * request reaches). `/fresh?n=K` creates K new objects (one write each): the memory pass.
  */
-export const doFloorScript = () => `
+const doFloorScript = () => `
 import { DurableObject } from 'cloudflare:workers';
 export class FloorObject extends DurableObject {
   constructor(ctx, env) {
@@ -115,7 +115,7 @@ export default {
 
 /** A worker with the same bindings and Durable Object classes as ours but no code: the
  * runtime's own start-up cost, to set the worker's against. */
-export const stubScript = (classNames) => `
+const stubScript = (classNames) => `
 import { DurableObject } from 'cloudflare:workers';
 ${classNames.map((name) => `export class ${name} extends DurableObject {}`).join('\n')}
 export default { fetch() { return new Response('{}'); } };`;
@@ -131,7 +131,7 @@ export const bundlePath = (outdir) =>
  * Miniflare options for the built worker (`scriptPath` in `outdir`) plus optional extra workers.
  * `persistPath` keeps D1 and Durable Object storage on disk there (fresh per run).
  */
-export function miniflareOptions({ wc, secrets, outdir, script, persistPath, extra = [], vars }) {
+function miniflareOptions({ wc, secrets, outdir, script, persistPath, extra = [], vars }) {
   // The bundle is self-contained: wrangler's module rules (for unbundled sources) do not apply.
   const { modulesRules: _rules, ...workerOptions } = wc.workerOptions;
   const main = {
@@ -158,7 +158,7 @@ export function miniflareOptions({ wc, secrets, outdir, script, persistPath, ext
 }
 
 /** Applies every migration file (drizzle-kit format) to the D1 bindings, in name order. */
-export async function applyMigrations(mf, migrationDirs) {
+async function applyMigrations(mf, migrationDirs) {
   for (const { binding, dir } of migrationDirs) {
     const db = await mf.getD1Database(binding, WORKER_NAME);
     const files = readdirSync(dir)
@@ -175,7 +175,7 @@ export async function applyMigrations(mf, migrationDirs) {
 }
 
 /** Resolves once `url` answers 200 (the first request also pays for lazy initialisation). */
-export async function firstOk(url, timeoutMs = 30_000) {
+async function firstOk(url, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -191,7 +191,7 @@ export async function firstOk(url, timeoutMs = 30_000) {
 }
 
 /** Our own child processes named `name` (Miniflare spawns workerd as a direct child). */
-export function childPids(name) {
+function childPids(name) {
   const pids = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -27,7 +27,7 @@ const BENCH_SERVICE_KEY = 'bench-service-key-0123456789abcdef0123456789';
 export const BENCH_VARS = { SERVICE_API_KEYS: JSON.stringify({ bench: BENCH_SERVICE_KEY }) };
 
 const LOGIN_USERS = 30;
-export const PASSWORD = 'Vermilion-Otter-42';
+const PASSWORD = 'Vermilion-Otter-42';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const SERVICE_HEADERS = { ...JSON_HEADERS, 'x-api-key': BENCH_SERVICE_KEY };
 
@@ -81,7 +81,7 @@ async function measureDrain(ctx, scenario) {
   });
   const sentMs = performance.now() - started;
   const deadline = Date.now() + 120_000;
-  let done = 0;
+  let done;
   while ((done = await aggregatedCount(ctx, name)) < total - errors * DRAIN_BATCH_SIZE) {
     if (Date.now() > deadline) throw new Error(`only ${done} of ${total} aggregated in 120 s`);
     await new Promise((r) => setTimeout(r, 50));
@@ -152,7 +152,7 @@ async function pool(n, width, task) {
 }
 
 /** At least `n` registered users of the worker in ctx.state.users. */
-export async function ensureUsers(ctx, n) {
+async function ensureUsers(ctx, n) {
   const missing = n - ctx.state.users.length;
   await pool(Math.max(0, missing), 4, async () => {
     const email = nextEmail('seed');
@@ -182,7 +182,7 @@ function recordSession(ctx, tokens) {
  * The sessions that are still live: starting a session beyond MAX_SESSIONS_PER_USER ends the
  * user's oldest, so only each user's newest ones count (one spare for logins still in flight).
  */
-export function liveSessions(ctx) {
+function liveSessions(ctx) {
   const max = Number(ctx.vars?.MAX_SESSIONS_PER_USER ?? Infinity) - 1;
   const seen = new Map();
   const live = [];
@@ -214,7 +214,7 @@ async function addSessions(ctx, n) {
 }
 
 /** At least `n` live sessions (access token + refresh token) in ctx.state.sessions. */
-export const ensureSessions = (ctx, n) => addSessions(ctx, n - liveSessions(ctx).length);
+const ensureSessions = (ctx, n) => addSessions(ctx, n - liveSessions(ctx).length);
 
 /** At least `n` users of the peer in ctx.state.peerUsers. */
 async function ensurePeerUsers(ctx, n) {

@@ -156,7 +156,7 @@ export async function resendVerification(deps: Deps, who: { userId: string } | {
 }
 
 /** How recent a sign-in must be to stand in for the password (security.md: re-authentication). */
-export const REAUTH_WINDOW_MS = 5 * 60_000;
+const REAUTH_WINDOW_MS = 5 * 60_000;
 
 /**
  * Destructive self-service (deleting the account) needs proof that the user, not just a

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { auditInsert, type AuditEntry } from '../db/queries/audit';
 import type { Db } from '../db/client';
-import { ORG_ROLES } from '../db/schema';
+import { AUDIT_ACTIONS, ORG_ROLES, type AuditEvent } from '../db/schema';
 import type { Logger } from '../lib/logger';
+
+// The audit log is written here: its actions and entries are this module's, for the routes that
+// show them.
+export { AUDIT_ACTIONS, type AuditEvent };
 
 /** Where a request came from: recorded with sessions and every event. */
 export interface Origin {

@@ -1,6 +1,6 @@
 import { version } from '../../package.json';
 import type { Config } from '../config';
-import type { DatabaseKind, Db } from '../db/client';
+import { databaseKind, type DatabaseKind, type Db } from '../db/client';
 import { missingTables, pingDatabase } from '../db/queries/health';
 import type { RateLimiter } from '../durable-objects/rate-limiter/object';
 import { sessionStore, type SessionStore } from '../durable-objects/session-store/object';
@@ -10,6 +10,9 @@ import { limiterFor } from './limits';
 
 const PROBE_TIMEOUT_MS = 2_000;
 type Probe = 'ok' | 'error';
+
+// Which engine serves the database, for the health answer (routes reach db/ only through here).
+export { databaseKind };
 
 /** 'ok' if the probe settles in time, 'error' otherwise (the failure is logged, not returned). */
 async function probe(run: () => Promise<unknown>, log: (e: unknown) => void): Promise<Probe> {

@@ -23,7 +23,7 @@ const outboxProvider = (db: Db, channel: 'email' | 'sms'): Provider => ({
 });
 
 /** The configured provider for a channel. */
-export function providerFor(deps: NotifierDeps, channel: Message['channel']): Provider {
+function providerFor(deps: NotifierDeps, channel: Message['channel']): Provider {
   const { config } = deps;
   if (channel === 'email') {
     return config.EMAIL_PROVIDER === 'resend'

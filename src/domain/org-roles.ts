@@ -6,7 +6,7 @@ export { ORG_ROLES, type OrgRole };
  * What each org role may do inside its organization (api.md "Organizations"). Data, not code:
  * authorization, /auth/permissions and the OpenAPI description all read this table.
  */
-export const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly string[]> = {
+const ORG_ROLE_PERMISSIONS: Record<OrgRole, readonly string[]> = {
   owner: [
     'organization:*',
     'members:*',

@@ -1,9 +1,13 @@
 import { updateProfile as writeProfile, type ProfileFields } from '../db/queries/users';
+import type { Profile } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
 import { grantsFor, userWithProfile } from './access';
 import type { Deps } from './deps';
 import { mfaSummary } from './mfa';
+
+// A user's profile, as the routes that show one read it.
+export type { Profile };
 
 /**
  * The signed-in user as /auth/me shows them: account, profile, grants, second factors and how

@@ -3,9 +3,10 @@ import { listMfaMethods } from '../db/queries/mfa';
 import { organizationExists } from '../db/queries/organizations';
 import { listRoles } from '../db/queries/rbac';
 import { patchPreferences } from '../db/queries/users';
+import type { User } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
-import { decodeCursor, encodeCursor } from '../lib/pagination';
+import { pageOf } from '../lib/pagination';
 import {
   assertSelfOrAdmin,
   assertServiceOrAdmin,
@@ -18,6 +19,9 @@ import type { Caller } from './access';
 import { createAccount, type NewAccount } from './accounts';
 import type { Deps } from './deps';
 import { joinInvitedOrganizations } from './organizations';
+
+// A user account, as the routes that show one read it.
+export type { User };
 
 /** The merged preferences document may hold at most this many bytes of JSON. */
 export const PREFERENCES_MAX_BYTES = 16 * 1024;
@@ -156,13 +160,9 @@ export async function activity(
   page: { limit: number; cursor?: string },
 ) {
   await assertSelfOrAdmin(deps, caller, userId, false);
-  // One extra row tells whether another page exists.
-  const rows = await listAudit(deps.db, userId, page.limit + 1, decodeCursor(page.cursor));
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  const more = rows.length > page.limit && last;
-  return {
-    items,
-    next_cursor: more ? encodeCursor({ at: last.createdAt.getTime(), id: last.id }) : null,
-  };
+  return pageOf(
+    page,
+    (q) => listAudit(deps.db, userId, q.limit, q.after),
+    (e) => ({ at: e.createdAt.getTime(), id: e.id }),
+  );
 }

@@ -1,6 +1,5 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { Bindings, ReadyConfig } from '../config';
-import type { Db } from '../db/client';
 import type { Caller } from '../domain/access';
 import type { Deps } from '../domain/deps';
 import type { Logger } from '../lib/logger';
@@ -16,7 +15,7 @@ export interface AppEnv {
     deps: Deps;
     /** Set by requireAuth / requireService: who is asking. */
     caller?: Caller;
-    db: Db;
+    db: Deps['db'];
     logger: Logger;
     secrets: Secrets;
   };

@@ -49,7 +49,7 @@ export const serviceAuth = [{ apiKeyAuth: [] }];
 /** `security` of a route anyone may call: OpenAPI's explicit "no authentication". */
 export const publicRoute: [] = [];
 
-export const ErrorSchema = z
+const ErrorSchema = z
   .object({
     detail: z.string().openapi({ example: 'Invalid email or password' }),
     error_code: z.enum(ERROR_CODE_NAMES).openapi({
@@ -65,7 +65,6 @@ export const ErrorSchema = z
   .openapi('Error');
 
 export type ErrorBody = z.infer<typeof ErrorSchema>;
-export type FieldError = NonNullable<ErrorBody['errors']>[number];
 
 /** What each documented error status means, for the responses' descriptions. */
 const STATUS_TEXT: Record<number, string> = {
@@ -94,7 +93,7 @@ const STATUS_HEADERS: Partial<Record<number, readonly ResponseHeaderName[]>> = {
  * OpenAPI `responses` entries for the given error statuses, all with the one error schema and
  * the headers that status is sent with.
  */
-export function errorResponses<const S extends readonly (keyof typeof STATUS_TEXT & number)[]>(
+export function errorResponses<const S extends readonly (keyof typeof STATUS_TEXT)[]>(
   ...statuses: S
 ) {
   return Object.fromEntries(

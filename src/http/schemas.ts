@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { ORG_ROLES } from '../db/schema';
+import { ORG_ROLES } from '../domain/org-roles';
+import { AuthorizeQuestionSchema, ValidateQuestionSchema } from '../domain/service-questions';
 
 // API shapes that more than one route folder (or the RPC entrypoint) uses: each folder imports
 // them from here, never from another folder, so route folders stay independent.
@@ -68,25 +69,19 @@ export const SessionSchema = z
   .openapi('Session');
 
 // The questions other services ask, over HTTP (/auth/validate, /auth/authorize) and over the
-// service binding (rpc.ts): one schema each, so both refuse the same arguments.
+// service binding: the schemas are the domain's (one each, so both edges refuse the same
+// arguments); the HTTP edge names them and adds examples for the document.
 
-export const ValidateSchema = z
-  .strictObject({ token: z.string().min(1).max(8192) })
-  .openapi('ValidateRequest');
+export const ValidateSchema = ValidateQuestionSchema.openapi('ValidateRequest');
 
-const Word = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lower-case identifier');
-
-export const AuthorizeSchema = z
-  .strictObject({
-    user_id: z
-      .uuid()
-      .optional()
-      .openapi({ description: 'Required for services; defaults to the caller for users' }),
-    resource: Word.openapi({ example: 'dashboards' }),
-    action: Word.openapi({ example: 'read' }),
-    organization_id: z.string().min(1).max(64).optional(),
-  })
-  .openapi('AuthorizeRequest');
+const { user_id, resource, action } = AuthorizeQuestionSchema.shape;
+export const AuthorizeSchema = AuthorizeQuestionSchema.extend({
+  user_id: user_id.openapi({
+    description: 'Required for services; defaults to the caller for users',
+  }),
+  resource: resource.openapi({ example: 'dashboards' }),
+  action: action.openapi({ example: 'read' }),
+}).openapi('AuthorizeRequest');
 
 /**
  * A user's grant inside one organization (/auth/permissions, /auth/me, /auth/users/{id}/context,

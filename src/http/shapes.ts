@@ -1,4 +1,5 @@
-import type { Profile, User } from '../db/schema';
+import type { Profile } from '../domain/profile';
+import type { User } from '../domain/users';
 import type { SessionInfo } from '../durable-objects/session-store/logic';
 
 // How domain records look in API answers, for every route folder that returns them (the

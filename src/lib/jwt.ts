@@ -4,13 +4,13 @@ import { ApiError } from './errors';
 import { CLOCK_TOLERANCE_S, signerAt, verifierAt, type SigningKeys } from './signing-keys';
 
 /** RFC 9068 media type: tells an access token apart from every other token kind we issue. */
-export const ACCESS_TOKEN_TYP = 'at+jwt';
+const ACCESS_TOKEN_TYP = 'at+jwt';
 /** RFC 6750 §3: a 401 for a bad bearer token carries a challenge naming the error. */
 export const INVALID_TOKEN_CHALLENGE = {
   headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
 };
 
-export const AccessClaimsSchema = z.object({
+const AccessClaimsSchema = z.object({
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]),
   sub: z.string().min(1),

@@ -1,13 +1,13 @@
 import { COMMON_PASSWORDS } from './common-passwords.data';
 import { ApiError } from './errors';
 
-export interface PasswordPolicy {
+interface PasswordPolicy {
   minLength: number;
   requireComposition: boolean;
 }
 
 /** security.md: longer passwords are refused (422) before any hashing, never truncated. */
-export const PASSWORD_MAX_LENGTH = 1024;
+const PASSWORD_MAX_LENGTH = 1024;
 
 let blocklist: Set<string> | undefined;
 const isCommon = (normalized: string) =>
@@ -18,11 +18,7 @@ const isCommon = (normalized: string) =>
  * points after NFKC (NIST SP 800-63B §3.1.1.2). The blocklist and the email check are always
  * on; composition rules can be turned off for deployments that follow NIST.
  */
-export function passwordProblems(
-  password: string,
-  policy: PasswordPolicy,
-  email?: string,
-): string[] {
+function passwordProblems(password: string, policy: PasswordPolicy, email?: string): string[] {
   const normalized = password.normalize('NFKC');
   const length = [...normalized].length;
   if (length > PASSWORD_MAX_LENGTH) return [`must be at most ${PASSWORD_MAX_LENGTH} characters`];

@@ -19,7 +19,7 @@ import { z } from 'zod';
  *     `exp` claims longer. A retired key needs no private part.
  * `npm run keys:rotate` writes the next set (scripts/signing-key-rotation.mjs).
  */
-export type SigningAlg = 'EdDSA' | 'ES256';
+type SigningAlg = 'EdDSA' | 'ES256';
 
 /** How long verifiers may cache the JWKS (its Cache-Control). */
 export const JWKS_MAX_AGE_S = 300;

@@ -113,12 +113,6 @@ export async function recordDeadLetters(db: Db, rows: DeadLetter[]) {
   await db.batch([first!, ...rest, bumpCounter(db, 'dead_lettered', rows.length)]);
 }
 
-export const listDeadLetters = (db: Db, limit: number) =>
-  db
-    .select()
-    .from(analyticsDeadLetters)
-    .orderBy(desc(analyticsDeadLetters.receivedAt))
-    .limit(limit);
 
 export interface MetricQuery {
   name: string;

@@ -42,16 +42,6 @@ export const auditInsertIf = (db: Db, e: AuditEntry, condition: SQL) =>
     sql`select ${crypto.randomUUID()}, ${e.userId}, ${e.organizationId ?? null}, ${e.actorId ?? null}, ${e.action}, ${e.ip}, ${e.userAgent}, ${e.requestId}, ${JSON.stringify(e.metadata ?? {})}, ${e.at.getTime()} where ${condition}`,
   );
 
-/** The newest entries of an organization (its dashboard's activity). */
-export function listOrgAudit(db: Db, organizationId: string, limit: number) {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.organizationId, organizationId))
-    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
-    .limit(limit);
-}
-
 /** A page of a user's entries, newest first; `after` is the last entry of the previous page. */
 export function listAudit(db: Db, userId: string, limit: number, after?: Cursor) {
   return db

@@ -14,7 +14,7 @@ export interface Provider {
 }
 
 /** Outside providers get this long before a call counts as failed. */
-export const PROVIDER_TIMEOUT_MS = 5_000;
+const PROVIDER_TIMEOUT_MS = 5_000;
 
 export class ProviderError extends Error {
   override name = 'ProviderError';

@@ -4,7 +4,7 @@ import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../../http/app-env';
 import { errorResponses, jsonResponse, publicRoute } from '../../http/openapi';
 
-export const OutboxMessageSchema = z
+const OutboxMessageSchema = z
   .object({
     id: z.string(),
     channel: z.enum(['email', 'sms']),

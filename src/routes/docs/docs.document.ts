@@ -8,7 +8,7 @@ type App = OpenAPIHono<AppEnv>;
 export type OpenApiDocument = ReturnType<App['getOpenAPI31Document']>;
 
 /** Every tag an operation may carry (test/openapi.test.ts checks), in the reference's order. */
-export const TAGS = [
+const TAGS = [
   { name: 'System', description: 'Service information, health, signing keys and this reference.' },
   { name: 'Authentication', description: 'Sign up, sign in, token refresh, logout, token check.' },
   { name: 'Profile', description: 'The signed-in user and their profile.' },

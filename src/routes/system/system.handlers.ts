@@ -1,9 +1,8 @@
 import type { Context } from 'hono';
 import { version } from '../../../package.json';
 import { getConfig } from '../../config';
-import { databaseKind } from '../../db/client';
 import { isAdminNow } from '../../domain/access';
-import { healthReport, probeComponents, readiness } from '../../domain/health';
+import { databaseKind, healthReport, probeComponents, readiness } from '../../domain/health';
 import { ApiError } from '../../lib/errors';
 import { loadServiceKeys, matchServiceKey } from '../../lib/service-keys';
 import { requireSigningKeys } from '../../lib/secrets';
@@ -30,7 +29,7 @@ export const root: AppRouteHandler<typeof routes.root> = (c) =>
  * which secret is missing or weak (that would tell an attacker where the deployment is soft).
  * Never throws: a bad credential just gets the public view.
  */
-async function seesDetail(c: Context<AppEnv>, configOk: boolean): Promise<boolean> {
+async function seesDetail(c: Context<AppEnv, string>, configOk: boolean): Promise<boolean> {
   const apiKey = c.req.header('X-API-Key');
   if (apiKey !== undefined) {
     // With an invalid config no secrets were loaded; the service keys parse on their own.

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
-import type { AuditEvent } from '../../db/schema';
 import * as users from '../../domain/users';
 import type { NewAccount } from '../../domain/accounts';
+import type { AuditEvent } from '../../domain/events';
 import { callerOf, userOf } from '../../http/middleware/require-auth';
 import { profileJson, sessionJson, userSummary } from '../../http/shapes';
 import type { AppRouteHandler } from '../../http/app-env';

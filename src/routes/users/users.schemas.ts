@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { AUDIT_ACTIONS, ORG_ROLES } from '../../db/schema';
+import { AUDIT_ACTIONS } from '../../domain/events';
+import { ORG_ROLES } from '../../domain/org-roles';
 import { EmailSchema } from '../../http/email';
 import { jsonDepth } from '../../lib/json-shape';
 import { PREFERENCES_MAX_BYTES } from '../../domain/users';
@@ -64,7 +65,7 @@ export const CreateUserSchema = ProfileUpdateSchema.omit({ username: true })
   .strict()
   .openapi('CreateUser');
 
-export const UserSummarySchema = z.object({
+const UserSummarySchema = z.object({
   user_id: z.string(),
   email: z.string(),
   status: z.enum(['active', 'suspended']),
