@@ -14,7 +14,7 @@ import { requireHasher } from '../lib/secrets';
 import type { Deps } from './deps';
 import { clearLoginFailures, reserveLoginAttempt } from './limits';
 import { scheduleTokenEmail, sendTokenEmail } from './notifications';
-import { joinInvitedOrganizations } from './organizations';
+import { joinInvitedOrganizations } from './org-invitations';
 
 /**
  * Passwords and the single-use links around them: change, forgotten password, reset (and the
