@@ -7,11 +7,13 @@ import {
   updateMemberRole,
   type MemberRule,
 } from '../db/queries/org-members';
+import { organizationExists } from '../db/queries/organizations';
 import { findUserByEmail, findUserById } from '../db/queries/users';
 import { ApiError, orUnavailable } from '../lib/errors';
 import { decodeCursor } from '../lib/pagination';
+import type { Caller } from './access';
 import type { Deps } from './deps';
-import { invite } from './org-invitations';
+import { inviteMember, type InviteeInput } from './org-invitations';
 import { ORG_ROLES, type OrgRole } from './org-roles';
 import { enter, page, type Entered, type PageRequest } from './organizations';
 
@@ -24,10 +26,11 @@ export interface Membership {
 }
 
 export type AddResult =
-  { kind: 'member'; membership: Membership } | { kind: 'invited'; invitationId: string };
+  | { kind: 'member'; membership: Membership }
+  | { kind: 'invited'; invitationId: string; expiresAt: Date };
 
 /** The owner-only rules (api.md): only owners grant `owner` or touch an owner. */
-export function assertOwnerRules(at: Entered, targetRole: OrgRole | null, to?: OrgRole) {
+function assertOwnerRules(at: Entered, targetRole: OrgRole | null, to?: OrgRole) {
   if (at.actsAsOwner) return;
   if (to === 'owner') throw new ApiError('FORBIDDEN', 'Only an owner may grant the owner role');
   if (targetRole === 'owner') throw new ApiError('FORBIDDEN', 'Only an owner may change an owner');
@@ -40,28 +43,41 @@ const reach = (at: Entered): MemberRule =>
     : { from: ORG_ROLES.filter((r) => r !== 'owner'), actor: at.guard(['owner', 'admin']) };
 
 /**
- * Adds a user by id or email (admin+). An email without an account gets an invitation instead:
- * a single-use, expiring token emailed after the answer.
+ * POST /organizations/{org_id}/users. A member who manages members invites (security.md: nobody
+ * joins without proving the address); a service, or a global admin, answers for the address
+ * itself and adds directly.
  */
 export async function addMember(
   deps: Deps,
-  userId: string,
+  caller: Caller,
   orgId: string,
-  input: { user_id?: string; email?: string; role: OrgRole },
+  input: InviteeInput,
 ): Promise<AddResult> {
-  const at = await enter(deps, userId, orgId);
+  if (caller.kind === 'service') {
+    if (!(await orUnavailable('Database', () => organizationExists(deps.db, orgId)))) {
+      throw new ApiError('NOT_FOUND', 'Organization not found');
+    }
+    return addDirectly(deps, orgId, null, input);
+  }
+  const at = await enter(deps, caller.userId, orgId);
   at.require('members', 'manage');
   assertOwnerRules(at, null, input.role);
+  if (at.globalAdmin) return addDirectly(deps, orgId, caller.userId, input);
+  return { kind: 'invited', ...(await inviteMember(deps, at, caller.userId, input)) };
+}
+
+async function addDirectly(
+  deps: Deps,
+  orgId: string,
+  actorId: string | null,
+  input: InviteeInput,
+): Promise<AddResult> {
   const user = await orUnavailable('Database', () =>
     input.user_id !== undefined
       ? findUserById(deps.db, input.user_id)
       : findUserByEmail(deps.db, input.email!),
   );
-  if (!user) {
-    if (input.user_id !== undefined) throw new ApiError('NOT_FOUND', 'User not found');
-    const sent = await invite(deps, at, userId, input.email!, input.role);
-    return { kind: 'invited', invitationId: sent.id };
-  }
+  if (!user) throw new ApiError('NOT_FOUND', 'User not found');
   const added = await insertMember(
     deps.db,
     orgId,
@@ -71,7 +87,7 @@ export async function addMember(
       type: 'member_added',
       user_id: user.id,
       organization_id: orgId,
-      actor_id: userId,
+      actor_id: actorId,
       metadata: { role: input.role, via: 'added' },
     }),
   );

@@ -8,6 +8,7 @@ import {
 } from '../db/queries/organizations';
 import { countByRole, memberRole, type ActorGuard } from '../db/queries/org-members';
 import { grantsOf } from '../db/queries/rbac';
+import { findUserById } from '../db/queries/users';
 import type { Organization, OrgTier } from '../db/schema';
 import { ApiError, orUnavailable } from '../lib/errors';
 import { decodeCursor, encodeCursor } from '../lib/pagination';
@@ -25,6 +26,13 @@ export type PageRequest = { limit: number; cursor?: string };
 
 // A non-member learns nothing, not even that the organization exists (api.md: 403 or 404).
 const notFound = () => new ApiError('NOT_FOUND', 'Organization not found');
+
+/**
+ * security.md "Organizations": creating one and inviting need a verified email, so an account
+ * registered on someone else's address cannot send mail under our name or collect members.
+ */
+export const notVerified = (what: string) =>
+  new ApiError('EMAIL_NOT_VERIFIED', `Confirm your email address before ${what}`);
 
 /** A URL-safe slug from a name: lower-case ASCII words joined by dashes. */
 export function slugify(name: string): string {
@@ -91,6 +99,8 @@ export async function createOrganization(
   userId: string,
   input: { name: string; slug?: string; tier: OrgTier },
 ) {
+  const creator = await orUnavailable('Database', () => findUserById(deps.db, userId));
+  if (!creator?.emailVerifiedAt) throw notVerified('creating an organization');
   const derived = input.slug === undefined;
   let slug = input.slug ?? slugify(input.name);
   for (let attempt = 0; ; attempt++) {

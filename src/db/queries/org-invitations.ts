@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, exists, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../client';
 import {
   organizationInvitations as invitations,
@@ -38,19 +39,36 @@ export function liveInvitationsFor(db: Db, email: string, now: Date) {
     .orderBy(asc(invitations.createdAt));
 }
 
+const inviters = alias(members, 'inviters');
+
 /**
  * Turns a live invitation into a membership, with its audit entries, in one batch: every
- * statement is guarded by the invitation still being live, and the last one uses it up, so of
- * two concurrent acceptances one changes anything. Returns whether this one did.
+ * statement is guarded by the invitation still being live and its inviter still holding one of
+ * `inviterRoles` (read in the same statement, so a removal racing the acceptance is seen), and
+ * the last one uses it up, so of two concurrent acceptances one changes anything. Returns
+ * whether this one did.
  */
 export async function acceptInvitation(
   db: Db,
   invitationId: string,
   userId: string,
+  inviterRoles: readonly OrgRole[],
   audit: AuditEntry[],
 ): Promise<boolean> {
   const now = audit[0]!.at;
-  const live = and(eq(invitations.id, invitationId), usable(now));
+  const inviterMayManage = exists(
+    db
+      .select({ id: inviters.userId })
+      .from(inviters)
+      .where(
+        and(
+          eq(inviters.organizationId, invitations.organizationId),
+          eq(inviters.userId, invitations.invitedBy),
+          inArray(inviters.role, [...inviterRoles]),
+        ),
+      ),
+  );
+  const live = and(eq(invitations.id, invitationId), usable(now), inviterMayManage);
   const stillLive = exists(db.select({ id: invitations.id }).from(invitations).where(live));
   const results = await db.batch([
     db
@@ -102,6 +120,7 @@ export async function insertInvitation(
     id: string;
     organizationId: string;
     email: string;
+    inviteeId: string | null;
     role: OrgRole;
     tokenHash: string;
     invitedBy: string;

@@ -3,7 +3,7 @@ import * as invitations from '../../domain/org-invitations';
 import * as members from '../../domain/org-members';
 import * as orgs from '../../domain/organizations';
 import type { AppRouteHandler } from '../../http/app-env';
-import { userOf } from '../../http/middleware/require-auth';
+import { callerOf, userOf } from '../../http/middleware/require-auth';
 import type * as routes from './organizations.routes';
 
 const orgJson = (o: Organization, role: OrgRole | null) => ({
@@ -19,7 +19,9 @@ const orgJson = (o: Organization, role: OrgRole | null) => ({
 
 const invitationJson = (i: OrganizationInvitation, now: number) => ({
   id: i.id,
-  email: i.email,
+  // An inviter who gave an id never learns the address behind it.
+  email: i.inviteeId === null ? i.email : null,
+  user_id: i.inviteeId,
   role: i.role,
   status: invitations.invitationStatus(i, now),
   invited_by: i.invitedBy,
@@ -95,10 +97,10 @@ export const dashboard: AppRouteHandler<typeof routes.dashboard> = async (c) => 
 export const addMember: AppRouteHandler<typeof routes.addMember> = async (c) => {
   const { org_id } = c.req.valid('param');
   const input = c.req.valid('json');
-  const added = await members.addMember(c.var.deps, userOf(c).userId, org_id, input);
+  const added = await members.addMember(c.var.deps, callerOf(c), org_id, input);
   return added.kind === 'member'
     ? c.json(membershipJson(added.membership), 201)
-    : c.json({ invitation_id: added.invitationId }, 202);
+    : c.json({ invitation_id: added.invitationId, expires_at: added.expiresAt.toISOString() }, 202);
 };
 
 export const listMembers: AppRouteHandler<typeof routes.listMembers> = async (c) => {
