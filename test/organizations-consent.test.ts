@@ -4,6 +4,7 @@ import {
   apiWithEnv,
   createSignedInUser,
   createUser,
+  env,
   expectError,
   signIn,
   uniqueEmail,
@@ -86,9 +87,14 @@ describe('membership by consent (issue 20, High)', () => {
     const owner = await createVerifiedUser();
     const org = await createOrg(owner);
     const known = await createUser();
+    const unknownId = crypto.randomUUID();
     const answers = await Promise.all([
       addUser(owner.access_token, org.id, { user_id: known.id, role: 'member' }),
-      addUser(owner.access_token, org.id, { user_id: crypto.randomUUID(), role: 'member' }),
+      // settled: returns once the answer's deferred sends have run.
+      settled('POST', `/organizations/${org.id}/users`, {
+        token: owner.access_token,
+        json: { user_id: unknownId, role: 'member' },
+      }),
       addUser(owner.access_token, org.id, { email: uniqueEmail('nobody'), role: 'member' }),
     ]);
     for (const res of answers) {
@@ -105,6 +111,11 @@ describe('membership by consent (issue 20, High)', () => {
     for (const item of byId) expect(item).toMatchObject({ email: null, status: 'pending' });
     expect(listed.text).not.toContain(known.email);
     await invitationToken(known.email);
+    // Nothing went out for the unknown id, not even to the placeholder it is stored under.
+    const sent = await env.DB.prepare('SELECT count(*) AS n FROM dev_outbox WHERE "to" LIKE ?')
+      .bind(`%${unknownId}%`)
+      .first<{ n: number }>();
+    expect(sent!.n).toBe(0);
   });
 
   it('lets a service and a global admin add an existing account directly (201)', async () => {

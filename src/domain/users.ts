@@ -16,7 +16,7 @@ import {
 import type { Caller } from './access';
 import { createAccount, type NewAccount } from './accounts';
 import type { Deps } from './deps';
-import { joinInvitedOrganizations } from './org-invitations';
+import { joinInvitedOrganizations } from './org-acceptance';
 
 /** The merged preferences document may hold at most this many bytes of JSON. */
 export const PREFERENCES_MAX_BYTES = 16 * 1024;

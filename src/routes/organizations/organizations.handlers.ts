@@ -1,4 +1,5 @@
 import type { AuditEvent, Organization, OrganizationInvitation, OrgRole } from '../../db/schema';
+import * as acceptance from '../../domain/org-acceptance';
 import * as invitations from '../../domain/org-invitations';
 import * as members from '../../domain/org-members';
 import * as orgs from '../../domain/organizations';
@@ -160,7 +161,7 @@ export const revokeInvitation: AppRouteHandler<typeof routes.revokeInvitation> =
 
 export const acceptInvitation: AppRouteHandler<typeof routes.acceptInvitation> = async (c) => {
   const { token } = c.req.valid('param');
-  const joined = await invitations.acceptInvitationToken(c.var.deps, userOf(c).userId, token);
+  const joined = await acceptance.acceptInvitationToken(c.var.deps, userOf(c).userId, token);
   return c.json(
     { organization_id: joined.organizationId, name: joined.name, role: joined.role },
     200,
