@@ -44,9 +44,9 @@ export async function inviteMember(
   );
   if (!inviter?.emailVerifiedAt) throw notVerified('inviting');
   await spendInvitationQuota(deps, inviterId);
-  if (target && (await memberRole(deps.db, at.org.id, target.id)) !== null) {
-    throw new ApiError('ALREADY_MEMBER', 'This user is already a member');
-  }
+  // Read for unknown accounts too (an id that is no member), so they take the same steps.
+  const current = await memberRole(deps.db, at.org.id, target?.id ?? input.user_id ?? '');
+  if (current !== null) throw new ApiError('ALREADY_MEMBER', 'This user is already a member');
   if (input.email !== undefined) {
     return invite(deps, at, inviterId, { email: input.email, role: input.role });
   }
