@@ -37,7 +37,7 @@ const acceptanceEntries = (
 
 /**
  * The roles the inviter must still hold for the invitation to be accepted: one who may manage
- * members, and an owner for an invitation to be an owner (security.md "Organizations").
+ * members, and an owner for an invitation to be an owner (docs/organizations.md).
  */
 const inviterRoles = (inv: OrganizationInvitation): readonly OrgRole[] =>
   inv.role === 'owner' ? ['owner'] : ['owner', 'admin'];
