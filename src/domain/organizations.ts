@@ -28,8 +28,9 @@ export type PageRequest = { limit: number; cursor?: string };
 const notFound = () => new ApiError('NOT_FOUND', 'Organization not found');
 
 /**
- * security.md "Organizations": creating one and inviting need a verified email, so an account
- * registered on someone else's address cannot send mail under our name or collect members.
+ * security.md "Membership and service privileges": creating an organization and inviting need
+ * a verified email, so an account registered on someone else's address cannot send mail under
+ * our name or collect members.
  */
 export const notVerified = (what: string) =>
   new ApiError('EMAIL_NOT_VERIFIED', `Confirm your email address before ${what}`);
