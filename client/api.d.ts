@@ -1029,7 +1029,7 @@ export interface paths {
         put?: never;
         /**
          * Create an organization
-         * @description The caller becomes its owner. Without a slug one is derived from the name (with a random suffix when taken); a slug given and taken answers 409 SLUG_TAKEN.
+         * @description The caller becomes its owner; it needs a verified email (403 EMAIL_NOT_VERIFIED). Without a slug one is derived from the name (with a random suffix when taken); a slug given and taken answers 409 SLUG_TAKEN.
          *
          *     Org roles and what they may do:
          *
@@ -1060,7 +1060,7 @@ export interface paths {
         put?: never;
         /**
          * Accept an invitation
-         * @description The token from the invitation email, presented by a signed-in user whose email is the invited address (403 otherwise), becomes a membership with the invited role. Single use: a used, revoked or expired token answers 404; a user who is already a member 409 ALREADY_MEMBER.
+         * @description The token from the invitation email, presented by a signed-in user (bearer only: a service key never accepts) whose email is the invited address (403 FORBIDDEN otherwise) and is verified (403 EMAIL_NOT_VERIFIED), becomes a membership with the invited role. The invitation holds only while its sender may still manage members (an owner, or an admin for a role below owner): otherwise 403 FORBIDDEN. Single use: a used, revoked or expired token answers 404; a user who is already a member 409 ALREADY_MEMBER. The token, being in the path, is redacted from the request log.
          */
         post: operations["acceptOrganizationInvitation"];
         delete?: never;
@@ -1131,8 +1131,10 @@ export interface paths {
         get: operations["listOrganizationMembers"];
         put?: never;
         /**
-         * Add a member by user_id or email (admin+)
-         * @description Needs members:manage (owner, admin); only an owner may give the owner role. A user who is already a member answers 409 ALREADY_MEMBER; an unknown user_id 404. An email without an account answers 202 with an invitation id and is sent a single-use link valid for 7 days: the membership starts when that address registers and verifies, or when a user with that address accepts it (POST /organizations/invitations/{token}/accept). A newer invitation to the same address replaces the older one. Membership and role are read from the database on every request. A non-member gets 404 and learns nothing about the organization; a member whose role lacks the permission gets 403. A global admin acts with the rights of an owner.
+         * Invite a member by user_id or email (admin+), or add one (service, global admin)
+         * @description With a bearer token: needs members:manage (owner, admin) and a verified email (403 EMAIL_NOT_VERIFIED); only an owner may invite an owner. Nobody joins without proving the address, so the answer is always 202 with an invitation: a single-use link valid for 7 days goes to the account's address (user_id) or the address given (email); the body never carries the target's email, and an unknown user_id or address looks the same. The invitee joins by accepting it (POST /organizations/invitations/{token}/accept) from a verified account with that address. Each user sends at most RATE_LIMIT_INVITATIONS invitations (default 20 an hour; 429 RATE_LIMITED). A newer invitation to the same address replaces the older one.
+         *
+         *     A service (X-API-Key) or a global admin adds an existing account directly: 201 with the membership; an unknown user 404. A user who is already a member answers 409 ALREADY_MEMBER. Membership and role are read from the database on every request. A non-member gets 404 and learns nothing about the organization; a member whose role lacks the permission gets 403. A global admin acts with the rights of an owner.
          */
         post: operations["addOrganizationMember"];
         delete?: never;
@@ -2136,6 +2138,8 @@ export interface components {
         };
         InvitationSent: {
             invitation_id: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         AddMember: {
             /** Format: uuid */
@@ -2174,7 +2178,10 @@ export interface components {
         };
         Invitation: {
             id: string;
-            email: string;
+            /** @description The address invited; null for an invitation by user_id (see user_id) */
+            email: string | null;
+            /** @description The account invited by id, if any */
+            user_id: string | null;
             role: components["schemas"]["OrgRole"];
             /** @enum {string} */
             status: "pending" | "accepted" | "revoked" | "expired";
@@ -6950,6 +6957,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -7588,20 +7605,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The new membership */
+            /** @description Added directly (service or global admin) */
             201: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Membership"];
                 };
             };
-            /** @description No account has this email: an invitation was sent */
+            /** @description Invited: the membership starts when the invitee accepts */
             202: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7612,6 +7631,7 @@ export interface operations {
             400: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7622,6 +7642,7 @@ export interface operations {
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7632,6 +7653,7 @@ export interface operations {
             403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7642,6 +7664,7 @@ export interface operations {
             404: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7652,6 +7675,7 @@ export interface operations {
             409: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7662,6 +7686,7 @@ export interface operations {
             413: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7672,6 +7697,7 @@ export interface operations {
             415: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7682,6 +7708,21 @@ export interface operations {
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7693,6 +7734,7 @@ export interface operations {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };
                 content: {

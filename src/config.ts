@@ -172,6 +172,8 @@ export const VarsSchema = z
     /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
     RATE_LIMIT_MFA_SEND: rateVar('5/3600'),
+    /** Organization invitations one user may send (each is an email under our name). */
+    RATE_LIMIT_INVITATIONS: rateVar('20/3600'),
     /** `outbox` keeps messages for GET /dev/outbox (development and test only). */
     EMAIL_PROVIDER: z.enum(['outbox', 'resend']).default('outbox'),
     EMAIL_FROM: z.string().min(3),

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDb } from '../src/db/client';
 import { users } from '../src/db/schema';
 import { describeError } from '../src/lib/logger';
-import { createUser, env } from './helpers';
+import { api, createUser, env, signIn } from './helpers';
+import { createOrg, createVerifiedUser, invitationToken } from './helpers-orgs';
 
 describe('describeError', () => {
   it('keeps the driver message of a failed query but never its parameters', async () => {
@@ -32,5 +33,43 @@ describe('describeError', () => {
     const described = describeError(new TypeError('boom'));
     expect(described.split('\n')[0]).toBe('TypeError: boom');
     expect(described.split('\n').length).toBeGreaterThan(1);
+  });
+});
+
+describe('request log', () => {
+  it('never writes an invitation token, which the accept route carries in its path', async () => {
+    const owner = await createVerifiedUser();
+    const org = await createOrg(owner);
+    const invitee = await createUser();
+    const invited = await api('POST', `/organizations/${org.id}/users`, {
+      token: owner.access_token,
+      json: { user_id: invitee.id, role: 'member' },
+    });
+    expect(invited.status, invited.text).toBe(202);
+    const token = await invitationToken(invitee.email);
+    const { access_token } = await signIn(invitee);
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    const spies = (['log', 'warn', 'error'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation(capture),
+    );
+    try {
+      // Unverified: refused, and the refusal is logged like any request.
+      const res = await api('POST', `/organizations/invitations/${token}/accept`, {
+        token: access_token,
+      });
+      expect(res.status, res.text).toBe(403);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    const request = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(request).toContainEqual(
+      expect.objectContaining({
+        msg: 'request',
+        path: '/organizations/invitations/[redacted]/accept',
+        status: 403,
+      }),
+    );
+    expect(lines.join('\n')).not.toContain(token);
   });
 });

@@ -3,7 +3,7 @@ import { findUserById, setUserStatus } from '../db/queries/users';
 import type { User } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
-import { changeRoles } from './sessions';
+import { runBetweenRoleMarks } from './sessions';
 import type { Deps } from './deps';
 
 // Administration of roles and accounts. Every function takes the acting admin's user id: the
@@ -82,7 +82,7 @@ export async function revokePermission(
 
 type RoleDeps = AdminDeps & Pick<Deps, 'sessions'>;
 
-/** Gives a user a role; tokens see it at once (changeRoles). Returns the user's roles after. */
+/** Gives a user a role; tokens see it at once (runBetweenRoleMarks). Returns the user's roles after. */
 export async function assignRole(deps: RoleDeps, actorId: string, userId: string, role: string) {
   await Promise.all([userOrNotFound(deps, userId), roleOrNotFound(deps, role)]);
   const entry = deps.events.entry({
@@ -91,7 +91,9 @@ export async function assignRole(deps: RoleDeps, actorId: string, userId: string
     actor_id: actorId,
     metadata: { added: role },
   });
-  await changeRoles(deps.sessions, userId, () => rbac.assignRole(deps.db, userId, role, entry));
+  await runBetweenRoleMarks(deps.sessions, userId, () =>
+    rbac.assignRole(deps.db, userId, role, entry),
+  );
   return { user_id: userId, roles: (await rbac.grantsOf(deps.db, userId)).roles };
 }
 
@@ -108,7 +110,9 @@ export async function removeRole(deps: RoleDeps, actorId: string, userId: string
     actor_id: actorId,
     metadata: { removed: role },
   });
-  await changeRoles(deps.sessions, userId, () => rbac.removeRole(deps.db, userId, role, entry));
+  await runBetweenRoleMarks(deps.sessions, userId, () =>
+    rbac.removeRole(deps.db, userId, role, entry),
+  );
   return { user_id: userId, roles: (await rbac.grantsOf(deps.db, userId)).roles };
 }
 

@@ -14,7 +14,6 @@ import { requireHasher } from '../lib/secrets';
 import type { Deps } from './deps';
 import { clearLoginFailures, reserveLoginAttempt } from './limits';
 import { scheduleTokenEmail, sendTokenEmail } from './notifications';
-import { joinInvitedOrganizations } from './organizations';
 
 /**
  * Passwords and the single-use links around them: change, forgotten password, reset (and the
@@ -127,8 +126,9 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
 }
 
 /**
- * Confirms an address. Verifying grants no role (the password may be someone else's); it only
- * turns invitations sent to that address into memberships, as accepting their links would.
+ * Confirms an address. Verifying grants no role and joins no organization: the password may be
+ * someone else's (whoever registered the address first), so invitations wait for the account's
+ * holder to accept them (domain/org-invitations.ts).
  */
 export async function verifyEmail(deps: Deps, token: string): Promise<void> {
   const { user, tokenHash } = await tokenOwner(deps, ['email_verification'], token);
@@ -143,7 +143,6 @@ export async function verifyEmail(deps: Deps, token: string): Promise<void> {
     deps.events.entry({ type: 'email_verified', user_id: user.id }),
   );
   if (!won) throw invalidToken();
-  await joinInvitedOrganizations(deps, user);
 }
 
 /** Sends a new verification link to an unverified account, named by id or email. */

@@ -215,6 +215,8 @@ export const scheduleFirstTokenEmail = (
 export const outboxFor = (deps: Pick<Deps, 'db'>, to: string, limit: number) =>
   listOutbox(deps.db, to, limit);
 
+const INVITATION_SUBJECT = 'You are invited to join an organization';
+
 /**
  * Emails an invitation link. Runs after the answer and never throws; a per-address limit caps
  * how many invitations one inbox receives (an invitation names the organization, so it could be
@@ -239,8 +241,10 @@ export async function sendInvitationEmail(
     await notify(deps, {
       channel: 'email',
       to: invitation.to,
-      subject: `You are invited to join ${invitation.organization}`,
-      text: `You have been invited to join the organization "${invitation.organization}". Create an account with this email address and confirm it, or, if you already have one, open this link within ${days} days while signed in:\n\n${link.toString()}\n\nIf you did not expect this invitation, ignore this email.`,
+      // The name is the inviter's text: kept out of the subject, where it would read as ours,
+      // and quoted as a JSON string in the body so it cannot pose as a line of our own.
+      subject: INVITATION_SUBJECT,
+      text: `You have been invited to join the organization ${JSON.stringify(invitation.organization)}. To accept, sign in with an account on this email address (create one if you have none), confirm the address, and open this link within ${days} days:\n\n${link.toString()}\n\nIf you did not expect this invitation, ignore this email.`,
     });
   } catch (err) {
     logger.error('invitation email failed', { error: err });

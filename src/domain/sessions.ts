@@ -214,7 +214,7 @@ export async function logout(
  * were read while the write ran. A store that cannot answer fails the change (503) before the
  * write: better than a change that tokens would hide.
  */
-export async function changeRoles<T>(
+export async function runBetweenRoleMarks<T>(
   sessions: DurableObjectNamespace<SessionStore>,
   userId: string,
   write: () => Promise<T>,

@@ -18,7 +18,7 @@ import {
 import type { Caller } from './access';
 import { createAccount, type NewAccount } from './accounts';
 import type { Deps } from './deps';
-import { joinInvitedOrganizations } from './organizations';
+import { joinInvitedOrganizations } from './org-acceptance';
 
 // A user account, as the routes that show one read it.
 export type { User };

@@ -13,7 +13,7 @@ import {
   type User,
 } from '../schema';
 import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
-import { membershipInsert } from './organizations';
+import { membershipInsert } from './org-members';
 import { oneTimeTokenInsert } from './tokens';
 import { foreignKeyViolation, uniqueViolation } from './unique-violation';
 

@@ -57,8 +57,9 @@ export const organizationMembers = sqliteTable(
 );
 
 /**
- * Invitations to an address without an account. Not a one_time_tokens row: those belong to a
- * user, and the invitee has none yet. Only the SHA-256 of the token is stored; it is single use
+ * Invitations to an address, with or without an account: a member joins only by proving the
+ * address (security.md). Not a one_time_tokens row: those belong to a user, and the invitee may
+ * have none yet. Only the SHA-256 of the token is stored; it is single use
  * (`accepted_at`), expires, and an admin can revoke it.
  */
 export const organizationInvitations = sqliteTable(
@@ -72,6 +73,11 @@ export const organizationInvitations = sqliteTable(
     role: text('role', { enum: ORG_ROLES }).notNull(),
     tokenHash: text('token_hash').notNull(),
     invitedBy: text('invited_by'),
+    /**
+     * The account invited by id (POST …/users with user_id): the invitation still goes to its
+     * address, but listings show the id, never the address the inviter did not give.
+     */
+    inviteeId: text('invitee_id'),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
     acceptedAt: integer('accepted_at', { mode: 'timestamp_ms' }),
     acceptedBy: text('accepted_by'),

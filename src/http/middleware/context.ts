@@ -9,6 +9,13 @@ import { loadSecrets } from '../../lib/secrets';
 import type { AppEnv } from '../app-env';
 
 /**
+ * The path as logged: a path segment that is a bearer secret (an invitation's token) is
+ * replaced, since logs are read by more people, and kept longer, than the secret may be.
+ */
+const loggablePath = (path: string) =>
+  path.replace(/^(\/organizations\/invitations\/)[^/]+/, '$1[redacted]');
+
+/**
  * Puts the parsed config, the domain's deps, a drizzle handle and a request-scoped logger on
  * `c.var`. An invalid
  * configuration answers 503 on every route but /health, which reports what is wrong.
@@ -53,7 +60,7 @@ export const context: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (config.ok) c.var.deps.events.flush(c.res.status < 400);
   logger.info('request', {
     method: c.req.method,
-    path: c.req.path,
+    path: loggablePath(c.req.path),
     status: c.res.status,
     duration_ms: Date.now() - started,
   });

@@ -1,7 +1,10 @@
 import type { AuditEvent, Organization, OrganizationInvitation, OrgRole } from '../../db/schema';
+import * as acceptance from '../../domain/org-acceptance';
+import * as invitations from '../../domain/org-invitations';
+import * as members from '../../domain/org-members';
 import * as orgs from '../../domain/organizations';
 import type { AppRouteHandler } from '../../http/app-env';
-import { userOf } from '../../http/middleware/require-auth';
+import { callerOf, userOf } from '../../http/middleware/require-auth';
 import type * as routes from './organizations.routes';
 
 const orgJson = (o: Organization, role: OrgRole | null) => ({
@@ -17,12 +20,21 @@ const orgJson = (o: Organization, role: OrgRole | null) => ({
 
 const invitationJson = (i: OrganizationInvitation, now: number) => ({
   id: i.id,
-  email: i.email,
+  // An inviter who gave an id never learns the address behind it.
+  email: i.inviteeId === null ? i.email : null,
+  user_id: i.inviteeId,
   role: i.role,
-  status: orgs.invitationStatus(i, now),
+  status: invitations.invitationStatus(i, now),
   invited_by: i.invitedBy,
   created_at: i.createdAt.toISOString(),
   expires_at: i.expiresAt.toISOString(),
+});
+
+const membershipJson = (m: members.Membership) => ({
+  organization_id: m.organizationId,
+  user_id: m.userId,
+  email: m.email,
+  role: m.role,
 });
 
 // Other members' addresses and devices stay out of the org's activity: only what happened.
@@ -85,15 +97,21 @@ export const dashboard: AppRouteHandler<typeof routes.dashboard> = async (c) => 
 
 export const addMember: AppRouteHandler<typeof routes.addMember> = async (c) => {
   const { org_id } = c.req.valid('param');
-  const added = await orgs.addMember(c.var.deps, userOf(c).userId, org_id, c.req.valid('json'));
+  const input = c.req.valid('json');
+  const added = await members.addMember(c.var.deps, callerOf(c), org_id, input);
   return added.kind === 'member'
-    ? c.json(added.membership, 201)
-    : c.json({ invitation_id: added.invitation_id }, 202);
+    ? c.json(membershipJson(added.membership), 201)
+    : c.json({ invitation_id: added.invitationId, expires_at: added.expiresAt.toISOString() }, 202);
 };
 
 export const listMembers: AppRouteHandler<typeof routes.listMembers> = async (c) => {
   const { org_id } = c.req.valid('param');
-  const page = await orgs.listMembers(c.var.deps, userOf(c).userId, org_id, c.req.valid('query'));
+  const page = await members.listMembers(
+    c.var.deps,
+    userOf(c).userId,
+    org_id,
+    c.req.valid('query'),
+  );
   const items = page.items.map((m) => ({
     user_id: m.userId,
     email: m.email,
@@ -108,20 +126,26 @@ export const listMembers: AppRouteHandler<typeof routes.listMembers> = async (c)
 export const changeRole: AppRouteHandler<typeof routes.changeRole> = async (c) => {
   const { org_id, user_id } = c.req.valid('param');
   const { role } = c.req.valid('json');
-  const changed = await orgs.changeMemberRole(c.var.deps, userOf(c).userId, org_id, user_id, role);
-  return c.json(changed, 200);
+  const changed = await members.changeMemberRole(
+    c.var.deps,
+    userOf(c).userId,
+    org_id,
+    user_id,
+    role,
+  );
+  return c.json({ organization_id: org_id, user_id: changed.userId, role: changed.role }, 200);
 };
 
 export const removeMember: AppRouteHandler<typeof routes.removeMember> = async (c) => {
   const { org_id, user_id } = c.req.valid('param');
-  await orgs.removeMember(c.var.deps, userOf(c).userId, org_id, user_id);
+  await members.removeMember(c.var.deps, userOf(c).userId, org_id, user_id);
   return c.body(null, 204);
 };
 
 export const listInvitations: AppRouteHandler<typeof routes.listInvitations> = async (c) => {
   const { org_id } = c.req.valid('param');
   const query = c.req.valid('query');
-  const page = await orgs.listInvitations(c.var.deps, userOf(c).userId, org_id, query);
+  const page = await invitations.listInvitations(c.var.deps, userOf(c).userId, org_id, query);
   const now = c.var.deps.now();
   return c.json(
     { items: page.items.map((i) => invitationJson(i, now)), next_cursor: page.next_cursor },
@@ -131,11 +155,15 @@ export const listInvitations: AppRouteHandler<typeof routes.listInvitations> = a
 
 export const revokeInvitation: AppRouteHandler<typeof routes.revokeInvitation> = async (c) => {
   const { org_id, invitation_id } = c.req.valid('param');
-  await orgs.revokeInvitation(c.var.deps, userOf(c).userId, org_id, invitation_id);
+  await invitations.revokeInvitation(c.var.deps, userOf(c).userId, org_id, invitation_id);
   return c.body(null, 204);
 };
 
 export const acceptInvitation: AppRouteHandler<typeof routes.acceptInvitation> = async (c) => {
   const { token } = c.req.valid('param');
-  return c.json(await orgs.acceptInvitationToken(c.var.deps, userOf(c).userId, token), 200);
+  const joined = await acceptance.acceptInvitationToken(c.var.deps, userOf(c).userId, token);
+  return c.json(
+    { organization_id: joined.organizationId, name: joined.name, role: joined.role },
+    200,
+  );
 };

@@ -1,7 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
 import { orgRoleTable } from '../../domain/org-roles';
 import { requireAuth } from '../../http/middleware/require-auth';
-import { bearerAuth, errorResponses, jsonBody, jsonResponse, noContent } from '../../http/openapi';
+import { requireUserOrService } from '../../http/middleware/require-service';
+import {
+  bearerAuth,
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  noContent,
+  serviceAuth,
+} from '../../http/openapi';
 import { PageQuerySchema } from '../../http/pagination';
 import {
   AcceptedSchema,
@@ -38,11 +46,11 @@ export const createOrganization = createRoute({
   path: '/organizations',
   operationId: 'createOrganization',
   summary: 'Create an organization',
-  description: `The caller becomes its owner. Without a slug one is derived from the name (with a random suffix when taken); a slug given and taken answers 409 SLUG_TAKEN.\n\nOrg roles and what they may do:\n\n${orgRoleTable()}\n\nOnly owners grant owner or change or remove an owner; the last owner can never be removed or demoted (409 LAST_OWNER).`,
+  description: `The caller becomes its owner; it needs a verified email (403 EMAIL_NOT_VERIFIED). Without a slug one is derived from the name (with a random suffix when taken); a slug given and taken answers 409 SLUG_TAKEN.\n\nOrg roles and what they may do:\n\n${orgRoleTable()}\n\nOnly owners grant owner or change or remove an owner; the last owner can never be removed or demoted (409 LAST_OWNER).`,
   request: { body: jsonBody(CreateOrganizationSchema) },
   responses: {
     201: jsonResponse(OrganizationSchema, 'Created; role is owner'),
-    ...errorResponses(400, 401, 409, 413, 415, 422, 503),
+    ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503),
   },
 });
 
@@ -116,16 +124,18 @@ export const dashboard = createRoute({
 
 export const addMember = createRoute({
   ...common,
+  security: [...bearerAuth, ...serviceAuth],
+  middleware: [requireUserOrService],
   method: 'post',
   path: '/organizations/{org_id}/users',
   operationId: 'addOrganizationMember',
-  summary: 'Add a member by user_id or email (admin+)',
-  description: `Needs members:manage (owner, admin); only an owner may give the owner role. A user who is already a member answers 409 ALREADY_MEMBER; an unknown user_id 404. An email without an account answers 202 with an invitation id and is sent a single-use link valid for 7 days: the membership starts when that address registers and verifies, or when a user with that address accepts it (POST /organizations/invitations/{token}/accept). A newer invitation to the same address replaces the older one. ${ACCESS}`,
+  summary: 'Invite a member by user_id or email (admin+), or add one (service, global admin)',
+  description: `With a bearer token: needs members:manage (owner, admin) and a verified email (403 EMAIL_NOT_VERIFIED); only an owner may invite an owner. Nobody joins without proving the address, so the answer is always 202 with an invitation: a single-use link valid for 7 days goes to the account's address (user_id) or the address given (email); the body never carries the target's email, and an unknown user_id or address looks the same. The invitee joins by accepting it (POST /organizations/invitations/{token}/accept) from a verified account with that address. Each user sends at most RATE_LIMIT_INVITATIONS invitations (default 20 an hour; 429 RATE_LIMITED). A newer invitation to the same address replaces the older one.\n\nA service (X-API-Key) or a global admin adds an existing account directly: 201 with the membership; an unknown user 404. A user who is already a member answers 409 ALREADY_MEMBER. ${ACCESS}`,
   request: { params: OrgIdParamSchema, body: jsonBody(AddMemberSchema) },
   responses: {
-    201: jsonResponse(MembershipSchema, 'The new membership'),
-    202: jsonResponse(InvitedSchema, 'No account has this email: an invitation was sent'),
-    ...errorResponses(...withBody, 409),
+    201: jsonResponse(MembershipSchema, 'Added directly (service or global admin)'),
+    202: jsonResponse(InvitedSchema, 'Invited: the membership starts when the invitee accepts'),
+    ...errorResponses(...withBody, 409, 429),
   },
 });
 
@@ -200,7 +210,7 @@ export const acceptInvitation = createRoute({
   operationId: 'acceptOrganizationInvitation',
   summary: 'Accept an invitation',
   description:
-    'The token from the invitation email, presented by a signed-in user whose email is the invited address (403 otherwise), becomes a membership with the invited role. Single use: a used, revoked or expired token answers 404; a user who is already a member 409 ALREADY_MEMBER.',
+    'The token from the invitation email, presented by a signed-in user (bearer only: a service key never accepts) whose email is the invited address (403 FORBIDDEN otherwise) and is verified (403 EMAIL_NOT_VERIFIED), becomes a membership with the invited role. The invitation holds only while its sender may still manage members (an owner, or an admin for a role below owner): otherwise 403 FORBIDDEN. Single use: a used, revoked or expired token answers 404; a user who is already a member 409 ALREADY_MEMBER. The token, being in the path, is redacted from the request log.',
   request: { params: InvitationTokenParamSchema },
   responses: {
     200: jsonResponse(AcceptedSchema, 'The new membership'),

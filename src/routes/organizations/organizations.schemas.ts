@@ -99,7 +99,9 @@ export const MembershipSchema = z
   })
   .openapi('Membership');
 
-export const InvitedSchema = z.object({ invitation_id: z.string() }).openapi('InvitationSent');
+export const InvitedSchema = z
+  .object({ invitation_id: z.string(), expires_at: Timestamp })
+  .openapi('InvitationSent');
 
 export const MemberSchema = z
   .object({
@@ -123,7 +125,10 @@ export const MemberRoleSchema = z
 export const InvitationSchema = z
   .object({
     id: z.string(),
-    email: z.string(),
+    email: z.string().nullable().openapi({
+      description: 'The address invited; null for an invitation by user_id (see user_id)',
+    }),
+    user_id: z.string().nullable().openapi({ description: 'The account invited by id, if any' }),
     role: OrgRoleSchema,
     status: z.enum(['pending', 'accepted', 'revoked', 'expired']),
     invited_by: z.string().nullable(),
