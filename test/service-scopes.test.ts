@@ -137,6 +137,19 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'POST /organizations/{id}/users (a direct add)',
+    scope: 'orgs:members',
+    granted: ['billing', 201],
+    refused: 'creator',
+    call: async (s) => {
+      const org = await createOrg(await createSignedInUser());
+      return api('POST', `/organizations/${org.id}/users`, {
+        ...as(s),
+        json: { user_id: await userId(), role: 'member' },
+      });
+    },
+  },
+  {
     name: 'DELETE /admin/users/{id}/mfa',
     scope: 'mfa:reset',
     granted: ['resetter', 204],

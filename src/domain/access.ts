@@ -28,10 +28,6 @@ export const SERVICE_BINDING_CALLER: Caller = {
   scopes: new Set<Scope>([...READ_SCOPES, 'analytics:write']),
 };
 
-/** Whether the caller is a service holding `scope` (users hold no scopes). */
-export const hasScope = (caller: Caller, scope: Scope) =>
-  caller.kind === 'service' && caller.scopes.has(scope);
-
 /**
  * A service must hold `scope` for what it asks (403 FORBIDDEN naming the scope, so the operator
  * knows which one to grant). Users pass: their rights are checked by role, not by scope. HTTP

@@ -11,7 +11,7 @@ import { organizationExists } from '../db/queries/organizations';
 import { findUserByEmail, findUserById } from '../db/queries/users';
 import { ApiError, orUnavailable } from '../lib/errors';
 import { decodeCursor } from '../lib/pagination';
-import type { Caller } from './access';
+import { requireScope, type Caller } from './access';
 import type { Deps } from './deps';
 import { inviteMember, type InviteeInput } from './org-invitations';
 import { ORG_ROLES, type OrgRole } from './org-roles';
@@ -54,6 +54,7 @@ export async function addMember(
   input: InviteeInput,
 ): Promise<AddResult> {
   if (caller.kind === 'service') {
+    requireScope(caller, 'orgs:members');
     if (!(await orUnavailable('Database', () => organizationExists(deps.db, orgId)))) {
       throw new ApiError('NOT_FOUND', 'Organization not found');
     }

@@ -7,7 +7,7 @@ import { timingSafeEqual } from './crypto';
  * leaked key does only what its service needed: security review M1 found keys that could mint
  * verified org owners and switch off an admin's second factor.
  */
-export const SCOPES = [
+const SCOPES = [
   'tokens:validate',
   'users:read',
   'permissions:read',

@@ -113,7 +113,6 @@ export async function recordDeadLetters(db: Db, rows: DeadLetter[]) {
   await db.batch([first!, ...rest, bumpCounter(db, 'dead_lettered', rows.length)]);
 }
 
-
 export interface MetricQuery {
   name: string;
   from: number;
