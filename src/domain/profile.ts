@@ -3,7 +3,7 @@ import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
 import { grantsFor, userWithProfile } from './access';
 import type { Deps } from './deps';
-import { mfaSummary } from './mfa';
+import { mfaSummary } from './factors/enrolment';
 
 /**
  * The signed-in user as /auth/me shows them: account, profile, grants, second factors and how

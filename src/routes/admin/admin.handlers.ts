@@ -1,5 +1,5 @@
 import * as admin from '../../domain/admin';
-import * as mfa from '../../domain/mfa';
+import * as factors from '../../domain/factors/enrolment';
 import { callerOf, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './admin.routes';
@@ -50,6 +50,6 @@ export const resetMfa: AppRouteHandler<typeof routes.resetMfa> = async (c) => {
     caller.kind === 'user'
       ? { userId: caller.userId, by: 'admin' }
       : { userId: null, by: `service:${caller.service}` };
-  await mfa.resetMfa(c.var.deps, actor, user_id);
+  await factors.resetMfa(c.var.deps, actor, user_id);
   return c.body(null, 204);
 };

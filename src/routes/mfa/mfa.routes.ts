@@ -17,6 +17,7 @@ import {
   MfaSetupResultSchema,
   MfaSetupSchema,
   MfaVerifySchema,
+  RegenerateBackupCodesSchema,
 } from './mfa.schemas';
 
 const tags = ['MFA'];
@@ -123,11 +124,12 @@ export const regenerateBackupCodes = createRoute({
   tags,
   summary: 'Replace the backup codes',
   description:
-    'Returns 10 new single-use codes, shown once; every earlier code stops working at once. 409 CONFLICT when no method is active.',
+    'Returns 10 new single-use codes, shown once; every earlier code stops working at once. Needs the re-authentication of removing a method: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and the old codes stay. Wrong passwords count toward the account lockout (423). 409 CONFLICT when no method is active.',
   security: bearerAuth,
   middleware: [requireAuth],
+  request: { body: { ...jsonBody(RegenerateBackupCodesSchema), required: false } },
   responses: {
     200: jsonResponse(BackupCodesSchema, 'New codes'),
-    ...errorResponses(400, 401, 409, 413, 415, 503),
+    ...errorResponses(400, 401, 409, 413, 415, 422, 423, 503),
   },
 });
