@@ -2,6 +2,7 @@ import { Secret, TOTP } from 'otpauth';
 import { renderSVG } from 'uqr';
 import { advanceTotpStep } from '../../db/queries/mfa';
 import type { MfaMethod } from '../../db/schema';
+import { orUnavailable } from '../../lib/errors';
 import { open, seal, type Keyring } from '../../lib/keyring';
 import type { Deps } from '../deps';
 
@@ -75,7 +76,11 @@ export async function useTotp(
   code: string,
 ) {
   if (method.type !== 'totp' || !method.secretEnc || !isCodeOf(TOTP_DIGITS, code)) return false;
-  const secret = await open(keys, method.secretEnc, `mfa:${method.userId}:${method.id}`);
+  // A secret no configured key opens (its key was dropped from MFA_ENCRYPTION_KEY too soon):
+  // the factor is unusable until the key is back, and the sign-in fails closed.
+  const secret = await orUnavailable('The key of this TOTP secret', () =>
+    open(keys, method.secretEnc!, `mfa:${method.userId}:${method.id}`),
+  );
   const step = matchTotp(secret, code, deps.now());
   if (step === null || step <= (method.lastUsedStep ?? -1)) return false;
   return (await advanceTotpStep(deps.db, method.id, step, new Date(deps.now()))) !== null;
