@@ -4,7 +4,7 @@ import { authorize, permissionsOf } from './domain/access';
 import { trackEvent } from './domain/analytics/ingest';
 import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
 import { createDeps, type Deps } from './domain/deps';
-import { introspect } from './domain/tokens';
+import { introspect } from './domain/access-tokens';
 import { AuthorizeSchema, ValidateSchema } from './http/schemas';
 import { ApiError } from './lib/errors';
 import { createLogger } from './lib/logger';

@@ -1,4 +1,4 @@
-import { peekOneTimeToken, redeemOneTimeToken } from '../db/queries/tokens';
+import { peekOneTimeToken, redeemOneTimeToken } from '../db/queries/one-time-tokens';
 import {
   changePassword as storePassword,
   findUserByEmail,

@@ -6,7 +6,7 @@ import { ApiError, orUnavailable } from '../lib/errors';
 import { audienceOf, issueAccessToken } from '../lib/jwt';
 import { requireSigningKeys, requireSuccessorKey } from '../lib/secrets';
 import type { Deps } from './deps';
-import { authenticate } from './tokens';
+import { authenticate } from './access-tokens';
 
 /** What a sign-in or a refresh hands out; the HTTP edge makes the body (token_type bearer). */
 export interface TokenPair {
@@ -172,7 +172,7 @@ export async function logout(
 
 /**
  * Runs `write`, a D1 write that changes a user's roles, between two marks in their
- * SessionStore, so no access token keeps reporting roles from before it (tokens.ts
+ * SessionStore, so no access token keeps reporting roles from before it (access-tokens.ts
  * signedInUser). The first mark comes before the write: even if the second never happens
  * (the worker dies after the write), every token issued before the change is re-checked, and a
  * write that fails costs only a few D1 reads. The second comes after it, for tokens whose roles

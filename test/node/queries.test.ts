@@ -10,7 +10,7 @@ import {
   issueOneTimeToken,
   peekOneTimeToken,
   redeemOneTimeToken,
-} from '../../src/db/queries/tokens';
+} from '../../src/db/queries/one-time-tokens';
 import { createUser, deleteUser, findUserWithRoles } from '../../src/db/queries/users';
 import { analyticsEventHourly, auditEvents, profiles, userRoles, users } from '../../src/db/schema';
 import { migratedDb } from './libsql-db';

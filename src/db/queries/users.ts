@@ -13,7 +13,7 @@ import {
 } from '../schema';
 import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
 import { membershipInsert } from './organizations';
-import { oneTimeTokenInsert, revokeOneTimeTokens } from './tokens';
+import { oneTimeTokenInsert, revokeOneTimeTokens } from './one-time-tokens';
 import { foreignKeyViolation, uniqueViolation } from './unique-violation';
 
 export type ProfileFields = Omit<NewProfile, 'userId' | 'updatedAt' | 'preferences'>;

@@ -1,12 +1,6 @@
-import {
-  assertSelfOrAdmin,
-  assertServiceOrAdmin,
-  authorize as decide,
-  permissionsOf,
-  userWithProfile,
-} from '../../domain/access';
+import * as access from '../../domain/access';
 import type { Deps } from '../../domain/deps';
-import { introspect } from '../../domain/tokens';
+import { introspect } from '../../domain/access-tokens';
 import { ApiError, orUnavailable } from '../../lib/errors';
 import { callerOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
@@ -24,31 +18,31 @@ export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => 
       errors: [{ field: 'user_id', message: 'required when a service asks' }],
     });
   }
-  await orUnavailable('Database', () => assertSelfOrAdmin(c.var.deps, caller, userId));
-  return c.json(await decide(c.var.deps, { ...body, user_id: userId }), 200);
+  await orUnavailable('Database', () => access.assertSelfOrAdmin(c.var.deps, caller, userId));
+  return c.json(await access.authorize(c.var.deps, { ...body, user_id: userId }), 200);
 };
 
 /** Over HTTP an unknown user is 404 (the RPC entrypoint answers null). */
 async function grantsOr404(deps: Deps, userId: string) {
-  const found = await permissionsOf(deps, userId);
+  const found = await access.permissionsOf(deps, userId);
   if (!found) throw new ApiError('NOT_FOUND', 'User not found');
   return found;
 }
 
 export const permissions: AppRouteHandler<typeof routes.permissions> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
+  await access.assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
   return c.json(await grantsOr404(c.var.deps, user_id), 200);
 };
 
 export const roles: AppRouteHandler<typeof routes.roles> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
+  await access.assertSelfOrAdmin(c.var.deps, callerOf(c), user_id);
   return c.json({ user_id, roles: (await grantsOr404(c.var.deps, user_id)).roles }, 200);
 };
 
 type Grants = Awaited<ReturnType<typeof grantsOr404>>;
-type Account = Awaited<ReturnType<typeof userWithProfile>>;
+type Account = Awaited<ReturnType<typeof access.userWithProfile>>;
 
 const contextJson = ({ user, profile }: Account, grants: Grants) => ({
   user: {
@@ -69,9 +63,9 @@ const contextJson = ({ user, profile }: Account, grants: Grants) => ({
 export const context: AppRouteHandler<typeof routes.context> = async (c) => {
   const { user_id } = c.req.valid('param');
   // Service or admin only: a user reading their own context uses /auth/me.
-  await assertServiceOrAdmin(c.var.deps, callerOf(c));
+  await access.assertServiceOrAdmin(c.var.deps, callerOf(c));
   const [account, grants] = await Promise.all([
-    userWithProfile(c.var.deps, user_id),
+    access.userWithProfile(c.var.deps, user_id),
     grantsOr404(c.var.deps, user_id),
   ]);
   return c.json(contextJson(account, grants), 200);

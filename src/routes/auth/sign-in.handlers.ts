@@ -1,4 +1,3 @@
-import * as accounts from '../../domain/accounts';
 import * as sessions from '../../domain/sessions';
 import { signInWithPassword } from '../../domain/sign-in/password';
 import { MFA_TOKEN_TTL_S } from '../../domain/sign-in/second-factor';
@@ -11,23 +10,10 @@ import {
 import { bearerToken, userOf } from '../../http/middleware/require-auth';
 import { ApiError } from '../../lib/errors';
 import type { AppRouteHandler } from '../../http/app-env';
-import type * as routes from './tokens.routes';
+import type * as routes from './sign-in.routes';
 
 // Token responses must never be cached (RFC 6749 §5.1).
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-
-export const register: AppRouteHandler<typeof routes.register> = async (c) => {
-  const { email, password, first_name, last_name, username } = c.req.valid('json');
-  const id = await accounts.register(c.var.deps, {
-    email,
-    password,
-    profile: { firstName: first_name, lastName: last_name, username },
-  });
-  return c.json(
-    { user_id: id, email, message: 'Account created; check your email to confirm the address' },
-    201,
-  );
-};
 
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { transport } = c.req.valid('query');
