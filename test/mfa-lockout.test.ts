@@ -136,3 +136,26 @@ describe('re-authentication of backup codes (issue 20 M2)', () => {
     expect((await api('GET', '/auth/verify', { token: user.access_token })).status).toBe(200);
   });
 });
+
+describe('the re-authentication refusals are documented (issue 21 §6)', () => {
+  it('DELETE /mfa/methods/{id} and regeneration answer only statuses the served document lists', async () => {
+    const doc = (await api('GET', '/openapi.json')).body;
+    const documented = (path: string, method: string) =>
+      Object.keys(doc.paths[path][method].responses).map(Number);
+    const user = await createMfaUser();
+    await ageSession(user.id, user.access_token, 5.5);
+    const token = user.access_token;
+    const remove = `/mfa/methods/${user.methodId}`;
+    const regenerate = '/mfa/backup-codes/regenerate';
+    const refusals = [
+      [remove, 'delete', await api('DELETE', remove, { token })],
+      [remove, 'delete', await api('DELETE', remove, { token, json: { password: 'Wrong-1x' } })],
+      [regenerate, 'post', await api('POST', regenerate, { token })],
+      [regenerate, 'post', await api('POST', regenerate, { token, json: { password: 'x' } })],
+    ] as const;
+    for (const [path, method, res] of refusals) {
+      expect([401, 403], res.text).toContain(res.status);
+      expect(documented(path.replace(user.methodId, '{method_id}'), method)).toContain(res.status);
+    }
+  });
+});

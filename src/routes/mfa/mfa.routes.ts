@@ -104,7 +104,7 @@ export const removeMethod = createRoute({
   tags,
   summary: 'Remove a second factor',
   description:
-    'Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes. Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.',
+    'Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes (of the contract’s 401/403 for a missing re-authentication this service answers 401, never 403). Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.',
   security: bearerAuth,
   middleware: [requireAuth],
   request: {
