@@ -125,7 +125,9 @@ async function answerOf(
 }
 
 /**
- * The second step: the mfa_token and a code → a session. The account's lockout slot is
+ * The second step: the mfa_token and a code → a session. Round trips: the user read ‖ the
+ * per-IP verdict → the lockout reservation → a TOTP or backup code taken in D1 → the
+ * SessionStore → the lockout cleared. The account's lockout slot is
  * reserved before the code is checked (parallel guesses across tokens stay bounded); then one
  * SessionStore call tries the token, checks an email/SMS code, uses the token up and starts the
  * session. A wrong answer keeps the slot and counts a try on the token; a right one clears the
@@ -140,9 +142,12 @@ export async function signInWithSecondFactor(
   const userId = mfaTokenOwner(input.mfaToken);
   if (!userId) throw deadToken();
   const rolesReadAt = deps.now();
+  // The per-IP verdict comes beside the user read, and before the lockout reservation, so that a
+  // refused address cannot lock accounts.
   const [challenge, found] = await Promise.all([
     sha256(input.mfaToken),
     findSignInSubject(deps.db, { id: userId }),
+    deps.admitted(),
   ]);
   if (!found) throw deadToken();
   const { user, roles } = found;

@@ -62,7 +62,9 @@ async function finishSignIn(
 }
 
 async function confirmEnrolment(c: VerifyContext, body: { code: string; method_id?: string }) {
-  const caller = await authenticateBearer(c);
+  // The route's per-IP verdict is left to the domain (the sign-in awaits it beside its read);
+  // an enrolment waits for it before anything else.
+  const [caller] = await Promise.all([authenticateBearer(c), c.var.deps.admitted()]);
   const methodId = body.method_id ?? '';
   const { backupCodes } = await factors.confirmMethod(c.var.deps, caller, methodId, body.code);
   const confirmed = { method_id: methodId, active: true as const };

@@ -68,7 +68,7 @@ export const verify = createRoute({
   description:
     'With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423), on any mfa_token of the account; right ones, and sign-ins left unfinished, never do; after 5 wrong codes the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.',
   security: [...bearerAuth, {}],
-  middleware: [limitByIp('login')],
+  middleware: [limitByIp('login', { inDomain: true })],
   request: { query: TransportQuerySchema, body: jsonBody(MfaVerifySchema) },
   responses: {
     200: {
