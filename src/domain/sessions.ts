@@ -29,7 +29,7 @@ export interface Subject {
   amr?: string[];
 }
 
-export type SessionDeps = Pick<Deps, 'config' | 'secrets' | 'sessions' | 'origin' | 'now'>;
+type SessionDeps = Pick<Deps, 'config' | 'secrets' | 'sessions' | 'origin' | 'now'>;
 
 /**
  * Refresh tokens are `<user id>.<256 bits>`: opaque to clients, and the prefix routes the

@@ -10,7 +10,7 @@ import type { Deps } from '../deps';
  * redeem until they are regenerated; rotating the pepper voids the HMAC sets (as it voids the
  * passwords), and the owners regenerate them after signing in with their factor.
  */
-export const BACKUP_CODE_COUNT = 10;
+const BACKUP_CODE_COUNT = 10;
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** Ten codes of 10 base32 characters (50 random bits each), shown once. */
@@ -21,7 +21,7 @@ function newBackupCodes(): string[] {
 }
 
 /** A typed backup code as stored: upper case, without spaces or dashes; null if it is none. */
-export function normaliseBackupCode(code: string): string | null {
+function normaliseBackupCode(code: string): string | null {
   const plain = code.replace(/[\s-]/g, '').toUpperCase();
   return /^[A-Z2-7]{10}$/.test(plain) ? plain : null;
 }

@@ -26,12 +26,12 @@ type SessionCaller = { userId: string; sessionId: string };
 
 const notFound = () => new ApiError('NOT_FOUND', 'No such MFA method');
 
-export type SetupInput =
+type SetupInput =
   | { type: 'totp'; password?: string }
   | { type: 'email'; password?: string }
   | { type: 'sms'; phone: string; password?: string };
 
-export type SetupResult =
+type SetupResult =
   | { kind: 'totp'; methodId: string; secret: string; uri: string; qrSvg: string }
   | { kind: 'code'; methodId: string; type: 'email' | 'sms'; destination: string };
 

@@ -15,9 +15,9 @@ import { isCodeOf } from './totp';
  */
 export const OTP_TTL_S = 600;
 export const OTP_MAX_TRIES = 5;
-export const OTP_DIGITS = 6;
+const OTP_DIGITS = 6;
 
-export type CodeMethod = Pick<MfaMethod, 'id' | 'userId' | 'type' | 'destination'>;
+type CodeMethod = Pick<MfaMethod, 'id' | 'userId' | 'type' | 'destination'>;
 
 /** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
 export const E164 = /^\+[1-9]\d{7,14}$/;

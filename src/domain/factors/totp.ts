@@ -10,9 +10,9 @@ import type { Deps } from '../deps';
  * TOTP per RFC 6238 (SHA-1, 6 digits, 30 s, ±1 step) through `otpauth` (security.md "MFA"):
  * the secret, its stored form, and using a code, for enrolment and sign-in alike.
  */
-export const TOTP_PERIOD_S = 30;
+const TOTP_PERIOD_S = 30;
 export const TOTP_DIGITS = 6;
-export const TOTP_WINDOW = 1;
+const TOTP_WINDOW = 1;
 const ISSUER = 'edge-auth';
 
 /** A fresh 20-byte (160-bit, RFC 4226 §4's recommendation) secret. */

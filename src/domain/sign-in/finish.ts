@@ -15,7 +15,7 @@ import { issueTokenPair, newRefreshToken, type Subject, type TokenPair } from '.
  */
 
 /** A session to start, all but what the way in adds: when it was verified, its amr. */
-export type SessionDraft = Omit<NewSession, 'verifiedAt' | 'amr'>;
+type SessionDraft = Omit<NewSession, 'verifiedAt' | 'amr'>;
 
 export interface SignedIn {
   tokens: TokenPair;
@@ -24,7 +24,7 @@ export interface SignedIn {
 
 type Started = CreateOutcome;
 
-export interface SignIn {
+interface SignIn {
   subject: Subject;
   /** The lockout slot the step reserved: cleared once the session exists. */
   attempt: LoginAttempt;

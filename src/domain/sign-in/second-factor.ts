@@ -22,7 +22,7 @@ import { finishSignIn, type SignedIn } from './finish';
  * lockout, right ones never do.
  */
 export const MFA_TOKEN_TTL_S = 300;
-export const MFA_MAX_ATTEMPTS = 5;
+const MFA_MAX_ATTEMPTS = 5;
 
 /** An mfa_token: `mfa.<user id>.<256 bits>`; the user id routes it to their SessionStore. */
 const MFA_TOKEN = /^mfa\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
