@@ -116,7 +116,7 @@ export default tseslint.config(
   },
   { files: ['src/app.ts'], rules: { '@typescript-eslint/no-unsafe-argument': 'off' } },
   {
-    files: ['src/db/queries/tokens.ts'],
+    files: ['src/db/queries/one-time-tokens.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   { files: ['client/generate.mjs'], rules: { 'no-empty': 'off' } },

@@ -4,8 +4,8 @@ import { authorize, permissionsOf, SERVICE_BINDING_CALLER } from './domain/acces
 import { trackEvent } from './domain/analytics/ingest';
 import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
 import { createDeps, type Deps } from './domain/deps';
+import { introspect } from './domain/access-tokens';
 import { AuthorizeQuestionSchema, ValidateQuestionSchema } from './domain/service-questions';
-import { introspect } from './domain/tokens';
 import { ApiError } from './lib/errors';
 import { createLogger } from './lib/logger';
 import { loadSecrets } from './lib/secrets';

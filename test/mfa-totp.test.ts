@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchTotp } from '../src/domain/mfa-codes';
+import { matchTotp } from '../src/domain/factors/totp';
 import { hotp } from './helpers-mfa';
 
 // RFC 6238 Appendix B, SHA-1 (secret "12345678901234567890", 8 digits): time (s) → code.

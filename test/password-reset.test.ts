@@ -20,6 +20,8 @@ import {
   VERIFY_SUBJECT,
   waitForMail,
 } from './helpers-mail';
+import { base32Decode, stableStep, totpAt } from './helpers-mfa';
+import { adminGrantStatements } from '../scripts/admin-grant.mjs';
 
 const NEW_PASSWORD = 'Cobalt-Heron-77';
 
@@ -334,5 +336,79 @@ describe('sessions after a reset', () => {
     const after = await signIn({ email: user.email, password: NEW_PASSWORD });
     expect(await verifyStatus(after.access_token)).toBe(200);
     expect(await verifyStatus(before.access_token)).toBe(401);
+  });
+});
+
+/** Enrols TOTP on a signed-in account; returns the method id. */
+async function enrolTotp(accessToken: string) {
+  const setup = await api('POST', '/mfa/setup', { token: accessToken, json: { type: 'totp' } });
+  expect(setup.status, setup.text).toBe(201);
+  const code = await totpAt(base32Decode(setup.body.secret), await stableStep());
+  const json = { method_id: setup.body.method_id, code };
+  const confirmed = await api('POST', '/mfa/verify', { token: accessToken, json });
+  expect(confirmed.status, confirmed.text).toBe(200);
+  return setup.body.method_id as string;
+}
+
+const factorRows = async (userId: string) => {
+  const methods = await env.DB.prepare('SELECT id FROM mfa_methods WHERE user_id = ?')
+    .bind(userId)
+    .all();
+  const codes = await env.DB.prepare('SELECT id FROM mfa_backup_codes WHERE user_id = ?')
+    .bind(userId)
+    .all();
+  return methods.results.length + codes.results.length;
+};
+
+const verifiedAt = (userId: string) =>
+  env.DB.prepare('SELECT email_verified_at AS at FROM users WHERE id = ?')
+    .bind(userId)
+    .first<{ at: number | null }>()
+    .then((row) => row?.at ?? null);
+
+describe('a reset as the first proof of the mailbox (issue 20 High)', () => {
+  it("clears a squatter's second factor and verifies the address: the owner signs in without an MFA step", async () => {
+    const email = uniqueEmail('victim');
+    const attacker = await createUser({ email, password: 'Attacker-Chosen-9' });
+    const session = await signIn(attacker);
+    await enrolTotp(session.access_token);
+    expect(await factorRows(attacker.id)).toBeGreaterThan(0);
+    expect(await verifiedAt(attacker.id)).toBeNull();
+
+    // The address's owner asks for a link and sets a password.
+    expect((await reset(await resetToken({ email }))).status).toBe(200);
+    const owner = await login(email, NEW_PASSWORD);
+    expect(owner.status, owner.text).toBe(200);
+    expect(owner.body.mfa_required).toBeUndefined();
+    expect(owner.body.access_token).toEqual(expect.any(String));
+    expect(await factorRows(attacker.id)).toBe(0);
+    expect(await verifiedAt(attacker.id)).not.toBeNull();
+    expect(await verifyStatus(session.access_token)).toBe(401);
+    const methods = await api('GET', '/mfa/methods', { token: owner.body.access_token });
+    expect(methods.body.methods).toEqual([]);
+  });
+
+  it('keeps the factors of an account whose address was already verified', async () => {
+    const user = await createUser();
+    const link = await latestToken(user.email, VERIFY_SUBJECT);
+    expect((await api('POST', '/auth/verify-email', { json: { token: link } })).status).toBe(200);
+    await enrolTotp((await signIn(user)).access_token);
+    expect((await reset(await resetToken(user))).status).toBe(200);
+    const again = await login(user.email, NEW_PASSWORD);
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.mfa_required).toBe(true);
+    expect(await factorRows(user.id)).toBeGreaterThan(0);
+  });
+});
+
+describe('reset links and later resets', () => {
+  it("a reset link issued before an operator's grant is redeemed is dead afterwards", async () => {
+    const user = await createUser();
+    const link = await resetToken(user);
+    const { token, statements } = await adminGrantStatements(user.email);
+    await env.DB.batch(statements.map((sql) => env.DB.prepare(sql)));
+    expect((await reset(token, 'Granted-Owner-Pass-5')).status).toBe(200);
+    expectError(await reset(link), 401, 'INVALID_TOKEN');
+    expect((await login(user.email, 'Granted-Owner-Pass-5')).status).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decide,
   EMPTY_STATE,
+  release,
   type RateRule,
   type RateState,
 } from '../src/durable-objects/rate-limiter/logic';
@@ -75,5 +76,26 @@ describe('decide (sliding log)', () => {
     expect(locked.hits).toEqual([]);
     const after = decide(locked, shortLock, 4 + 60_000);
     expect(after.decision).toMatchObject({ allowed: true, remaining: 4 });
+  });
+});
+
+describe('release (a right answer gives its slot back)', () => {
+  it('removes the one hit it names, and nothing for a time it does not know', () => {
+    const state = run(lockout, [0, 1, 2]).at(-1)!.state;
+    expect(release(state, 1).hits).toEqual([0, 2]);
+    expect(release(state, 7)).toEqual(state);
+  });
+
+  it('undoes a lock that its hit took: the hits before it come back, and the next hit is allowed', () => {
+    const locked = run(lockout, [0, 1, 2, 3, 4]).at(-1)!.state;
+    expect(locked.lockedUntil).toBeDefined();
+    const released = release(locked, 4);
+    expect(released).toEqual({ hits: [0, 1, 2, 3] });
+    expect(decide(released, lockout, 5).decision).toMatchObject({ allowed: true, lockedNow: true });
+  });
+
+  it('leaves a lock that another hit took', () => {
+    const locked = run(lockout, [0, 1, 2, 3, 4]).at(-1)!.state;
+    expect(release(locked, 2)).toEqual(locked);
   });
 });

@@ -1,4 +1,4 @@
-import { peekOneTimeToken, redeemOneTimeToken } from '../db/queries/tokens';
+import { peekOneTimeToken, redeemOneTimeToken } from '../db/queries/one-time-tokens';
 import {
   changePassword as storePassword,
   findUserByEmail,
@@ -95,7 +95,10 @@ export function forgotPassword(deps: Deps, email: string): void {
 /**
  * Sets a new password through a reset link, or an operator's admin grant: the role comes only
  * with a password that the link's holder sets, never with the one whoever registered the
- * address chose. Single use; ends every session; unlocks the account.
+ * address chose. Single use; kills the other reset links; ends every session; unlocks the
+ * account. On an account never verified the link is the first proof of the mailbox (security.md,
+ * issue 20 "High"): the address is verified, and the second factors go, since whoever
+ * registered the address first may have enrolled them; the address's owner starts clean.
  */
 export async function resetPassword(deps: Deps, token: string, newPassword: string) {
   const hasher = requireHasher(deps.secrets);
@@ -107,17 +110,31 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
   assertPasswordPolicy(deps.config, newPassword, user.email, 'new_password');
   const passwordHash = await hashPassword(hasher, newPassword);
   const granted = purpose === 'admin_grant' ? ['admin'] : [];
+  const firstProof = user.emailVerifiedAt === null;
+  const metadata = {
+    ...(granted.length > 0 && { granted_roles: granted }),
+    ...(firstProof && { first_proof: true as const }),
+  };
   // Sessions end before the token is spent (fail closed: if the store cannot answer, the link
   // still works for a retry) and again after, for any session started in between. The second
-  // call's time is after the new hash is stored: it is the credential epoch.
+  // call's time is after the new hash is stored: it is the credential epoch, so a second step
+  // opened before it cannot finish either.
   await endAllSessions(deps, user.id);
   const won = await redeemOneTimeToken(
     deps.db,
-    { purpose, tokenHash, userId: user.id, change: { passwordHash }, grantRoles: granted },
+    {
+      purpose,
+      tokenHash,
+      userId: user.id,
+      change: { passwordHash, ...(firstProof && { emailVerifiedAt: new Date(deps.now()) }) },
+      grantRoles: granted,
+      alsoRevoke: ['password_reset'],
+      clearSecondFactors: firstProof,
+    },
     deps.events.entry({
       type: 'password_reset',
       user_id: user.id,
-      ...(granted.length > 0 && { metadata: { granted_roles: granted } }),
+      ...(Object.keys(metadata).length > 0 && { metadata }),
     }),
   );
   if (!won) throw invalidToken();

@@ -67,7 +67,13 @@ const buildDomainEventSchema = () =>
     z.object({
       type: z.literal('password_reset'),
       user_id: id,
-      metadata: z.object({ granted_roles: z.array(z.string()) }).optional(),
+      metadata: z
+        .object({
+          granted_roles: z.array(z.string()).optional(),
+          /** The reset verified a never verified address and cleared its second factors. */
+          first_proof: z.literal(true).optional(),
+        })
+        .optional(),
     }),
     z.object({ type: z.literal('email_verified'), user_id: id }),
     z.object({

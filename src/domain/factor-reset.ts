@@ -3,7 +3,7 @@ import { ApiError } from '../lib/errors';
 import { grantsFor, isAdmin, requireScope, type Caller } from './access';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
-import { resetMfa } from './mfa';
+import { resetMfa } from './factors/enrolment';
 
 /**
  * DELETE /admin/users/{id}/mfa: an admin, or a service with mfa:reset, switches a user's second

@@ -80,12 +80,16 @@ const lockoutKey = (email: string) => `login-account:${email}`;
 
 /**
  * security.md "Brute force": the attempt reserves a slot in the account's RateLimiter before
- * the hash is checked, so parallel guesses cannot exceed the limit; a success clears the count.
- * Unknown emails are counted too, so locking reveals nothing about which accounts exist.
+ * the answer is checked, so parallel guesses cannot exceed the limit. What then happens to the
+ * slot is the caller's: a wrong answer keeps it, `clear` (a finished sign-in) forgets every
+ * failure, `release` gives back this one slot (a right answer that does not finish the sign-in:
+ * "Sign-in methods", only wrong answers count). Unknown emails are counted too, so locking
+ * reveals nothing about which accounts exist.
  */
 export async function reserveLoginAttempt(deps: LimitDeps & Pick<Deps, 'config'>, email: string) {
   const { LOGIN_MAX_FAILURES, LOGIN_FAILURE_WINDOW_SECONDS, LOCKOUT_SECONDS } = deps.config;
-  const decision = await hitLimit(deps, lockoutKey(email), {
+  const at = deps.now();
+  const decision = await hitLimit({ ...deps, now: () => at }, lockoutKey(email), {
     limit: LOGIN_MAX_FAILURES,
     windowMs: LOGIN_FAILURE_WINDOW_SECONDS * 1000,
     lockoutMs: LOCKOUT_SECONDS * 1000,
@@ -97,7 +101,22 @@ export async function reserveLoginAttempt(deps: LimitDeps & Pick<Deps, 'config'>
       { headers: { 'Retry-After': String(decision.retryAfter) } },
     );
   }
-  return { lockedNow: decision.lockedNow, clear: () => clearLoginFailures(deps, email) };
+  return {
+    lockedNow: decision.lockedNow,
+    clear: () => clearLoginFailures(deps, email),
+    release: () => releaseLoginAttempt(deps, email, at),
+  };
+}
+
+export type LoginAttempt = Awaited<ReturnType<typeof reserveLoginAttempt>>;
+
+/** Gives back one reserved slot; best effort, like clearLoginFailures. */
+async function releaseLoginAttempt(deps: LimitDeps, email: string, at: number) {
+  try {
+    await limiterFor(deps, lockoutKey(email)).release(at);
+  } catch (err) {
+    deps.logger.error('could not release a login attempt', { error: err });
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { insertOutboxMessage, listOutbox } from '../db/queries/outbox';
-import { issueOneTimeToken, supersedeOneTimeTokens } from '../db/queries/tokens';
+import { issueOneTimeToken, supersedeOneTimeTokens } from '../db/queries/one-time-tokens';
 import type { Db } from '../db/client';
 import type { TokenPurpose } from '../db/schema';
 import type { Admission } from '../durable-objects/circuit-breaker/object';

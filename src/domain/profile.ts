@@ -4,7 +4,7 @@ import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
 import { grantsFor, userWithProfile } from './access';
 import type { Deps } from './deps';
-import { mfaSummary } from './mfa';
+import { mfaSummary } from './factors/enrolment';
 
 // A user's profile, as the routes that show one read it.
 export type { Profile };

@@ -6,14 +6,14 @@ import { ApiError, orUnavailable } from '../lib/errors';
 import { audienceOf, issueAccessToken } from '../lib/jwt';
 import { requireSigningKeys, requireSuccessorKey } from '../lib/secrets';
 import type { Deps } from './deps';
-import { authenticate } from './tokens';
+import { authenticate } from './access-tokens';
 
-/** The body of every token response (api.md "Tokens and sessions"). */
+/** What a sign-in or a refresh hands out; the HTTP edge makes the body (token_type bearer). */
 export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'bearer';
-  expires_in: number;
+  accessToken: string;
+  refreshToken: string;
+  /** The access token's lifetime, seconds. */
+  expiresIn: number;
 }
 
 export interface Subject {
@@ -43,7 +43,7 @@ const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
 export const refreshTokenOwner = (token: string) => REFRESH_TOKEN.exec(token)?.[1] ?? null;
 
-const newRefreshToken = (userId: string) => `${userId}.${randomToken(32)}`;
+export const newRefreshToken = (userId: string) => `${userId}.${randomToken(32)}`;
 
 /** The token a refresh token is exchanged for (43 base64url characters, like a random one). */
 export const successorOf = async (key: CryptoKey, userId: string, token: string) =>
@@ -70,42 +70,7 @@ export async function issueTokenPair(
     ttl,
     Math.min(deps.now(), subject.rolesReadAt),
   );
-  return {
-    access_token: token,
-    refresh_token: refreshToken,
-    token_type: 'bearer',
-    expires_in: ttl,
-  };
-}
-
-/**
- * Creates a session in the user's SessionStore, with the request's device data, and returns its
- * first token pair. `verifiedAt` is when the credentials were checked (before the password hash
- * was read): the store refuses it if every session was ended since (reset, password change,
- * suspension), answered 401 like a wrong password, since the password checked may be the one
- * just replaced. 403 when the account was suspended or deleted meanwhile.
- */
-export async function startSession(deps: SessionDeps, subject: Subject, verifiedAt: number) {
-  requireSigningKeys(deps.secrets);
-  const { ip, userAgent, country } = deps.origin;
-  const sessionId = crypto.randomUUID();
-  const refreshToken = newRefreshToken(subject.id);
-  const outcome = await sessionStore(deps.sessions, subject.id).create({
-    sessionId,
-    refreshHash: await sha256(refreshToken),
-    device: { ip, userAgent, country },
-    ttlMs: deps.config.REFRESH_TOKEN_TTL_SECONDS * 1000,
-    maxSessions: deps.config.MAX_SESSIONS_PER_USER,
-    verifiedAt,
-    now: deps.now(),
-    amr: subject.amr,
-  });
-  if (!outcome.ok) {
-    if (outcome.reason === 'blocked')
-      throw new ApiError('ACCOUNT_SUSPENDED', 'This account is suspended');
-    throw new ApiError('INVALID_CREDENTIALS', 'Invalid email or password');
-  }
-  return { sessionId, tokens: await issueTokenPair(deps, subject, sessionId, refreshToken) };
+  return { accessToken: token, refreshToken, expiresIn: ttl };
 }
 
 type RefusedRotation = Extract<RotateOutcome, { ok: false }>['reason'];
@@ -207,7 +172,7 @@ export async function logout(
 
 /**
  * Runs `write`, a D1 write that changes a user's roles, between two marks in their
- * SessionStore, so no access token keeps reporting roles from before it (tokens.ts
+ * SessionStore, so no access token keeps reporting roles from before it (access-tokens.ts
  * signedInUser). The first mark comes before the write: even if the second never happens
  * (the worker dies after the write), every token issued before the change is re-checked, and a
  * write that fails costs only a few D1 reads. The second comes after it, for tokens whose roles

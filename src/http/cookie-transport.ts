@@ -69,12 +69,16 @@ export const clearRefreshCookie = (c: Context<AppEnv>) =>
   deleteCookie(c, c.var.config.REFRESH_COOKIE_NAME, cookieOptions(c));
 
 /**
- * The body of a token answer: the pair as is, or with cookie transport the access token alone
- * while the refresh token goes into the cookie.
+ * The body of a token answer (api.md "Tokens and sessions"): the pair in snake_case, or with
+ * cookie transport the access token alone while the refresh token goes into the cookie.
  */
 export function tokensFor(c: Context<AppEnv>, transport: Transport, tokens: TokenPair) {
-  if (transport === 'body') return tokens;
-  const { refresh_token, ...rest } = tokens;
-  setRefreshCookie(c, refresh_token);
-  return rest;
+  const body = {
+    access_token: tokens.accessToken,
+    token_type: 'bearer' as const,
+    expires_in: tokens.expiresIn,
+  };
+  if (transport === 'body') return { ...body, refresh_token: tokens.refreshToken };
+  setRefreshCookie(c, tokens.refreshToken);
+  return body;
 }

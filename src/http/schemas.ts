@@ -6,9 +6,8 @@ import { AuthorizeQuestionSchema, ValidateQuestionSchema } from '../domain/servi
 // them from here, never from another folder, so route folders stay independent.
 
 /**
- * Usernames are compared case-insensitively, so they are stored lower-cased. The same rule as
- * RegisterSchema's in the auth folder (which still declares its own copy until that folder
- * imports this one).
+ * Usernames are compared case-insensitively, so they are stored lower-cased. One rule for
+ * registration, profiles and users created by services.
  */
 export const UsernameField = z
   .string()

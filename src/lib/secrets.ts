@@ -1,4 +1,5 @@
-import { base64url, deriveHmacKey, importAesKey } from './crypto';
+import { deriveHmacKey } from './crypto';
+import { loadKeyring, type Keyring } from './keyring';
 import { ApiError } from './errors';
 import { importPepper, type PasswordHasher } from './password';
 import { loadServiceKeys } from './service-keys';
@@ -18,16 +19,26 @@ export interface SecretsConfig {
 
 export interface Secrets {
   signing: { status: KeyStatus; keys?: SigningKeys };
-  /** The pepper, and the refresh-token successor key derived from it (session-tokens.ts). */
-  pepper: { status: KeyStatus; hasher?: PasswordHasher; successorKey?: CryptoKey };
+  /**
+   * The pepper, and keys derived from it: the refresh-token successor key (sessions.ts) and the
+   * backup codes' HMAC key (factors/backup-codes.ts).
+   */
+  pepper: {
+    status: KeyStatus;
+    hasher?: PasswordHasher;
+    successorKey?: CryptoKey;
+    backupCodeKey?: CryptoKey;
+  };
   services: ReturnType<typeof loadServiceKeys>;
-  /** The AES-GCM key of stored TOTP secrets (MFA_ENCRYPTION_KEY). */
-  mfa: { status: KeyStatus; key?: CryptoKey };
+  /** The AES-GCM keys of stored TOTP secrets (MFA_ENCRYPTION_KEY, lib/keyring.ts). */
+  mfa: { status: KeyStatus; keyring?: Keyring };
 }
 
 const MIN_PEPPER_BYTES = 32;
 /** HKDF `info` of the refresh-token successor key: never the same key as the pepper's. */
 const SUCCESSOR_KEY_INFO = 'edge-auth refresh-token successor v1';
+/** HKDF `info` of the backup codes' HMAC key. */
+const BACKUP_CODE_KEY_INFO = 'edge-auth backup codes v1';
 const cache = new WeakMap<SecretsConfig, Promise<Secrets>>();
 
 async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
@@ -36,40 +47,29 @@ async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
   const bytes = new TextEncoder().encode(secret);
   // A short or repetitive pepper adds nothing an attacker with the database cannot guess.
   if (bytes.length < MIN_PEPPER_BYTES || new Set(secret).size < 8) return { status: 'weak' };
-  const [pepper, successorKey] = await Promise.all([
+  const [pepper, successorKey, backupCodeKey] = await Promise.all([
     importPepper(bytes),
     deriveHmacKey(bytes, SUCCESSOR_KEY_INFO),
+    deriveHmacKey(bytes, BACKUP_CODE_KEY_INFO),
   ]);
-  return { status: 'ok', hasher: { iterations: config.PBKDF2_ITERATIONS, pepper }, successorKey };
-}
-
-/** MFA_ENCRYPTION_KEY: exactly 32 bytes (AES-256), base64url. */
-async function loadMfaKey(config: SecretsConfig): Promise<Secrets['mfa']> {
-  const secret = config.MFA_ENCRYPTION_KEY?.trim();
-  if (!secret) return { status: 'missing' };
-  let bytes: Uint8Array;
-  try {
-    bytes = base64url.decode(secret);
-  } catch {
-    return { status: 'invalid' };
-  }
-  if (bytes.length !== 32) return { status: 'invalid' };
-  if (new Set(bytes).size < 8) return { status: 'weak' };
-  return { status: 'ok', key: await importAesKey(bytes) };
+  const hasher = { iterations: config.PBKDF2_ITERATIONS, pepper };
+  return { status: 'ok', hasher, successorKey, backupCodeKey };
 }
 
 /** Imports the keys once per isolate; a missing or weak one is reported, never used. */
 export function loadSecrets(config: SecretsConfig): Promise<Secrets> {
   let secrets = cache.get(config);
   if (!secrets) {
-    secrets = Promise.all([loadSigningKeys(config), loadPepper(config), loadMfaKey(config)]).then(
-      ([signing, pepper, mfa]) => ({
-        signing,
-        pepper,
-        mfa,
-        services: loadServiceKeys(config.SERVICE_API_KEYS),
-      }),
-    );
+    secrets = Promise.all([
+      loadSigningKeys(config),
+      loadPepper(config),
+      loadKeyring(config.MFA_ENCRYPTION_KEY),
+    ]).then(([signing, pepper, mfa]) => ({
+      signing,
+      pepper,
+      mfa,
+      services: loadServiceKeys(config.SERVICE_API_KEYS),
+    }));
     cache.set(config, secrets);
   }
   return secrets;
@@ -98,8 +98,14 @@ export function requireSuccessorKey(secrets: Secrets): CryptoKey {
   return secrets.pepper.successorKey;
 }
 
-/** The key of stored TOTP secrets, or 503: MFA is unavailable without it. */
-export function requireMfaKey(secrets: Secrets): CryptoKey {
-  if (!secrets.mfa.key) throw unavailable('Multi-factor authentication');
-  return secrets.mfa.key;
+/** The keys of stored TOTP secrets, or 503: MFA is unavailable without them. */
+export function requireMfaKeys(secrets: Secrets): Keyring {
+  if (!secrets.mfa.keyring) throw unavailable('Multi-factor authentication');
+  return secrets.mfa.keyring;
+}
+
+/** The backup codes' HMAC key, or 503 when the pepper is missing or weak. */
+export function requireBackupCodeKey(secrets: Secrets): CryptoKey {
+  if (!secrets.pepper.backupCodeKey) throw unavailable('Backup codes');
+  return secrets.pepper.backupCodeKey;
 }

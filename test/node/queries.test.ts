@@ -10,7 +10,7 @@ import {
   issueOneTimeToken,
   peekOneTimeToken,
   redeemOneTimeToken,
-} from '../../src/db/queries/tokens';
+} from '../../src/db/queries/one-time-tokens';
 import { createUser, deleteUser, findUserWithRoles } from '../../src/db/queries/users';
 import { analyticsEventHourly, auditEvents, profiles, userRoles, users } from '../../src/db/schema';
 import { migratedDb } from './libsql-db';
@@ -179,14 +179,14 @@ describe('the query layer on libSQL', () => {
     const { id } = await register();
     await replaceBackupCodes(db, id, ['h1', 'h2'], new Date());
     const race = await Promise.all([
-      redeemBackupCode(db, id, 'h1', new Date()),
-      redeemBackupCode(db, id, 'h1', new Date()),
+      redeemBackupCode(db, id, ['h1'], new Date()),
+      redeemBackupCode(db, id, ['h1'], new Date()),
     ]);
     expect(race.filter(Boolean)).toHaveLength(1);
-    expect(await redeemBackupCode(db, id, 'h1', new Date())).toBe(false);
+    expect(await redeemBackupCode(db, id, ['h1'], new Date())).toBe(false);
     await replaceBackupCodes(db, id, ['h3'], new Date());
-    expect(await redeemBackupCode(db, id, 'h2', new Date())).toBe(false);
-    expect(await redeemBackupCode(db, id, 'h3', new Date())).toBe(true);
+    expect(await redeemBackupCode(db, id, ['h2'], new Date())).toBe(false);
+    expect(await redeemBackupCode(db, id, ['h3'], new Date())).toBe(true);
   });
 
   it('rolls back a whole batch whose last statement fails', async () => {

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../client';
 import { mfaBackupCodes, mfaMethods, type MfaType } from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
@@ -117,17 +117,17 @@ export async function replaceBackupCodes(db: Db, userId: string, hashes: string[
 }
 
 /**
- * Uses up one backup code: a single guarded UPDATE, so of parallel redemptions of one code
- * exactly one gets a row back.
+ * Uses up one backup code, stored under one of `codeHashes` (its current and its older form):
+ * a single guarded UPDATE, so of parallel redemptions of one code exactly one gets a row back.
  */
-export async function redeemBackupCode(db: Db, userId: string, codeHash: string, now: Date) {
+export async function redeemBackupCode(db: Db, userId: string, codeHashes: string[], now: Date) {
   const rows = await db
     .update(mfaBackupCodes)
     .set({ usedAt: now })
     .where(
       and(
         eq(mfaBackupCodes.userId, userId),
-        eq(mfaBackupCodes.codeHash, codeHash),
+        inArray(mfaBackupCodes.codeHash, codeHashes),
         isNull(mfaBackupCodes.usedAt),
       ),
     )

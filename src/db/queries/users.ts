@@ -2,7 +2,6 @@ import { and, asc, eq, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
   mfaMethods,
-  oneTimeTokens,
   organizations,
   profiles,
   userRoles,
@@ -14,7 +13,7 @@ import {
 } from '../schema';
 import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
 import { membershipInsert } from './org-members';
-import { oneTimeTokenInsert } from './tokens';
+import { oneTimeTokenInsert, revokeOneTimeTokens } from './one-time-tokens';
 import { foreignKeyViolation, uniqueViolation } from './unique-violation';
 
 export type ProfileFields = Omit<NewProfile, 'userId' | 'updatedAt' | 'preferences'>;
@@ -115,9 +114,7 @@ export async function changePassword(
 ) {
   await db.batch([
     db.update(users).set({ passwordHash, updatedAt: audit.at }).where(eq(users.id, userId)),
-    db
-      .delete(oneTimeTokens)
-      .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, 'password_reset'))),
+    revokeOneTimeTokens(db, userId, ['password_reset']),
     auditInsert(db, audit),
   ]);
 }

@@ -15,6 +15,8 @@ export interface RateState {
   /** Times of the hits still inside the window, oldest first (never more than `limit`). */
   hits: number[];
   lockedUntil?: number;
+  /** The hit that took the lock and the hits it replaced, so `release` of that hit undoes it. */
+  lockedBy?: { at: number; hits: number[] };
 }
 
 export interface Decision {
@@ -51,7 +53,8 @@ export function decide(
       retryAfter: seconds(state.lockedUntil - now),
       locked: true,
     };
-    return { decision, state: { hits, lockedUntil: state.lockedUntil } };
+    const { lockedUntil, lockedBy } = state;
+    return { decision, state: { hits, lockedUntil, ...(lockedBy && { lockedBy }) } };
   }
   if (hits.length >= rule.limit) {
     const resetAt = hits[0]! + rule.windowMs;
@@ -82,7 +85,8 @@ export function decide(
     };
     // The lock replaces the hits: when it ends, the account starts afresh (LOCKOUT_SECONDS may
     // be shorter than the failure window).
-    return { decision, state: { hits: [], lockedUntil } };
+    const lockedBy = { at: now, hits: hits.slice(0, -1) };
+    return { decision, state: { hits: [], lockedUntil, lockedBy } };
   }
   // The oldest hit leaving the window frees the next slot.
   const resetAt = hits[0]! + rule.windowMs;
@@ -97,4 +101,16 @@ export function decide(
     },
     state: { hits },
   };
+}
+
+/**
+ * Gives back the slot the hit at `at` took, when what it reserved for turned out to be no failure
+ * (a right password whose sign-in goes on to a second step: security.md, only wrong answers
+ * count). If that hit took the lock, the lock goes and the hits before it come back.
+ */
+export function release(state: RateState, at: number): RateState {
+  if (state.lockedBy?.at === at) return { hits: state.lockedBy.hits };
+  const index = state.hits.indexOf(at);
+  if (index < 0) return state;
+  return { ...state, hits: state.hits.filter((_, i) => i !== index) };
 }

@@ -1,5 +1,12 @@
 import { DurableObject } from 'cloudflare:workers';
-import { decide, EMPTY_STATE, type Decision, type RateRule, type RateState } from './logic';
+import {
+  decide,
+  EMPTY_STATE,
+  release,
+  type Decision,
+  type RateRule,
+  type RateState,
+} from './logic';
 
 /**
  * RateLimiter: one SQLite-backed object per key (`idFromName(key)`), e.g. `login-account:<email>`
@@ -29,6 +36,13 @@ export class RateLimiter extends DurableObject {
     if ((await this.ctx.storage.getAlarm()) === null)
       await this.ctx.storage.setAlarm(expiryOf(state, rule, now));
     return decision;
+  }
+
+  /** Gives back the slot of the hit at `at` (logic.ts release); the window's expiry stays. */
+  release(at: number): void {
+    const stored = this.ctx.storage.kv.get<Stored>('state');
+    if (stored)
+      this.ctx.storage.kv.put('state', { ...release(stored, at), expiresAt: stored.expiresAt });
   }
 
   /** Forgets every hit and any lock (a successful login resets the failure count). */

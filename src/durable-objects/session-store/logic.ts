@@ -25,6 +25,19 @@ export type RotateOutcome =
   | { ok: true; session: SessionInfo; replayed: boolean }
   | { ok: false; reason: 'unknown' | 'expired' | 'reused' | 'superseded' };
 
+/** A session to start (`create`); `verifiedAt` is when its credentials were checked. */
+export interface NewSession {
+  sessionId: string;
+  refreshHash: string;
+  device: Device;
+  ttlMs: number;
+  /** Per-user cap (security.md "Sessions"): the oldest sessions beyond it end. */
+  maxSessions: number;
+  verifiedAt: number;
+  now: number;
+  amr?: string[];
+}
+
 export type CreateOutcome =
   { ok: true; session: SessionInfo } | { ok: false; reason: 'blocked' | 'stale_credentials' };
 
@@ -104,9 +117,26 @@ export function rotationVerdict(
  */
 export type ChallengeRow = { verified_at: number; expires_at: number; attempts: number };
 
-export type AttemptOutcome =
-  | { ok: true; verifiedAt: number; attempt: number }
-  | { ok: false; reason: 'unknown' | 'expired' | 'exhausted' };
+/**
+ * The answer to a challenge: `verified` when the worker already found the code right (a TOTP
+ * step or a backup code, used up in D1), else the email/SMS codes it may be, one per method,
+ * each with the `amr` a sign-in with it gets.
+ */
+export interface ChallengeAnswer {
+  verified: { amr: string[]; methodId: string | null } | null;
+  otp: { methodId: string; codeHash: string; amr: string[] }[];
+  maxOtpTries: number;
+}
+
+export type AnswerVerdict =
+  | { ok: true; verifiedAt: number; amr: string[]; methodId: string | null }
+  | { ok: false; reason: 'unknown' | 'expired' | 'exhausted' | 'wrong' };
+
+/** What answering a challenge ended in: the session it started, or why none. */
+export type AnswerOutcome =
+  | { ok: true; session: SessionInfo; methodId: string | null }
+  | Extract<AnswerVerdict, { ok: false }>
+  | Extract<CreateOutcome, { ok: false }>;
 
 /**
  * Whether one more code may be tried with a challenge. Each try is counted before the code is

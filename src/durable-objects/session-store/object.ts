@@ -3,15 +3,15 @@ import {
   LAST_USED_GRANULARITY_MS,
   rotationVerdict,
   sessionValues,
-  type AttemptOutcome,
+  type AnswerOutcome,
+  type ChallengeAnswer,
   toInfo,
   type CreateOutcome,
+  type NewSession,
   type OtpOutcome,
-  type Device,
   type RotateOutcome,
   type SessionInfo,
   type SessionRow,
-  type TokenRow,
 } from './logic';
 import * as storage from './storage';
 
@@ -19,29 +19,7 @@ import * as storage from './storage';
  * SessionStore: one SQLite-backed object per user (`idFromName(userId)`), holding that user's
  * sessions. Every method runs its reads and writes synchronously, so each call is atomic:
  * rotation and reuse detection cannot race, and revocation is visible to the very next check.
- *
- * Storage (SQLite):
- *   sessions(id PK, created_at, last_used_at, expires_at, ip, user_agent, country)
- *     one row per live session; expires_at is absolute (= refresh lifetime, security.md).
- *   refresh_tokens(hash PK, session_id, rotated_at, successor)
- *     SHA-256 of every refresh token a session has been issued; rotated_at and successor (the
- *     hash of the token it was exchanged for) are set once used. Presenting it again within the
- *     reuse interval is a concurrent refresh and gets the same successor back; later it is
- *     reuse (RFC 9700 §4.14.2) and ends the session.
- *   mfa_challenges(hash PK, verified_at, expires_at, attempts): pending logins' mfa_tokens.
- *   mfa_codes(method_id PK, challenge, code_hash, expires_at, attempts): the email/SMS code
- *     last sent for a method (a resend replaces it), bound to the login it was sent for ('' for
- *     an enrolment); checked and used up here, so parallel tries of one code succeed once.
- *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
- *     login racing with a suspension cannot leave a live session behind.
- *   kv "not_before" → ms: the credential epoch. Ending every session (password reset or change,
- *     suspension, deletion, "log out everywhere") moves it to that moment, and a session whose
- *     password was verified before it cannot start: a login that checked the old password while
- *     the reset ran must not create a session after the reset ended them all (security.md).
- *   kv "roles_changed_at" → ms: the last time the user's roles changed (marked before and after
- *     the D1 write). check() returns it, so /auth/verify reads roles from D1 only for a token
- *     whose roles were read no later than that; every other verify stays one call, to here.
- * An alarm at the earliest expiry deletes expired sessions and their tokens.
+ * Its tables are described with their schema (storage.ts). An alarm at the earliest expiry deletes expired sessions and their tokens.
  */
 /** The user's session object: one per user, so all their sessions share one strong store. */
 export const sessionStore = (ns: DurableObjectNamespace<SessionStore>, userId: string) =>
@@ -65,17 +43,7 @@ export class SessionStore extends DurableObject {
    * account is blocked, or when its credentials were verified (`verifiedAt`, taken before the
    * password hash was read) before the credential epoch: they may be the ones just replaced.
    */
-  async create(input: {
-    sessionId: string;
-    refreshHash: string;
-    device: Device;
-    ttlMs: number;
-    /** Per-user cap (security.md "Sessions"): the oldest sessions beyond it end. */
-    maxSessions: number;
-    verifiedAt: number;
-    now: number;
-    amr?: string[];
-  }): Promise<CreateOutcome> {
+  async create(input: NewSession): Promise<CreateOutcome> {
     if (this.ctx.storage.kv.get('blocked')) return { ok: false, reason: 'blocked' };
     if (input.verifiedAt < this.notBefore()) return { ok: false, reason: 'stale_credentials' };
     const { sessionId, refreshHash, device, now } = input;
@@ -93,7 +61,7 @@ export class SessionStore extends DurableObject {
       'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ...sessionValues(session),
     );
-    this.insertToken(refreshHash, sessionId);
+    storage.insertToken(this.sql, refreshHash, sessionId);
     await this.scheduleExpiry(expiresAt);
     return { ok: true, session };
   }
@@ -112,11 +80,11 @@ export class SessionStore extends DurableObject {
     now: number;
   }): RotateOutcome {
     const { refreshHash, successorHash, now } = input;
-    const token = this.token(refreshHash);
+    const token = storage.tokenRow(this.sql, refreshHash);
     if (!token) return { ok: false, reason: 'unknown' };
     const verdict = rotationVerdict(
       token,
-      token.rotated_at === null ? undefined : this.token(successorHash),
+      token.rotated_at === null ? undefined : storage.tokenRow(this.sql, successorHash),
       successorHash,
       input.reuseIntervalMs,
       now,
@@ -138,7 +106,7 @@ export class SessionStore extends DurableObject {
       successorHash,
       refreshHash,
     );
-    this.insertToken(successorHash, session.id);
+    storage.insertToken(this.sql, successorHash, session.id);
     this.sql.exec('UPDATE sessions SET last_used_at = ? WHERE id = ?', now, session.id);
     return { ok: true, session: { ...session, lastUsedAt: now }, replayed: false };
   }
@@ -229,14 +197,23 @@ export class SessionStore extends DurableObject {
     storage.openChallenge(this.sql, input);
   }
 
-  /** Counts one code tried with a challenge, if it may still be tried. */
-  attemptChallenge(hash: string, maxAttempts: number, now: number): AttemptOutcome {
-    return storage.attemptChallenge(this.sql, hash, maxAttempts, now);
-  }
-
-  /** Uses a challenge up (its code was right): true for exactly one caller. */
-  consumeChallenge(hash: string): boolean {
-    return storage.consumeChallenge(this.sql, hash);
+  /**
+   * The second step of a sign-in in one call (sign-in/second-factor.ts): the challenge is tried
+   * and, if the answer is right, used up and the session started with the challenge's
+   * credential epoch and the factor's amr, as `create` would.
+   */
+  async answerChallenge(input: {
+    hash: string;
+    maxAttempts: number;
+    answer: ChallengeAnswer;
+    session: Omit<NewSession, 'verifiedAt' | 'amr'>;
+  }): Promise<AnswerOutcome> {
+    const { session, ...challenge } = input;
+    const verdict = storage.answerChallenge(this.sql, { ...challenge, now: session.now });
+    if (!verdict.ok) return verdict;
+    const { verifiedAt, amr, methodId } = verdict;
+    const created = await this.create({ ...session, verifiedAt, amr });
+    return created.ok ? { ok: true, session: created.session, methodId } : created;
   }
 
   /** Whether a challenge can still be answered (before sending it a code); counts no try. */
@@ -283,23 +260,6 @@ export class SessionStore extends DurableObject {
 
   private notBefore(): number {
     return this.ctx.storage.kv.get<number>('not_before') ?? 0;
-  }
-
-  private token(hash: string) {
-    return this.sql
-      .exec<TokenRow>(
-        'SELECT session_id, rotated_at, successor FROM refresh_tokens WHERE hash = ?',
-        hash,
-      )
-      .toArray()[0];
-  }
-
-  private insertToken(hash: string, sessionId: string) {
-    this.sql.exec(
-      'INSERT INTO refresh_tokens (hash, session_id, rotated_at, successor) VALUES (?, ?, NULL, NULL)',
-      hash,
-      sessionId,
-    );
   }
 
   private live(sessionId: string, now: number): SessionInfo | null {

@@ -1,15 +1,39 @@
 import {
   attemptVerdict,
   otpVerdict,
-  type AttemptOutcome,
+  type AnswerVerdict,
+  type ChallengeAnswer,
   type ChallengeRow,
+  type TokenRow,
   type OtpOutcome,
   type OtpRow,
 } from './logic';
 
 /**
- * The SessionStore's SQLite schema, and the statements of its second-step-of-login table
- * (object.ts documents every table; each call runs synchronously inside one object call).
+ * The SessionStore's SQLite schema, and the statements of its second-step-of-login tables (each
+ * call runs synchronously inside one object call).
+ *
+ * Storage (SQLite), one object per user:
+ *   sessions(id PK, created_at, last_used_at, expires_at, ip, user_agent, country)
+ *     one row per live session; expires_at is absolute (= refresh lifetime, security.md).
+ *   refresh_tokens(hash PK, session_id, rotated_at, successor)
+ *     SHA-256 of every refresh token a session has been issued; rotated_at and successor (the
+ *     hash of the token it was exchanged for) are set once used. Presenting it again within the
+ *     reuse interval is a concurrent refresh and gets the same successor back; later it is
+ *     reuse (RFC 9700 §4.14.2) and ends the session.
+ *   mfa_challenges(hash PK, verified_at, expires_at, attempts): pending logins' mfa_tokens.
+ *   mfa_codes(method_id PK, challenge, code_hash, expires_at, attempts): the email/SMS code
+ *     last sent for a method (a resend replaces it), bound to the login it was sent for ('' for
+ *     an enrolment); checked and used up here, so parallel tries of one code succeed once.
+ *   kv "blocked" → true while the account is suspended or deleted: no session can start, so a
+ *     login racing with a suspension cannot leave a live session behind.
+ *   kv "not_before" → ms: the credential epoch. Ending every session (password reset or change,
+ *     suspension, deletion, "log out everywhere") moves it to that moment, and a session whose
+ *     password was verified before it cannot start: a login that checked the old password while
+ *     the reset ran must not create a session after the reset ended them all (security.md).
+ *   kv "roles_changed_at" → ms: the last time the user's roles changed (marked before and after
+ *     the D1 write). check() returns it, so /auth/verify reads roles from D1 only for a token
+ *     whose roles were read no later than that; every other verify stays one call, to here.
  */
 export function createTables(sql: SqlStorage) {
   sql.exec(`
@@ -64,30 +88,43 @@ export function openChallenge(sql: SqlStorage, input: OpenChallenge) {
   );
 }
 
-/** Counts one try before the code is checked, so parallel guesses cannot exceed the limit. */
-export function attemptChallenge(
+/**
+ * The checks of answering a challenge (object.ts answerChallenge), in one synchronous run: a
+ * challenge that may still be tried, then the answer: right as the worker found it (`verified`),
+ * or one of the email/SMS codes sent for this login. A right answer deletes the challenge (so
+ * exactly one caller gets it); a wrong one counts a try, and after `maxAttempts` of them even
+ * the right code is refused.
+ */
+export function answerChallenge(
   sql: SqlStorage,
-  hash: string,
-  maxAttempts: number,
-  now: number,
-): AttemptOutcome {
+  input: { hash: string; maxAttempts: number; now: number; answer: ChallengeAnswer },
+): AnswerVerdict {
+  const { hash, answer, now } = input;
   const row = sql
     .exec<ChallengeRow>(
       'SELECT verified_at, expires_at, attempts FROM mfa_challenges WHERE hash = ?',
       hash,
     )
     .toArray()[0];
-  const verdict = attemptVerdict(row, maxAttempts, now);
+  const verdict = attemptVerdict(row, input.maxAttempts, now);
   if (verdict !== 'attempt' || !row) {
     return { ok: false, reason: verdict === 'attempt' ? 'unknown' : verdict };
   }
-  sql.exec('UPDATE mfa_challenges SET attempts = attempts + 1 WHERE hash = ?', hash);
-  return { ok: true, verifiedAt: row.verified_at, attempt: row.attempts + 1 };
+  let passed: { amr: string[]; methodId: string | null } | null = answer.verified;
+  for (const candidate of passed ? [] : answer.otp) {
+    const tried = { ...candidate, challenge: hash, maxAttempts: answer.maxOtpTries, now };
+    if (useOtpCode(sql, tried) === 'ok') {
+      passed = candidate;
+      break;
+    }
+  }
+  if (!passed) {
+    sql.exec('UPDATE mfa_challenges SET attempts = attempts + 1 WHERE hash = ?', hash);
+    return { ok: false, reason: 'wrong' };
+  }
+  sql.exec('DELETE FROM mfa_challenges WHERE hash = ?', hash);
+  return { ok: true, verifiedAt: row.verified_at, ...passed };
 }
-
-/** Deletes a challenge whose code was right: true for exactly one caller. */
-export const consumeChallenge = (sql: SqlStorage, hash: string) =>
-  sql.exec('DELETE FROM mfa_challenges WHERE hash = ? RETURNING hash', hash).toArray().length > 0;
 
 export interface PutOtpCode {
   methodId: string;
@@ -144,3 +181,20 @@ export function challengeOpen(sql: SqlStorage, hash: string, maxAttempts: number
     .toArray()[0];
   return attemptVerdict(row, maxAttempts, now) === 'attempt';
 }
+
+/** A stored refresh token by its hash (logic.ts TokenRow). */
+export const tokenRow = (sql: SqlStorage, hash: string) =>
+  sql
+    .exec<TokenRow>(
+      'SELECT session_id, rotated_at, successor FROM refresh_tokens WHERE hash = ?',
+      hash,
+    )
+    .toArray()[0];
+
+/** A session's new, current refresh token. */
+export const insertToken = (sql: SqlStorage, hash: string, sessionId: string) =>
+  sql.exec(
+    'INSERT INTO refresh_tokens (hash, session_id, rotated_at, successor) VALUES (?, ?, NULL, NULL)',
+    hash,
+    sessionId,
+  );

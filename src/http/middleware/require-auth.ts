@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Caller } from '../../domain/access';
-import { signedInUser } from '../../domain/tokens';
+import { signedInUser } from '../../domain/access-tokens';
 import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../app-env';
 
@@ -14,7 +14,7 @@ export function bearerToken(authorization: string | undefined): string | null {
 
 /**
  * Bearer routes: a valid access token whose session is still live in the user's SessionStore
- * (domain/tokens.ts), consulted on every call, so logout and revocation take effect at once.
+ * (domain/access-tokens.ts), consulted on every call, so logout and revocation take effect at once.
  */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await authenticateBearer(c);

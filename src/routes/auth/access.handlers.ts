@@ -1,21 +1,14 @@
-import {
-  assertSelfOrAdmin,
-  assertServiceOrAdmin,
-  authorize as decide,
-  permissionsOf,
-  requireScope,
-  userWithProfile,
-} from '../../domain/access';
+import * as access from '../../domain/access';
 import * as ingest from '../../domain/analytics/ingest';
 import type { Deps } from '../../domain/deps';
-import { introspect } from '../../domain/tokens';
+import { introspect } from '../../domain/access-tokens';
 import { ApiError, orUnavailable } from '../../lib/errors';
 import { callerOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './access.routes';
 
 export const validate: AppRouteHandler<typeof routes.validate> = async (c) => {
-  requireScope(callerOf(c), 'tokens:validate');
+  access.requireScope(callerOf(c), 'tokens:validate');
   return c.json(await introspect(c.var.deps, c.req.valid('json').token), 200);
 };
 
@@ -29,32 +22,32 @@ export const authorize: AppRouteHandler<typeof routes.authorize> = async (c) => 
     });
   }
   await orUnavailable('Database', () =>
-    assertSelfOrAdmin(c.var.deps, caller, userId, 'permissions:read'),
+    access.assertSelfOrAdmin(c.var.deps, caller, userId, 'permissions:read'),
   );
-  return c.json(await decide(c.var.deps, { ...body, user_id: userId }), 200);
+  return c.json(await access.authorize(c.var.deps, { ...body, user_id: userId }), 200);
 };
 
 /** Over HTTP an unknown user is 404 (the RPC entrypoint answers null). */
 async function grantsOr404(deps: Deps, userId: string) {
-  const found = await permissionsOf(deps, userId);
+  const found = await access.permissionsOf(deps, userId);
   if (!found) throw new ApiError('NOT_FOUND', 'User not found');
   return found;
 }
 
 export const permissions: AppRouteHandler<typeof routes.permissions> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id, 'permissions:read');
+  await access.assertSelfOrAdmin(c.var.deps, callerOf(c), user_id, 'permissions:read');
   return c.json(await grantsOr404(c.var.deps, user_id), 200);
 };
 
 export const roles: AppRouteHandler<typeof routes.roles> = async (c) => {
   const { user_id } = c.req.valid('param');
-  await assertSelfOrAdmin(c.var.deps, callerOf(c), user_id, 'users:read');
+  await access.assertSelfOrAdmin(c.var.deps, callerOf(c), user_id, 'users:read');
   return c.json({ user_id, roles: (await grantsOr404(c.var.deps, user_id)).roles }, 200);
 };
 
 type Grants = Awaited<ReturnType<typeof grantsOr404>>;
-type Account = Awaited<ReturnType<typeof userWithProfile>>;
+type Account = Awaited<ReturnType<typeof access.userWithProfile>>;
 
 const contextJson = ({ user, profile }: Account, grants: Grants) => ({
   user: {
@@ -75,9 +68,9 @@ const contextJson = ({ user, profile }: Account, grants: Grants) => ({
 export const context: AppRouteHandler<typeof routes.context> = async (c) => {
   const { user_id } = c.req.valid('param');
   // Service or admin only: a user reading their own context uses /auth/me.
-  await assertServiceOrAdmin(c.var.deps, callerOf(c), 'users:read');
+  await access.assertServiceOrAdmin(c.var.deps, callerOf(c), 'users:read');
   const [account, grants] = await Promise.all([
-    userWithProfile(c.var.deps, user_id),
+    access.userWithProfile(c.var.deps, user_id),
     grantsOr404(c.var.deps, user_id),
   ]);
   return c.json(contextJson(account, grants), 200);

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { MessageSchema } from './tokens.schemas';
+import { MessageSchema, RegisteredSchema, RegisterSchema } from './sign-in.schemas';
 import { errorResponses } from '../../http/openapi';
-import { bearerAuth, jsonBody, jsonResponse, noContent } from '../../http/openapi';
+import { limitByIp } from '../../http/middleware/rate-limit';
+import { bearerAuth, jsonBody, jsonResponse, noContent, publicRoute } from '../../http/openapi';
 import { UserIdParamSchema } from '../../http/params';
 import { requireAuth } from '../../http/middleware/require-auth';
 import { ReauthPasswordField } from '../../http/schemas';
@@ -55,5 +56,22 @@ export const changePassword = createRoute({
   responses: {
     200: jsonResponse(MessageSchema, 'Changed'),
     ...errorResponses(400, 401, 413, 415, 422, 423, 503),
+  },
+});
+
+export const register = createRoute({
+  method: 'post',
+  path: '/auth/register',
+  operationId: 'register',
+  security: publicRoute,
+  tags: ['Authentication'],
+  summary: 'Create an account',
+  description:
+    'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.',
+  middleware: [limitByIp('register', { inDomain: true })],
+  request: { body: jsonBody(RegisterSchema) },
+  responses: {
+    201: jsonResponse(RegisteredSchema, 'Account created'),
+    ...errorResponses(400, 409, 413, 415, 422, 429, 503),
   },
 });

@@ -9,21 +9,21 @@ import * as recoveryHandlers from './recovery.handlers';
 import * as recovery from './recovery.routes';
 import * as sessionsHandlers from './sessions.handlers';
 import * as sessions from './sessions.routes';
-import * as tokensHandlers from './tokens.handlers';
-import * as tokens from './tokens.routes';
+import * as signInHandlers from './sign-in.handlers';
+import * as signIn from './sign-in.routes';
 
 /**
- * Everything under /auth, one file pair per concern: tokens (register, login, refresh, logout,
- * verify), profile (me, profile), access (what other services ask: validate, authorize,
- * permissions, roles, context), account (delete, change password), sessions, recovery (forgot,
+ * Everything under /auth, one file pair per concern: account (register, delete, change
+ * password), sign-in (login, refresh, logout, verify), profile (me, profile), access (what other
+ * services ask: validate, authorize, permissions, roles, context), sessions, recovery (forgot,
  * reset, verify email, resend).
  */
 export const authRouter = createRouter()
-  .openapi(tokens.register, tokensHandlers.register)
-  .openapi(tokens.login, tokensHandlers.login)
-  .openapi(tokens.refresh, tokensHandlers.refresh)
-  .openapi(tokens.logout, tokensHandlers.logout)
-  .openapi(tokens.verify, tokensHandlers.verify)
+  .openapi(account.register, accountHandlers.register)
+  .openapi(signIn.login, signInHandlers.login)
+  .openapi(signIn.refresh, signInHandlers.refresh)
+  .openapi(signIn.logout, signInHandlers.logout)
+  .openapi(signIn.verify, signInHandlers.verify)
   .openapi(profile.me, profileHandlers.me)
   .openapi(profile.getProfile, profileHandlers.getProfile)
   .openapi(profile.updateProfile, profileHandlers.updateProfile)

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { MessageSchema } from './tokens.schemas';
+import { MessageSchema } from './sign-in.schemas';
 import { EmailSchema } from '../../http/email';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';

@@ -17,6 +17,7 @@ import {
   MfaSetupResultSchema,
   MfaSetupSchema,
   MfaVerifySchema,
+  RegenerateBackupCodesSchema,
 } from './mfa.schemas';
 
 const tags = ['MFA'];
@@ -65,9 +66,9 @@ export const verify = createRoute({
   tags,
   summary: 'Confirm an enrolment, or pass the second step of login',
   description:
-    'With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423); after 5 the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.',
+    'With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423), on any mfa_token of the account; right ones, and sign-ins left unfinished, never do; after 5 wrong codes the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.',
   security: [...bearerAuth, {}],
-  middleware: [limitByIp('login')],
+  middleware: [limitByIp('login', { inDomain: true })],
   request: { query: TransportQuerySchema, body: jsonBody(MfaVerifySchema) },
   responses: {
     200: {
@@ -103,7 +104,7 @@ export const removeMethod = createRoute({
   tags,
   summary: 'Remove a second factor',
   description:
-    'Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes. Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.',
+    'Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes (of the contract’s 401/403 for a missing re-authentication this service answers 401, never 403). Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.',
   security: bearerAuth,
   middleware: [requireAuth],
   request: {
@@ -123,11 +124,12 @@ export const regenerateBackupCodes = createRoute({
   tags,
   summary: 'Replace the backup codes',
   description:
-    'Returns 10 new single-use codes, shown once; every earlier code stops working at once. 409 CONFLICT when no method is active.',
+    'Returns 10 new single-use codes, shown once; every earlier code stops working at once. Needs the re-authentication of removing a method: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and the old codes stay. Wrong passwords count toward the account lockout (423). 409 CONFLICT when no method is active.',
   security: bearerAuth,
   middleware: [requireAuth],
+  request: { body: { ...jsonBody(RegenerateBackupCodesSchema), required: false } },
   responses: {
     200: jsonResponse(BackupCodesSchema, 'New codes'),
-    ...errorResponses(400, 401, 409, 413, 415, 503),
+    ...errorResponses(400, 401, 409, 413, 415, 422, 423, 503),
   },
 });

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { E164 } from '../../domain/mfa-codes';
+import { E164 } from '../../domain/factors/one-time-codes';
 import { ReauthPasswordField } from '../../http/schemas';
 
 // Strict objects: unknown fields are refused with 422 (security.md "Errors, logging, input").
@@ -109,6 +109,10 @@ export const DeleteMfaMethodSchema = z
     password: ReauthPasswordField,
   })
   .openapi('DeleteMfaMethod');
+
+export const RegenerateBackupCodesSchema = z
+  .strictObject({ password: ReauthPasswordField })
+  .openapi('RegenerateBackupCodes');
 
 export const BackupCodesSchema = z
   .object({ codes: z.array(z.string()).openapi({ description: '10 single-use codes' }) })

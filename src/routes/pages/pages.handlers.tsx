@@ -3,9 +3,9 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { register } from '../../domain/accounts';
 import { forgotPassword, resetPassword, verifyEmail } from '../../domain/credentials';
-import { login } from '../../domain/login';
-import { completeMfaLogin, sendLoginCode } from '../../domain/mfa';
 import type { TokenPair } from '../../domain/sessions';
+import { signInWithPassword } from '../../domain/sign-in/password';
+import { sendLoginCode, signInWithSecondFactor } from '../../domain/sign-in/second-factor';
 import type { AppEnv } from '../../http/app-env';
 import { setRefreshCookie } from '../../http/cookie-transport';
 import { EmailSchema } from '../../http/email';
@@ -86,7 +86,7 @@ const errHeaders = (err: unknown) => (err instanceof ApiError ? (err.extra.heade
  * page, never an open redirect.
  */
 function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
-  setRefreshCookie(c, tokens.refresh_token);
+  setRefreshCookie(c, tokens.refreshToken);
   if (returnTo) return c.redirect(returnTo, 303);
   return c.html(
     <MessagePage
@@ -112,7 +112,10 @@ export const loginPost = async (c: C) => {
   return orProblem(
     c,
     async () => {
-      const result = await login(c.var.deps, { email: checked.email, password: form.password });
+      const result = await signInWithPassword(c.var.deps, {
+        email: checked.email,
+        password: form.password,
+      });
       if (result.kind === 'tokens') return signedIn(c, result.tokens, returnTo);
       return c.html(
         <MfaPage
@@ -162,7 +165,8 @@ export const mfaPost = async (c: C) => {
     c,
     async () => {
       const input = { mfaToken: form.mfa_token, code: form.code.trim() };
-      return signedIn(c, await completeMfaLogin(c.var.deps, input), returnTo);
+      const { tokens } = await signInWithSecondFactor(c.var.deps, input);
+      return signedIn(c, tokens, returnTo);
     },
     (problem, code) =>
       code === 'INVALID_TOKEN'

@@ -1,7 +1,6 @@
-import { register as registerAccount } from '../../domain/accounts';
-import { login as signIn } from '../../domain/login';
-import { MFA_TOKEN_TTL_S } from '../../domain/mfa';
-import { logout as endSession, refresh as rotate } from '../../domain/sessions';
+import * as sessions from '../../domain/sessions';
+import { signInWithPassword } from '../../domain/sign-in/password';
+import { MFA_TOKEN_TTL_S } from '../../domain/sign-in/second-factor';
 import {
   assertCookieRequestAllowed,
   clearRefreshCookie,
@@ -11,28 +10,15 @@ import {
 import { bearerToken, userOf } from '../../http/middleware/require-auth';
 import { ApiError } from '../../lib/errors';
 import type { AppRouteHandler } from '../../http/app-env';
-import type * as routes from './tokens.routes';
+import type * as routes from './sign-in.routes';
 
 // Token responses must never be cached (RFC 6749 §5.1).
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
-export const register: AppRouteHandler<typeof routes.register> = async (c) => {
-  const { email, password, first_name, last_name, username } = c.req.valid('json');
-  const id = await registerAccount(c.var.deps, {
-    email,
-    password,
-    profile: { firstName: first_name, lastName: last_name, username },
-  });
-  return c.json(
-    { user_id: id, email, message: 'Account created; check your email to confirm the address' },
-    201,
-  );
-};
-
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { transport } = c.req.valid('query');
   if (transport === 'cookie') assertCookieRequestAllowed(c);
-  const result = await signIn(c.var.deps, c.req.valid('json'));
+  const result = await signInWithPassword(c.var.deps, c.req.valid('json'));
   if (result.kind === 'tokens')
     return c.json(tokensFor(c, transport, result.tokens), 200, NO_STORE);
   const { mfaToken: mfa_token, methods } = result;
@@ -60,7 +46,11 @@ export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {
     );
   }
   try {
-    return c.json(tokensFor(c, transport, await rotate(c.var.deps, token)), 200, NO_STORE);
+    return c.json(
+      tokensFor(c, transport, await sessions.refresh(c.var.deps, token)),
+      200,
+      NO_STORE,
+    );
   } catch (err) {
     // A refused cookie (reused, expired, revoked) will never work again: drop it, so the
     // browser stops sending it and the app sees it is signed out.
@@ -79,7 +69,7 @@ export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
     refreshToken ??= readRefreshCookie(c);
     clearRefreshCookie(c);
   }
-  await endSession(c.var.deps, {
+  await sessions.logout(c.var.deps, {
     accessToken: bearerToken(c.req.header('Authorization')),
     refreshToken,
   });

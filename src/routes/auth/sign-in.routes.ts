@@ -12,30 +12,11 @@ import {
   MessageSchema,
   MfaChallengeSchema,
   RefreshSchema,
-  RegisteredSchema,
-  RegisterSchema,
   TokenPairSchema,
   VerifiedSchema,
-} from './tokens.schemas';
+} from './sign-in.schemas';
 
 const tags = ['Authentication'];
-
-export const register = createRoute({
-  method: 'post',
-  path: '/auth/register',
-  operationId: 'register',
-  security: publicRoute,
-  tags,
-  summary: 'Create an account',
-  description:
-    'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.',
-  middleware: [limitByIp('register', { inDomain: true })],
-  request: { body: jsonBody(RegisterSchema) },
-  responses: {
-    201: jsonResponse(RegisteredSchema, 'Account created'),
-    ...errorResponses(400, 409, 413, 415, 422, 429, 503),
-  },
-});
 
 export const login = createRoute({
   method: 'post',

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EmailSchema } from '../../http/email';
-import { TokenPairSchema } from '../../http/schemas';
+import { TokenPairSchema, UsernameField } from '../../http/schemas';
 
 // Strict objects: unknown fields (`role`, `is_admin`, `email_verified`...) are refused with
 // 422, never silently applied (security.md "Errors, logging, input").
@@ -13,11 +13,6 @@ const PasswordField = z
   .openapi({ format: 'password', example: 'Correct-Horse-42' });
 
 const NameField = z.string().trim().min(1).max(100);
-
-export const UsernameField = z
-  .string()
-  .regex(/^[a-zA-Z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, dots, dashes or underscores')
-  .transform((u) => u.toLowerCase());
 
 export const RegisterSchema = z
   .strictObject({

@@ -1,7 +1,14 @@
 import { and, eq, exists, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from '../client';
-import { oneTimeTokens, userRoles, users, type TokenPurpose } from '../schema';
+import {
+  mfaBackupCodes,
+  mfaMethods,
+  oneTimeTokens,
+  userRoles,
+  users,
+  type TokenPurpose,
+} from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
 
 /**
@@ -88,6 +95,14 @@ export async function redeemOneTimeToken(
     change: Partial<typeof users.$inferInsert>;
     /** Roles the redemption grants, under the same guard as the change. */
     grantRoles?: string[];
+    /** Other purposes whose outstanding tokens die with this one (a reset kills reset links). */
+    alsoRevoke?: TokenPurpose[];
+    /**
+     * The redemption is the first proof of the mailbox (a reset of a never verified account):
+     * the second factors someone else may have enrolled go, under the same guard. Passkeys,
+     * once they exist, are deleted here too.
+     */
+    clearSecondFactors?: boolean;
   },
   audit: AuditEntry,
 ): Promise<boolean> {
@@ -131,16 +146,14 @@ export async function redeemOneTimeToken(
         )
         .onConflictDoNothing(),
     ),
+    ...(r.clearSecondFactors
+      ? [
+          db.delete(mfaMethods).where(and(eq(mfaMethods.userId, r.userId), won)),
+          db.delete(mfaBackupCodes).where(and(eq(mfaBackupCodes.userId, r.userId), won)),
+        ]
+      : []),
     // Every other token of the same purpose dies with this one.
-    db
-      .delete(oneTimeTokens)
-      .where(
-        and(
-          eq(oneTimeTokens.userId, r.userId),
-          eq(oneTimeTokens.purpose, r.purpose),
-          isNull(oneTimeTokens.usedAt),
-        ),
-      ),
+    revokeOneTimeTokens(db, r.userId, [r.purpose, ...(r.alsoRevoke ?? [])]),
   ] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   const winner = (used as unknown[]).length > 0;
   // Only the winning redemption is audited (a separate write: the batch cannot be conditional).
@@ -148,9 +161,17 @@ export async function redeemOneTimeToken(
   return winner;
 }
 
-/** Kills every outstanding token of a purpose (a password change kills reset links). */
-export async function revokeOneTimeTokens(db: Db, userId: string, purpose: TokenPurpose) {
-  await db
+/**
+ * The DELETE of every outstanding token of `purposes`, for a caller's batch: a reset kills the
+ * other reset links, and a password change kills them too (users.ts changePassword).
+ */
+export const revokeOneTimeTokens = (db: Db, userId: string, purposes: TokenPurpose[]) =>
+  db
     .delete(oneTimeTokens)
-    .where(and(eq(oneTimeTokens.userId, userId), eq(oneTimeTokens.purpose, purpose)));
-}
+    .where(
+      and(
+        eq(oneTimeTokens.userId, userId),
+        inArray(oneTimeTokens.purpose, purposes),
+        isNull(oneTimeTokens.usedAt),
+      ),
+    );

@@ -1,20 +1,25 @@
-import { findSignInSubject, upgradePasswordHash } from '../db/queries/users';
-import type { MfaType } from '../db/schema';
-import { ApiError } from '../lib/errors';
-import { burnDummyHash, hashPassword, verifyPassword, type PasswordHasher } from '../lib/password';
-import { requireHasher, requireSigningKeys } from '../lib/secrets';
-import type { Deps } from './deps';
-import { reserveLoginAttempt } from './limits';
-import { methodChoices, openMfaChallenge } from './mfa';
-import { startSession, type TokenPair } from './sessions';
+import { findSignInSubject, upgradePasswordHash } from '../../db/queries/users';
+import type { MfaType } from '../../db/schema';
+import { ApiError } from '../../lib/errors';
+import {
+  burnDummyHash,
+  hashPassword,
+  verifyPassword,
+  type PasswordHasher,
+} from '../../lib/password';
+import { requireHasher, requireSigningKeys } from '../../lib/secrets';
+import type { Deps } from '../deps';
+import { methodChoices } from '../factors/enrolment';
+import { reserveLoginAttempt } from '../limits';
+import { finishSignIn, type SignedIn } from './finish';
+import { openChallenge } from './second-factor';
 
 /**
- * What a login ends in: tokens, or (once a second factor exists for the account) a challenge
- * to answer before any session starts. Callers handle both, so adding MFA adds a branch here,
- * not a new path through every caller.
+ * What the password step ends in: a session, or (once a second factor exists for the account)
+ * a challenge to answer before any session starts (second-factor.ts). Callers handle both.
  */
-export type LoginResult =
-  | { kind: 'tokens'; tokens: TokenPair; sessionId: string }
+type PasswordResult =
+  | ({ kind: 'tokens' } & SignedIn)
   | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
 
 const invalidCredentials = () => new ApiError('INVALID_CREDENTIALS', 'Invalid email or password');
@@ -39,14 +44,14 @@ function scheduleRehash(
 }
 
 /**
- * Email and password → a session. The lockout slot is reserved before the hash is checked
- * (race-free, security.md "Brute force"), an unknown email spends a dummy hash (no timing
- * oracle), and a suspended account is told so only after the right password.
+ * Email and password. The lockout slot is reserved before the hash is checked (race-free,
+ * security.md "Brute force"), an unknown email spends a dummy hash (no timing oracle), and a
+ * suspended account is told so only after the right password.
  */
-export async function login(
+export async function signInWithPassword(
   deps: Deps,
   credentials: { email: string; password: string },
-): Promise<LoginResult> {
+): Promise<PasswordResult> {
   const { email, password } = credentials;
   const hasher = requireHasher(deps.secrets);
   requireSigningKeys(deps.secrets);
@@ -61,7 +66,6 @@ export async function login(
   reading.catch(() => undefined); // awaited below, unless the per-IP verdict refuses first
   await deps.admitted();
   const [attempt, found] = await Promise.all([reserveLoginAttempt(deps, email), reading]);
-  const methods = found ? methodChoices(found.methods) : [];
   const verdict = found
     ? await verifyPassword(hasher, password, found.user.passwordHash)
     : await burnDummyHash(hasher, password);
@@ -78,33 +82,19 @@ export async function login(
     throw new ApiError('ACCOUNT_SUSPENDED', 'This account is suspended');
   }
   if (verdict.needsRehash) scheduleRehash(deps, hasher, user, password);
-  // A second factor is on: no session yet, and the lockout slot stays taken until a code passes
-  // (an attacker holding the password gets no fresh code guesses by signing in again).
+  const methods = methodChoices(found.methods);
   if (methods.length > 0) {
-    return {
-      kind: 'challenge',
-      mfaToken: await openMfaChallenge(deps, user.id, verifiedAt),
-      methods,
-    };
+    // No session yet. The password was right, so its slot is given back (security.md: only
+    // wrong answers count, and restarting a slow sign-in must not lock anyone out); the
+    // failures before it stay, so signing in again earns an attacker who holds the password no
+    // fresh code guesses.
+    const [mfaToken] = await Promise.all([
+      openChallenge(deps, user.id, verifiedAt),
+      attempt.release(),
+    ]);
+    return { kind: 'challenge', mfaToken, methods };
   }
   const subject = { id: user.id, email: user.email, roles, rolesReadAt: verifiedAt };
-  const [{ tokens, sessionId }] = await Promise.all([
-    startSession(deps, subject, verifiedAt).catch((err: unknown) => {
-      if (err instanceof ApiError && err.code === 'INVALID_CREDENTIALS') {
-        deps.events.emit({
-          type: 'login_failed',
-          user_id: user.id,
-          metadata: { reason: 'credentials_changed' },
-        });
-      }
-      throw err;
-    }),
-    attempt.clear(),
-  ]);
-  deps.events.emit({
-    type: 'login_succeeded',
-    user_id: user.id,
-    metadata: { session_id: sessionId },
-  });
-  return { kind: 'tokens', tokens, sessionId };
+  const signedIn = await finishSignIn(deps, { subject, attempt, start: { verifiedAt } });
+  return { kind: 'tokens', ...signedIn };
 }
