@@ -21,7 +21,7 @@ export interface Secrets {
   signing: { status: KeyStatus; keys?: SigningKeys };
   /**
    * The pepper, and keys derived from it: the refresh-token successor key (sessions.ts) and the
-   * backup codes' HMAC key (factors/backup-codes.ts).
+   * backup codes' HMAC key (domain/factors/backup-codes.ts).
    */
   pepper: {
     status: KeyStatus;

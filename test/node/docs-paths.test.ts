@@ -120,7 +120,7 @@ function skipRegex(source: string, start: number): number {
 
 /**
  * What counts as a file path: a token of word characters, dots and dashes with at least one
- * `/`, ending in one of the extensions below, e.g. `src/domain/login.ts`, `domain/login.ts`,
+ * `/`, ending in one of the extensions below, e.g. `src/lib/jwt.ts`, `lib/jwt.ts`,
  * `./libsql-db.ts`. Not a path: a URL
  * (`https://…/x.js`), a package subpath (`@noble/hashes/sha2.js`: a token that follows `@`),
  * a pattern with a placeholder or a wildcard (`<name>/object.ts`, `migrations/*.sql`,
@@ -149,7 +149,7 @@ const NOT_FILES: Record<string, string> = {
  * A path resolves if it names an existing file or folder relative to the folder of the file
  * that names it or any folder above it up to the repository root (so `middleware/…`
  * in src/http/openapi.ts means src/http/middleware/…), or relative to src/ (the docs
- * say `domain/login.ts` for src/domain/login.ts).
+ * say `lib/jwt.ts` for src/lib/jwt.ts).
  */
 function resolvePath(path: string, from: string): string | undefined {
   const candidates = [join(ROOT, 'src', path)];

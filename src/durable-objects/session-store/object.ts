@@ -198,7 +198,7 @@ export class SessionStore extends DurableObject {
   }
 
   /**
-   * The second step of a sign-in in one call (sign-in/second-factor.ts): the challenge is tried
+   * The second step of a sign-in in one call (domain/sign-in/second-factor.ts): the challenge is tried
    * and, if the answer is right, used up and the session started with the challenge's
    * credential epoch and the factor's amr, as `create` would.
    */
