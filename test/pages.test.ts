@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, createUser, expectError, STRONG_PASSWORD, uniqueEmail } from './helpers';
+import { api, apiWithEnv, createUser, expectError, STRONG_PASSWORD, uniqueEmail } from './helpers';
 import { latestToken, RESET_SUBJECT, VERIFY_SUBJECT } from './helpers-mail';
 import { createMfaUser, stableStep, totpAt } from './helpers-mfa';
 
@@ -202,5 +202,48 @@ describe('hosted pages', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expectError(api415, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('hosted pages: standards mode, their stylesheet, and branding by configuration', () => {
+  it('start with a doctype and carry the stylesheet unescaped', async () => {
+    const res = await api('GET', '/login');
+    expect(res.text.startsWith('<!doctype html>'), res.text.slice(0, 40)).toBe(true);
+    const style = /<style nonce="[^"]+">([\s\S]*?)<\/style>/.exec(res.text)?.[1] ?? '';
+    expect(style).toContain('font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif;');
+    expect(style).not.toContain('&quot;');
+    expect(res.text).toContain('<title>Sign in · edge-auth</title>');
+  });
+
+  const LOGO = 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=';
+
+  it('show the configured name, logo and accent, and the CSP admits that data: logo', async () => {
+    const brand = { BRAND_NAME: 'Acme', BRAND_LOGO_URL: LOGO, BRAND_ACCENT_COLOR: '#ffcc00' };
+    const res = await apiWithEnv(brand, 'GET', '/register');
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain('<title>Create an account · Acme</title>');
+    expect(res.text).toContain(`<img src="${LOGO}"`);
+    // A light accent gets dark text on its buttons.
+    expect(res.text).toContain(':root { --accent: #ffcc00; --accent-text: #000; }');
+    const csp = res.headers.get('Content-Security-Policy') ?? '';
+    expect(csp).toContain("img-src 'self' data:");
+    // Without a data: logo, images come from this origin only.
+    const plain = await apiWithEnv({ BRAND_LOGO_URL: '/logo.svg' }, 'GET', '/register');
+    expect(plain.text).toContain('<img src="/logo.svg"');
+    expect(plain.headers.get('Content-Security-Policy')).toContain("img-src 'self';");
+  });
+
+  it.each([
+    ['BRAND_ACCENT_COLOR', 'red;} body{display:none'],
+    ['BRAND_ACCENT_COLOR', 'expression(alert(1))'],
+    ['BRAND_LOGO_URL', 'https://tracker.example/pixel.gif'],
+    ['BRAND_LOGO_URL', '//evil.example/logo.svg'],
+    ['BRAND_LOGO_URL', 'data:text/html;base64,PHNjcmlwdD4='],
+    ['BRAND_LOGO_URL', '/logo.svg" onerror="alert(1)'],
+  ])('refuse %s=%s: the configuration is invalid and /health names it', async (name, value) => {
+    const res = await apiWithEnv({ [name]: value }, 'GET', '/health');
+    expect(res.status).toBe(503);
+    const page = await apiWithEnv({ [name]: value }, 'GET', '/login');
+    expect(page.text).not.toContain(value);
   });
 });

@@ -48,7 +48,9 @@ const headersByOrigins = new Map<string, MiddlewareHandler>();
 export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
   const config = getConfig(c.env);
   const targets = config.ok ? allowedOrigins(config) : [];
-  const key = targets.join(' ');
+  // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin.
+  const dataLogo = config.ok && config.BRAND_LOGO_URL.startsWith('data:');
+  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}`;
   let headers = headersByOrigins.get(key);
   if (!headers) {
     headers = secureHeaders({
@@ -56,7 +58,7 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
         defaultSrc: ["'none'"],
         scriptSrc: [NONCE],
         styleSrc: [NONCE],
-        imgSrc: ["'self'"],
+        imgSrc: dataLogo ? ["'self'", 'data:'] : ["'self'"],
         formAction: ["'self'", ...targets],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
