@@ -32,10 +32,10 @@ import {
 
 type C = Context<AppEnv>;
 
-const nonce = (c: C) => c.get('secureHeadersNonce');
+export const nonce = (c: C) => c.get('secureHeadersNonce');
 
 /** `c.html` with the configured brand provided to the layout (pages.layout.tsx). */
-const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
+export const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
   c.html(
     <BrandContext.Provider value={brandOf(c.var.config as ReadyConfig | undefined)}>
       {view}
@@ -45,14 +45,17 @@ const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
 
 const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
 
-const Text = (max: number) => z.string().max(max);
+export const Text = (max: number) => z.string().max(max);
 const ReturnTo = Text(2048).optional();
 
 /**
  * A page form's fields: only form encodings, only from this site (pages.security.ts), only the
  * fields the form has (strict), each bounded. A malformed post is a 422 page, never JSON.
  */
-async function readForm<T extends z.ZodRawShape>(c: C, shape: T): Promise<z.infer<z.ZodObject<T>>> {
+export async function readForm<T extends z.ZodRawShape>(
+  c: C,
+  shape: T,
+): Promise<z.infer<z.ZodObject<T>>> {
   const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Send the form as a form');
@@ -72,7 +75,7 @@ function emailOrProblem(value: string): { email: string } | { problem: Problem }
 }
 
 /** Runs `work`; an ApiError becomes `render(problem)` with its status, anything else propagates. */
-async function orProblem(
+export async function orProblem(
   c: C,
   work: () => Promise<Response>,
   render: (problem: Problem, code: ErrorCode) => Response | Promise<Response>,
