@@ -1640,9 +1640,9 @@ export interface components {
         CreateRole: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @default [] */
-            permissions: string[];
+            permissions?: string[];
         };
         Grant: {
             /** @example dashboards:read */
@@ -1701,10 +1701,10 @@ export interface components {
              *       "user"
              *     ]
              */
-            roles: string[];
+            roles?: string[];
             preferences?: components["schemas"]["PreferencesPatch"];
             /** @default false */
-            email_verified: boolean;
+            email_verified?: boolean;
             /** @description Makes the new user a member of this organization */
             organization?: {
                 /** Format: uuid */
@@ -2024,7 +2024,7 @@ export interface components {
              * @default free
              * @enum {string}
              */
-            tier: "free" | "pro" | "enterprise";
+            tier?: "free" | "pro" | "enterprise";
         };
         OrganizationPage: {
             items: components["schemas"]["Organization"][];

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url).href);
 
 const deploy = (...args: string[]) =>
   spawnSync('npm', ['run', '--silent', 'deploy', '--', ...args], {
