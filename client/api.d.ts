@@ -51,7 +51,7 @@ export interface paths {
         };
         /**
          * Readiness: migrations applied and bindings answering
-         * @description For load balancers and deploy checks: 200 once every table the migrations create exists, the session store answers and the configuration is valid; 503 otherwise, naming the missing tables. Public.
+         * @description For load balancers and deploy checks: 200 once every migration of this build is applied (and every table they create exists), the session store answers and the configuration is valid; 503 otherwise, naming the pending migrations and missing tables. Public.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -1361,6 +1361,8 @@ export interface components {
         Ready: {
             ready: boolean;
             missing_tables: string[];
+            /** @description Migrations of this build not recorded as applied (`wrangler d1 migrations apply DB`, or `npm run db:migrate:libsql`) */
+            pending_migrations: string[];
         };
         Jwks: {
             keys: ({
