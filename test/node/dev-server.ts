@@ -16,22 +16,22 @@ export interface Served {
 }
 
 /**
- * Runs `npm run <script> -- <args>` in `cwd` (detached, so stopping ends wrangler and workerd
- * too) and resolves once `<url>/health` answers 200 (or `ready` says so).
+ * Runs `npm run <script> -- <args>` in the repository (detached, so stopping ends wrangler and
+ * workerd too) and resolves once `<url><readyPath>` (default /health) answers 200.
  */
 export async function serve(
   script: string,
   args: string[],
   url: string,
-  options: { cwd?: string; ready?: (res: Response) => boolean } = {},
+  options: { readyPath?: string; env?: Record<string, string> } = {},
 ): Promise<Served> {
   const state = mkdtempSync(join(tmpdir(), 'edge-auth-dev-'));
   const logFile = join(state, 'dev.log');
   const out = openSync(logFile, 'a');
   const child: ChildProcess = spawn('npm', ['run', script, '--', ...args], {
-    cwd: options.cwd ?? ROOT,
+    cwd: ROOT,
     stdio: ['ignore', out, out],
-    env: { ...process.env, CI: 'true' },
+    env: { ...process.env, CI: 'true', ...options.env },
     detached: true,
   });
   const log = () => readFileSync(logFile, 'utf8');
@@ -42,12 +42,11 @@ export async function serve(
     }
     rmSync(state, { recursive: true, force: true });
   };
-  const ready = options.ready ?? ((res: Response) => res.status === 200);
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm run ${script} exited:\n${log()}`);
     try {
-      if (ready(await fetch(`${url}/health`))) break;
+      if ((await fetch(`${url}${options.readyPath ?? '/health'}`)).status === 200) break;
     } catch {
       // not listening yet
     }
@@ -84,6 +83,39 @@ export async function startDev(): Promise<Served & { persist: string }> {
     stop: async () => {
       await served.stop();
       rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `npm run dev:consumer` on free ports: the auth worker and examples/consumer, with a dev
+ * registry of their own (another test's `wrangler dev` of edge-auth must not be the one bound).
+ */
+export async function startConsumer(): Promise<Served & { authUrl: string }> {
+  const [auth, consumer, inspector] = [await freePort(), await freePort(), await freePort()];
+  const state = mkdtempSync(join(tmpdir(), 'edge-auth-consumer-state-'));
+  const served = await serve(
+    'dev:consumer',
+    [
+      '--port',
+      String(auth),
+      '--consumer-port',
+      String(consumer),
+      '--inspector-port',
+      String(inspector),
+      '--persist-to',
+      join(state, 'wrangler'),
+      '--show-interactive-dev-session=false',
+    ],
+    `http://localhost:${consumer}`,
+    { readyPath: '/auth-health', env: { WRANGLER_REGISTRY_PATH: join(state, 'registry') } },
+  );
+  return {
+    ...served,
+    authUrl: `http://localhost:${auth}`,
+    stop: async () => {
+      await served.stop();
+      rmSync(state, { recursive: true, force: true });
     },
   };
 }

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startDev, type Served } from './dev-server';
+import { ROOT, startConsumer, startDev, type Served } from './dev-server';
 import { minimalCalls, type Document } from './minimal-calls';
 
 /** The TypeScript a consumer would have (the client workspace's, 5.x). */
@@ -172,5 +172,53 @@ describe('against npm run dev', () => {
     writeFileSync(join(app, 'src/every-operation.ts'), source);
     const checked = run('node', [TSC, '-p', 'tsconfig.every.json'], app);
     expect(checked.status, `${checked.output}\n${source}`).toBe(0);
+  });
+});
+
+describe('npm run dev:consumer: the auth worker and examples/consumer side by side', () => {
+  let both: Awaited<ReturnType<typeof startConsumer>>;
+
+  beforeAll(async () => {
+    both = await startConsumer();
+  }, 150_000);
+
+  afterAll(async () => {
+    await both?.stop();
+  });
+
+  it('serves the consumer bound over RPC to a migrated auth worker', async () => {
+    // The auth worker's local state is migrated (it refused nothing at login either).
+    const ready = await fetch(`${both.authUrl}/health/ready`);
+    expect(await ready.json()).toMatchObject({ ready: true, pending_migrations: [] });
+    const health = await fetch(`${both.url}/auth-health`);
+    expect(await health.json()).toEqual({ auth: 'ok' });
+
+    const email = `consumer-${Date.now().toString(36)}@example.com`;
+    const credentials = JSON.stringify({ email, password: 'Vermilion-Otter-42' });
+    const headers = { 'Content-Type': 'application/json' };
+    const registered = await fetch(`${both.authUrl}/auth/register`, {
+      method: 'POST',
+      headers,
+      body: credentials,
+    });
+    expect(registered.status).toBe(201);
+    const login = await fetch(`${both.authUrl}/auth/login`, {
+      method: 'POST',
+      headers,
+      body: credentials,
+    });
+    expect(login.status, both.log().slice(-2000)).toBe(200);
+    const { access_token } = (await login.json()) as { access_token: string };
+    const bearer = { Authorization: `Bearer ${access_token}` };
+
+    const me = await fetch(`${both.url}/me`, { headers: bearer });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ user_id: expect.any(String), roles: ['user'] });
+    expect((await fetch(`${both.url}/me`)).status).toBe(401);
+    const dashboards = await fetch(`${both.url}/orgs/${crypto.randomUUID()}/dashboards`, {
+      headers: bearer,
+    });
+    expect(dashboards.status).toBe(403);
+    expect(await dashboards.json()).toEqual({ error: 'not_member' });
   });
 });
