@@ -6,7 +6,7 @@ import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
 import { createDeps, type Deps } from './domain/deps';
 import { introspect } from './domain/tokens';
 import { AuthorizeSchema, ValidateSchema } from './http/schemas';
-import { ApiError } from './lib/errors';
+import { ApiError, fieldErrors } from './lib/errors';
 import { createLogger } from './lib/logger';
 import { loadSecrets } from './lib/secrets';
 import type { Bindings } from './config';
@@ -20,7 +20,23 @@ import type {
   VerifyResult,
 } from './rpc-types';
 
-const AuthorizeArgs = AuthorizeSchema.required({ user_id: true });
+/**
+ * The HTTP body's rules, plus what a service must say: whose action, and an organization by
+ * its id (a UUID; anything else is a malformed call, not a membership question).
+ */
+const AuthorizeArgs = AuthorizeSchema.required({ user_id: true }).extend({
+  organization_id: z.uuid().optional(),
+});
+
+/** A `bad_request` answer's fields: the 422 `errors` form, and the same in one line of words. */
+function badRequest(issues: readonly { path: PropertyKey[]; message: string }[]) {
+  const errors = fieldErrors(issues);
+  return {
+    reason: 'bad_request' as const,
+    detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    errors,
+  };
+}
 
 /** What each call runs in: the Worker's bindings and the entrypoint's execution context. */
 export interface RpcContext {
@@ -43,7 +59,7 @@ export async function authorizeCall(
 ): Promise<AuthorizeResult> {
   const args = AuthorizeArgs.safeParse(question);
   if (!args.success) {
-    return { allowed: false, reason: 'bad_request', detail: z.prettifyError(args.error) };
+    return { allowed: false, ...badRequest(args.error.issues) };
   }
   return authorize(await depsOf(rc), args.data);
 }
@@ -62,7 +78,7 @@ export async function getPermissions(rc: RpcContext, userId: string): Promise<Pe
 export async function track(rc: RpcContext, event: TrackInput): Promise<TrackResult> {
   const args = TrackEventSchema.safeParse(event);
   if (!args.success) {
-    return { accepted: 0, reason: 'bad_request', detail: z.prettifyError(args.error) };
+    return { accepted: 0, ...badRequest(args.error.issues) };
   }
   const input: TrackEvent = args.data;
   try {
@@ -74,7 +90,11 @@ export async function track(rc: RpcContext, event: TrackInput): Promise<TrackRes
     return { accepted: 1, event_id };
   } catch (err) {
     if (err instanceof ApiError && err.status === 422) {
-      return { accepted: 0, reason: 'bad_request', detail: err.message };
+      const errors = err.extra.errors ?? [{ field: '(body)', message: err.message }];
+      return {
+        accepted: 0,
+        ...badRequest(errors.map((e) => ({ path: [e.field], message: e.message }))),
+      };
     }
     throw err;
   }
