@@ -1551,6 +1551,7 @@ export interface components {
             resource: string;
             /** @example read */
             action: string;
+            /** Format: uuid */
             organization_id?: string;
         };
         UserPermissions: {

@@ -20,13 +20,8 @@ import type {
   VerifyResult,
 } from './rpc-types';
 
-/**
- * The HTTP body's rules, plus what a service must say: whose action, and an organization by
- * its id (a UUID; anything else is a malformed call, not a membership question).
- */
-const AuthorizeArgs = AuthorizeSchema.required({ user_id: true }).extend({
-  organization_id: z.uuid().optional(),
-});
+/** The HTTP body's rules (organization_id a UUID), plus whose action: a service must say. */
+const AuthorizeArgs = AuthorizeSchema.required({ user_id: true });
 
 /** A `bad_request` answer's fields: the 422 `errors` form, and the same in one line of words. */
 function badRequest(issues: readonly { path: PropertyKey[]; message: string }[]) {

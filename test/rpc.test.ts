@@ -87,6 +87,12 @@ describe('AuthService (service-binding RPC)', () => {
       detail: expect.stringMatching(/^organization_id: /),
       errors: [{ field: 'organization_id', message: expect.any(String) }],
     });
+    const http = await api('POST', '/auth/authorize', {
+      token: user.access_token,
+      json: { resource: 'dashboards', action: 'read', organization_id: 'acme' },
+    });
+    expect(http.status, http.text).toBe(422);
+    expect(http.body.errors).toEqual([{ field: 'organization_id', message: expect.any(String) }]);
     // A UUID of no organization of theirs is the membership question, answered as such.
     expect(
       await auth.authorize({ ...question, organization_id: crypto.randomUUID() }),

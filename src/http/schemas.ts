@@ -84,7 +84,9 @@ export const AuthorizeSchema = z
       .openapi({ description: 'Required for services; defaults to the caller for users' }),
     resource: Word.openapi({ example: 'dashboards' }),
     action: Word.openapi({ example: 'read' }),
-    organization_id: z.string().min(1).max(64).optional(),
+    // Organization ids are UUIDs: anything else is a malformed question (422), not a
+    // membership one (RPC answers bad_request alike).
+    organization_id: z.uuid().optional(),
   })
   .openapi('AuthorizeRequest');
 
