@@ -2,7 +2,7 @@
 # The README tour as one script, top to bottom, against a development server (`npm run dev`):
 # register → confirm the email through the dev outbox → login → me → refresh → TOTP enrolment
 # (the code computed from the secret) → login again with the MFA step → an organization, a
-# second verified user invited and accepted → logout. Every call prints its status and answer;
+# second verified user invited and accepted → a password reset link → logout. Every call prints its status and answer;
 # the script stops at the first status that is not the one the tour expects.
 #
 #   scripts/tour.sh [BASE_URL]          BASE_URL defaults to http://localhost:8787
@@ -153,6 +153,10 @@ call 200 POST /auth/authorize -H "authorization: Bearer $ACCESS" "${JSON[@]}" \
   -d "{\"resource\":\"billing\",\"action\":\"read\",\"organization_id\":\"$ORG\"}"
 [[ $(json allowed) == true ]] || { echo "tour: Ada may not read billing" >&2; exit 1; }
 call 200 GET "/organizations/$ORG/dashboard" -H "authorization: Bearer $ACCESS"
+
+step "Forgotten password: the same answer for any address; the emailed link opens the reset page"
+call 202 POST /auth/forgot-password "${JSON[@]}" -d "{\"email\":\"$ADA\"}"
+open_link "$(mail_link "$ADA" /reset-password)"
 
 step "Log out: the session ends, its access token with it"
 call 200 POST /auth/logout -H "authorization: Bearer $ACCESS"

@@ -134,7 +134,9 @@ describe('against npm run dev', () => {
     expect(tour.status, `${tour.output}\n${dev.log().slice(-3000)}`).toBe(0);
     expect(tour.stdout).toContain('tour: every step answered as expected');
     // The emailed links pointed at this server's own port (npm run dev's origin).
-    expect(tour.stdout).toMatch(/GET \/verify-email\?token=\S+ -> 200 <!doctype html>/);
+    for (const page of ['verify-email', 'reset-password']) {
+      expect(tour.stdout).toMatch(new RegExp(`GET /${page}\\?token=\\S+ -> 200 <!doctype html>`));
+    }
   });
 
   it('packs the clients with their own dependencies only: openapi-fetch, and none for the RPC types', () => {
