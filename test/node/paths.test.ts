@@ -139,6 +139,23 @@ describe('against npm run dev', () => {
     }
   });
 
+  it("issues tokens with the dev server's own origin as issuer (whatever --port says)", async () => {
+    const credentials = {
+      email: `issuer-${Date.now().toString(36)}@example.com`,
+      password: 'Vermilion-Otter-42',
+    };
+    const post = (path: string) =>
+      fetch(`${dev.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(credentials),
+      });
+    expect((await post('/auth/register')).status).toBe(201);
+    const { access_token } = (await (await post('/auth/login')).json()) as { access_token: string };
+    const claims = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString());
+    expect(claims.iss).toBe(dev.url);
+  });
+
   it('packs the clients with their own dependencies only: openapi-fetch, and none for the RPC types', () => {
     const installed = readdirSync(join(app, 'node_modules'))
       .filter((name) => !name.startsWith('.'))

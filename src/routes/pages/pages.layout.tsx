@@ -35,7 +35,7 @@ a { color: var(--accent); }
 `;
 
 /** What an operator brands the pages with (BRAND_* vars, validated in config.ts). */
-export interface Brand {
+interface Brand {
   name: string;
   /** A path on this origin or a data:image URL (the CSP allows exactly those); '' for none. */
   logoUrl: string;
@@ -43,7 +43,7 @@ export interface Brand {
   accent: string;
 }
 
-export const DEFAULT_BRAND: Brand = { name: 'edge-auth', logoUrl: '', accent: '' };
+const DEFAULT_BRAND: Brand = { name: 'edge-auth', logoUrl: '', accent: '' };
 
 /**
  * The configured brand (the vars passed validation, so they are used as they are); the default
