@@ -19,6 +19,22 @@ const run = (command: string, args: string[], cwd: string, timeout = 120_000) =>
   return { ...result, output };
 };
 
+/**
+ * GET as JSON, retried twice: wrangler dev restarts its worker when it sees a file change
+ * (another test's build output), and a request in flight then fails with "other side closed".
+ */
+async function fetchJson(url: string, server: Served): Promise<unknown> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(url)).json();
+    } catch (err) {
+      if (attempt === 3)
+        throw new Error(`GET ${url} failed\n${server.log().slice(-3000)}`, { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
 const PROGRAM = `import { createAuthClient, type ApiError, type AuthClient } from '@edge-auth/client';
 import { createBrowserAuth, type BrowserAuth } from '@edge-auth/client/browser';
 import type { AuthServiceRpc, VerifyResult } from '@edge-auth/rpc';
@@ -185,7 +201,7 @@ describe('against npm run dev', () => {
   });
 
   it('typechecks a call of every operation with its required fields only', async () => {
-    const doc = (await (await fetch(`${dev.url}/openapi.json`)).json()) as Document;
+    const doc = (await fetchJson(`${dev.url}/openapi.json`, dev)) as Document;
     const { source, count } = minimalCalls(doc, '@edge-auth/client');
     expect(count).toBeGreaterThanOrEqual(58);
     writeFileSync(join(app, 'src/every-operation.ts'), source);
