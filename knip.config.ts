@@ -29,6 +29,8 @@ const config: KnipConfig = {
         'scripts/*.mjs',
         'test/**/*.test.ts',
         'examples/consumer/src/index.ts',
+        // Built by vitest.config.ts (buildWorker) as the worker with no database behind it.
+        'test/fixtures/unconfigured-worker.ts',
       ],
       project: [
         'src/**/*.{ts,tsx}',

@@ -51,7 +51,8 @@ export default defineConfig(async () => {
           format: 'esm',
           logLevel: 'warning',
         }),
-        buildWorker(unconfiguredScript),
+        // Wrapped so that its expected error logs go to the test, not the run's output.
+        buildWorker(unconfiguredScript, 'test/fixtures/unconfigured-worker.ts'),
       ]),
     };
   }
@@ -115,6 +116,7 @@ export default defineConfig(async () => {
                 serviceBindings: {
                   CONSUMER: 'example-consumer',
                   CONSUMER_AUTH_DOWN: 'example-consumer-auth-down',
+                  AUTH_DOWN: 'edge-auth-unconfigured',
                 },
                 workers: [
                   // The plugin names the worker under test after its project.

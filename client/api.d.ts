@@ -51,7 +51,7 @@ export interface paths {
         };
         /**
          * Readiness: migrations applied and bindings answering
-         * @description For load balancers and deploy checks: 200 once every table the migrations create exists, the session store answers and the configuration is valid; 503 otherwise, naming the missing tables. Public.
+         * @description For load balancers and deploy checks: 200 once every migration of this build is applied (and every table they create exists), the session store answers and the configuration is valid; 503 otherwise, naming the pending migrations and missing tables. Public.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -1383,6 +1383,8 @@ export interface components {
         Ready: {
             ready: boolean;
             missing_tables: string[];
+            /** @description Migrations of this build not recorded as applied (`wrangler d1 migrations apply DB`, or `npm run db:migrate:libsql`) */
+            pending_migrations: string[];
         };
         Jwks: {
             keys: ({
@@ -1571,6 +1573,7 @@ export interface components {
             resource: string;
             /** @example read */
             action: string;
+            /** Format: uuid */
             organization_id?: string;
         };
         UserPermissions: {
@@ -1688,9 +1691,9 @@ export interface components {
         CreateRole: {
             name: string;
             /** @default  */
-            description: string;
+            description?: string;
             /** @default [] */
-            permissions: string[];
+            permissions?: string[];
         };
         Grant: {
             /** @example dashboards:read */
@@ -1749,10 +1752,10 @@ export interface components {
              *       "user"
              *     ]
              */
-            roles: string[];
+            roles?: string[];
             preferences?: components["schemas"]["PreferencesPatch"];
             /** @default false */
-            email_verified: boolean;
+            email_verified?: boolean;
             /** @description Makes the new user a member of this organization */
             organization?: {
                 /** Format: uuid */
@@ -2072,7 +2075,7 @@ export interface components {
              * @default free
              * @enum {string}
              */
-            tier: "free" | "pro" | "enterprise";
+            tier?: "free" | "pro" | "enterprise";
         };
         OrganizationPage: {
             items: components["schemas"]["Organization"][];

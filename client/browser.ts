@@ -1,4 +1,4 @@
-import { createAuthClient, type components } from './index';
+import { createAuthClient, type components } from './index.js';
 
 // A browser app's side of edge-auth: sign-up, sign-in (with the MFA step), sign-out, and an
 // access token kept in memory and refreshed shortly before it expires. With the default cookie

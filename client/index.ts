@@ -1,5 +1,6 @@
-import createClient, { type ClientOptions } from 'openapi-fetch';
-import type { components, paths } from './api';
+import createClient from 'openapi-fetch';
+import type { ClientOptions } from 'openapi-fetch';
+import type { components, paths } from './api.js';
 
 export type { components, paths };
 

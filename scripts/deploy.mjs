@@ -4,7 +4,36 @@
 // development values outside development, and that the D1 id is not the committed placeholder.
 // The worker checks the same vars again at run time (503 and /health say why).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { unstable_readConfig } from 'wrangler';
+
+/**
+ * The worker's config schema, loaded the way the worker is built: esbuild bundles
+ * src/config.ts (TypeScript, extensionless imports, package exports) into one ES module in a
+ * temporary folder, which Node then imports. Node's own type stripping cannot load src/.
+ */
+async function loadConfigModule() {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-auth-deploy-'));
+  const outfile = join(dir, 'config.mjs');
+  try {
+    await build({
+      entryPoints: [fileURLToPath(new URL('../src/config.ts', import.meta.url))],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const args = process.argv.slice(2);
 const envFlag = args.indexOf('--env');
@@ -21,11 +50,16 @@ args.forEach((arg, i) => {
 });
 
 const problems = [];
-const { VarsSchema } = await import('../src/config.ts');
+const { VarsSchema } = await loadConfigModule();
 const parsed = VarsSchema.safeParse(vars);
 if (!parsed.success) {
-  for (const issue of parsed.error.issues)
-    problems.push(`${issue.path.join('.')}: ${issue.message}`);
+  // One line per var, with every reason the schema gives for it.
+  const byVar = new Map();
+  for (const issue of parsed.error.issues) {
+    const name = issue.path.join('.');
+    byVar.set(name, [...(byVar.get(name) ?? []), issue.message]);
+  }
+  for (const [name, messages] of byVar) problems.push(`${name}: ${messages.join('; ')}`);
 }
 for (const db of config.d1_databases) {
   if (!db.database_id || /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(db.database_id)) {

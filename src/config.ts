@@ -196,6 +196,25 @@ export const VarsSchema = z
      * means D1. Not in wrangler.toml's [vars] unless chosen.
      */
     LIBSQL_URL: z.string().default('').superRefine(checkLibsqlUrl),
+    /** The hosted pages' branding (docs/deploying.md "Branding the hosted pages"). */
+    BRAND_NAME: z.string().trim().min(1).max(60).default('edge-auth'),
+    /**
+     * A path on this worker's origin (a file in public/, e.g. /logo.svg) or a base64 data:image
+     * URL: the pages' CSP allows images from exactly those, never another site (a tracker).
+     */
+    BRAND_LOGO_URL: z
+      .string()
+      .max(5120)
+      .regex(
+        /^(?:\/(?![/\\])[^\s"'<>]*|data:image\/(?:png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/]+=*)?$/,
+        'must be a path on this origin (/logo.svg) or a data:image/...;base64, URL',
+      )
+      .default(''),
+    /** The pages' accent colour (buttons, links, focus ring) as #rrggbb or #rgb. */
+    BRAND_ACCENT_COLOR: z
+      .string()
+      .regex(/^(?:#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})?$/, 'must be a colour like #0b5cd5')
+      .default(''),
   })
   .superRefine(refuseDevelopmentValues);
 

@@ -6,7 +6,7 @@ import { TrackEventSchema, type TrackEvent } from './domain/analytics/messages';
 import { createDeps, type Deps } from './domain/deps';
 import { introspect } from './domain/access-tokens';
 import { AuthorizeQuestionSchema, ValidateQuestionSchema } from './domain/service-questions';
-import { ApiError } from './lib/errors';
+import { ApiError, fieldErrors } from './lib/errors';
 import { createLogger } from './lib/logger';
 import { loadSecrets } from './lib/secrets';
 import type { Bindings } from './config';
@@ -20,7 +20,18 @@ import type {
   VerifyResult,
 } from './rpc-types';
 
+/** The HTTP body's rules (organization_id a UUID), plus whose action: a service must say. */
 const AuthorizeArgs = AuthorizeQuestionSchema.required({ user_id: true });
+
+/** A `bad_request` answer's fields: the 422 `errors` form, and the same in one line of words. */
+function badRequest(issues: readonly { path: PropertyKey[]; message: string }[]) {
+  const errors = fieldErrors(issues);
+  return {
+    reason: 'bad_request' as const,
+    detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    errors,
+  };
+}
 
 /** What each call runs in: the Worker's bindings and the entrypoint's execution context. */
 export interface RpcContext {
@@ -43,7 +54,7 @@ export async function authorizeCall(
 ): Promise<AuthorizeResult> {
   const args = AuthorizeArgs.safeParse(question);
   if (!args.success) {
-    return { allowed: false, reason: 'bad_request', detail: z.prettifyError(args.error) };
+    return { allowed: false, ...badRequest(args.error.issues) };
   }
   return authorize(await depsOf(rc), args.data);
 }
@@ -62,7 +73,7 @@ export async function getPermissions(rc: RpcContext, userId: string): Promise<Pe
 export async function track(rc: RpcContext, event: TrackInput): Promise<TrackResult> {
   const args = TrackEventSchema.safeParse(event);
   if (!args.success) {
-    return { accepted: 0, reason: 'bad_request', detail: z.prettifyError(args.error) };
+    return { accepted: 0, ...badRequest(args.error.issues) };
   }
   const input: TrackEvent = args.data;
   try {
@@ -70,7 +81,11 @@ export async function track(rc: RpcContext, event: TrackInput): Promise<TrackRes
     return { accepted: 1, event_id };
   } catch (err) {
     if (err instanceof ApiError && err.status === 422) {
-      return { accepted: 0, reason: 'bad_request', detail: err.message };
+      const errors = err.extra.errors ?? [{ field: '(body)', message: err.message }];
+      return {
+        accepted: 0,
+        ...badRequest(errors.map((e) => ({ path: [e.field], message: e.message }))),
+      };
     }
     if (err instanceof ApiError && err.code === 'RATE_LIMITED') {
       const retryAfter = Number(err.extra.headers?.['Retry-After'] ?? 60);

@@ -36,9 +36,22 @@ export interface AuthorizeQuestion {
 export type DenyReason =
   'unknown_user' | 'suspended' | 'not_member' | 'missing_permission' | 'bad_request';
 
+/** What was wrong with a `bad_request` call, per field: the form of HTTP 422 `errors`. */
+export interface FieldError {
+  /** The argument's path, e.g. `organization_id` or `properties.plan`. */
+  field: string;
+  message: string;
+}
+
 export type AuthorizeResult =
   | { allowed: true }
-  | { allowed: false; reason: DenyReason; /** The same in words, for logs. */ detail: string };
+  | {
+      allowed: false;
+      reason: Exclude<DenyReason, 'bad_request'>;
+      /** The same in words, for logs. */
+      detail: string;
+    }
+  | { allowed: false; reason: 'bad_request'; detail: string; errors: FieldError[] };
 
 export type OrgRole = 'owner' | 'admin' | 'member' | 'viewer';
 
@@ -69,7 +82,7 @@ export interface TrackInput {
 /** `rate_limited`: past RATE_LIMIT_ANALYTICS for the binding; retry after `retry_after` s. */
 export type TrackResult =
   | { accepted: 1; event_id: string }
-  | { accepted: 0; reason: 'bad_request'; detail: string }
+  | { accepted: 0; reason: 'bad_request'; detail: string; errors: FieldError[] }
   | { accepted: 0; reason: 'rate_limited'; detail: string; retry_after: number };
 
 export interface AuthServiceRpc {

@@ -12,6 +12,8 @@ declare global {
       CONSUMER: Fetcher;
       /** The same consumer, bound to a copy of this worker with no database and no secrets. */
       CONSUMER_AUTH_DOWN: Fetcher;
+      /** That copy itself: GET /__test/logs returns (and clears) what it logged. */
+      AUTH_DOWN: Fetcher;
       /** wrangler.toml's [[ratelimits]] as committed (JSON). */
       TEST_WRANGLER_RATELIMITS: string;
       /** A Rate Limiting binding allowing 3 per minute (vitest.config.ts). */

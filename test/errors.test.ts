@@ -307,7 +307,31 @@ describe('system routes', () => {
   it('GET /health/ready is 200 once migrations are applied', async () => {
     const res = await api('GET', '/health/ready');
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toMatchObject({ ready: true, missing_tables: [] });
+    expect(res.body).toEqual({ ready: true, missing_tables: [], pending_migrations: [] });
+  });
+
+  it('GET /health/ready is 503 naming a migration the database has not recorded', async () => {
+    // Every table exists, but the newest migration is not recorded as applied (a partial
+    // `wrangler d1 migrations apply`): not ready, whatever the tables say.
+    const last = await env.DB.prepare(
+      'SELECT id, name, applied_at FROM d1_migrations ORDER BY id DESC LIMIT 1',
+    ).first<{ id: number; name: string; applied_at: string }>();
+    expect(last?.name).toMatch(/^\d{4}_\w+\.sql$/);
+    await env.DB.prepare('DELETE FROM d1_migrations WHERE id = ?').bind(last!.id).run();
+    try {
+      const res = await api('GET', '/health/ready');
+      expect(res.status, res.text).toBe(503);
+      expect(res.body).toEqual({
+        ready: false,
+        missing_tables: [],
+        pending_migrations: [last!.name],
+      });
+    } finally {
+      await env.DB.prepare('INSERT INTO d1_migrations (id, name, applied_at) VALUES (?, ?, ?)')
+        .bind(last!.id, last!.name, last!.applied_at)
+        .run();
+    }
+    expect((await api('GET', '/health/ready')).status).toBe(200);
   });
 });
 

@@ -17,7 +17,7 @@ describe('the worker on libSQL (LIBSQL_URL)', () => {
     expect(health.body).toMatchObject({ database: 'libsql', components: { database: 'ok' } });
     const ready = await onLibsql('GET', '/health/ready');
     expect(ready.status, ready.text).toBe(200);
-    expect(ready.body).toEqual({ ready: true, missing_tables: [] });
+    expect(ready.body).toEqual({ ready: true, missing_tables: [], pending_migrations: [] });
   });
 
   it('registers, refuses the same email, signs in, reads the profile and refreshes', async () => {

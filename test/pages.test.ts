@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { api, createUser, expectError, STRONG_PASSWORD, uniqueEmail } from './helpers';
-import { latestToken, RESET_SUBJECT, VERIFY_SUBJECT } from './helpers-mail';
+import {
+  api,
+  apiWithEnv,
+  createSignedInUser,
+  createUser,
+  eventually,
+  expectError,
+  STRONG_PASSWORD,
+  uniqueEmail,
+} from './helpers';
+import { latestToken, linkToken, outbox, RESET_SUBJECT, VERIFY_SUBJECT } from './helpers-mail';
+import { createOrg } from './helpers-orgs';
 import { createMfaUser, stableStep, totpAt } from './helpers-mfa';
 
 const ORIGIN = 'http://auth.test';
@@ -202,5 +212,145 @@ describe('hosted pages', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expectError(api415, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('hosted pages: standards mode, their stylesheet, and branding by configuration', () => {
+  it('start with a doctype and carry the stylesheet unescaped', async () => {
+    const res = await api('GET', '/login');
+    expect(res.text.startsWith('<!doctype html>'), res.text.slice(0, 40)).toBe(true);
+    const style = /<style nonce="[^"]+">([\s\S]*?)<\/style>/.exec(res.text)?.[1] ?? '';
+    expect(style).toContain('font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif;');
+    expect(style).not.toContain('&quot;');
+    expect(res.text).toContain('<title>Sign in · edge-auth</title>');
+  });
+
+  const LOGO = 'data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=';
+
+  it('show the configured name, logo and accent, and the CSP admits that data: logo', async () => {
+    const brand = { BRAND_NAME: 'Acme', BRAND_LOGO_URL: LOGO, BRAND_ACCENT_COLOR: '#ffcc00' };
+    const res = await apiWithEnv(brand, 'GET', '/register');
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toContain('<title>Create an account · Acme</title>');
+    expect(res.text).toContain(`<img src="${LOGO}"`);
+    // A light accent gets dark text on its buttons.
+    expect(res.text).toContain(':root { --accent: #ffcc00; --accent-text: #000; }');
+    const csp = res.headers.get('Content-Security-Policy') ?? '';
+    expect(csp).toContain("img-src 'self' data:");
+    // Without a data: logo, images come from this origin only.
+    const plain = await apiWithEnv({ BRAND_LOGO_URL: '/logo.svg' }, 'GET', '/register');
+    expect(plain.text).toContain('<img src="/logo.svg"');
+    expect(plain.headers.get('Content-Security-Policy')).toContain("img-src 'self';");
+  });
+
+  it.each([
+    ['BRAND_ACCENT_COLOR', 'red;} body{display:none'],
+    ['BRAND_ACCENT_COLOR', 'expression(alert(1))'],
+    ['BRAND_LOGO_URL', 'https://tracker.example/pixel.gif'],
+    ['BRAND_LOGO_URL', '//evil.example/logo.svg'],
+    ['BRAND_LOGO_URL', 'data:text/html;base64,PHNjcmlwdD4='],
+    ['BRAND_LOGO_URL', '/logo.svg" onerror="alert(1)'],
+  ])('refuse %s=%s: the configuration is invalid and /health names it', async (name, value) => {
+    const res = await apiWithEnv({ [name]: value }, 'GET', '/health');
+    expect(res.status).toBe(503);
+    const page = await apiWithEnv({ [name]: value }, 'GET', '/login');
+    expect(page.text).not.toContain(value);
+  });
+});
+
+describe('the invitation page (/accept-invitation, where the invitation email links)', () => {
+  /** An organization, an invitation to a fresh address, and the token its email carries. */
+  async function invited(role = 'member') {
+    const owner = await createSignedInUser();
+    const org = await createOrg(owner);
+    const email = uniqueEmail('page-invitee');
+    const res = await api('POST', `/organizations/${org.id}/users`, {
+      token: owner.access_token,
+      json: { email, role },
+    });
+    expect(res.status, res.text).toBe(202);
+    const message = await eventually(async () =>
+      (await outbox(email)).find((m) => /^You are invited/.test(m.subject ?? '')),
+    );
+    expect(message!.body).toContain(`${APP}/accept-invitation?token=`);
+    return { org, email, token: linkToken(message!) };
+  }
+
+  /** Signs in on the hosted page; the refresh cookie as the browser would send it back. */
+  async function pageSession(email: string) {
+    await createUser({ email });
+    const res = await post('/login', { email, password: STRONG_PASSWORD });
+    const cookie = refreshCookie(res.headers);
+    expect(cookie, res.text).toBeDefined();
+    return cookie!.split(';')[0]!;
+  }
+
+  const memberships = async (email: string) => {
+    const login = await api('POST', '/auth/login', { json: { email, password: STRONG_PASSWORD } });
+    const orgs = await api('GET', '/organizations', { token: login.body.access_token });
+    return (orgs.body.items as { id: string; role: string }[]).map((o) => [o.id, o.role]);
+  };
+
+  it('signed in with the invited address: a button, then the membership (the link then spent)', async () => {
+    const { org, email, token } = await invited('viewer');
+    const cookie = await pageSession(email);
+    // The GET only shows the form: a mail scanner fetching the link accepts nothing.
+    const page = await api('GET', `/accept-invitation?token=${token}`, {
+      headers: { Cookie: cookie },
+    });
+    expect(page.status, page.text).toBe(200);
+    expect(hidden(page.text, 'token')).toBe(token);
+    expect(page.text).toContain('Accept the invitation');
+    expect(await memberships(email)).toEqual([]);
+
+    const accepted = await post('/accept-invitation', { token }, { Cookie: cookie });
+    expect(accepted.status, accepted.text).toBe(200);
+    expect(accepted.text).toContain(`You are now a member of ${org.name} (viewer).`);
+    // The session was used, so its cookie rotated.
+    const rotated = refreshCookie(accepted.headers);
+    expect(rotated).toBeDefined();
+    expect(rotated!.split(';')[0]).not.toBe(cookie);
+    expect(await memberships(email)).toEqual([[org.id, 'viewer']]);
+
+    const again = await post('/accept-invitation', { token }, { Cookie: rotated!.split(';')[0]! });
+    expect(again.status).toBe(404);
+    expect(again.text).toContain('invalid, was already used, revoked or has expired');
+  });
+
+  it('signed out: asks to sign in and accepts nothing', async () => {
+    const { email, token } = await invited();
+    const page = await api('GET', `/accept-invitation?token=${token}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('href="/login');
+    expect(page.text).not.toContain('Accept the invitation');
+    const post1 = await post('/accept-invitation', { token });
+    expect(post1.text).toContain('Sign in with the invited email address');
+    await createUser({ email });
+    expect(await memberships(email)).toEqual([]);
+  });
+
+  it("refuses another account, a stale cookie and another site's form", async () => {
+    const { email, token } = await invited();
+    const stranger = await pageSession(uniqueEmail('page-stranger'));
+    const wrong = await post('/accept-invitation', { token }, { Cookie: stranger });
+    expect(wrong.status).toBe(403);
+    expect(wrong.text).toContain('sent to another email address');
+
+    const stale = await post(
+      '/accept-invitation',
+      { token },
+      { Cookie: `__Host-refresh=${crypto.randomUUID()}.${'A'.repeat(43)}` },
+    );
+    expect(stale.status).toBe(401);
+    expect(stale.text).toContain('Sign in again');
+
+    const cookie = await pageSession(email);
+    const csrf = await post(
+      '/accept-invitation',
+      { token },
+      { Cookie: cookie, Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    );
+    expect(csrf.status).toBe(403);
+    expect(await memberships(email)).toEqual([]);
   });
 });

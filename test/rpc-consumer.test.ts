@@ -63,5 +63,12 @@ describe('a sibling Worker over the service binding (examples/consumer)', () => 
       status: 200,
       json: { auth: 'degraded' },
     });
+    // What it logged while refusing, kept by the test build instead of printed.
+    const logged = await (await env.AUTH_DOWN.fetch('http://down/__test/logs')).json<string[]>();
+    const lines = logged.map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'error', msg: 'invalid configuration' }),
+    );
+    expect(lines.filter((l) => l.msg === 'health probe failed').length).toBeGreaterThan(0);
   });
 });

@@ -62,9 +62,50 @@ describe('AuthService (service-binding RPC)', () => {
     });
     expect(odd).toMatchObject({ allowed: false, reason: 'bad_request' });
     expect(odd.allowed === false && odd.detail).toMatch(/resource/);
+    // The 422 form, field by field: no raw zod text (✖ lines) in the answer.
+    expect(odd.allowed === false && odd.reason === 'bad_request' && odd.errors).toEqual([
+      { field: 'resource', message: expect.any(String) },
+    ]);
+    expect(JSON.stringify(odd)).not.toContain('✖');
     expect(await auth.verify(42 as unknown as string)).toEqual({
       valid: false,
       reason: 'bad_request',
+    });
+  });
+
+  it('authorize with an organization id that is not a UUID is a bad_request, as HTTP answers 422', async () => {
+    const user = await createSignedInUser();
+    const question = {
+      user_id: user.id,
+      resource: 'dashboards',
+      action: 'read',
+      organization_id: 'acme',
+    };
+    expect(await auth.authorize(question)).toEqual({
+      allowed: false,
+      reason: 'bad_request',
+      detail: expect.stringMatching(/^organization_id: /),
+      errors: [{ field: 'organization_id', message: expect.any(String) }],
+    });
+    const http = await api('POST', '/auth/authorize', {
+      token: user.access_token,
+      json: { resource: 'dashboards', action: 'read', organization_id: 'acme' },
+    });
+    expect(http.status, http.text).toBe(422);
+    expect(http.body.errors).toEqual([{ field: 'organization_id', message: expect.any(String) }]);
+    // A UUID of no organization of theirs is the membership question, answered as such.
+    expect(
+      await auth.authorize({ ...question, organization_id: crypto.randomUUID() }),
+    ).toMatchObject({ allowed: false, reason: 'not_member' });
+  });
+
+  it('track refuses a malformed event with the 422 field form', async () => {
+    const answer = await auth.track({ event_type: 'Not An Identifier' });
+    expect(answer).toEqual({
+      accepted: 0,
+      reason: 'bad_request',
+      detail: expect.stringMatching(/^event_type: /),
+      errors: [{ field: 'event_type', message: expect.any(String) }],
     });
   });
 });

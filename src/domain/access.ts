@@ -136,8 +136,7 @@ export interface AuthorizeQuestion {
 /** Why an action is refused, as a code a caller can branch on (and `detail` in words). */
 export type DenyReason = 'unknown_user' | 'suspended' | 'not_member' | 'missing_permission';
 
-export type Decision =
-  { allowed: true } | { allowed: false; reason: DenyReason | 'bad_request'; detail: string };
+export type Decision = { allowed: true } | { allowed: false; reason: DenyReason; detail: string };
 
 /** Whether a user may do `action` on `resource` now: roles are read from D1, not a token. */
 export async function authorize(deps: Pick<Deps, 'db'>, q: AuthorizeQuestion): Promise<Decision> {

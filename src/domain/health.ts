@@ -1,7 +1,7 @@
 import { version } from '../../package.json';
 import type { Config } from '../config';
 import { databaseKind, type DatabaseKind, type Db } from '../db/client';
-import { missingTables, pingDatabase } from '../db/queries/health';
+import { missingTables, pendingMigrations, pingDatabase } from '../db/queries/health';
 import type { RateLimiter } from '../durable-objects/rate-limiter/object';
 import { sessionStore, type SessionStore } from '../durable-objects/session-store/object';
 import type { Logger } from '../lib/logger';
@@ -98,9 +98,15 @@ export function healthReport(
 }
 
 /** Ready to serve: migrations applied (every table there), the session store answering. */
-export async function readiness(parts: { db: Db; sessions: DurableObjectNamespace<SessionStore> }) {
-  const [missing, sessions] = await Promise.all([
-    missingTables(parts.db).catch(() => ['(database unreachable)']),
+export async function readiness(parts: {
+  db: Db;
+  database: DatabaseKind;
+  sessions: DurableObjectNamespace<SessionStore>;
+}) {
+  const unreachable = ['(database unreachable)'];
+  const [missing, pending, sessions] = await Promise.all([
+    missingTables(parts.db).catch(() => unreachable),
+    pendingMigrations(parts.db, parts.database).catch(() => unreachable),
     sessionStore(parts.sessions, '__health__')
       .ping()
       .then(
@@ -108,5 +114,5 @@ export async function readiness(parts: { db: Db; sessions: DurableObjectNamespac
         () => false,
       ),
   ]);
-  return { missing, sessions };
+  return { missing, pending, sessions };
 }

@@ -14,5 +14,7 @@ export const AuthorizeQuestionSchema = z.strictObject({
   user_id: z.uuid().optional(),
   resource: Word,
   action: Word,
-  organization_id: z.string().min(1).max(64).optional(),
+  // Organization ids are UUIDs: anything else is a malformed question (422 over HTTP,
+  // bad_request over RPC), not a membership one.
+  organization_id: z.uuid().optional(),
 });

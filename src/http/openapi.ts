@@ -1,6 +1,6 @@
 import type { Hook } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { ApiError } from '../lib/errors';
+import { ApiError, fieldErrors } from '../lib/errors';
 import { ERROR_CODE_NAMES, errorCodeTable } from '../lib/error-codes';
 import { headerRefs, RATE_LIMIT_HEADERS, type ResponseHeaderName } from './openapi-headers';
 
@@ -11,10 +11,7 @@ import { headerRefs, RATE_LIMIT_HEADERS, type ResponseHeaderName } from './opena
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the hook serves every route
 export const validationHook: Hook<any, any, any, any> = (result) => {
   if (result.success) return;
-  const errors = result.error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : '(body)',
-    message: issue.message,
-  }));
+  const errors = fieldErrors(result.error.issues);
   // The contract names a bad email on its own (422 INVALID_EMAIL).
   const onlyEmail = errors.every((e) => e.field === 'email');
   throw new ApiError(

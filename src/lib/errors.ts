@@ -7,6 +7,16 @@ export interface FieldError {
 }
 
 /**
+ * A failed parse as `errors` entries: the field's path and zod's message, never the raw
+ * issue. HTTP 422 bodies and RPC `bad_request` answers both carry this form.
+ */
+export const fieldErrors = (issues: readonly { path: PropertyKey[]; message: string }[]) =>
+  issues.map((issue): FieldError => ({
+    field: issue.path.length ? issue.path.map(String).join('.') : '(body)',
+    message: issue.message,
+  }));
+
+/**
  * The one way the domain, handlers and middleware signal failure: a code from the registry
  * (lib/error-codes.ts, which gives its status and default text). Only app.onError turns it into
  * JSON, so every error body has the contract's shape.

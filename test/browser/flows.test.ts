@@ -88,6 +88,24 @@ describe.skipIf(!CHROMIUM)('in Chromium: hosted pages and the browser client', (
 
     await step('register', async () => {
       await tab.goto(`${worker.url}/register?return_to=${encodeURIComponent(`${appUrl}/`)}`);
+      // Standards mode (the doctype), and the stylesheet applied as written: its font stack,
+      // not the serif a dropped `font` declaration falls back to.
+      const rendering = await tab.evaluate(() => {
+        const w = globalThis as unknown as {
+          document: { compatMode: string; body: unknown; querySelector(s: string): unknown };
+          getComputedStyle(el: unknown): { fontFamily: string; backgroundColor: string };
+        };
+        return {
+          mode: w.document.compatMode,
+          font: w.getComputedStyle(w.document.body).fontFamily,
+          button: w.getComputedStyle(w.document.querySelector('button')).backgroundColor,
+        };
+      });
+      expect(rendering).toEqual({
+        mode: 'CSS1Compat',
+        font: 'system-ui, -apple-system, "Segoe UI", sans-serif',
+        button: 'rgb(11, 92, 213)',
+      });
       await tab.getByLabel('Email').fill(email);
       await tab.getByLabel('Password').fill('weak');
       await tab.getByRole('button', { name: 'Create account' }).click();

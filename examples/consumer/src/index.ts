@@ -1,7 +1,8 @@
 // A sibling Worker that uses edge-auth through one service binding: RPC for the checks, and the
-// same binding's fetch() for the HTTP API. It imports only the RPC types (`edge-auth/rpc`), not
-// the service's sources; its tsconfig has exactOptionalPropertyTypes on, as strict callers do.
-import type { AuthServiceRpc, AuthorizeResult, VerifyResult } from 'edge-auth/rpc';
+// same binding's fetch() for the HTTP API. It imports only the RPC types (`@edge-auth/rpc`, a
+// types-only package), not the service's sources; its tsconfig has exactOptionalPropertyTypes
+// on, as strict callers do.
+import type { AuthServiceRpc, AuthorizeResult, VerifyResult } from '@edge-auth/rpc';
 
 export interface Env {
   /** wrangler.toml: services = [{ binding = "AUTH", service = "edge-auth", entrypoint = "AuthService" }] */

@@ -2,12 +2,13 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import * as h from './pages.handlers';
+import * as invitation from './pages.invitation';
 
 export { isPagePath, pageHeaders } from './pages.security';
 
 /**
  * The hosted pages (HTML, form posts; not in the OpenAPI document): sign-in with its second
- * step, registration, forgotten and reset password, email confirmation. They call the domain
+ * step, registration, forgotten and reset password, email confirmation, accepting an invitation. They call the domain
  * as the JSON routes do, with the same per-IP limits, and set the refresh cookie on sign-in.
  */
 export const pagesRouter = new Hono<AppEnv>()
@@ -23,4 +24,6 @@ export const pagesRouter = new Hono<AppEnv>()
   .post('/reset-password', h.resetPost)
   .get('/verify-email', h.verifyEmailPage)
   .post('/verify-email', h.verifyEmailPost)
+  .get('/accept-invitation', invitation.acceptInvitationPage)
+  .post('/accept-invitation', invitation.acceptInvitationPost)
   .onError(h.pageError);

@@ -1,9 +1,12 @@
 /** @jsxImportSource hono/jsx */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Child } from 'hono/jsx';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { register } from '../../domain/accounts';
 import { forgotPassword, resetPassword, verifyEmail } from '../../domain/credentials';
 import type { TokenPair } from '../../domain/sessions';
+import type { ReadyConfig } from '../../config';
 import { signInWithPassword } from '../../domain/sign-in/password';
 import { sendLoginCode, signInWithSecondFactor } from '../../domain/sign-in/second-factor';
 import type { AppEnv } from '../../http/app-env';
@@ -11,6 +14,7 @@ import { setRefreshCookie } from '../../http/cookie-transport';
 import { EmailSchema } from '../../http/email';
 import type { ErrorCode } from '../../lib/error-codes';
 import { ApiError } from '../../lib/errors';
+import { BrandContext, brandOf } from './pages.layout';
 import { problemOf } from './pages.messages';
 import { assertSameOriginForm, safeReturnTo } from './pages.security';
 import {
@@ -28,18 +32,30 @@ import {
 
 type C = Context<AppEnv>;
 
-const nonce = (c: C) => c.get('secureHeadersNonce');
+export const nonce = (c: C) => c.get('secureHeadersNonce');
+
+/** `c.html` with the configured brand provided to the layout (pages.layout.tsx). */
+export const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
+  c.html(
+    <BrandContext.Provider value={brandOf(c.var.config as ReadyConfig | undefined)}>
+      {view}
+    </BrandContext.Provider>,
+    status,
+  );
 
 const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
 
-const Text = (max: number) => z.string().max(max);
+export const Text = (max: number) => z.string().max(max);
 const ReturnTo = Text(2048).optional();
 
 /**
  * A page form's fields: only form encodings, only from this site (pages.security.ts), only the
  * fields the form has (strict), each bounded. A malformed post is a 422 page, never JSON.
  */
-async function readForm<T extends z.ZodRawShape>(c: C, shape: T): Promise<z.infer<z.ZodObject<T>>> {
+export async function readForm<T extends z.ZodRawShape>(
+  c: C,
+  shape: T,
+): Promise<z.infer<z.ZodObject<T>>> {
   const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Send the form as a form');
@@ -59,7 +75,7 @@ function emailOrProblem(value: string): { email: string } | { problem: Problem }
 }
 
 /** Runs `work`; an ApiError becomes `render(problem)` with its status, anything else propagates. */
-async function orProblem(
+export async function orProblem(
   c: C,
   work: () => Promise<Response>,
   render: (problem: Problem, code: ErrorCode) => Response | Promise<Response>,
@@ -88,7 +104,8 @@ const errHeaders = (err: unknown) => (err instanceof ApiError ? (err.extra.heade
 function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
   setRefreshCookie(c, tokens.refreshToken);
   if (returnTo) return c.redirect(returnTo, 303);
-  return c.html(
+  return html(
+    c,
     <MessagePage
       nonce={nonce(c)}
       title="Signed in"
@@ -98,7 +115,7 @@ function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
 }
 
 export const loginPage = (c: C) =>
-  c.html(<LoginPage nonce={nonce(c)} returnTo={returnToOf(c, c.req.query('return_to'))} />);
+  html(c, <LoginPage nonce={nonce(c)} returnTo={returnToOf(c, c.req.query('return_to'))} />);
 
 export const loginPost = async (c: C) => {
   const form = await readForm(c, { email: Text(320), password: Text(4096), return_to: ReturnTo });
@@ -106,9 +123,9 @@ export const loginPost = async (c: C) => {
   const view = (problem: Problem) => (
     <LoginPage nonce={nonce(c)} problem={problem} returnTo={returnTo} email={form.email} />
   );
-  const page = (problem: Problem) => c.html(view(problem));
+  const page = (problem: Problem) => html(c, view(problem));
   const checked = emailOrProblem(form.email);
-  if ('problem' in checked) return c.html(view(checked.problem), 422);
+  if ('problem' in checked) return html(c, view(checked.problem), 422);
   return orProblem(
     c,
     async () => {
@@ -117,7 +134,8 @@ export const loginPost = async (c: C) => {
         password: form.password,
       });
       if (result.kind === 'tokens') return signedIn(c, result.tokens, returnTo);
-      return c.html(
+      return html(
+        c,
         <MfaPage
           nonce={nonce(c)}
           mfaToken={result.mfaToken}
@@ -148,7 +166,8 @@ const MfaFields = { mfa_token: Text(512), methods: MethodsField, return_to: Retu
 
 /** A dead mfa_token (used, expired, too many tries) cannot be retried: start over. */
 const restart = (c: C, problem: Problem) =>
-  c.html(
+  html(
+    c,
     <MessagePage
       nonce={nonce(c)}
       title="Sign in again"
@@ -171,7 +190,8 @@ export const mfaPost = async (c: C) => {
     (problem, code) =>
       code === 'INVALID_TOKEN'
         ? restart(c, problem)
-        : c.html(
+        : html(
+            c,
             <MfaPage
               nonce={nonce(c)}
               mfaToken={form.mfa_token}
@@ -187,7 +207,8 @@ export const mfaSendPost = async (c: C) => {
   const form = await readForm(c, { ...MfaFields, method_id: Text(64) });
   const returnTo = returnToOf(c, form.return_to);
   const page = (extra: { problem?: Problem; sent?: string }) =>
-    c.html(
+    html(
+      c,
       <MfaPage
         nonce={nonce(c)}
         mfaToken={form.mfa_token}
@@ -208,7 +229,7 @@ export const mfaSendPost = async (c: C) => {
 };
 
 export const registerPage = (c: C) =>
-  c.html(<RegisterPage nonce={nonce(c)} returnTo={returnToOf(c, c.req.query('return_to'))} />);
+  html(c, <RegisterPage nonce={nonce(c)} returnTo={returnToOf(c, c.req.query('return_to'))} />);
 
 export const registerPost = async (c: C) => {
   const form = await readForm(c, { email: Text(320), password: Text(4096), return_to: ReturnTo });
@@ -216,14 +237,15 @@ export const registerPost = async (c: C) => {
   const view = (problem: Problem) => (
     <RegisterPage nonce={nonce(c)} problem={problem} returnTo={returnTo} email={form.email} />
   );
-  const page = (problem: Problem) => c.html(view(problem));
+  const page = (problem: Problem) => html(c, view(problem));
   const checked = emailOrProblem(form.email);
-  if ('problem' in checked) return c.html(view(checked.problem), 422);
+  if ('problem' in checked) return html(c, view(checked.problem), 422);
   return orProblem(
     c,
     async () => {
       await register(c.var.deps, { email: checked.email, password: form.password, profile: {} });
-      return c.html(
+      return html(
+        c,
         <MessagePage
           nonce={nonce(c)}
           title="Check your email"
@@ -237,20 +259,22 @@ export const registerPost = async (c: C) => {
   );
 };
 
-export const forgotPage = (c: C) => c.html(<ForgotPage nonce={nonce(c)} />);
+export const forgotPage = (c: C) => html(c, <ForgotPage nonce={nonce(c)} />);
 
 export const forgotPost = async (c: C) => {
   const form = await readForm(c, { email: Text(320) });
   const checked = emailOrProblem(form.email);
   if ('problem' in checked) {
-    return c.html(
+    return html(
+      c,
       <ForgotPage nonce={nonce(c)} problem={checked.problem} email={form.email} />,
       422,
     );
   }
   // The same words whether or not the account exists (no enumeration), as the API's 202.
   forgotPassword(c.var.deps, checked.email);
-  return c.html(
+  return html(
+    c,
     <MessagePage
       nonce={nonce(c)}
       title="Check your email"
@@ -262,7 +286,8 @@ export const forgotPost = async (c: C) => {
 
 /** A token link opened without its token: nothing to do but say so. */
 const incompleteLink = (c: C, title: string) =>
-  c.html(
+  html(
+    c,
     <MessagePage
       nonce={nonce(c)}
       title={title}
@@ -281,7 +306,7 @@ const tokenQuery = (c: C) => {
 export const resetPage = (c: C) => {
   const token = tokenQuery(c);
   return token
-    ? c.html(<ResetPage nonce={nonce(c)} token={token} />)
+    ? html(c, <ResetPage nonce={nonce(c)} token={token} />)
     : incompleteLink(c, 'Choose a new password');
 };
 
@@ -291,7 +316,8 @@ export const resetPost = async (c: C) => {
     c,
     async () => {
       await resetPassword(c.var.deps, form.token, form.new_password);
-      return c.html(
+      return html(
+        c,
         <MessagePage
           nonce={nonce(c)}
           title="Password changed"
@@ -300,14 +326,14 @@ export const resetPost = async (c: C) => {
         />,
       );
     },
-    (problem) => c.html(<ResetPage nonce={nonce(c)} token={form.token} problem={problem} />),
+    (problem) => html(c, <ResetPage nonce={nonce(c)} token={form.token} problem={problem} />),
   );
 };
 
 export const verifyEmailPage = (c: C) => {
   const token = tokenQuery(c);
   return token
-    ? c.html(<VerifyEmailPage nonce={nonce(c)} token={token} />)
+    ? html(c, <VerifyEmailPage nonce={nonce(c)} token={token} />)
     : incompleteLink(c, 'Confirm your email address');
 };
 
@@ -317,7 +343,8 @@ export const verifyEmailPost = async (c: C) => {
     c,
     async () => {
       await verifyEmail(c.var.deps, form.token);
-      return c.html(
+      return html(
+        c,
         <MessagePage
           nonce={nonce(c)}
           title="Email confirmed"
@@ -327,7 +354,8 @@ export const verifyEmailPost = async (c: C) => {
       );
     },
     (problem) =>
-      c.html(
+      html(
+        c,
         <MessagePage
           nonce={nonce(c)}
           title="Confirm your email address"
@@ -346,7 +374,8 @@ export const verifyEmailPost = async (c: C) => {
 export const pageError = async (err: unknown, c: C) => {
   const shown = problemOf(err);
   if (!shown) throw err;
-  const res = await c.html(
+  const res = await html(
+    c,
     <MessagePage
       nonce={nonce(c)}
       title="Something went wrong"

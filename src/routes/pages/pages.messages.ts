@@ -21,6 +21,13 @@ const WORDS: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'This form could not be read. Open the page again and resend it.',
   PAYLOAD_TOO_LARGE: 'The form is too large.',
   DEPENDENCY_UNAVAILABLE: 'The service is briefly unavailable. Try again in a minute.',
+  // The invitation page (pages.invitation.tsx).
+  NOT_FOUND: 'This invitation is invalid, was already used, revoked or has expired.',
+  FORBIDDEN:
+    'This invitation was sent to another email address. Sign in with the invited address to accept it.',
+  ALREADY_MEMBER: 'You are already a member of this organization.',
+  SESSION_REVOKED: 'Your session has ended. Sign in again to accept the invitation.',
+  EMAIL_NOT_VERIFIED: 'Confirm your email address first, then accept the invitation.',
 };
 
 /** An error as the page shows it, and the status the page answers with. */

@@ -13,6 +13,7 @@ export const PAGE_PATHS = new Set([
   '/forgot-password',
   '/reset-password',
   '/verify-email',
+  '/accept-invitation',
 ]);
 
 export const isPagePath = (path: string) => PAGE_PATHS.has(path);
@@ -48,7 +49,9 @@ const headersByOrigins = new Map<string, MiddlewareHandler>();
 export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
   const config = getConfig(c.env);
   const targets = config.ok ? allowedOrigins(config) : [];
-  const key = targets.join(' ');
+  // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin.
+  const dataLogo = config.ok && config.BRAND_LOGO_URL.startsWith('data:');
+  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}`;
   let headers = headersByOrigins.get(key);
   if (!headers) {
     headers = secureHeaders({
@@ -56,7 +59,7 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
         defaultSrc: ["'none'"],
         scriptSrc: [NONCE],
         styleSrc: [NONCE],
-        imgSrc: ["'self'"],
+        imgSrc: dataLogo ? ["'self'", 'data:'] : ["'self'"],
         formAction: ["'self'", ...targets],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],

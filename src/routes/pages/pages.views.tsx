@@ -1,52 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from 'hono/jsx';
-
-// Server-rendered, no third-party assets, no script: every flow works as plain form posts.
-// Styles are one nonce'd <style> (pages.security.ts); light and dark follow the system.
-const CSS = `
-:root { color-scheme: light dark; --bg: #f6f7f9; --card: #fff; --text: #1b1f24; --muted: #57606a;
-  --accent: #0b5cd5; --accent-text: #fff; --border: #c9d1d9; --error-bg: #fdecea; --error: #8a1c12; }
-@media (prefers-color-scheme: dark) {
-  :root { --bg: #0d1117; --card: #161b22; --text: #e6edf3; --muted: #9da7b3; --accent: #4c9aff;
-    --accent-text: #0d1117; --border: #3d444d; --error-bg: #3b1714; --error: #ffb4a9; } }
-* { box-sizing: border-box; }
-body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg);
-  color: var(--text); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }
-main { width: min(26rem, 100% - 2rem); background: var(--card); border: 1px solid var(--border);
-  border-radius: 12px; padding: 2rem; }
-h1 { font-size: 1.5rem; margin: 0 0 1rem; }
-label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
-input[type=email], input[type=password], input[type=text] { width: 100%; padding: .6rem .7rem;
-  font: inherit; color: inherit; background: transparent; border: 1px solid var(--border); border-radius: 6px; }
-input:focus-visible, button:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-button { margin-top: 1.5rem; width: 100%; padding: .7rem; font: inherit; font-weight: 600; border: 0;
-  border-radius: 6px; background: var(--accent); color: var(--accent-text); cursor: pointer; }
-button.secondary { background: transparent; color: var(--accent); border: 1px solid var(--border); }
-fieldset { border: 0; padding: 0; margin: 1rem 0 0; } legend { font-weight: 600; }
-.hint { color: var(--muted); font-size: .9rem; margin: .25rem 0 0; }
-.error { background: var(--error-bg); color: var(--error); border-radius: 6px; padding: .75rem 1rem; }
-.error ul { margin: .25rem 0 0; padding-left: 1.2rem; }
-.links { margin-top: 1.5rem; display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; }
-a { color: var(--accent); }
-.flush { margin: 0; } label.choice { font-weight: 400; margin: .5rem 0 0; }
-`;
-
-export const Layout: FC<{ title: string; nonce?: string; children?: Child }> = (props) => (
-  <html lang="en">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{`${props.title} · edge-auth`}</title>
-      <style nonce={props.nonce}>{CSS}</style>
-    </head>
-    <body>
-      <main>
-        <h1>{props.title}</h1>
-        {props.children}
-      </main>
-    </body>
-  </html>
-);
+import { Layout } from './pages.layout';
 
 /** A problem to show: words for the reader, and per-field details when there are any. */
 export interface Problem {

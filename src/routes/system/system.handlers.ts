@@ -71,9 +71,13 @@ export const health: AppRouteHandler<typeof routes.health> = async (c) => {
 };
 
 export const ready: AppRouteHandler<typeof routes.ready> = async (c) => {
-  const { missing, sessions } = await readiness({ db: c.var.db, sessions: c.env.SESSIONS });
-  const isReady = missing.length === 0 && sessions && getConfig(c.env).ok;
-  const body = { ready: isReady, missing_tables: missing };
+  const { missing, pending, sessions } = await readiness({
+    db: c.var.db,
+    database: databaseKind(c.env),
+    sessions: c.env.SESSIONS,
+  });
+  const isReady = missing.length === 0 && pending.length === 0 && sessions && getConfig(c.env).ok;
+  const body = { ready: isReady, missing_tables: missing, pending_migrations: pending };
   return isReady ? c.json(body, 200) : c.json(body, 503);
 };
 

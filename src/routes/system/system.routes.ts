@@ -40,7 +40,7 @@ export const ready = createRoute({
   tags,
   summary: 'Readiness: migrations applied and bindings answering',
   description:
-    'For load balancers and deploy checks: 200 once every table the migrations create exists, the session store answers and the configuration is valid; 503 otherwise, naming the missing tables. Public.',
+    'For load balancers and deploy checks: 200 once every migration of this build is applied (and every table they create exists), the session store answers and the configuration is valid; 503 otherwise, naming the pending migrations and missing tables. Public.',
   responses: {
     200: jsonResponse(ReadySchema, 'Ready'),
     503: jsonResponse(ReadySchema, 'Not ready'),

@@ -33,7 +33,14 @@ export const HealthSchema = z
   .openapi('Health');
 
 export const ReadySchema = z
-  .object({ ready: z.boolean(), missing_tables: z.array(z.string()) })
+  .object({
+    ready: z.boolean(),
+    missing_tables: z.array(z.string()),
+    pending_migrations: z.array(z.string()).openapi({
+      description:
+        'Migrations of this build not recorded as applied (`wrangler d1 migrations apply DB`, or `npm run db:migrate:libsql`)',
+    }),
+  })
   .openapi('Ready');
 
 export const ServiceInfoSchema = z
