@@ -801,7 +801,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm an enrolment, or pass the second step of login
-         * @description With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423); after 5 the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.
+         * @description With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423), on any mfa_token of the account; right ones, and sign-ins left unfinished, never do; after 5 wrong codes the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.
          */
         post: operations["verifyMfa"];
         delete?: never;
@@ -842,7 +842,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a second factor
-         * @description Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes. Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.
+         * @description Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes (of the contract’s 401/403 for a missing re-authentication this service answers 401, never 403). Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.
          */
         delete: operations["deleteMfaMethod"];
         options?: never;
@@ -861,7 +861,7 @@ export interface paths {
         put?: never;
         /**
          * Replace the backup codes
-         * @description Returns 10 new single-use codes, shown once; every earlier code stops working at once. 409 CONFLICT when no method is active.
+         * @description Returns 10 new single-use codes, shown once; every earlier code stops working at once. Needs the re-authentication of removing a method: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and the old codes stay. Wrong passwords count toward the account lockout (423). 409 CONFLICT when no method is active.
          */
         post: operations["regenerateBackupCodes"];
         delete?: never;
@@ -1936,6 +1936,13 @@ export interface components {
         BackupCodes: {
             /** @description 10 single-use codes */
             codes: string[];
+        };
+        RegenerateBackupCodes: {
+            /**
+             * Format: password
+             * @description The current password (re-authentication)
+             */
+            password?: string;
         };
         AnalyticsAccepted: {
             /** @description How many went onto the queue */
@@ -6178,7 +6185,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RegenerateBackupCodes"];
+            };
+        };
         responses: {
             /** @description New codes */
             200: {
@@ -6234,6 +6245,27 @@ export interface operations {
             415: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account locked */
+            423: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
