@@ -10,7 +10,7 @@ import {
   uniqueEmail,
 } from './helpers';
 import { latestToken, linkToken, outbox, RESET_SUBJECT, VERIFY_SUBJECT } from './helpers-mail';
-import { createOrg } from './helpers-orgs';
+import { createOrg, verifyEmailOf } from './helpers-orgs';
 import { createMfaUser, stableStep, totpAt } from './helpers-mfa';
 
 const ORIGIN = 'http://auth.test';
@@ -276,9 +276,13 @@ describe('the invitation page (/accept-invitation, where the invitation email li
     return { org, email, token: linkToken(message!) };
   }
 
-  /** Signs in on the hosted page; the refresh cookie as the browser would send it back. */
+  /**
+   * Signs in on the hosted page, with a verified address (only a verified account accepts an
+   * invitation); the refresh cookie as the browser would send it back.
+   */
   async function pageSession(email: string) {
     await createUser({ email });
+    await verifyEmailOf({ email });
     const res = await post('/login', { email, password: STRONG_PASSWORD });
     const cookie = refreshCookie(res.headers);
     expect(cookie, res.text).toBeDefined();
