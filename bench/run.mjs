@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWorker, profileStartup } from './lib/build.mjs';
+import { buildWorker as buildEntry } from '../scripts/build.mjs';
 import { runHttp, runInProcess, stopLoad } from './lib/load.mjs';
 import { describePeer, ensurePeerInstalled, peerVersion, startPeer } from './lib/peer.mjs';
 import { evaluateTargets, renderMarkdown, updateReadme } from './lib/report.mjs';
@@ -302,16 +303,15 @@ let perObject = null;
 const ROUND_TRIP_SAMPLES = 5;
 
 /**
- * Binding calls per operation, on an instance of its own started with BENCH_ROUND_TRIPS (the
- * worker wraps its bindings and answers X-Round-Trips, src/index.ts), so the wrappers never
- * touch the timed figures: a few requests per worker scenario, untimed, as autocannon would
- * send them.
+ * Binding calls per operation, on an instance of its own running the bench's round-trip entry
+ * (bench/worker/entry.ts: the worker with its bindings wrapped, answering X-Round-Trips; src/
+ * holds no such code), so the wrappers never touch the timed figures: a few requests per worker
+ * scenario, untimed, as autocannon would send them.
  */
 async function roundTripPass(selected, wcOptions, ctx) {
-  const worker = await startWorker({
-    ...wcOptions,
-    vars: { ...wcOptions.vars, BENCH_ROUND_TRIPS: 'true' },
-  });
+  const outdir = join(wcOptions.outdir, '..', 'round-trips-dist');
+  await buildEntry(join(outdir, 'worker.js'), join(ROOT, 'bench/worker/entry.ts'));
+  const worker = await startWorker({ ...wcOptions, outdir });
   ctx.worker = worker;
   ctx.state.users = [];
   ctx.state.sessions = [];

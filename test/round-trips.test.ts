@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../src/index';
-import { recorder, summarize, traceBindings, type Summary } from '../src/lib/round-trips';
+import { recorder, summarize, traceBindings, type Summary } from '../bench/worker/round-trips';
 import { createSignedInUser, createUser, env, STRONG_PASSWORD, uniqueEmail } from './helpers';
 
 /**
