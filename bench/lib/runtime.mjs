@@ -15,10 +15,14 @@ export const WORKER_NAME = 'edge-auth';
 export const PBKDF2_WORKER_NAME = 'pbkdf2-floor';
 export const DO_FLOOR_WORKER_NAME = 'do-floor';
 
-/** Runs wrangler with this Node (22) and returns its output; throws on a non-zero exit. */
-export function wrangler(args) {
-  const run = spawnSync(process.execPath, [WRANGLER_BIN, ...args], {
-    cwd: ROOT,
+/**
+ * Runs wrangler with this Node (22) and returns its output; throws on a non-zero exit. `cwd` is
+ * the checkout whose wrangler.toml and wrangler it uses (another for a --baseline build).
+ */
+export function wrangler(args, cwd = ROOT) {
+  const bin = cwd === ROOT ? WRANGLER_BIN : join(cwd, 'node_modules/wrangler/bin/wrangler.js');
+  const run = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
     maxBuffer: 64 * 1024 * 1024,
@@ -29,11 +33,11 @@ export function wrangler(args) {
   return `${run.stdout}\n${run.stderr}`;
 }
 
-/** wrangler.toml, read by wrangler itself, mapped to Miniflare worker options. */
-export async function readWorkerConfig() {
+/** wrangler.toml of `root` (a --baseline checkout too), read by wrangler, as Miniflare options. */
+export async function readWorkerConfig(root = ROOT) {
   process.env.WRANGLER_LOG ??= 'error';
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
-  const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') });
+  const config = unstable_readConfig({ config: join(root, 'wrangler.toml') });
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   // Only the declared vars: secrets come fresh from scripts/secrets.mjs, never from .dev.vars.
   const vars = Object.fromEntries(
@@ -41,9 +45,9 @@ export async function readWorkerConfig() {
   );
   const migrationDirs = (config.d1_databases ?? []).map((d) => ({
     binding: d.binding,
-    dir: join(ROOT, d.migrations_dir ?? 'migrations'),
+    dir: join(root, d.migrations_dir ?? 'migrations'),
   }));
-  return { config, workerOptions, vars, migrationDirs };
+  return { config, workerOptions, vars, migrationDirs, root };
 }
 
 /** A one-route worker that does one PBKDF2-HMAC-SHA256 derivation per request. */
@@ -137,7 +141,7 @@ export function miniflareOptions({ wc, secrets, outdir, script, persistPath, ext
   const main = {
     ...workerOptions,
     name: WORKER_NAME,
-    rootPath: ROOT,
+    rootPath: wc.root ?? ROOT,
     ...(script
       ? { modules: true, script }
       : { modules: true, scriptPath: bundlePath(outdir), modulesRoot: outdir }),
@@ -290,8 +294,10 @@ export async function startWorker({
   vars,
   inspector,
   register,
+  secretsOf = generateSecrets,
 }) {
-  const secrets = await generateSecrets('bench-key');
+  // A --baseline checkout brings its own generator: the secrets its config expects.
+  const secrets = await secretsOf('bench-key');
   const started = performance.now();
   const options = miniflareOptions({
     wc,
