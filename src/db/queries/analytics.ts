@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import { rawBatch, type Db, type RawStatement } from '../client';
+import { auditInsertOnce, type AuditEntry } from './audit';
 import {
   analyticsCostHourly,
   analyticsCounters,
@@ -61,8 +62,17 @@ const statement = (query: { toSQL(): { sql: string; params: unknown[] } }): RawS
  * rawBatch), so a failure leaves no rollup counted without its raw row, and a redelivered
  * message is never counted twice.
  */
-export async function aggregateBatch(db: Db, batchId: string, rows: RawEvent[], rejected: number) {
+export async function aggregateBatch(
+  db: Db,
+  batchId: string,
+  rows: RawEvent[],
+  rejected: number,
+  audit: (AuditEntry & { id: string })[] = [],
+) {
   await rawBatch(db, [
+    // The audit rows the events carry (domain/events.ts): one write per queue batch, not one
+    // per request, and committed with the events' rows or not at all.
+    ...audit.map((e) => statement(auditInsertOnce(db, e))),
     ...rows.map((row) =>
       statement(
         db

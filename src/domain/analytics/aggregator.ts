@@ -5,8 +5,10 @@ import {
   pruneRawEvents,
   type RawEvent,
 } from '../../db/queries/analytics';
+import { insertAuditEntries } from '../../db/queries/audit';
 import type { Deps } from '../deps';
 import { AnalyticsMessageSchema, canonicalLabels, type AnalyticsMessage } from './messages';
+import { auditEntriesOf } from './producer';
 
 type ConsumerDeps = Pick<Deps, 'db' | 'logger' | 'now'>;
 
@@ -49,13 +51,13 @@ function rawRow(m: AnalyticsMessage, receivedAt: number): RawEvent {
  * a growing delay, and after max_retries the queue moves them to the dead-letter queue.
  */
 export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
-  const valid: { message: Message<unknown>; row: RawEvent }[] = [];
+  const valid: { message: Message<unknown>; row: RawEvent; parsed: AnalyticsMessage }[] = [];
   let rejected = 0;
   const receivedAt = deps.now();
   for (const message of batch.messages) {
     const parsed = AnalyticsMessageSchema.safeParse(message.body);
     if (parsed.success) {
-      valid.push({ message, row: rawRow(parsed.data, receivedAt) });
+      valid.push({ message, row: rawRow(parsed.data, receivedAt), parsed: parsed.data });
     } else {
       rejected++;
       deps.logger.warn('analytics message rejected', {
@@ -72,6 +74,7 @@ export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>
         crypto.randomUUID(),
         valid.map((v) => v.row),
         rejected,
+        auditEntriesOf(valid.map((v) => v.parsed)),
       );
     } else if (rejected) {
       await bumpCounter(deps.db, 'rejected', rejected);
@@ -94,22 +97,42 @@ export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>
 const MAX_DEAD_LETTER_BYTES = 16_384;
 
 /**
+ * A dead letter is kept without its audit row (addresses, the email of a failed sign-in): the
+ * row itself is written to the audit trail in the same batch, and analytics keeps no such data.
+ */
+const withoutAudit = (body: unknown) =>
+  body !== null && typeof body === 'object' && 'audit' in body
+    ? { ...body, audit: undefined }
+    : body;
+
+/**
  * The dead-letter queue's consumer: records each message for inspection. If D1 is still down,
  * the batch is retried (the DLQ has retries of its own); nothing is dropped silently.
  */
 export async function recordDeadLetterBatch(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
   const now = deps.now();
   try {
-    await recordDeadLetters(
-      deps.db,
-      batch.messages.map((m) => ({
-        messageId: m.id,
-        queue: batch.queue,
-        attempts: m.attempts,
-        body: JSON.stringify(m.body ?? null).slice(0, MAX_DEAD_LETTER_BYTES),
-        receivedAt: now,
-      })),
+    // Audit rows are not analytics: a dead-lettered event's row is written all the same (once
+    // per event id, so a retried dead-letter batch writes nothing twice).
+    const audit = auditEntriesOf(
+      batch.messages.flatMap((m) => {
+        const parsed = AnalyticsMessageSchema.safeParse(m.body);
+        return parsed.success ? [parsed.data] : [];
+      }),
     );
+    await Promise.all([
+      recordDeadLetters(
+        deps.db,
+        batch.messages.map((m) => ({
+          messageId: m.id,
+          queue: batch.queue,
+          attempts: m.attempts,
+          body: JSON.stringify(withoutAudit(m.body) ?? null).slice(0, MAX_DEAD_LETTER_BYTES),
+          receivedAt: now,
+        })),
+      ),
+      insertAuditEntries(deps.db, audit),
+    ]);
   } catch (err) {
     deps.logger.error('dead letters not recorded; retrying', {
       messages: batch.messages.length,
