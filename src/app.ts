@@ -94,13 +94,21 @@ export function createApp(routers: Hono<AppEnv>[], extend?: (app: AppRouter) => 
     await next();
     if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
   });
-  app.use(async (c, next) => {
+  // The body's limit, then its JSON checks, as one step that a GET, HEAD or OPTIONS (most
+  // requests: verify, the trivial route) skips at once: they carry no body a route would read.
+  app.use((c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
     const config = getConfig(c.env);
     const max = bodyLimitFor(c.req.path, config.ok ? config.MAX_BODY_BYTES : 64 * 1024);
-    return limitBody(max)(c, next);
+    // The hosted pages post forms, which their own handlers read and bound (routes/pages).
+    const then = isPagePath(c.req.path)
+      ? next
+      : async () => {
+          await requireJsonBody(c, next);
+        };
+    return limitBody(max)(c, then);
   });
-  // The hosted pages post forms, which their own handlers read and bound (routes/pages).
-  app.use((c, next) => (isPagePath(c.req.path) ? next() : requireJsonBody(c, next)));
   app.use(context);
 
   for (const router of routers) app.route('/', router);
