@@ -7,8 +7,13 @@ import {
 } from '../../db/queries/analytics';
 import { insertAuditEntries } from '../../db/queries/audit';
 import type { Deps } from '../deps';
-import { AnalyticsMessageSchema, canonicalLabels, type AnalyticsMessage } from './messages';
-import { auditEntriesOf } from './producer';
+import {
+  AnalyticsMessageSchema,
+  AuditCarrierSchema,
+  canonicalLabels,
+  type AnalyticsMessage,
+} from './messages';
+import { auditEntriesOf, auditEntryOf } from './producer';
 
 type ConsumerDeps = Pick<Deps, 'db' | 'logger' | 'now'>;
 
@@ -53,6 +58,8 @@ function rawRow(m: AnalyticsMessage, receivedAt: number): RawEvent {
 export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
   const valid: { message: Message<unknown>; row: RawEvent; parsed: AnalyticsMessage }[] = [];
   let rejected = 0;
+  // Audit rows of messages refused as analytics: the trail does not depend on the properties.
+  const rescued: ReturnType<typeof auditEntriesOf> = [];
   const receivedAt = deps.now();
   for (const message of batch.messages) {
     const parsed = AnalyticsMessageSchema.safeParse(message.body);
@@ -64,17 +71,19 @@ export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>
         message_id: message.id,
         problems: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
       });
+      const carrier = AuditCarrierSchema.safeParse(message.body);
+      if (carrier.success) rescued.push(auditEntryOf(carrier.data.event_id, carrier.data.audit));
       message.ack();
     }
   }
   try {
-    if (valid.length) {
+    if (valid.length || rescued.length) {
       await aggregateBatch(
         deps.db,
         crypto.randomUUID(),
         valid.map((v) => v.row),
         rejected,
-        auditEntriesOf(valid.map((v) => v.parsed)),
+        [...auditEntriesOf(valid.map((v) => v.parsed)), ...rescued],
       );
     } else if (rejected) {
       await bumpCounter(deps.db, 'rejected', rejected);

@@ -79,6 +79,9 @@ export const AuditRowSchema = z.object({
   at: z.number().int().nonnegative(),
 });
 
+/** The audit row of a message refused as analytics, which the trail still takes. */
+export const AuditCarrierSchema = z.object({ event_id: z.uuid(), audit: AuditRowSchema });
+
 export const EventMessageSchema = z.object({
   kind: z.literal('event'),
   ...common,
