@@ -21,7 +21,13 @@ import { parseArgs } from 'node:util';
 import { buildWorker, profileStartup } from './lib/build.mjs';
 import { buildWorker as buildEntry } from '../scripts/build.mjs';
 import { runHttp, runInProcess, stopLoad } from './lib/load.mjs';
-import { describePeer, ensurePeerInstalled, peerVersion, startPeer } from './lib/peer.mjs';
+import {
+  describePeer,
+  ensurePeerInstalled,
+  peerVersion,
+  startPeer,
+  startWorkerdPeer,
+} from './lib/peer.mjs';
 import { evaluateTargets, renderMarkdown, updateDocs } from './lib/report.mjs';
 import { runSuite } from './lib/suite.mjs';
 import { compareRows, prepareBaseline } from './lib/baseline.mjs';
@@ -638,6 +644,45 @@ async function benchWorkerAndPeer(results, tmp) {
     for (const s of peerScenarios)
       results.skipped.push({ id: s.id, label: s.label, reason: 'peer unavailable' });
   }
+  if (!args['no-peer'] && peerScenarios.length)
+    await benchWorkerdPeer(results, tmp, peerScenarios, wc);
+}
+
+/**
+ * The same peer scenarios against Better Auth in workerd with D1 (bench/peers/better-auth/
+ * worker.mjs, with nodejs_compat), on a workerd of its own: rows `peer_workerd_*`.
+ */
+async function benchWorkerdPeer(results, tmp, peerScenarios, wc) {
+  let peer;
+  try {
+    ensurePeerInstalled(log);
+    peer = await startWorkerdPeer({
+      outdir: tmp,
+      persistPath: join(tmp, 'peer-workerd'),
+      compatibilityDate: wc.workerOptions.compatibilityDate,
+    });
+    register(peer.stop, peer.kill);
+    results.peerWorkerd = { available: true, settings: peer.settings };
+  } catch (err) {
+    results.peerWorkerd = { available: false, reason: err.message.split('\n')[0] };
+    log(`workerd peer unavailable: ${results.peerWorkerd.reason}`);
+    return;
+  }
+  const wctx = {
+    vars: {},
+    worker: null,
+    peer,
+    state: { users: [], sessions: [], peerUsers: [], peerCookies: [] },
+  };
+  for (const s of peerScenarios) {
+    const scenario = {
+      ...s,
+      id: s.id.replace(/^peer_/, 'peer_workerd_'),
+      label: s.label.replace(/^peer:/, 'peer in workerd (D1, nodejs_compat):'),
+    };
+    await measureInto(results, scenario, wctx);
+  }
+  await peer.stop();
 }
 
 let code = 1;

@@ -121,3 +121,43 @@ export function renderComparison(results) {
     lines.push('', `Baseline bundle: ${fmt(b.bundle.gzipBytes / 1024, 1)} KiB gzipped.`);
   return lines;
 }
+
+/** Issue 23's targets against Better Auth in workerd with D1, CPU per request at c=10. */
+export function peerWorkerdTargets(results) {
+  const cpu = (id) => rowOf(results.scenarios, id, 10)?.cpuMsPerReq ?? null;
+  return [
+    ['login', 'peer_workerd_sign_in', 0.35, 'sign-in'],
+    ['verify', 'peer_workerd_get_session', 0.5, 'get-session'],
+  ].map(([id, peerId, bound, what]) => {
+    const [a, b] = [cpu(id), cpu(peerId)];
+    const value = a !== null && b ? a / b : null;
+    return {
+      name: `${id} CPU ≤ ${bound}× Better Auth in workerd's ${what} CPU (c=10)`,
+      measured: value === null ? 'n/a' : `${fmt(value)}× (${fmt(a)} / ${fmt(b)} ms)`,
+      needed: `≤ ${bound}×`,
+      value,
+      pass: value === null ? null : value <= bound,
+      boundedBy:
+        a === null
+          ? `${id} not run`
+          : b === null
+            ? (results.peerWorkerd?.reason ?? 'the workerd peer did not run')
+            : '',
+    };
+  });
+}
+
+/** The workerd peer's settings, in words (a markdown paragraph), when it ran. */
+export function renderPeerWorkerd(results) {
+  const p = results.peerWorkerd;
+  if (!p) return [];
+  if (!p.available) return ['', `Peer in workerd: unavailable (${p.reason}).`];
+  return [
+    '',
+    `Peer in workerd: better-auth ${results.versions?.['better-auth'] ?? '?'} bundled by esbuild ` +
+      '(bench/peers/better-auth/worker.mjs) on a workerd of its own with `nodejs_compat` and a ' +
+      'D1 database (its Kysely D1 dialect), Better Auth defaults (scrypt in JavaScript, sessions ' +
+      'read from D1 on every get-session) except its rate limiter off and no sign-in on sign-up, ' +
+      'as the Node peer.',
+  ];
+}

@@ -1,7 +1,13 @@
 // Targets (issue: "Targets"), the markdown tables printed by `npm run bench` and pasted into the
 // README, and the README update (`--update-readme` rewrites only the marked block).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { baselineTargets, cpuBudgetTargets, renderComparison } from './budgets.mjs';
+import {
+  baselineTargets,
+  cpuBudgetTargets,
+  peerWorkerdTargets,
+  renderComparison,
+  renderPeerWorkerd,
+} from './budgets.mjs';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -229,6 +235,7 @@ export function evaluateTargets(results) {
   return [
     ...cpuBudgetTargets(results),
     ...baselineTargets(results),
+    ...peerWorkerdTargets(results),
     rel('verify ≥ 0.3× floor req/s (c=10)', ['verify', 'floor', 10, 'rps'], '>=', 0.3, rps, () =>
       cpuBound(results, 'verify', 'floor'),
     ),
@@ -489,6 +496,7 @@ export function renderMarkdown(results) {
   for (const s of results.skipped) lines.push(`| ${s.label} | – | – | – | – | ${s.reason} | – |`);
   for (const s of results.failed)
     lines.push(`| ${s.label} | – | – | – | – | failed: ${s.error} | – |`);
+  lines.push(...renderPeerWorkerd(results));
   lines.push(...renderComparison(results));
   lines.push(
     '',
