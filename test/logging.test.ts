@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDb } from '../src/db/client';
 import { users } from '../src/db/schema';
 import { describeError } from '../src/lib/logger';
-import { createUser, env } from './helpers';
+import { api, createUser, env } from './helpers';
 
 describe('describeError', () => {
   it('keeps the driver message of a failed query but never its parameters', async () => {
@@ -32,5 +32,21 @@ describe('describeError', () => {
     const described = describeError(new TypeError('boom'));
     expect(described.split('\n')[0]).toBe('TypeError: boom');
     expect(described.split('\n').length).toBeGreaterThan(1);
+  });
+});
+
+describe('the request line', () => {
+  it('is written for a refused answer, not for a successful one (the platform logs those)', async () => {
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect((await api('GET', '/')).status).toBe(200);
+      expect((await api('GET', '/auth/verify')).status).toBe(401);
+      const lines = spy.mock.calls
+        .map(([line]) => JSON.parse(String(line)) as { msg: string; path: string; status: number })
+        .filter((line) => line.msg === 'request');
+      expect(lines.map((l) => [l.path, l.status])).toEqual([['/auth/verify', 401]]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

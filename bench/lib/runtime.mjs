@@ -160,7 +160,7 @@ export function miniflareOptions({ wc, secrets, outdir, script, persistPath, ext
     host: '127.0.0.1',
     port: 0,
     cf: false,
-    // The worker logs one JSON line per request; the bench does not print them.
+    // The worker logs JSON lines (one per refused or failed answer); the bench does not print them.
     handleStructuredLogs: () => {},
     ...(persistPath ? { resourcePersistencePath: persistPath } : {}),
     workers: [main, ...extra],
