@@ -54,8 +54,9 @@ const config: KnipConfig = {
     },
     // The peer the bench compares against: its own package (installed on first use by
     // bench/lib/peer.mjs), started as a program.
+    // Its worker.mjs is bundled by bench/lib/peer.mjs for a workerd of its own.
     'bench/peers/better-auth': {
-      entry: ['server.mjs'],
+      entry: ['server.mjs', 'worker.mjs'],
     },
   },
 };

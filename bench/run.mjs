@@ -1,5 +1,8 @@
 // `npm run bench [-- --duration=3 --warmup=1 --repeat=3 --only=floor,verify --no-peer
-//   --no-suite --update-readme]`
+//   --no-suite --baseline=<git ref> --update-docs]`
+// `--baseline=<ref>` also builds the worker at that ref (a temporary git worktree) and runs each
+// worker scenario on both, interleaved; the report adds new/baseline per row with its spread.
+// `--update-docs` writes the tables into docs/performance.md (between the bench markers).
 // `npm run bench -- --profile` also profiles the worker's isolate during each worker scenario
 // (bench/.tmp/profiles/*.cpuprofile; the top functions by self time go into results.json).
 // `--only=suite` runs the test-suite target alone.
@@ -16,10 +19,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWorker, profileStartup } from './lib/build.mjs';
+import { buildWorker as buildEntry } from '../scripts/build.mjs';
 import { runHttp, runInProcess, stopLoad } from './lib/load.mjs';
-import { describePeer, ensurePeerInstalled, peerVersion, startPeer } from './lib/peer.mjs';
-import { evaluateTargets, renderMarkdown, updateReadme } from './lib/report.mjs';
+import {
+  describePeer,
+  ensurePeerInstalled,
+  peerVersion,
+  startPeer,
+  startWorkerdPeer,
+} from './lib/peer.mjs';
+import { evaluateTargets, renderMarkdown, updateDocs } from './lib/report.mjs';
 import { runSuite } from './lib/suite.mjs';
+import { compareRows, prepareBaseline } from './lib/baseline.mjs';
 import { isolateHeap, profileDuring } from './lib/inspector.mjs';
 import {
   ROOT,
@@ -43,6 +54,8 @@ const { values: args } = parseArgs({
     'no-peer': { type: 'boolean', default: false },
     'no-suite': { type: 'boolean', default: false },
     'update-readme': { type: 'boolean', default: false },
+    'update-docs': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -169,7 +182,7 @@ function combine(scenario, concurrency, reps) {
  * so a slow spell of the machine spreads over the concurrencies instead of landing on one);
  * returns one row per concurrency for results.json: the median of each figure, its min–max.
  */
-async function measure(scenario, ctx) {
+async function measure(scenario, ctx, base) {
   // A scenario that is not a request rate (the analytics consumer's drain) measures itself.
   if (scenario.measure) {
     const rounds = [];
@@ -182,72 +195,98 @@ async function measure(scenario, ctx) {
         );
       rounds.push(rows);
     }
-    return rounds[0].map((first, i) =>
-      combine(
-        scenario,
-        first.concurrency,
-        rounds.map((rows) => rows[i]),
+    return {
+      current: rounds[0].map((first, i) =>
+        combine(
+          scenario,
+          first.concurrency,
+          rounds.map((rows) => rows[i]),
+        ),
       ),
-    );
+    };
   }
-  const url = {
-    worker: ctx.worker?.url,
-    pbkdf2: ctx.worker?.pbkdf2Url,
-    dofloor: ctx.worker?.doFloorUrl,
-    peer: ctx.peer?.url,
-  }[scenario.target];
-  const state = (await scenario.setup?.(ctx)) ?? {};
-  const once = (connections, seconds) =>
-    scenario.target === 'node'
-      ? runInProcess({ op: scenario.op(ctx, state), concurrency: connections, durationS: seconds })
-      : runHttp({
-          url,
-          request: scenario.request(ctx, state),
-          connections,
-          durationS: seconds,
-          expect: scenario.expect ?? 200,
-          validate: scenario.validate,
-        });
-  // CPU time of the serving process (workerd, the peer, or this process for in-process work)
-  // per successful request: unlike req/s, barely moved by other load on the machine.
-  const serverPid = scenario.target === 'peer' ? ctx.peer?.pid : ctx.worker?.pid;
-  const cpuNow = () => {
-    if (scenario.target !== 'node') return serverPid ? cpuMsOf(serverPid) : null;
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  };
-  const warm = warmupS > 0 ? await once(Math.max(...CONCURRENCIES), warmupS) : { errors: 0 };
-  const reps = CONCURRENCIES.map(() => []);
+  // With --baseline the same scenario also runs on the baseline's worker (`base`), alternating
+  // with the current one at every concurrency of every repetition: baseline, current, then
+  // current, baseline, ... (the peer and in-process scenarios have no baseline).
+  const sides = [{ key: 'current', ctx }];
+  if (
+    base &&
+    (scenario.target === 'worker' || scenario.target === 'pbkdf2' || scenario.target === 'dofloor')
+  )
+    sides.push({ key: 'baseline', ctx: base });
+  for (const side of sides) {
+    const c = side.ctx;
+    const url = {
+      worker: c.worker?.url,
+      pbkdf2: c.worker?.pbkdf2Url,
+      dofloor: c.worker?.doFloorUrl,
+      peer: c.peer?.url,
+    }[scenario.target];
+    const state = (await scenario.setup?.(c)) ?? {};
+    side.once = (connections, seconds) =>
+      scenario.target === 'node'
+        ? runInProcess({ op: scenario.op(c, state), concurrency: connections, durationS: seconds })
+        : runHttp({
+            url,
+            request: scenario.request(c, state),
+            connections,
+            durationS: seconds,
+            expect: scenario.expect ?? 200,
+            validate: scenario.validate,
+          });
+    // CPU time of the serving process (workerd, the peer, or this process for in-process work)
+    // per successful request: unlike req/s, barely moved by other load on the machine.
+    const serverPid = scenario.target === 'peer' ? c.peer?.pid : c.worker?.pid;
+    side.cpuNow = () => {
+      if (scenario.target !== 'node') return serverPid ? cpuMsOf(serverPid) : null;
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    side.warm = warmupS > 0 ? await side.once(Math.max(...CONCURRENCIES), warmupS) : { errors: 0 };
+    side.reps = CONCURRENCIES.map(() => []);
+  }
   for (let rep = 0; rep < repeat; rep++) {
+    const order = rep % 2 === 0 ? [...sides].reverse() : sides;
     for (const [i, concurrency] of CONCURRENCIES.entries()) {
-      if (interrupted) throw new Error('interrupted');
-      const cpuBefore = cpuNow();
-      const r = await once(concurrency, durationS);
-      const cpuAfter = cpuNow();
-      const cpuMsPerReq =
-        cpuBefore === null || cpuAfter === null || !r.ok
-          ? null
-          : Math.round(((cpuAfter - cpuBefore) / r.ok) * 1000) / 1000;
-      reps[i].push({ ...r, cpuMsPerReq });
-      log(
-        `${scenario.id} c=${concurrency} rep ${rep + 1}/${repeat}: ${r.rps} req/s, p50 ${r.p50} ms, ` +
-          `p99 ${r.p99} ms, cpu ${cpuMsPerReq} ms/req, errors ${r.errors}` +
-          (r.statuses ? ` ${JSON.stringify(r.statuses)}` : ''),
-      );
+      for (const side of order) {
+        if (interrupted) throw new Error('interrupted');
+        const cpuBefore = side.cpuNow();
+        const r = await side.once(concurrency, durationS);
+        const cpuAfter = side.cpuNow();
+        const cpuMsPerReq =
+          cpuBefore === null || cpuAfter === null || !r.ok
+            ? null
+            : Math.round(((cpuAfter - cpuBefore) / r.ok) * 1000) / 1000;
+        side.reps[i].push({ ...r, cpuMsPerReq });
+        log(
+          `${scenario.id}${side.key === 'baseline' ? ' [baseline]' : ''} c=${concurrency} ` +
+            `rep ${rep + 1}/${repeat}: ${r.rps} req/s, p50 ${r.p50} ms, ` +
+            `p99 ${r.p99} ms, cpu ${cpuMsPerReq} ms/req, errors ${r.errors}` +
+            (r.statuses ? ` ${JSON.stringify(r.statuses)}` : ''),
+        );
+      }
     }
   }
-  const rows = CONCURRENCIES.map((c, i) => combine(scenario, c, reps[i]));
-  rows[0].warmupErrors = warm.errors;
-  if (warm.errors)
-    log(`${scenario.id} warm-up: ${warm.errors} errors ${JSON.stringify(warm.statuses)}`);
-  return rows;
+  const out = {};
+  for (const side of sides) {
+    const rows = CONCURRENCIES.map((c, i) => combine(scenario, c, side.reps[i]));
+    rows[0].warmupErrors = side.warm.errors;
+    if (side.warm.errors)
+      log(
+        `${scenario.id} ${side.key} warm-up: ${side.warm.errors} errors ${JSON.stringify(side.warm.statuses)}`,
+      );
+    out[side.key] = rows;
+  }
+  return out;
 }
 
 /** Runs a scenario into results; a scenario that throws is recorded as failed (exit code 1). */
-async function measureInto(results, scenario, ctx) {
+async function measureInto(results, scenario, ctx, base) {
   if (interrupted) throw new Error('interrupted');
   try {
-    results.scenarios.push(...(await measure(scenario, ctx)));
+    const { current, baseline } = await measure(scenario, ctx, base);
+    results.scenarios.push(...current);
+    if (baseline) results.baseline.scenarios.push(...baseline);
   } catch (err) {
     log(`${scenario.id} failed: ${err.stack ?? err}`);
     results.failed.push({ id: scenario.id, label: scenario.label, error: String(err.message) });
@@ -302,16 +341,15 @@ let perObject = null;
 const ROUND_TRIP_SAMPLES = 5;
 
 /**
- * Binding calls per operation, on an instance of its own started with BENCH_ROUND_TRIPS (the
- * worker wraps its bindings and answers X-Round-Trips, src/index.ts), so the wrappers never
- * touch the timed figures: a few requests per worker scenario, untimed, as autocannon would
- * send them.
+ * Binding calls per operation, on an instance of its own running the bench's round-trip entry
+ * (bench/worker/entry.ts: the worker with its bindings wrapped, answering X-Round-Trips; src/
+ * holds no such code), so the wrappers never touch the timed figures: a few requests per worker
+ * scenario, untimed, as autocannon would send them.
  */
 async function roundTripPass(selected, wcOptions, ctx) {
-  const worker = await startWorker({
-    ...wcOptions,
-    vars: { ...wcOptions.vars, BENCH_ROUND_TRIPS: 'true' },
-  });
+  const outdir = join(wcOptions.outdir, '..', 'round-trips-dist');
+  await buildEntry(join(outdir, 'worker.js'), join(ROOT, 'bench/worker/entry.ts'));
+  const worker = await startWorker({ ...wcOptions, outdir });
   ctx.worker = worker;
   ctx.state.users = [];
   ctx.state.sessions = [];
@@ -392,7 +430,9 @@ async function main() {
     memory: {},
     startup: {},
     peer: { available: false, reason: 'not run' },
+    baseline: args.baseline ? { ref: args.baseline, scenarios: [], comparison: [] } : null,
   };
+  if (args.baseline) results.command += ` -- --baseline=${args.baseline}`;
   if (results.machine.loadavgStart[0] > 1) {
     log(`load average ${results.machine.loadavgStart[0].toFixed(2)}: other work on this machine`);
     log('will lower and scatter the figures');
@@ -419,16 +459,19 @@ async function main() {
   results.machine.loadavgEnd = loadavg();
 
   if (interrupted) throw new Error('interrupted');
+  if (results.baseline)
+    results.baseline.comparison = compareRows(results.scenarios, results.baseline.scenarios);
   results.targets = evaluateTargets(results);
   const markdown = renderMarkdown(results);
   writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${markdown}\n\n`);
   log('wrote bench/results.json');
-  if (args['update-readme']) {
+  // The tables live in docs/performance.md (issue 21 §3); --update-readme is the old name.
+  if (args['update-docs'] || args['update-readme']) {
     log(
-      (await updateReadme(join(ROOT, 'README.md'), markdown))
-        ? 'updated README.md'
-        : 'README.md has no bench markers',
+      (await updateDocs(join(ROOT, 'docs/performance.md'), markdown))
+        ? 'updated docs/performance.md'
+        : 'docs/performance.md is missing or has no bench markers',
     );
   }
   const errors = results.scenarios.reduce((n, s) => n + s.errors + (s.warmupErrors ?? 0), 0);
@@ -446,6 +489,34 @@ const bindingKinds = (wo) => ({
   ...Object.fromEntries(Object.keys(wo.ratelimits ?? {}).map((b) => [b, 'ratelimit'])),
   ...Object.fromEntries(Object.keys(wo.queueProducers ?? {}).map((b) => [b, 'queue'])),
 });
+
+/**
+ * The --baseline worker: checked out, built and started (its own workerd, fresh state) beside
+ * the current one; returns the context its scenarios run in.
+ */
+async function startBaseline(results, tmp) {
+  log(`baseline ${args.baseline}: git worktree, install, build ...`);
+  const prepared = await prepareBaseline({ ref: args.baseline, tmp, register, log });
+  Object.assign(results.baseline, { sha: prepared.sha, bundle: prepared.bundle });
+  const { wc } = prepared;
+  wc.vars.MAX_SESSIONS_PER_USER = '100';
+  const worker = await startWorker({
+    wc,
+    outdir: prepared.outdir,
+    iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
+    vars: BENCH_VARS,
+    register,
+    persistPath: join(tmp, 'baseline-state'),
+    ...(prepared.secretsOf ? { secretsOf: prepared.secretsOf } : {}),
+  });
+  log(`baseline ${prepared.sha.slice(0, 7)} started`);
+  return {
+    vars: wc.vars,
+    worker,
+    peer: null,
+    state: { users: [], sessions: [], peerUsers: [], peerCookies: [] },
+  };
+}
 
 /** Everything but the suite: build, start-up, the worker's scenarios and passes, the peer. */
 async function benchWorkerAndPeer(results, tmp) {
@@ -491,13 +562,14 @@ async function benchWorkerAndPeer(results, tmp) {
   };
   const worker = await startWorker({ ...workerOptions, persistPath: join(tmp, 'state') });
   ctx.worker = worker;
+  const base = args.baseline ? await startBaseline(results, tmp) : null;
   results.startup.mainInstanceFirstResponseMs = Math.round(worker.firstResponseMs);
   const rss = worker.pid ? sampleRss(worker.pid) : null;
   // How much each scenario raised workerd's peak RSS (VmHWM): the peak, attributed.
   const hwmGrowth = {};
   for (const scenario of selected.filter((s) => s.target !== 'peer')) {
     const before = worker.pid ? memoryOf(worker.pid)?.hwm : null;
-    await measureInto(results, scenario, ctx);
+    await measureInto(results, scenario, ctx, base);
     const after = worker.pid ? memoryOf(worker.pid)?.hwm : null;
     if (before && after) hwmGrowth[scenario.id] = after - before;
   }
@@ -506,6 +578,7 @@ async function benchWorkerAndPeer(results, tmp) {
     results.memory.workerd = { pid: worker.pid, ...rss.peak(), hwmGrowthByScenario: hwmGrowth };
   }
   await worker.stop();
+  await base?.worker.stop();
   ctx.worker = null;
   results.memory.durableObjects = countDurableObjects(join(tmp, 'state'));
 
@@ -571,6 +644,45 @@ async function benchWorkerAndPeer(results, tmp) {
     for (const s of peerScenarios)
       results.skipped.push({ id: s.id, label: s.label, reason: 'peer unavailable' });
   }
+  if (!args['no-peer'] && peerScenarios.length)
+    await benchWorkerdPeer(results, tmp, peerScenarios, wc);
+}
+
+/**
+ * The same peer scenarios against Better Auth in workerd with D1 (bench/peers/better-auth/
+ * worker.mjs, with nodejs_compat), on a workerd of its own: rows `peer_workerd_*`.
+ */
+async function benchWorkerdPeer(results, tmp, peerScenarios, wc) {
+  let peer;
+  try {
+    ensurePeerInstalled(log);
+    peer = await startWorkerdPeer({
+      outdir: tmp,
+      persistPath: join(tmp, 'peer-workerd'),
+      compatibilityDate: wc.workerOptions.compatibilityDate,
+    });
+    register(peer.stop, peer.kill);
+    results.peerWorkerd = { available: true, settings: peer.settings };
+  } catch (err) {
+    results.peerWorkerd = { available: false, reason: err.message.split('\n')[0] };
+    log(`workerd peer unavailable: ${results.peerWorkerd.reason}`);
+    return;
+  }
+  const wctx = {
+    vars: {},
+    worker: null,
+    peer,
+    state: { users: [], sessions: [], peerUsers: [], peerCookies: [] },
+  };
+  for (const s of peerScenarios) {
+    const scenario = {
+      ...s,
+      id: s.id.replace(/^peer_/, 'peer_workerd_'),
+      label: s.label.replace(/^peer:/, 'peer in workerd (D1, nodejs_compat):'),
+    };
+    await measureInto(results, scenario, wctx);
+  }
+  await peer.stop();
 }
 
 let code = 1;

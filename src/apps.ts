@@ -62,5 +62,19 @@ export function appFor(path: string): Promise<AppRouter> {
   return app;
 }
 
+/**
+ * The path of an absolute URL without parsing it again: the runtime hands the worker a URL it
+ * has already parsed and normalised (no dot segments), and a `new URL` on every request was
+ * ~4 % of the trivial route's CPU (inspector profile, issue 23).
+ */
+export function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start < 0) return '/';
+  let end = url.indexOf('?', start);
+  const hash = url.indexOf('#', start);
+  if (end < 0 || (hash >= 0 && hash < end)) end = hash;
+  return end < 0 ? url.slice(start) : url.slice(start, end);
+}
+
 /** The app that serves `request`. */
-export const appForRequest = (request: Request) => appFor(new URL(request.url).pathname);
+export const appForRequest = (request: Request) => appFor(pathOf(request.url));

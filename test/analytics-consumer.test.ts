@@ -84,6 +84,62 @@ describe('the analytics consumer', () => {
     expect(await hourlyCount(type)).toBe(1);
   });
 
+  it("writes the audit rows a batch's events carry, once per event id, and none when D1 fails", async () => {
+    const requestId = `audit-${crypto.randomUUID()}`;
+    const audit = (action: string) => ({
+      action,
+      user_id: null,
+      organization_id: null,
+      actor_id: null,
+      ip: '203.0.113.9',
+      user_agent: 'ConsumerTest/1.0',
+      request_id: requestId,
+      metadata: { reason: 'test' },
+      at: Date.now(),
+    });
+    const failed = eventBody(uniqueName('audited'), { audit: audit('login_failed') });
+    const locked = eventBody(uniqueName('audited'), { audit: audit('account_locked') });
+    const rows = () =>
+      env.DB.prepare(
+        'SELECT action, ip, user_agent, metadata FROM audit_events WHERE request_id = ? ORDER BY action',
+      )
+        .bind(requestId)
+        .all<{ action: string; ip: string; user_agent: string; metadata: string }>();
+
+    const refused = await deliver([message(failed), message(locked)], QUEUE, { DB: unreachableD1 });
+    expect(refused.retryMessages).toHaveLength(2);
+    expect((await rows()).results).toEqual([]);
+
+    // Delivered, then redelivered (at-least-once): each row once. An event refused as analytics
+    // (a secret-looking property) still gives the trail its row.
+    const refusedAsAnalytics = eventBody(uniqueName('audited'), {
+      properties: { api_token: 'x' },
+      audit: audit('logout'),
+    });
+    await deliver([message(failed, 2), message(locked, 2), message(refusedAsAnalytics)]);
+    await deliver([message(failed, 3)]);
+    expect((await rows()).results).toEqual([
+      {
+        action: 'account_locked',
+        ip: '203.0.113.9',
+        user_agent: 'ConsumerTest/1.0',
+        metadata: '{"reason":"test"}',
+      },
+      {
+        action: 'login_failed',
+        ip: '203.0.113.9',
+        user_agent: 'ConsumerTest/1.0',
+        metadata: '{"reason":"test"}',
+      },
+      {
+        action: 'logout',
+        ip: '203.0.113.9',
+        user_agent: 'ConsumerTest/1.0',
+        metadata: '{"reason":"test"}',
+      },
+    ]);
+  });
+
   it('acks and counts an invalid message without holding up the valid ones', async () => {
     const type = uniqueName('valid');
     const before = await counter('rejected');

@@ -195,6 +195,11 @@ describe('analytics pipeline', () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(await sendFailures()).toBe(before + 1);
+    // The audit row rides on the analytics message; with the queue down it is written directly.
+    const audit = await env.DB.prepare('SELECT action FROM audit_events WHERE user_id = ?')
+      .bind(user.id)
+      .all<{ action: string }>();
+    expect(audit.results.map((r) => r.action)).toContain('login_succeeded');
     const track = await apiWithEnv({ ANALYTICS: brokenQueue }, 'POST', '/analytics/events', {
       headers: serviceHeaders(),
       json: { event_type: 'x_event' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appFor, groupOf } from '../src/apps';
+import { appFor, groupOf, pathOf } from '../src/apps';
 
 /**
  * src/apps.ts serves each request from the app of its path's group, built from that group's
@@ -55,5 +55,19 @@ describe('one app per URL prefix', () => {
   it('builds each group once per isolate', async () => {
     expect(await appFor('/auth/login')).toBe(await appFor('/auth/verify'));
     expect(await appFor('/auth/login')).not.toBe(await appFor('/admin/roles'));
+  });
+
+  it('reads the path of a request URL as URL does (no second parse per request)', () => {
+    const urls = [
+      'http://auth.test/',
+      'http://auth.test',
+      'https://auth.example.com:8443/auth/verify?x=1',
+      'http://auth.test/auth/login?next=/admin#frag',
+      'http://auth.test/admin#a?b',
+      'http://auth.test/users/%2e%2e/admin?q',
+      'http://127.0.0.1:8787/.well-known/jwks.json',
+    ];
+    // request.url is the runtime's serialisation of the parsed URL (dot segments resolved).
+    for (const raw of urls) expect(pathOf(new URL(raw).href), raw).toBe(new URL(raw).pathname);
   });
 });

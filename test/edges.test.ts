@@ -48,6 +48,20 @@ describe('CORS', () => {
     }
   });
 
+  it('sends no CORS headers to a request without Origin, only Vary: Origin', async () => {
+    for (const [method, path] of [
+      ['GET', '/'],
+      ['GET', '/auth/verify'],
+      ['POST', '/auth/login'],
+    ] as const) {
+      const res = await api(method, path, method === 'POST' ? { json: {} } : {});
+      const cors = [...res.headers.keys()].filter((h) => h.startsWith('access-control-'));
+      expect(cors, `${method} ${path}`).toEqual([]);
+      expect(res.headers.get('Vary') ?? '', `${method} ${path}`).toMatch(/origin/i);
+      expect(res.headers.get('X-Request-ID'), `${method} ${path}`).toBeTruthy();
+    }
+  });
+
   it('allows a configured origin on a GET and exposes X-Request-ID', async () => {
     const res = await api('GET', '/health', { headers: { Origin: ALLOWED } });
     expect(res.status).toBe(200);

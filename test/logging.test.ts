@@ -72,4 +72,18 @@ describe('request log', () => {
     );
     expect(lines.join('\n')).not.toContain(token);
   });
+
+  it('is written for a refused answer, not for a successful one (the platform logs those)', async () => {
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      expect((await api('GET', '/')).status).toBe(200);
+      expect((await api('GET', '/auth/verify')).status).toBe(401);
+      const lines = spy.mock.calls
+        .map(([line]) => JSON.parse(String(line)) as { msg: string; path: string; status: number })
+        .filter((line) => line.msg === 'request');
+      expect(lines.map((l) => [l.path, l.status])).toEqual([['/auth/verify', 401]]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

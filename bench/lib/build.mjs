@@ -7,9 +7,9 @@ import { bundlePath, wrangler } from './runtime.mjs';
 
 const gz = (text) => gzipSync(Buffer.from(text)).length;
 
-/** Builds the worker into `outdir`; returns the bundle's path and sizes. */
-export function buildWorker(outdir) {
-  wrangler(['deploy', '--dry-run', '--outdir', outdir]);
+/** Builds the worker of checkout `cwd` into `outdir`; returns the bundle's path and sizes. */
+export function buildWorker(outdir, cwd) {
+  wrangler(['deploy', '--dry-run', '--outdir', outdir], cwd);
   const path = bundlePath(outdir);
   const code = readFileSync(path, 'utf8');
   return { path, ...bundleStats(code) };

@@ -124,3 +124,79 @@ export async function startPeer({ dbPath, timeoutMs = 30_000 }) {
   };
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, settings, stop, kill };
 }
+
+/**
+ * Better Auth in workerd with D1 (bench/peers/better-auth/worker.mjs), bundled by esbuild and
+ * run on a workerd of its own (its CPU apart from the worker's), with `nodejs_compat`, which
+ * Better Auth needs and edge-auth does not use. Fresh D1 state in `persistPath`. Resolves with
+ * the same shape as startPeer.
+ */
+export async function startWorkerdPeer({ outdir, persistPath, compatibilityDate }) {
+  const { build } = await import('esbuild');
+  const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
+  const { childPids } = await import('./runtime.mjs');
+  const { randomBytes } = await import('node:crypto');
+  const scriptPath = join(outdir, 'peer-worker.js');
+  await build({
+    entryPoints: [join(PEER_DIR, 'worker.mjs')],
+    outfile: scriptPath,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser', 'import'],
+    mainFields: ['module', 'main'],
+    external: ['node:*', 'cloudflare:*'],
+    logLevel: 'warning',
+  });
+  const before = new Set(childPids('workerd'));
+  const options = convertV4MiniflareOptions({
+    host: '127.0.0.1',
+    port: 0,
+    cf: false,
+    handleStructuredLogs: () => {},
+    resourcePersistencePath: persistPath,
+    workers: [
+      {
+        name: 'peer-workerd',
+        modules: true,
+        scriptPath,
+        modulesRoot: outdir,
+        compatibilityDate,
+        compatibilityFlags: ['nodejs_compat'],
+        d1Databases: { DB: 'peer-d1' },
+        bindings: { BETTER_AUTH_SECRET: randomBytes(32).toString('base64') },
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
+      },
+    ],
+  });
+  const mf = new Miniflare(options);
+  let stopped = null;
+  const stop = () => (stopped ??= mf.dispose().catch(() => {}));
+  try {
+    await mf.ready;
+    const url = (await mf.unsafeGetDirectURL('peer-workerd')).href.replace(/\/$/, '');
+    const res = await fetch(`${url}/ready`);
+    const body = await res.json();
+    if (!body.ready) throw new Error(`peer answered ${res.status}`);
+    const pid = childPids('workerd').find((p) => !before.has(p)) ?? null;
+    const kill = () => {
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
+    return {
+      url,
+      pid,
+      settings: { ...body.settings, nodejsCompat: true, database: 'D1' },
+      stop,
+      kill,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

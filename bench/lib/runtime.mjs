@@ -15,10 +15,14 @@ export const WORKER_NAME = 'edge-auth';
 const PBKDF2_WORKER_NAME = 'pbkdf2-floor';
 const DO_FLOOR_WORKER_NAME = 'do-floor';
 
-/** Runs wrangler with this Node (22) and returns its output; throws on a non-zero exit. */
-export function wrangler(args) {
-  const run = spawnSync(process.execPath, [WRANGLER_BIN, ...args], {
-    cwd: ROOT,
+/**
+ * Runs wrangler with this Node (22) and returns its output; throws on a non-zero exit. `cwd` is
+ * the checkout whose wrangler.toml and wrangler it uses (another for a --baseline build).
+ */
+export function wrangler(args, cwd = ROOT) {
+  const bin = cwd === ROOT ? WRANGLER_BIN : join(cwd, 'node_modules/wrangler/bin/wrangler.js');
+  const run = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
     encoding: 'utf8',
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0' },
     maxBuffer: 64 * 1024 * 1024,
@@ -29,11 +33,11 @@ export function wrangler(args) {
   return `${run.stdout}\n${run.stderr}`;
 }
 
-/** wrangler.toml, read by wrangler itself, mapped to Miniflare worker options. */
-export async function readWorkerConfig() {
+/** wrangler.toml of `root` (a --baseline checkout too), read by wrangler, as Miniflare options. */
+export async function readWorkerConfig(root = ROOT) {
   process.env.WRANGLER_LOG ??= 'error';
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
-  const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') });
+  const config = unstable_readConfig({ config: join(root, 'wrangler.toml') });
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   // Only the declared vars: secrets come fresh from scripts/secrets.mjs, never from .dev.vars.
   const vars = Object.fromEntries(
@@ -41,9 +45,9 @@ export async function readWorkerConfig() {
   );
   const migrationDirs = (config.d1_databases ?? []).map((d) => ({
     binding: d.binding,
-    dir: join(ROOT, d.migrations_dir ?? 'migrations'),
+    dir: join(root, d.migrations_dir ?? 'migrations'),
   }));
-  return { config, workerOptions, vars, migrationDirs };
+  return { config, workerOptions, vars, migrationDirs, root };
 }
 
 /** A one-route worker that does one PBKDF2-HMAC-SHA256 derivation per request. */
@@ -134,10 +138,16 @@ export const bundlePath = (outdir) =>
 function miniflareOptions({ wc, secrets, outdir, script, persistPath, extra = [], vars }) {
   // The bundle is self-contained: wrangler's module rules (for unbundled sources) do not apply.
   const { modulesRules: _rules, ...workerOptions } = wc.workerOptions;
+  // No [assets] in front: with it Miniflare routes every request through its asset-router worker
+  // in the same workerd process, whose CPU the bench would count as ours (measured: GET / 0.33
+  // vs 0.14-0.18 ms/req with and without it, at load average 8-11), while on Cloudflare the
+  // router is the platform's and the worker is billed for its own isolate only. The bench never
+  // asks for /docs, the one route that reads the ASSETS binding.
+  delete workerOptions.assets;
   const main = {
     ...workerOptions,
     name: WORKER_NAME,
-    rootPath: ROOT,
+    rootPath: wc.root ?? ROOT,
     ...(script
       ? { modules: true, script }
       : { modules: true, scriptPath: bundlePath(outdir), modulesRoot: outdir }),
@@ -150,7 +160,7 @@ function miniflareOptions({ wc, secrets, outdir, script, persistPath, extra = []
     host: '127.0.0.1',
     port: 0,
     cf: false,
-    // The worker logs one JSON line per request; the bench does not print them.
+    // The worker logs JSON lines (one per refused or failed answer); the bench does not print them.
     handleStructuredLogs: () => {},
     ...(persistPath ? { resourcePersistencePath: persistPath } : {}),
     workers: [main, ...extra],
@@ -290,8 +300,10 @@ export async function startWorker({
   vars,
   inspector,
   register,
+  secretsOf = generateSecrets,
 }) {
-  const secrets = await generateSecrets('bench-key');
+  // A --baseline checkout brings its own generator: the secrets its config expects.
+  const secrets = await secretsOf('bench-key');
   const started = performance.now();
   const options = miniflareOptions({
     wc,

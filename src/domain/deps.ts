@@ -65,15 +65,13 @@ export function createDeps(
     breakers: env.BREAKERS,
     analytics: env.ANALYTICS,
     events: eventsPort({
-      db,
       origin: parts.origin,
       defer: parts.defer,
-      logger: parts.logger,
       now,
       publish: (events) =>
         publishInBackground(
           { queue: env.ANALYTICS, db, logger: parts.logger, defer: parts.defer },
-          events.map(({ event, at }) => domainEventMessage(event, at)),
+          events.map(({ event, at, audit }) => domainEventMessage(event, at, audit)),
         ),
     }),
     admitted: () => Promise.resolve(),

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { auditInsert, type AuditEntry } from '../db/queries/audit';
-import type { Db } from '../db/client';
+import type { AuditEntry } from '../db/queries/audit';
 import { AUDIT_ACTIONS, ORG_ROLES, type AuditEvent } from '../db/schema';
-import type { Logger } from '../lib/logger';
 
 // The audit log is written here: its actions and entries are this module's, for the routes that
 // show them.
@@ -208,17 +206,22 @@ const FLUSH_FALLBACK_MS = 10_000;
  */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** An event as sent to analytics, with the audit row the consumer writes (emitted events). */
+export interface Published {
+  event: DomainEvent;
+  at: number;
+  audit?: AuditEntry;
+}
+
 /**
  * The port over the D1 audit trail and the analytics queue, stamping each event with the
  * request's origin. `publish` gets the events to send (after the answer; it must not throw).
  */
 export function eventsPort(parts: {
-  db: Db;
   origin: Origin;
   defer: (work: Promise<unknown>) => void;
-  logger: Logger;
   now: () => number;
-  publish: (events: { event: DomainEvent; at: number }[]) => void;
+  publish: (events: Published[]) => void;
 }): Events {
   const entry = (event: DomainEvent): AuditEntry => ({
     action: event.type,
@@ -231,7 +234,7 @@ export function eventsPort(parts: {
     requestId: parts.origin.requestId,
     at: new Date(parts.now()),
   });
-  let pending: { event: DomainEvent; at: number; unconditional: boolean }[] = [];
+  let pending: (Published & { unconditional: boolean })[] = [];
   let flushed = false;
   let settle: (() => void) | undefined;
   const flush = (succeeded: boolean) => {
@@ -242,13 +245,15 @@ export function eventsPort(parts: {
     pending = [];
     if (sent.length) {
       parts.defer(
-        nextTurn().then(() => parts.publish(sent.map(({ event, at }) => ({ event, at })))),
+        nextTurn().then(() =>
+          parts.publish(sent.map(({ event, at, audit }) => ({ event, at, audit }))),
+        ),
       );
     }
   };
-  const queue = (event: DomainEvent, unconditional: boolean) => {
+  const queue = (event: DomainEvent, unconditional: boolean, audit?: AuditEntry) => {
     const at = parts.now();
-    if (flushed) return parts.publish([{ event, at }]);
+    if (flushed) return parts.publish([{ event, at, audit }]);
     if (!settle) {
       const flushedNow = new Promise<void>((resolve) => (settle = resolve));
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -262,25 +267,17 @@ export function eventsPort(parts: {
         }),
       );
     }
-    pending.push({ event, at, unconditional });
+    pending.push({ event, at, unconditional, audit });
   };
   return {
     entry(event) {
       queue(event, false);
       return entry(event);
     },
+    // The audit row travels with the event: the analytics consumer writes a queue batch's rows
+    // in its one D1 batch (issue 23), instead of one D1 write per request after the answer.
     emit(event) {
-      queue(event, true);
-      const row = entry(event);
-      parts.defer(
-        nextTurn()
-          .then(() => auditInsert(parts.db, row))
-          .then(
-            () => undefined,
-            (err: unknown) =>
-              parts.logger.error('audit write failed', { action: event.type, error: err }),
-          ),
-      );
+      queue(event, true, entry(event));
     },
     flush,
   };

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import { rawBatch, type Db, type RawStatement } from '../client';
+import { auditInsertOnce, type AuditEntry } from './audit';
 import {
   analyticsCostHourly,
   analyticsCounters,
@@ -7,13 +8,11 @@ import {
   analyticsEventHourly,
   analyticsEvents,
   analyticsMetricHourly,
-  auditEvents,
   users,
 } from '../schema';
 
 export type RawEvent = typeof analyticsEvents.$inferInsert;
 /** An activity entry a service reported, keyed by its event id (a redelivery adds none). */
-export type ActivityRow = typeof auditEvents.$inferInsert & { id: string };
 export type DeadLetter = typeof analyticsDeadLetters.$inferInsert;
 
 const HOUR_MS = 3_600_000;
@@ -69,10 +68,12 @@ export async function aggregateBatch(
   batchId: string,
   rows: RawEvent[],
   rejected: number,
-  activity: ActivityRow[] = [],
+  audit: (AuditEntry & { id: string })[] = [],
 ) {
   await rawBatch(db, [
-    ...activity.map((row) => statement(db.insert(auditEvents).values(row).onConflictDoNothing())),
+    // The audit rows the events carry (domain/events.ts): one write per queue batch, not one
+    // per request, and committed with the events' rows or not at all.
+    ...audit.map((e) => statement(auditInsertOnce(db, e))),
     ...rows.map((row) =>
       statement(
         db

@@ -4,6 +4,8 @@ import { auditEvents, type AuditAction } from '../schema';
 import { olderThan, type Cursor } from './keyset';
 
 export interface AuditEntry {
+  /** Set when the entry may be written twice (a redelivered queue message): the second is a no-op. */
+  id?: string;
   userId: string | null;
   /** Set on org events, so an organization's activity can be read by its id. */
   organizationId?: string | null;
@@ -19,7 +21,7 @@ export interface AuditEntry {
 /** The insert for one entry, to run alone or inside a caller's batch. */
 export const auditInsert = (db: Db, e: AuditEntry) =>
   db.insert(auditEvents).values({
-    id: crypto.randomUUID(),
+    id: e.id ?? crypto.randomUUID(),
     userId: e.userId,
     organizationId: e.organizationId ?? null,
     actorId: e.actorId ?? null,
@@ -30,6 +32,16 @@ export const auditInsert = (db: Db, e: AuditEntry) =>
     metadata: e.metadata ?? {},
     createdAt: e.at,
   });
+
+/** The insert of an entry with an id, once: a known id changes nothing (at-least-once queues). */
+export const auditInsertOnce = (db: Db, e: AuditEntry & { id: string }) =>
+  auditInsert(db, e).onConflictDoNothing({ target: auditEvents.id });
+
+/** Entries with ids, in one batch: the fallback when the analytics queue refuses them. */
+export async function insertAuditEntries(db: Db, entries: (AuditEntry & { id: string })[]) {
+  const [first, ...rest] = entries.map((e) => auditInsertOnce(db, e));
+  if (first) await db.batch([first, ...rest]);
+}
 
 /**
  * The insert for one entry that happens only if `condition` holds when it runs: placed in a

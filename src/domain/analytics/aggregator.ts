@@ -2,17 +2,18 @@ import {
   aggregateBatch,
   bumpCounter,
   recordDeadLetters,
-  type ActivityRow,
   type RawEvent,
 } from '../../db/queries/analytics';
 import { pruneRawEvents, pruneRollups } from '../../db/queries/analytics-limits';
+import { insertAuditEntries } from '../../db/queries/audit';
 import type { Deps } from '../deps';
 import {
   AnalyticsMessageSchema,
+  AuditCarrierSchema,
   canonicalLabels,
-  type ActivityMessage,
   type AnalyticsMessage,
 } from './messages';
+import { auditEntriesOf, auditEntryOf } from './producer';
 
 type ConsumerDeps = Pick<Deps, 'db' | 'logger' | 'now'>;
 
@@ -52,18 +53,6 @@ function rawRow(m: AnalyticsMessage, receivedAt: number): RawEvent {
       };
 }
 
-/** A service's activity report as an entry of the user's activity trail (its event id as id). */
-const activityRow = (m: ActivityMessage): ActivityRow => ({
-  id: m.event_id,
-  userId: m.user_id,
-  action: 'service_activity',
-  ip: null,
-  userAgent: null,
-  requestId: m.request_id,
-  metadata: { service: m.service, action: m.action, resource: m.resource, details: m.metadata },
-  createdAt: new Date(m.timestamp),
-});
-
 /**
  * The aggregator (the ANALYTICS queue's consumer). Each message is validated: an invalid one is
  * acked and counted as rejected (retrying cannot fix it, and it must not hold up the rest).
@@ -71,35 +60,34 @@ const activityRow = (m: ActivityMessage): ActivityRow => ({
  * a growing delay, and after max_retries the queue moves them to the dead-letter queue.
  */
 export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
-  const valid: { message: Message<unknown>; row: RawEvent; activity?: ActivityRow }[] = [];
+  const valid: { message: Message<unknown>; row: RawEvent; parsed: AnalyticsMessage }[] = [];
   let rejected = 0;
+  // Audit rows of messages refused as analytics: the trail does not depend on the properties.
+  const rescued: ReturnType<typeof auditEntriesOf> = [];
   const receivedAt = deps.now();
   for (const message of batch.messages) {
     const parsed = AnalyticsMessageSchema.safeParse(message.body);
     if (parsed.success) {
-      const m = parsed.data;
-      valid.push({
-        message,
-        row: rawRow(m, receivedAt),
-        activity: m.kind === 'activity' ? activityRow(m) : undefined,
-      });
+      valid.push({ message, row: rawRow(parsed.data, receivedAt), parsed: parsed.data });
     } else {
       rejected++;
       deps.logger.warn('analytics message rejected', {
         message_id: message.id,
         problems: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
       });
+      const carrier = AuditCarrierSchema.safeParse(message.body);
+      if (carrier.success) rescued.push(auditEntryOf(carrier.data.event_id, carrier.data.audit));
       message.ack();
     }
   }
   try {
-    if (valid.length) {
+    if (valid.length || rescued.length) {
       await aggregateBatch(
         deps.db,
         crypto.randomUUID(),
         valid.map((v) => v.row),
         rejected,
-        valid.flatMap((v) => (v.activity ? [v.activity] : [])),
+        [...auditEntriesOf(valid.map((v) => v.parsed)), ...rescued],
       );
     } else if (rejected) {
       await bumpCounter(deps.db, 'rejected', rejected);
@@ -122,22 +110,42 @@ export async function aggregate(deps: ConsumerDeps, batch: MessageBatch<unknown>
 const MAX_DEAD_LETTER_BYTES = 16_384;
 
 /**
+ * A dead letter is kept without its audit row (addresses, the email of a failed sign-in): the
+ * row itself is written to the audit trail in the same batch, and analytics keeps no such data.
+ */
+const withoutAudit = (body: unknown) =>
+  body !== null && typeof body === 'object' && 'audit' in body
+    ? { ...body, audit: undefined }
+    : body;
+
+/**
  * The dead-letter queue's consumer: records each message for inspection. If D1 is still down,
  * the batch is retried (the DLQ has retries of its own); nothing is dropped silently.
  */
 export async function recordDeadLetterBatch(deps: ConsumerDeps, batch: MessageBatch<unknown>) {
   const now = deps.now();
   try {
-    await recordDeadLetters(
-      deps.db,
-      batch.messages.map((m) => ({
-        messageId: m.id,
-        queue: batch.queue,
-        attempts: m.attempts,
-        body: JSON.stringify(m.body ?? null).slice(0, MAX_DEAD_LETTER_BYTES),
-        receivedAt: now,
-      })),
+    // Audit rows are not analytics: a dead-lettered event's row is written all the same (once
+    // per event id, so a retried dead-letter batch writes nothing twice).
+    const audit = auditEntriesOf(
+      batch.messages.flatMap((m) => {
+        const parsed = AnalyticsMessageSchema.safeParse(m.body);
+        return parsed.success ? [parsed.data] : [];
+      }),
     );
+    await Promise.all([
+      recordDeadLetters(
+        deps.db,
+        batch.messages.map((m) => ({
+          messageId: m.id,
+          queue: batch.queue,
+          attempts: m.attempts,
+          body: JSON.stringify(withoutAudit(m.body) ?? null).slice(0, MAX_DEAD_LETTER_BYTES),
+          receivedAt: now,
+        })),
+      ),
+      insertAuditEntries(deps.db, audit),
+    ]);
   } catch (err) {
     deps.logger.error('dead letters not recorded; retrying', {
       messages: batch.messages.length,

@@ -61,12 +61,34 @@ const common = {
   service: Id.nullable(),
 };
 
+/**
+ * The audit-trail row of a domain event (domain/events.ts `emit`), carried to the consumer,
+ * which writes the rows of a whole queue batch in its one D1 batch. Only the producer sets it
+ * (ingested events are built from TrackEventSchema); its id is the event's, so a redelivered
+ * message writes nothing twice.
+ */
+export const AuditRowSchema = z.object({
+  action: z.string().min(1).max(64),
+  user_id: z.string().nullable(),
+  organization_id: z.string().nullable(),
+  actor_id: z.string().nullable(),
+  ip: z.string().nullable(),
+  user_agent: z.string().nullable(),
+  request_id: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  at: z.number().int().nonnegative(),
+});
+
+/** The audit row of a message refused as analytics, which the trail still takes. */
+export const AuditCarrierSchema = z.object({ event_id: z.uuid(), audit: AuditRowSchema });
+
 export const EventMessageSchema = z.object({
   kind: z.literal('event'),
   ...common,
   event_type: EventTypeField,
   session_id: Id.nullable(),
   properties: PropertiesSchema,
+  audit: AuditRowSchema.optional(),
 });
 
 export const MetricMessageSchema = z.object({

@@ -1,9 +1,16 @@
 import { bumpCounter } from '../../db/queries/analytics';
+import { insertAuditEntries, type AuditEntry } from '../../db/queries/audit';
+import type { AuditAction } from '../../db/schema';
 import type { Db } from '../../db/client';
 import type { Logger } from '../../lib/logger';
 import { ApiError } from '../../lib/errors';
 import type { DomainEvent } from '../events';
-import { PropertiesSchema, type AnalyticsMessage, type EventMessage } from './messages';
+import {
+  PropertiesSchema,
+  type ActivityMessage,
+  type AnalyticsMessage,
+  type EventMessage,
+} from './messages';
 
 export type AnalyticsQueue = Queue<AnalyticsMessage>;
 
@@ -57,9 +64,30 @@ export async function enqueueOrUnavailable(
   }
 }
 
+/** The audit entries carried by `messages` (domain events' rows), with their ids. */
+export const auditEntriesOf = (messages: AnalyticsMessage[]) =>
+  messages.flatMap((m): (AuditEntry & { id: string })[] => {
+    if (m.kind === 'event' && m.audit) return [auditEntryOf(m.event_id, m.audit)];
+    if (m.kind === 'activity') return [activityEntryOf(m)];
+    return [];
+  });
+
+/** A service's activity report as an entry of the user's activity trail (its event id as id). */
+const activityEntryOf = (m: ActivityMessage): AuditEntry & { id: string } => ({
+  id: m.event_id,
+  userId: m.user_id,
+  action: 'service_activity',
+  ip: null,
+  userAgent: null,
+  requestId: m.request_id,
+  metadata: { service: m.service, action: m.action, resource: m.resource, details: m.metadata },
+  at: new Date(m.timestamp),
+});
+
 /**
  * For domain events, after the answer: a failed send is logged and counted (`send_failed`,
- * /metrics), never the caller's failure.
+ * /metrics), never the caller's failure. The audit rows the messages carry are then written
+ * here, so the trail does not depend on the queue.
  */
 export function publishInBackground(
   parts: { queue: AnalyticsQueue; db: Db; logger: Logger; defer: (p: Promise<unknown>) => void },
@@ -69,11 +97,47 @@ export function publishInBackground(
   parts.defer(
     enqueue(parts.queue, messages).catch(async (err: unknown) => {
       parts.logger.error('analytics enqueue failed', { messages: messages.length, error: err });
-      await bumpCounter(parts.db, 'send_failed', messages.length).catch((e: unknown) =>
-        parts.logger.error('analytics counter write failed', { error: e }),
-      );
+      await Promise.all([
+        bumpCounter(parts.db, 'send_failed', messages.length).catch((e: unknown) =>
+          parts.logger.error('analytics counter write failed', { error: e }),
+        ),
+        insertAuditEntries(parts.db, auditEntriesOf(messages)).catch((e: unknown) =>
+          parts.logger.error('audit write failed', { error: e }),
+        ),
+      ]);
     }),
   );
+}
+
+/** An audit entry as its queue message carries it (AuditRowSchema). */
+function auditRowOf(e: AuditEntry): EventMessage['audit'] {
+  return {
+    action: e.action,
+    user_id: e.userId,
+    organization_id: e.organizationId ?? null,
+    actor_id: e.actorId ?? null,
+    ip: e.ip,
+    user_agent: e.userAgent,
+    request_id: e.requestId,
+    metadata: e.metadata ?? {},
+    at: e.at.getTime(),
+  };
+}
+
+/** The entry back from its message; `id` is the event's. */
+export function auditEntryOf(id: string, row: NonNullable<EventMessage['audit']>) {
+  return {
+    id,
+    action: row.action as AuditAction,
+    userId: row.user_id,
+    organizationId: row.organization_id,
+    actorId: row.actor_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    metadata: row.metadata,
+    at: new Date(row.at),
+  };
 }
 
 /** Metadata fields that never go to analytics: secrets by name, and addresses (personal data). */
@@ -99,8 +163,12 @@ function propertiesOf(metadata: Record<string, unknown>): EventMessage['properti
 
 const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v.slice(0, 64) : null);
 
-/** The queue message of a domain event. */
-export function domainEventMessage(event: DomainEvent, at: number): EventMessage {
+/** The queue message of a domain event, with its audit row when the consumer is to write it. */
+export function domainEventMessage(
+  event: DomainEvent,
+  at: number,
+  audit?: AuditEntry,
+): EventMessage {
   const metadata = ('metadata' in event && event.metadata ? event.metadata : {}) as Record<
     string,
     unknown
@@ -118,5 +186,6 @@ export function domainEventMessage(event: DomainEvent, at: number): EventMessage
     service: null,
     session_id: str(metadata.session_id),
     properties: propertiesOf(metadata),
+    ...(audit && { audit: auditRowOf(audit) }),
   };
 }

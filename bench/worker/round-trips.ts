@@ -3,8 +3,9 @@
  * queue or rate-limit call leaves the isolate, so what a route costs is how many of them it
  * makes one after another before it answers. `traceBindings` wraps an env so that every such
  * call still goes to the real binding and is recorded; `summarize` turns the record into the
- * sequential depth on the critical path and the totals. Used by test/round-trips.test.ts and,
- * when BENCH_ROUND_TRIPS is set, by the bench (src/index.ts adds the summary as a header).
+ * sequential depth on the critical path and the totals. Bench and test instrumentation only,
+ * outside src/: used by test/round-trips.test.ts and by the bench's round-trip entry (entry.ts,
+ * which adds the summary as a header).
  *
  * Order is kept as a sequence number, not a clock: workerd freezes timers between I/O events
  * and local calls often finish within one millisecond, so timestamps cannot tell two parallel
