@@ -171,6 +171,12 @@ export const VarsSchema = z
     VERIFY_TOKEN_TTL_SECONDS: intVar(3600, 7 * 86400, 86400),
     /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
+    /**
+     * Whether anyone may create an account themself: POST /auth/register, the hosted
+     * registration page and an email sign-in's `create_account`. Off: accounts come only from
+     * admins and services.
+     */
+    SIGN_UP_OPEN: boolVar(true),
     RATE_LIMIT_MFA_SEND: rateVar('5/3600'),
     /** Organization invitations one user may send (each is an email under our name). */
     RATE_LIMIT_INVITATIONS: rateVar('20/3600'),
