@@ -101,13 +101,23 @@ export async function verifyPassword(
   stored: string,
 ): Promise<VerifyOutcome> {
   const parsed = parseStoredHash(stored);
-  if (!parsed) return { ok: false, needsRehash: false };
+  if (!parsed) {
+    // A passwordless account (NO_PASSWORD_HASH) or a tampered row: as slow as a real check.
+    await burnDummyHash(hasher, password);
+    return { ok: false, needsRehash: false };
+  }
   const candidate = await peppered(hasher, password, parsed.salt, parsed.iterations);
   const ok = timingSafeEqual(candidate, parsed.hash);
   return { ok, needsRehash: ok && parsed.iterations !== hasher.iterations };
 }
 
 const DUMMY_SALT = new Uint8Array(SALT_BYTES);
+
+/**
+ * The stored "hash" of an account without a password (one made by an email sign-in): it parses
+ * as no hash, so no password matches it, and verifyPassword spends a dummy hash on it.
+ */
+export const NO_PASSWORD_HASH = '$none$';
 
 /**
  * Spends one full hash on a password for an unknown account, so the response time does not

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { limitByIp } from '../../http/middleware/rate-limit';
+import { emailConfirmPage, emailConfirmPost } from './email-sign-in';
 import * as h from './pages.handlers';
 
 export { isPagePath, pageHeaders } from './pages.security';
@@ -23,4 +24,6 @@ export const pagesRouter = new Hono<AppEnv>()
   .post('/reset-password', h.resetPost)
   .get('/verify-email', h.verifyEmailPage)
   .post('/verify-email', h.verifyEmailPost)
+  .get('/auth/email/confirm', emailConfirmPage)
+  .post('/auth/email/confirm', limitByIp('login'), emailConfirmPost)
   .onError(h.pageError);

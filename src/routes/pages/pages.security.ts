@@ -13,6 +13,7 @@ export const PAGE_PATHS = new Set([
   '/forgot-password',
   '/reset-password',
   '/verify-email',
+  '/auth/email/confirm',
 ]);
 
 export const isPagePath = (path: string) => PAGE_PATHS.has(path);
