@@ -100,12 +100,11 @@ export async function verifyPassword(
   password: string,
   stored: string,
 ): Promise<VerifyOutcome> {
+  // A passwordless account answers as slowly as one with a password (no timing oracle); a
+  // tampered row is refused at once, before any derivation.
+  if (stored === NO_PASSWORD_HASH) await burnDummyHash(hasher, password);
   const parsed = parseStoredHash(stored);
-  if (!parsed) {
-    // A passwordless account (NO_PASSWORD_HASH) or a tampered row: as slow as a real check.
-    await burnDummyHash(hasher, password);
-    return { ok: false, needsRehash: false };
-  }
+  if (!parsed) return { ok: false, needsRehash: false };
   const candidate = await peppered(hasher, password, parsed.salt, parsed.iterations);
   const ok = timingSafeEqual(candidate, parsed.hash);
   return { ok, needsRehash: ok && parsed.iterations !== hasher.iterations };
@@ -115,7 +114,7 @@ const DUMMY_SALT = new Uint8Array(SALT_BYTES);
 
 /**
  * The stored "hash" of an account without a password (one made by an email sign-in): it parses
- * as no hash, so no password matches it, and verifyPassword spends a dummy hash on it.
+ * as no hash, so no password matches it; verifyPassword spends a dummy hash on it all the same.
  */
 export const NO_PASSWORD_HASH = '$none$';
 
