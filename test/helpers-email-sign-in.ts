@@ -26,7 +26,7 @@ export const verifyEmailSignIn = (
 ) => api('POST', `/auth/email/verify${query}`, { json: body, headers });
 
 /** The link token and the code of one sign-in email. */
-export function signInParts(message: OutboxMessage) {
+function signInParts(message: OutboxMessage) {
   expect(message.body).toMatch(/\/auth\/email\/confirm\?token=/);
   const code = /code[^\n]*: (\d{6})\n/.exec(message.body)?.[1];
   expect(code, message.body).toMatch(/^\d{6}$/);

@@ -93,7 +93,7 @@ export async function createAccount(
 }
 
 /** Self-service sign-up (registration, an email sign-in's create_account) only while open. */
-export function assertSignUpOpen(deps: Pick<Deps, 'config'>) {
+function assertSignUpOpen(deps: Pick<Deps, 'config'>) {
   if (!deps.config.SIGN_UP_OPEN) throw new ApiError('SIGN_UP_CLOSED');
 }
 

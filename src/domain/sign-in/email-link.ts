@@ -29,8 +29,8 @@ import { openChallenge } from './second-factor';
  * wrong one counts toward the account lockout. Either ends in finishSignIn with amr ["email"],
  * or in the account's second step.
  */
-export const EMAIL_SIGN_IN_TTL_S = 900;
-export const EMAIL_CODE_MAX_TRIES = 5;
+const EMAIL_SIGN_IN_TTL_S = 900;
+const EMAIL_CODE_MAX_TRIES = 5;
 const SUBJECT = 'Your sign-in link';
 
 const deadLink = () =>
