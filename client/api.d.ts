@@ -93,7 +93,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.
+         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED.
          */
         post: operations["register"];
         delete?: never;
@@ -526,6 +526,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/email/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a sign-in link and code
+         * @description Always 202 with the same body, whatever the address, and in the same time: the email goes out after the answer. A known address gets one email with a link (APP_URL/auth/email/confirm?token=…, a hosted page whose button signs in: opening the link signs nobody in) and a 6-digit code for POST /auth/email/verify; both work once, for 15 minutes, and a new start replaces them. An unknown address gets one only with `create_account: true` while SIGN_UP_OPEN (the account is created, verified and without a password, when the link or code is used); otherwise nothing is sent. At most NOTIFY_LIMIT_PER_ACCOUNT emails per address (beyond: still 202, nothing sent). Per-IP limit shared with forgot-password: 429 with Retry-After and X-RateLimit-*.
+         */
+        post: operations["emailSignInStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with an emailed link token or code
+         * @description `{token}` (the link's) or `{email, code}` → the token pair (amr ["email"]), or, when the account has a second factor, `{mfa_required, mfa_token, methods, expires_in}` as POST /auth/login answers. Single use: of parallel uses exactly one succeeds. A used, expired or replaced link answers 401 INVALID_TOKEN; a wrong, used or expired code 401 INVALID_CREDENTIALS. A code allows 5 wrong tries per email sent, and wrong codes count toward the account lockout like wrong passwords (423 ACCOUNT_LOCKED with Retry-After, even for the right code); a link works on a locked account, as a reset link does. The first use on an account whose address was never verified verifies it and clears what its first registrant set up (password, second factors, sessions). ?transport=cookie as for /auth/login. Per-IP limit shared with /auth/login.
+         */
+        post: operations["emailSignInVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/roles": {
         parameters: {
             query?: never;
@@ -801,7 +841,7 @@ export interface paths {
         put?: never;
         /**
          * Confirm an enrolment, or pass the second step of login
-         * @description With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423); after 5 the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.
+         * @description With a bearer token and `{method_id, code}`: confirms the enrolment (the first active method returns 10 backup codes, once). With `{mfa_token, code, method_id?}` from POST /auth/login: a TOTP code (±1 step, each step accepted once), the email/SMS code sent by POST /mfa/challenge for this login, or a backup code (single use) returns the token pair, whose access token carries `amr` (`["pwd","otp"]`; `["pwd","sms"]` for SMS); with ?transport=cookie the refresh token is set as the HttpOnly refresh cookie instead (X-CSRF-Protection: 1 required, else 403 CSRF_REJECTED). Wrong codes answer 401 INVALID_MFA_CODE and count toward the account lockout (423), on any mfa_token of the account; right ones, and sign-ins left unfinished, never do; after 5 wrong codes the mfa_token is dead (401 INVALID_TOKEN), as it is once used or 5 minutes old.
          */
         post: operations["verifyMfa"];
         delete?: never;
@@ -842,7 +882,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a second factor
-         * @description Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes. Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.
+         * @description Needs re-authentication: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and nothing changes (of the contract’s 401/403 for a missing re-authentication this service answers 401, never 403). Wrong passwords count toward the account lockout (423). Removing the last active method deletes the backup codes too.
          */
         delete: operations["deleteMfaMethod"];
         options?: never;
@@ -861,7 +901,7 @@ export interface paths {
         put?: never;
         /**
          * Replace the backup codes
-         * @description Returns 10 new single-use codes, shown once; every earlier code stops working at once. 409 CONFLICT when no method is active.
+         * @description Returns 10 new single-use codes, shown once; every earlier code stops working at once. Needs the re-authentication of removing a method: the current password in the body (`{"password": ...}`), or a session signed in with a second factor within the last 5 minutes; otherwise, or with a wrong password, 401 INVALID_CREDENTIALS and the old codes stay. Wrong passwords count toward the account lockout (423). 409 CONFLICT when no method is active.
          */
         post: operations["regenerateBackupCodes"];
         delete?: never;
@@ -1299,6 +1339,7 @@ export interface components {
              *     | ACCOUNT_SUSPENDED | 403 | This account is suspended |
              *     | EMAIL_NOT_VERIFIED | 403 | The email address is not verified |
              *     | CSRF_REJECTED | 403 | Cross-site request refused |
+             *     | SIGN_UP_CLOSED | 403 | This service does not accept new sign-ups |
              *     | NOT_FOUND | 404 | Not found |
              *     | METHOD_NOT_ALLOWED | 405 | Method not allowed |
              *     | CONFLICT | 409 | Conflict |
@@ -1320,7 +1361,7 @@ export interface components {
              * @example INVALID_CREDENTIALS
              * @enum {string}
              */
-            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE";
+            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE";
             /** @description The X-Request-ID of this response */
             request_id: string;
             /** @description Present only on 422: one entry per invalid field */
@@ -1677,6 +1718,33 @@ export interface components {
              */
             email?: string;
         };
+        EmailSignInStart: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * Format: uri
+             * @description Where the hosted confirm page sends the browser once signed in; only APP_URL's origin and CORS_ORIGINS are followed (else a neutral page)
+             */
+            return_to?: string;
+            /** @description Create an account for an unknown address when it proves the mailbox (only while SIGN_UP_OPEN) */
+            create_account?: boolean;
+        };
+        EmailSignInResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"] | components["schemas"]["MfaChallenge"];
+        /** @description The link's token, or the address and the 6-digit code of the same email */
+        EmailSignInVerify: {
+            token: string;
+        } | {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /** @example 123456 */
+            code: string;
+        };
         RoleList: {
             items: components["schemas"]["Role"][];
         };
@@ -1933,6 +2001,13 @@ export interface components {
         BackupCodes: {
             /** @description 10 single-use codes */
             codes: string[];
+        };
+        RegenerateBackupCodes: {
+            /**
+             * Format: password
+             * @description The current password (re-authentication)
+             */
+            password?: string;
         };
         AnalyticsAccepted: {
             /** @description How many went onto the queue */
@@ -2378,6 +2453,17 @@ export interface operations {
             };
             /** @description Bad request */
             400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4446,6 +4532,236 @@ export interface operations {
             };
         };
     };
+    emailSignInStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInStart"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    emailSignInVerify: {
+        parameters: {
+            query?: {
+                /** @description `cookie`: the refresh token is set as an HttpOnly cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; Secure, Path=/, SameSite from REFRESH_COOKIE_SAMESITE, default Lax) and left out of the body; refresh and logout read it from there. Every cookie request must send `X-CSRF-Protection: 1` and, if it has an Origin, one of CORS_ORIGINS or this service's own, else 403 CSRF_REJECTED. */
+                transport?: "body" | "cookie";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInVerify"];
+            };
+        };
+        responses: {
+            /** @description Signed in (a token pair; with ?transport=cookie the access token, the refresh token in Set-Cookie), or a second factor is due (`mfa_required`) */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSignInResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account locked */
+            423: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listRoles: {
         parameters: {
             query?: never;
@@ -6175,7 +6491,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RegenerateBackupCodes"];
+            };
+        };
         responses: {
             /** @description New codes */
             200: {
@@ -6231,6 +6551,27 @@ export interface operations {
             415: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account locked */
+            423: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
