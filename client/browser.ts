@@ -1,9 +1,9 @@
 import { createAuthClient, type components } from './index';
 
-// A browser app's side of edge-auth: sign-up, sign-in (password or email; the MFA step), sign-out, and an
-// access token kept in memory and refreshed shortly before it expires. With the default cookie
-// transport the refresh token never reaches JavaScript: the service keeps it in an HttpOnly
-// cookie, and this module only ever holds the short-lived access token.
+// A browser app's side of edge-auth: sign-up, sign-in (a password or an emailed code; the MFA
+// step), sign-out, and an access token kept in memory and refreshed shortly before it expires.
+// With the default cookie transport the refresh token never reaches JavaScript: the service
+// keeps it in an HttpOnly cookie, and this module only ever holds the short-lived access token.
 
 type Method = components['schemas']['MfaChallenge']['methods'][number];
 
