@@ -66,7 +66,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: email sign-in', () => {
   async function signInMail(count: number) {
     for (let i = 0; i < 60; i++) {
       const res = await fetch(`${worker.url}/dev/outbox?to=${encodeURIComponent(email)}`);
-      const { items } = (await res.json()) as { items: { subject: string; body: string }[] };
+      const { items } = await res.json<{ items: { subject: string; body: string }[] }>();
       const mails = items.filter((m) => m.subject === 'Your sign-in link');
       if (mails.length >= count) {
         const body = mails[0]!.body;
@@ -112,7 +112,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: email sign-in', () => {
         headers: { Authorization: `Bearer ${token2}` },
       });
       expect(verified.status).toBe(200);
-      expect(((await verified.json()) as { email: string }).email).toBe(email);
+      expect((await verified.json<{ email: string }>()).email).toBe(email);
     });
 
     const other = await newTab();
