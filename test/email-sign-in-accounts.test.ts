@@ -70,6 +70,12 @@ describe('email sign-in: create_account', () => {
       json: { email, password: STRONG_PASSWORD },
     });
     expectError(register, 403, 'SIGN_UP_CLOSED');
+    const page = await apiWithEnv(CLOSED, 'POST', '/register', {
+      body: new URLSearchParams({ email, password: STRONG_PASSWORD }).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: ORIGIN },
+    });
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('does not take new sign-ups');
     // A known address still signs in by email with sign-up closed.
     const user = await createUser();
     const known = await apiWithEnv(CLOSED, 'POST', '/auth/email/start', {

@@ -21,6 +21,8 @@ const WORDS: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED_MEDIA_TYPE: 'This form could not be read. Open the page again and resend it.',
   PAYLOAD_TOO_LARGE: 'The form is too large.',
   DEPENDENCY_UNAVAILABLE: 'The service is briefly unavailable. Try again in a minute.',
+  SIGN_UP_CLOSED:
+    'This service does not take new sign-ups. Ask the people who run it for an account.',
 };
 
 /** An error as the page shows it, and the status the page answers with. */
