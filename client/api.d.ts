@@ -93,7 +93,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.
+         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED.
          */
         post: operations["register"];
         delete?: never;
@@ -520,6 +520,46 @@ export interface paths {
          * @description With a bearer token for the caller, or with {email}. Always 202 with the same body; at most NOTIFY_LIMIT_PER_ACCOUNT emails per account. Per-IP limit (RATE_LIMIT_RESEND_VERIFICATION): 429 with Retry-After and X-RateLimit-*.
          */
         post: operations["resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Email a sign-in link and code
+         * @description Always 202 with the same body, whatever the address, and in the same time: the email goes out after the answer. A known address gets one email with a link (APP_URL/auth/email/confirm?token=…, a hosted page whose button signs in: opening the link signs nobody in) and a 6-digit code for POST /auth/email/verify; both work once, for 15 minutes, and a new start replaces them. An unknown address gets one only with `create_account: true` while SIGN_UP_OPEN (the account is created, verified and without a password, when the link or code is used); otherwise nothing is sent. At most NOTIFY_LIMIT_PER_ACCOUNT emails per address (beyond: still 202, nothing sent). Per-IP limit shared with forgot-password: 429 with Retry-After and X-RateLimit-*.
+         */
+        post: operations["emailSignInStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with an emailed link token or code
+         * @description `{token}` (the link's) or `{email, code}` → the token pair (amr ["email"]), or, when the account has a second factor, `{mfa_required, mfa_token, methods, expires_in}` as POST /auth/login answers. Single use: of parallel uses exactly one succeeds. A used, expired or replaced link answers 401 INVALID_TOKEN; a wrong, used or expired code 401 INVALID_CREDENTIALS. A code allows 5 wrong tries per email sent, and wrong codes count toward the account lockout like wrong passwords (423 ACCOUNT_LOCKED with Retry-After, even for the right code); a link works on a locked account, as a reset link does. The first use on an account whose address was never verified verifies it and clears what its first registrant set up (password, second factors, sessions). ?transport=cookie as for /auth/login. Per-IP limit shared with /auth/login.
+         */
+        post: operations["emailSignInVerify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1299,6 +1339,7 @@ export interface components {
              *     | ACCOUNT_SUSPENDED | 403 | This account is suspended |
              *     | EMAIL_NOT_VERIFIED | 403 | The email address is not verified |
              *     | CSRF_REJECTED | 403 | Cross-site request refused |
+             *     | SIGN_UP_CLOSED | 403 | This service does not accept new sign-ups |
              *     | NOT_FOUND | 404 | Not found |
              *     | METHOD_NOT_ALLOWED | 405 | Method not allowed |
              *     | CONFLICT | 409 | Conflict |
@@ -1320,7 +1361,7 @@ export interface components {
              * @example INVALID_CREDENTIALS
              * @enum {string}
              */
-            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE";
+            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE";
             /** @description The X-Request-ID of this response */
             request_id: string;
             /** @description Present only on 422: one entry per invalid field */
@@ -1679,6 +1720,33 @@ export interface components {
              * @example ada@example.com
              */
             email?: string;
+        };
+        EmailSignInStart: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * Format: uri
+             * @description Where the hosted confirm page sends the browser once signed in; only APP_URL's origin and CORS_ORIGINS are followed (else a neutral page)
+             */
+            return_to?: string;
+            /** @description Create an account for an unknown address when it proves the mailbox (only while SIGN_UP_OPEN) */
+            create_account?: boolean;
+        };
+        EmailSignInResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"] | components["schemas"]["MfaChallenge"];
+        /** @description The link's token, or the address and the 6-digit code of the same email */
+        EmailSignInVerify: {
+            token: string;
+        } | {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /** @example 123456 */
+            code: string;
         };
         RoleList: {
             items: components["schemas"]["Role"][];
@@ -2388,6 +2456,17 @@ export interface operations {
             };
             /** @description Bad request */
             400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
@@ -4421,6 +4500,236 @@ export interface operations {
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    emailSignInStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInStart"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                    "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    emailSignInVerify: {
+        parameters: {
+            query?: {
+                /** @description `cookie`: the refresh token is set as an HttpOnly cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; Secure, Path=/, SameSite from REFRESH_COOKIE_SAMESITE, default Lax) and left out of the body; refresh and logout read it from there. Every cookie request must send `X-CSRF-Protection: 1` and, if it has an Origin, one of CORS_ORIGINS or this service's own, else 403 CSRF_REJECTED. */
+                transport?: "body" | "cookie";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSignInVerify"];
+            };
+        };
+        responses: {
+            /** @description Signed in (a token pair; with ?transport=cookie the access token, the refresh token in Set-Cookie), or a second factor is due (`mfa_required`) */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Set-Cookie": components["headers"]["Set-Cookie"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSignInResult"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Account locked */
+            423: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     [name: string]: unknown;
                 };

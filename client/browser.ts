@@ -1,9 +1,9 @@
 import { createAuthClient, type components } from './index.js';
 
-// A browser app's side of edge-auth: sign-up, sign-in (with the MFA step), sign-out, and an
-// access token kept in memory and refreshed shortly before it expires. With the default cookie
-// transport the refresh token never reaches JavaScript: the service keeps it in an HttpOnly
-// cookie, and this module only ever holds the short-lived access token.
+// A browser app's side of edge-auth: sign-up, sign-in (a password or an emailed code; the MFA
+// step), sign-out, and an access token kept in memory and refreshed shortly before it expires.
+// With the default cookie transport the refresh token never reaches JavaScript: the service
+// keeps it in an HttpOnly cookie, and this module only ever holds the short-lived access token.
 
 type Method = components['schemas']['MfaChallenge']['methods'][number];
 
@@ -183,6 +183,44 @@ export function createBrowserAuth(options: BrowserAuthOptions) {
     return { kind: 'signed_in' };
   }
 
+  /**
+   * Emails a sign-in link and a 6-digit code. Always accepted (the answer says nothing about the
+   * address); `createAccount` makes an account for a new address where sign-up is open.
+   */
+  async function startEmailSignIn(
+    email: string,
+    options: { returnTo?: string; createAccount?: boolean } = {},
+  ) {
+    const { error, response } = await api.POST('/auth/email/start', {
+      body: {
+        email,
+        ...(options.returnTo !== undefined && { return_to: options.returnTo }),
+        ...(options.createAccount !== undefined && { create_account: options.createAccount }),
+      },
+    });
+    if (!response.ok) fail(error, response.status);
+  }
+
+  /**
+   * Signs in with the emailed code (or the link's token, for an app that opens the link
+   * itself); like signIn, it may answer the MFA step.
+   */
+  async function signInWithEmail(
+    input: { email: string; code: string } | { token: string },
+  ): Promise<SignInResult> {
+    const { data, error, response } = await api.POST('/auth/email/verify', {
+      params: { query },
+      body: input,
+    });
+    if (!data) fail(error, response.status);
+    if ('mfa_required' in data) {
+      const { mfa_token, methods, expires_in } = data;
+      return { kind: 'mfa_required', mfaToken: mfa_token, methods, expiresIn: expires_in };
+    }
+    keep(data);
+    return { kind: 'signed_in' };
+  }
+
   /** The second step of signIn: a TOTP, emailed/texted or backup code. */
   async function verifyMfa(mfaToken: string, code: string, methodId?: string) {
     const { data, error, response } = await api.POST('/mfa/verify', {
@@ -238,6 +276,8 @@ export function createBrowserAuth(options: BrowserAuthOptions) {
   return {
     signUp,
     signIn,
+    startEmailSignIn,
+    signInWithEmail,
     verifyMfa,
     sendMfaCode,
     signOut,

@@ -1,38 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { boolVar, intVar, listVar, rateVar } from './lib/env-vars';
 import { PBKDF2_MAX_ITERATIONS } from './lib/password';
 
 export const PBKDF2_MIN_ITERATIONS = 10_000;
-
-const intVar = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-const boolVar = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
-
-/** "limit/seconds", e.g. "100/60": at most 100 requests per 60 s (per IP and route). */
-const rateVar = (fallback: string) =>
-  z
-    .string()
-    .regex(/^\d+\/\d+$/, 'must look like "100/60" (requests/seconds)')
-    .default(fallback)
-    .transform((v) => {
-      const [limit, seconds] = v.split('/').map(Number) as [number, number];
-      return { limit, windowMs: seconds * 1000 };
-    })
-    .refine((r) => r.limit >= 1 && r.windowMs >= 1000, 'limit and window must be positive');
-
-/** A comma-separated list var. */
-const listVar = z
-  .string()
-  .default('')
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
 
 export const DEVELOPMENT_ENVIRONMENTS = ['development', 'test'] as const;
 
@@ -171,6 +141,12 @@ export const VarsSchema = z
     VERIFY_TOKEN_TTL_SECONDS: intVar(3600, 7 * 86400, 86400),
     /** Emails/SMS one account may trigger per purpose (messages cost money, security.md). */
     NOTIFY_LIMIT_PER_ACCOUNT: rateVar('5/3600'),
+    /**
+     * Whether anyone may create an account themself: POST /auth/register, the hosted
+     * registration page and an email sign-in's `create_account`. Off: accounts come only from
+     * admins and services.
+     */
+    SIGN_UP_OPEN: boolVar(true),
     RATE_LIMIT_MFA_SEND: rateVar('5/3600'),
     /** Organization invitations one user may send (each is an email under our name). */
     RATE_LIMIT_INVITATIONS: rateVar('20/3600'),

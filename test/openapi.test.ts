@@ -52,6 +52,8 @@ const PUBLIC = [
   'POST /auth/verify-email',
   'POST /mfa/challenge',
   'GET /dev/outbox',
+  'POST /auth/email/start',
+  'POST /auth/email/verify',
 ];
 
 /**

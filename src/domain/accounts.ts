@@ -92,6 +92,11 @@ export async function createAccount(
   return id;
 }
 
+/** Self-service sign-up (registration, an email sign-in's create_account) only while open. */
+function assertSignUpOpen(deps: Pick<Deps, 'config'>) {
+  if (!deps.config.SIGN_UP_OPEN) throw new ApiError('SIGN_UP_CLOSED');
+}
+
 /**
  * Self-registration: a plain `user` (admins are made only by the operator's grant,
  * scripts/admin.mjs), and a verification email after the answer, its token stored with the
@@ -101,6 +106,7 @@ export async function register(
   deps: Deps,
   input: { email: string; password: string; profile: ProfileFields },
 ): Promise<string> {
+  assertSignUpOpen(deps);
   const token = await newEmailToken(deps, 'email_verification');
   const id = await createAccount(deps, { ...input, roles: ['user'], token });
   scheduleFirstTokenEmail(deps, { id, email: input.email }, token);

@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   ACCOUNT_SUSPENDED: { status: 403, message: 'This account is suspended' },
   EMAIL_NOT_VERIFIED: { status: 403, message: 'The email address is not verified' },
   CSRF_REJECTED: { status: 403, message: 'Cross-site request refused' },
+  SIGN_UP_CLOSED: { status: 403, message: 'This service does not accept new sign-ups' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   CONFLICT: { status: 409, message: 'Conflict' },

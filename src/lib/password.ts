@@ -100,6 +100,9 @@ export async function verifyPassword(
   password: string,
   stored: string,
 ): Promise<VerifyOutcome> {
+  // A passwordless account answers as slowly as one with a password (no timing oracle); a
+  // tampered row is refused at once, before any derivation.
+  if (stored === NO_PASSWORD_HASH) await burnDummyHash(hasher, password);
   const parsed = parseStoredHash(stored);
   if (!parsed) return { ok: false, needsRehash: false };
   const candidate = await peppered(hasher, password, parsed.salt, parsed.iterations);
@@ -108,6 +111,12 @@ export async function verifyPassword(
 }
 
 const DUMMY_SALT = new Uint8Array(SALT_BYTES);
+
+/**
+ * The stored "hash" of an account without a password (one made by an email sign-in): it parses
+ * as no hash, so no password matches it; verifyPassword spends a dummy hash on it all the same.
+ */
+export const NO_PASSWORD_HASH = '$none$';
 
 /**
  * Spends one full hash on a password for an unknown account, so the response time does not

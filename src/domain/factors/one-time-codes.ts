@@ -31,7 +31,7 @@ export function maskDestination(type: 'email' | 'sms', destination: string): str
 }
 
 /** A uniform 6-digit code (rejection sampling: no modulo bias). */
-function newOtpCode(): string {
+export function newOtpCode(): string {
   const limit = Math.floor(2 ** 32 / 10 ** OTP_DIGITS) * 10 ** OTP_DIGITS;
   for (;;) {
     const [n] = crypto.getRandomValues(new Uint32Array(1)) as unknown as [number];

@@ -18,7 +18,7 @@ import { openChallenge } from './second-factor';
  * What the password step ends in: a session, or (once a second factor exists for the account)
  * a challenge to answer before any session starts (second-factor.ts). Callers handle both.
  */
-type PasswordResult =
+export type PasswordResult =
   | ({ kind: 'tokens' } & SignedIn)
   | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
 

@@ -67,11 +67,11 @@ export const register = createRoute({
   tags: ['Authentication'],
   summary: 'Create an account',
   description:
-    'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS.',
+    'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED.',
   middleware: [limitByIp('register', { inDomain: true })],
   request: { body: jsonBody(RegisterSchema) },
   responses: {
     201: jsonResponse(RegisteredSchema, 'Account created'),
-    ...errorResponses(400, 409, 413, 415, 422, 429, 503),
+    ...errorResponses(400, 403, 409, 413, 415, 422, 429, 503),
   },
 });

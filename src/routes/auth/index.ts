@@ -2,6 +2,8 @@ import { createRouter } from '../../http/app-env';
 import * as accessHandlers from './access.handlers';
 import * as access from './access.routes';
 import * as accountHandlers from './account.handlers';
+import * as emailSignInHandlers from './email-sign-in.handlers';
+import * as emailSignIn from './email-sign-in.routes';
 import * as account from './account.routes';
 import * as profileHandlers from './profile.handlers';
 import * as profile from './profile.routes';
@@ -16,7 +18,7 @@ import * as signIn from './sign-in.routes';
  * Everything under /auth, one file pair per concern: account (register, delete, change
  * password), sign-in (login, refresh, logout, verify), profile (me, profile), access (what other
  * services ask: validate, authorize, permissions, roles, context), sessions, recovery (forgot,
- * reset, verify email, resend).
+ * reset, verify email, resend), email sign-in (start, verify; its confirm page is a hosted page).
  */
 export const authRouter = createRouter()
   .openapi(account.register, accountHandlers.register)
@@ -41,4 +43,6 @@ export const authRouter = createRouter()
   .openapi(recovery.forgotPassword, recoveryHandlers.forgotPassword)
   .openapi(recovery.resetPassword, recoveryHandlers.resetPassword)
   .openapi(recovery.verifyEmail, recoveryHandlers.verifyEmail)
-  .openapi(recovery.resendVerification, recoveryHandlers.resendVerification);
+  .openapi(recovery.resendVerification, recoveryHandlers.resendVerification)
+  .openapi(emailSignIn.emailStart, emailSignInHandlers.emailStart)
+  .openapi(emailSignIn.emailVerify, emailSignInHandlers.emailVerify);

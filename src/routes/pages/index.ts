@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { limitByIp } from '../../http/middleware/rate-limit';
+import { emailConfirmPage, emailConfirmPost } from './email-sign-in';
 import * as h from './pages.handlers';
 import * as invitation from './pages.invitation';
 
@@ -26,4 +27,6 @@ export const pagesRouter = new Hono<AppEnv>()
   .post('/verify-email', h.verifyEmailPost)
   .get('/accept-invitation', invitation.acceptInvitationPage)
   .post('/accept-invitation', invitation.acceptInvitationPost)
+  .get('/auth/email/confirm', emailConfirmPage)
+  .post('/auth/email/confirm', limitByIp('login'), emailConfirmPost)
   .onError(h.pageError);

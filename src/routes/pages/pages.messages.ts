@@ -28,6 +28,8 @@ const WORDS: Partial<Record<ErrorCode, string>> = {
   ALREADY_MEMBER: 'You are already a member of this organization.',
   SESSION_REVOKED: 'Your session has ended. Sign in again to accept the invitation.',
   EMAIL_NOT_VERIFIED: 'Confirm your email address first, then accept the invitation.',
+  SIGN_UP_CLOSED:
+    'This service does not take new sign-ups. Ask the people who run it for an account.',
 };
 
 /** An error as the page shows it, and the status the page answers with. */

@@ -14,6 +14,7 @@ export const PAGE_PATHS = new Set([
   '/reset-password',
   '/verify-email',
   '/accept-invitation',
+  '/auth/email/confirm',
 ]);
 
 export const isPagePath = (path: string) => PAGE_PATHS.has(path);
