@@ -6,3 +6,4 @@ export * from './users';
 export * from './mfa';
 export * from './analytics';
 export * from './organizations';
+export * from './passkeys';
