@@ -44,6 +44,7 @@ interface __BaseEnv_Env {
 	ANALYTICS_CUSTOM_TYPES_PER_DAY: string;
 	SESSIONS: DurableObjectNamespace<import("./index").SessionStore>;
 	RATE_LIMITER: DurableObjectNamespace<import("./index").RateLimiter>;
+	CHALLENGES: DurableObjectNamespace<import("./index").ChallengeStore>;
 	BREAKERS: DurableObjectNamespace<import("./index").CircuitBreaker>;
 }
 declare namespace Cloudflare {

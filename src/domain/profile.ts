@@ -1,4 +1,5 @@
 import { updateProfile as writeProfile, type ProfileFields } from '../db/queries/users';
+import { countPasskeys } from '../db/queries/passkeys';
 import type { Profile } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
@@ -15,13 +16,20 @@ export type { Profile };
  * change.
  */
 export async function me(deps: Pick<Deps, 'db' | 'sessions' | 'now'>, userId: string) {
-  const [{ user, profile }, grants, sessions, mfa] = await Promise.all([
+  const [{ user, profile }, grants, sessions, mfa, passkeys] = await Promise.all([
     userWithProfile(deps, userId),
     grantsFor(deps, userId),
     sessionStore(deps.sessions, userId).list(deps.now()),
     mfaSummary(deps, userId),
+    countPasskeys(deps.db, userId),
   ]);
-  return { user, profile, grants, sessionCount: sessions.length, mfa };
+  // api.md "Sign-in methods beyond the password": a passwordless account stores an empty hash.
+  const signInMethods = {
+    password: user.passwordHash !== '',
+    passkeys,
+    identities: [] as { provider: string }[],
+  };
+  return { user, profile, grants, sessionCount: sessions.length, mfa, signInMethods };
 }
 
 /**

@@ -3,6 +3,8 @@ import * as accessHandlers from './access.handlers';
 import * as access from './access.routes';
 import * as accountHandlers from './account.handlers';
 import * as account from './account.routes';
+import * as passkeyHandlers from './passkey.handlers';
+import * as passkey from './passkey.routes';
 import * as profileHandlers from './profile.handlers';
 import * as profile from './profile.routes';
 import * as recoveryHandlers from './recovery.handlers';
@@ -24,6 +26,8 @@ export const authRouter = createRouter()
   .openapi(signIn.refresh, signInHandlers.refresh)
   .openapi(signIn.logout, signInHandlers.logout)
   .openapi(signIn.verify, signInHandlers.verify)
+  .openapi(passkey.passkeyOptions, passkeyHandlers.passkeyOptions)
+  .openapi(passkey.passkeyVerify, passkeyHandlers.passkeyVerify)
   .openapi(profile.me, profileHandlers.me)
   .openapi(profile.getProfile, profileHandlers.getProfile)
   .openapi(profile.updateProfile, profileHandlers.updateProfile)
