@@ -2162,7 +2162,7 @@ export interface components {
             response: {
                 clientDataJSON: string;
                 attestationObject: string;
-                transports?: ("ble" | "cable" | "hybrid" | "internal" | "nfc" | "smart-card" | "usb")[];
+                transports?: string[];
             };
         };
         PasskeyList: {
