@@ -50,7 +50,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: passkeys with the virtual authenticator
     await worker?.stop();
   });
 
-  it('registers a passkey from the app, signs out, and signs in with it (amr hwk + user)', async () => {
+  it('registers a passkey from the app, then signs in with it from the app, the hosted page’s autofill and its button', async () => {
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
@@ -103,5 +103,32 @@ describe.skipIf(!CHROMIUM)('in Chromium: passkeys with the virtual authenticator
     });
     const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(after[0]!.signCount).toBeGreaterThan(0);
+
+    // The hosted sign-in page. Its email field asks for passkeys with conditional mediation
+    // (autofill); the virtual authenticator, simulating the user's presence, answers at once, so
+    // the page posts the assertion and lands back in the app without a click.
+    const signedInAgain = async () => {
+      await page.waitForURL(`${appUrl}/`);
+      await page.getByRole('heading', { name: 'The app' }).waitFor();
+      const token = await app(page).run((a) => a.getAccessToken());
+      expect(decodeJwt(token!)).toMatchObject({ sub: claims.sub, amr: ['hwk', 'user'] });
+    };
+    const loginPage = `${worker.url}/login?return_to=${encodeURIComponent(`${appUrl}/`)}`;
+    await auth.run((a) => a.signOut());
+    await page.goto(loginPage);
+    await signedInAgain();
+
+    // The button: with no presence simulated the autofill request waits; the button replaces it.
+    await app(page).run((a) => a.signOut());
+    const presence = (enabled: boolean) =>
+      cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled });
+    await presence(false);
+    await page.goto(loginPage);
+    expect(await page.getByLabel('Email').getAttribute('autocomplete')).toBe('username webauthn');
+    const button = page.getByRole('button', { name: 'Sign in with a passkey' });
+    await button.waitFor();
+    await presence(true);
+    await button.click();
+    await signedInAgain();
   }, 120_000);
 });

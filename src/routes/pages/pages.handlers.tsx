@@ -26,20 +26,23 @@ import {
   type Problem,
 } from './pages.views';
 
-type C = Context<AppEnv>;
+export type C = Context<AppEnv>;
 
-const nonce = (c: C) => c.get('secureHeadersNonce');
+export const nonce = (c: C) => c.get('secureHeadersNonce');
 
-const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
+export const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
 
-const Text = (max: number) => z.string().max(max);
-const ReturnTo = Text(2048).optional();
+export const Text = (max: number) => z.string().max(max);
+export const ReturnTo = Text(2048).optional();
 
 /**
  * A page form's fields: only form encodings, only from this site (pages.security.ts), only the
  * fields the form has (strict), each bounded. A malformed post is a 422 page, never JSON.
  */
-async function readForm<T extends z.ZodRawShape>(c: C, shape: T): Promise<z.infer<z.ZodObject<T>>> {
+export async function readForm<T extends z.ZodRawShape>(
+  c: C,
+  shape: T,
+): Promise<z.infer<z.ZodObject<T>>> {
   const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
     throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Send the form as a form');
@@ -59,7 +62,7 @@ function emailOrProblem(value: string): { email: string } | { problem: Problem }
 }
 
 /** Runs `work`; an ApiError becomes `render(problem)` with its status, anything else propagates. */
-async function orProblem(
+export async function orProblem(
   c: C,
   work: () => Promise<Response>,
   render: (problem: Problem, code: ErrorCode) => Response | Promise<Response>,
@@ -85,7 +88,7 @@ const errHeaders = (err: unknown) => (err instanceof ApiError ? (err.extra.heade
  * and the browser goes back to `return_to` only if its origin is allowed; otherwise a neutral
  * page, never an open redirect.
  */
-function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
+export function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
   setRefreshCookie(c, tokens.refreshToken);
   if (returnTo) return c.redirect(returnTo, 303);
   return c.html(
@@ -96,9 +99,6 @@ function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
     />,
   );
 }
-
-export const loginPage = (c: C) =>
-  c.html(<LoginPage nonce={nonce(c)} returnTo={returnToOf(c, c.req.query('return_to'))} />);
 
 export const loginPost = async (c: C) => {
   const form = await readForm(c, { email: Text(320), password: Text(4096), return_to: ReturnTo });
