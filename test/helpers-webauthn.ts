@@ -9,18 +9,18 @@ import { api } from './helpers';
  */
 
 /** The dev origin the worker accepts by default (JWT_ISSUER in scripts/dev-values.mjs). */
-export const ORIGIN = 'http://localhost:8787';
-export const RP_ID = 'localhost';
+const ORIGIN = 'http://localhost:8787';
+const RP_ID = 'localhost';
 
 const enc = new TextEncoder();
 
-export const b64url = (bytes: Uint8Array) =>
+const b64url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '');
 
-export const fromB64url = (text: string) =>
+const fromB64url = (text: string) =>
   Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
 const concat = (...parts: Uint8Array[]) => {
@@ -48,7 +48,7 @@ function head(major: number, n: number): Uint8Array {
   return Uint8Array.of(m | 26, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
 }
 
-export function cbor(value: Cbor): Uint8Array {
+function cbor(value: Cbor): Uint8Array {
   if (typeof value === 'number') return value >= 0 ? head(0, value) : head(1, -1 - value);
   if (typeof value === 'boolean') return Uint8Array.of(value ? 0xf5 : 0xf4);
   if (typeof value === 'string') {

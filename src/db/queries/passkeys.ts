@@ -113,15 +113,3 @@ export async function deletePasskey(
   const [still] = await db.select({ id: passkeys.id }).from(passkeys).where(mine).limit(1);
   return still ? 'last' : 'gone';
 }
-
-/** Whether the user has a password, and how many passkeys (/auth/me's sign_in_methods). */
-export async function signInMethodsOf(db: Db, userId: string) {
-  const [password, keys] = await db.batch([
-    db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.id, userId), hasPassword)),
-    db.select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId)),
-  ]);
-  return { password: password.length > 0, passkeys: keys[0]?.n ?? 0 };
-}

@@ -22,7 +22,7 @@ import type { Deps } from '../deps';
  * use and live CHALLENGE_TTL_MS in a ChallengeStore; origin and RP ID are checked against the
  * configured lists; a counter that goes backwards is refused by the library's check.
  */
-export const CHALLENGE_TTL_MS = 5 * 60_000;
+const CHALLENGE_TTL_MS = 5 * 60_000;
 
 export const rejected = (detail = 'The passkey could not be verified') =>
   new ApiError('PASSKEY_REJECTED', detail);
@@ -37,7 +37,7 @@ interface RelyingParty {
  * The relying party of this deployment. Development defaults to `localhost` with the dev
  * origins (the worker's and the app's); elsewhere passkeys are off (503) until configured.
  */
-export function relyingParty(config: ReadyConfig): RelyingParty {
+function relyingParty(config: ReadyConfig): RelyingParty {
   const development = (DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(config.ENVIRONMENT);
   const name = config.WEBAUTHN_RP_NAME;
   if (config.WEBAUTHN_RP_ID && config.WEBAUTHN_ORIGINS.length > 0)
