@@ -125,7 +125,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: passkeys with the virtual authenticator
     await presence(false);
     await page.goto(loginPage);
     expect(await page.getByLabel('Email').getAttribute('autocomplete')).toBe('username webauthn');
-    const button = page.getByRole('button', { name: 'Sign in with a passkey' });
+    const button = page.getByRole('button', { name: 'Use a passkey' });
     await button.waitFor();
     await presence(true);
     await button.click();

@@ -76,7 +76,7 @@ const PasskeySignIn: FC<{
       <input type="hidden" name="response" value="" />
       {p.returnTo ? <input type="hidden" name="return_to" value={p.returnTo} /> : null}
       <button id="passkey-button" type="button" class="secondary" hidden>
-        Sign in with a passkey
+        Use a passkey
       </button>
       <script id="passkey-options" type="application/json">
         {raw(json)}
