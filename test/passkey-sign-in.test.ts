@@ -147,6 +147,14 @@ describe('refused assertions: 401 PASSKEY_REJECTED', () => {
     expect((await signInWithPasskey(user.authenticator, { counter: 6 })).status).toBe(200);
   });
 
+  it("a user handle that is not the credential's account", async () => {
+    const [alice, mallory] = await Promise.all([userWithPasskey(), userWithPasskey()]);
+    alice.authenticator.userHandle = mallory.authenticator.userHandle;
+    expectError(await signInWithPasskey(alice.authenticator), 401, 'PASSKEY_REJECTED');
+    alice.authenticator.userHandle = null; // none sent: the credential alone names the account
+    expect((await signInWithPasskey(alice.authenticator)).status).toBe(200);
+  });
+
   it("a challenge opened for one account's passkeys, answered by another's", async () => {
     const [alice, mallory] = await Promise.all([userWithPasskey(), userWithPasskey()]);
     const { challenge_id, options } = await passkeyOptions(alice.email);

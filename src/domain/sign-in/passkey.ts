@@ -9,6 +9,7 @@ import {
 } from '../../db/queries/passkeys';
 import { findSignInSubject, findUserByEmail } from '../../db/queries/users';
 import type { MfaType } from '../../db/schema';
+import { base64url } from '../../lib/crypto';
 import { ApiError } from '../../lib/errors';
 import { requireSigningKeys } from '../../lib/secrets';
 import type { Deps } from '../deps';
@@ -35,6 +36,17 @@ export { MFA_TOKEN_TTL_S } from './second-factor';
 type PasskeyResult =
   | ({ kind: 'tokens' } & SignedIn)
   | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
+
+/** The user id a user handle carries (registration sets it to the id's UTF-8 bytes). */
+function userHandleOf(handle: string): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
+      base64url.decode(handle),
+    );
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Options for a sign-in. With the email of an account that has passkeys, they are listed in
@@ -92,8 +104,11 @@ export async function signInWithPasskey(
       });
     return rejected();
   };
-  // A challenge opened for one account's passkeys is answered by one of them only.
+  // A challenge opened for one account's passkeys is answered by one of them only, and the
+  // authenticator's user handle (set at registration) must name the credential's account.
   if (!stored || (stored.userId !== null && stored.userId !== user.id)) throw refuse();
+  const handle = input.response.response.userHandle;
+  if (handle !== undefined && userHandleOf(handle) !== user.id) throw refuse();
   const verdict = await verifyAssertion(deps, passkey, stored.challenge, input.response);
   if (!verdict) throw refuse();
   const used = await recordPasskeyUse(deps.db, {
