@@ -1,3 +1,4 @@
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import { createAuthClient, type components } from './index.js';
 
 // A browser app's side of edge-auth: sign-up, sign-in (a password or an emailed code; the MFA
@@ -175,6 +176,15 @@ export function createBrowserAuth(options: BrowserAuthOptions) {
       body: { email, password },
     });
     if (!data) fail(error, response.status);
+    return signedInOr(data);
+  }
+
+  /** Tokens are kept; an MFA step is handed to the caller. */
+  function signedInOr(
+    data:
+      | components['schemas']['MfaChallenge']
+      | { access_token: string; expires_in: number; refresh_token?: string },
+  ): SignInResult {
     if ('mfa_required' in data) {
       const { mfa_token, methods, expires_in } = data;
       return { kind: 'mfa_required', mfaToken: mfa_token, methods, expiresIn: expires_in };
@@ -233,6 +243,70 @@ export function createBrowserAuth(options: BrowserAuthOptions) {
     return { kind: 'signed_in' as const };
   }
 
+  /**
+   * Signs in with a passkey: the browser's passkey dialog, or with `autofill` the passkeys the
+   * browser offers in a username field marked `autocomplete="username webauthn"` (conditional
+   * UI; the promise then waits until the user picks one). Without user verification an account
+   * with a second factor answers `mfa_required`, as signIn does.
+   */
+  async function signInWithPasskey(options: { email?: string; autofill?: boolean } = {}) {
+    const started = await api.POST('/auth/passkey/options', {
+      body: options.email ? { email: options.email } : {},
+    });
+    if (!started.data) fail(started.error, started.response.status);
+    const { challenge_id, options: optionsJSON } = started.data;
+    const response = await startAuthentication({
+      optionsJSON: optionsJSON as unknown as Parameters<
+        typeof startAuthentication
+      >[0]['optionsJSON'],
+      useBrowserAutofill: options.autofill ?? false,
+    });
+    const {
+      data,
+      error,
+      response: res,
+    } = await api.POST('/auth/passkey/verify', {
+      params: { query },
+      body: {
+        challenge_id,
+        response: { ...response, clientExtensionResults: { ...response.clientExtensionResults } },
+      },
+    });
+    if (!data) fail(error, res.status);
+    return signedInOr(data);
+  }
+
+  /**
+   * Adds a passkey to the signed-in account. The service asks for re-authentication as for a
+   * new second factor: a sign-in within 5 minutes, or `password`.
+   */
+  async function registerPasskey(options: { name?: string; password?: string } = {}) {
+    const headers = { Authorization: `Bearer ${(await getAccessToken()) ?? ''}` };
+    const started = await api.POST('/passkeys/register/options', {
+      headers,
+      body: options.password ? { password: options.password } : {},
+    });
+    if (!started.data) fail(started.error, started.response.status);
+    const response = await startRegistration({
+      optionsJSON: started.data.options as unknown as Parameters<
+        typeof startRegistration
+      >[0]['optionsJSON'],
+    });
+    const {
+      data,
+      error,
+      response: res,
+    } = await api.POST('/passkeys/register/verify', {
+      headers,
+      body: {
+        response: { ...response, clientExtensionResults: { ...response.clientExtensionResults } },
+        ...(options.name ? { name: options.name } : {}),
+      },
+    });
+    if (!data) fail(error, res.status);
+    return data;
+  }
+
   /** Sends an email or SMS code for the MFA step. */
   async function sendMfaCode(mfaToken: string, methodId: string) {
     const { data, error, response } = await api.POST('/mfa/challenge', {
@@ -278,6 +352,8 @@ export function createBrowserAuth(options: BrowserAuthOptions) {
     signIn,
     startEmailSignIn,
     signInWithEmail,
+    signInWithPasskey,
+    registerPasskey,
     verifyMfa,
     sendMfaCode,
     signOut,

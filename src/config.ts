@@ -1,25 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { boolVar, intVar, listVar, rateVar } from './lib/env-vars';
+import { checkWebAuthn } from './lib/webauthn-config';
 import { PBKDF2_MAX_ITERATIONS } from './lib/password';
+import { LOCAL_HOST, notPublicUrl } from './lib/public-url';
 
 export const PBKDF2_MIN_ITERATIONS = 10_000;
 
 export const DEVELOPMENT_ENVIRONMENTS = ['development', 'test'] as const;
-
-const LOCAL_HOST = /^(localhost|.*\.localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0)$/i;
-
-/** Why `value` cannot be a public URL of a deployment, or null if it can. */
-function notPublicUrl(value: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute https:// URL';
-  }
-  if (url.protocol !== 'https:') return 'must use https:// outside development';
-  if (LOCAL_HOST.test(url.hostname)) return 'must not point at localhost outside development';
-  return null;
-}
 
 /**
  * Whether the libSQL client will speak TLS to `url`: not over http://, and not when `?tls=0`
@@ -191,8 +178,20 @@ export const VarsSchema = z
       .string()
       .regex(/^(?:#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3})?$/, 'must be a colour like #0b5cd5')
       .default(''),
+    /**
+     * The passkeys' relying party (docs/passkeys.md): the RP ID (a registrable domain suffix of
+     * every origin), its display name, and the origins whose pages may use them. Empty in
+     * development means `localhost` and the dev origins; elsewhere passkeys are off until set.
+     */
+    WEBAUTHN_RP_ID: z.string().default(''),
+    WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('edge-auth'),
+    WEBAUTHN_ORIGINS: listVar,
   })
-  .superRefine(refuseDevelopmentValues);
+  .superRefine(refuseDevelopmentValues)
+  .superRefine((v, ctx) => {
+    const development = (DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(v.ENVIRONMENT);
+    checkWebAuthn(v, ctx, development);
+  });
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
 export const SecretsSchema = z.object({
@@ -231,6 +230,10 @@ export type Vars = z.infer<typeof VarsSchema>;
 export type Bindings = Env & { [K in keyof z.input<typeof SecretsSchema>]?: string } & {
   /** An optional var (VarsSchema), so wrangler.toml does not declare it. */
   LIBSQL_URL?: string;
+  /** Optional vars of passkeys (VarsSchema; development has defaults). */
+  WEBAUTHN_RP_ID?: string;
+  WEBAUTHN_RP_NAME?: string;
+  WEBAUTHN_ORIGINS?: string;
 };
 
 export type Config =

@@ -1,6 +1,7 @@
 import type { Bindings } from './config';
 import { loadAppFor, loadQueue } from './lazy';
 
+export { ChallengeStore } from './durable-objects/challenge-store/object';
 export { CircuitBreaker } from './durable-objects/circuit-breaker/object';
 export { RateLimiter } from './durable-objects/rate-limiter/object';
 export { SessionStore } from './durable-objects/session-store/object';

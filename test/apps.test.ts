@@ -34,6 +34,7 @@ describe('one app per URL prefix', () => {
       'mfa',
       'organizations',
       'pages',
+      'passkeys',
       'system',
       'users',
     ]);

@@ -109,3 +109,43 @@ describe('config validation outside development', () => {
     expect(res.status, res.text).toBe(200);
   });
 });
+
+describe('passkeys outside development (docs/passkeys.md)', () => {
+  const passkeyVars = {
+    ...PRODUCTION_VARS,
+    WEBAUTHN_RP_ID: 'example.com',
+    WEBAUTHN_ORIGINS: 'https://example.com,https://auth.example.com',
+  };
+
+  it.each([
+    ['WEBAUTHN_ORIGINS', 'https://example.com,https://evil.example'],
+    ['WEBAUTHN_ORIGINS', 'http://auth.example.com'],
+    ['WEBAUTHN_ORIGINS', 'https://notexample.com'],
+    ['WEBAUTHN_ORIGINS', ''],
+    ['WEBAUTHN_RP_ID', 'localhost'],
+    ['WEBAUTHN_RP_ID', 'https://example.com'],
+  ])('refuses %s=%s', async (key, value) => {
+    const res = await deployed({ ...passkeyVars, [key]: value }, 'GET', '/health');
+    expect(res.status, res.text).toBe(503);
+    expect((res.body.problems as string[]).join('\n')).toContain(key);
+  });
+
+  it('are off (503) until the relying party is configured, then serve options for it', async () => {
+    const json = { json: {}, headers: serviceHeaders() };
+    const off = await apiWithEnv(
+      { ...committed, ...PRODUCTION_VARS },
+      'POST',
+      '/auth/passkey/options',
+      json,
+    );
+    expectError(off, 503, 'DEPENDENCY_UNAVAILABLE');
+    const on = await apiWithEnv(
+      { ...committed, ...passkeyVars },
+      'POST',
+      '/auth/passkey/options',
+      json,
+    );
+    expect(on.status, on.text).toBe(200);
+    expect(on.body.options.rpId).toBe('example.com');
+  });
+});

@@ -51,6 +51,8 @@ const PUBLIC = [
   'POST /auth/reset-password',
   'POST /auth/verify-email',
   'POST /mfa/challenge',
+  'POST /auth/passkey/options',
+  'POST /auth/passkey/verify',
   'GET /dev/outbox',
   'POST /auth/email/start',
   'POST /auth/email/verify',

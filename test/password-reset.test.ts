@@ -10,6 +10,7 @@ import {
   uniqueEmail,
 } from './helpers';
 import { expectAllRevoked, verifyStatus, waitForActions } from './helpers-admin';
+import { addPasskey, signInWithPasskey } from './helpers-webauthn';
 import {
   downEmail,
   latestToken,
@@ -386,6 +387,21 @@ describe('a reset as the first proof of the mailbox (issue 20 High)', () => {
     expect(await verifyStatus(session.access_token)).toBe(401);
     const methods = await api('GET', '/mfa/methods', { token: owner.body.access_token });
     expect(methods.body.methods).toEqual([]);
+  });
+
+  it("clears a squatter's passkeys in the same batch: they no longer sign in", async () => {
+    const email = uniqueEmail('victim');
+    const attacker = await createUser({ email, password: 'Attacker-Chosen-9' });
+    const session = await signIn(attacker);
+    const { authenticator } = await addPasskey(session.access_token);
+    expect((await signInWithPasskey(authenticator)).status).toBe(200);
+
+    expect((await reset(await resetToken({ email }))).status).toBe(200);
+    const rows = await env.DB.prepare('SELECT id FROM passkeys WHERE user_id = ?')
+      .bind(attacker.id)
+      .all();
+    expect(rows.results).toEqual([]);
+    expectError(await signInWithPasskey(authenticator), 401, 'PASSKEY_REJECTED');
   });
 
   it('keeps the factors of an account whose address was already verified', async () => {

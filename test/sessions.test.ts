@@ -361,7 +361,9 @@ describe('GET /auth/me', () => {
       status: 'active',
       session_count: 3,
     });
-    expect(me.text).not.toMatch(/password|pbkdf2/i);
+    // No hash leaks; `sign_in_methods.password` says only whether the account has one.
+    expect(me.body.sign_in_methods).toEqual({ password: true, passkeys: 0, identities: [] });
+    expect(me.text.replace('"sign_in_methods":{"password"', '')).not.toMatch(/password|pbkdf2/i);
 
     await logout({ token: sessions[1]!.access_token });
     const after = await api('GET', '/auth/me', { token: sessions[0]!.access_token });

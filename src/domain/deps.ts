@@ -1,5 +1,6 @@
 import type { Bindings, ReadyConfig } from '../config';
 import { createDb, type Db } from '../db/client';
+import type { ChallengeStore } from '../durable-objects/challenge-store/object';
 import type { CircuitBreaker } from '../durable-objects/circuit-breaker/object';
 import type { RateLimiter } from '../durable-objects/rate-limiter/object';
 import type { SessionStore } from '../durable-objects/session-store/object';
@@ -30,6 +31,8 @@ export interface Deps {
     | 'RATE_LIMIT_RESEND_VERIFICATION'
   >;
   breakers: DurableObjectNamespace<CircuitBreaker>;
+  /** Single-use passkey challenges (one object per challenge). */
+  challenges: DurableObjectNamespace<ChallengeStore>;
   events: Events;
   /** The ANALYTICS queue: domain events (through `events`) and ingested events and metrics. */
   analytics: AnalyticsQueue;
@@ -63,6 +66,7 @@ export function createDeps(
     limiters: env.RATE_LIMITER,
     ipLimits: env,
     breakers: env.BREAKERS,
+    challenges: env.CHALLENGES,
     analytics: env.ANALYTICS,
     events: eventsPort({
       origin: parts.origin,

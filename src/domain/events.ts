@@ -40,7 +40,10 @@ const buildDomainEventSchema = () =>
       type: z.literal('login_failed'),
       user_id: id.nullable(),
       metadata: z
-        .object({ email: z.string(), reason: z.literal('credentials_changed') })
+        .object({
+          email: z.string(),
+          reason: z.enum(['credentials_changed', 'passkey_rejected']),
+        })
         .partial()
         .optional(),
     }),
@@ -106,6 +109,16 @@ const buildDomainEventSchema = () =>
       type: z.literal('mfa_removed'),
       user_id: id,
       metadata: z.object({ method_id: id }),
+    }),
+    z.object({
+      type: z.literal('passkey_added'),
+      user_id: id,
+      metadata: z.object({ passkey_id: id }),
+    }),
+    z.object({
+      type: z.literal('passkey_removed'),
+      user_id: id,
+      metadata: z.object({ passkey_id: id }),
     }),
     z.object({
       type: z.literal('mfa_challenge_sent'),

@@ -1,7 +1,9 @@
 import { updateProfile as writeProfile, type ProfileFields } from '../db/queries/users';
+import { countPasskeys } from '../db/queries/passkeys';
 import type { Profile } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
+import { NO_PASSWORD_HASH } from '../lib/password';
 import { grantsFor, userWithProfile } from './access';
 import type { Deps } from './deps';
 import { mfaSummary } from './factors/enrolment';
@@ -15,13 +17,20 @@ export type { Profile };
  * change.
  */
 export async function me(deps: Pick<Deps, 'db' | 'sessions' | 'now'>, userId: string) {
-  const [{ user, profile }, grants, sessions, mfa] = await Promise.all([
+  const [{ user, profile }, grants, sessions, mfa, passkeys] = await Promise.all([
     userWithProfile(deps, userId),
     grantsFor(deps, userId),
     sessionStore(deps.sessions, userId).list(deps.now()),
     mfaSummary(deps, userId),
+    countPasskeys(deps.db, userId),
   ]);
-  return { user, profile, grants, sessionCount: sessions.length, mfa };
+  // api.md "Sign-in methods beyond the password": a passwordless account stores NO_PASSWORD_HASH.
+  const signInMethods = {
+    password: user.passwordHash !== NO_PASSWORD_HASH,
+    passkeys,
+    identities: [] as { provider: string }[],
+  };
+  return { user, profile, grants, sessionCount: sessions.length, mfa, signInMethods };
 }
 
 /**

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   INVALID_API_KEY: { status: 401, message: 'Service API key is missing or invalid' },
   MFA_REQUIRED: { status: 401, message: 'A second factor is required' },
   INVALID_MFA_CODE: { status: 401, message: 'The second-factor code is invalid' },
+  PASSKEY_REJECTED: { status: 401, message: 'The passkey could not be verified' },
   FORBIDDEN: { status: 403, message: 'Forbidden' },
   ACCOUNT_SUSPENDED: { status: 403, message: 'This account is suspended' },
   EMAIL_NOT_VERIFIED: { status: 403, message: 'The email address is not verified' },
@@ -28,6 +29,10 @@ export const ERROR_CODES = {
   LAST_OWNER: {
     status: 409,
     message: 'The last owner of an organization cannot be removed or demoted',
+  },
+  LAST_SIGN_IN_METHOD: {
+    status: 409,
+    message: 'The last way to sign in to this account cannot be removed',
   },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large' },
   BATCH_TOO_LARGE: { status: 413, message: 'A metrics batch holds at most 1000 entries' },

@@ -174,11 +174,16 @@ describe('against npm run dev', () => {
     expect(claims.iss).toBe(dev.url);
   });
 
-  it('packs the clients with their own dependencies only: openapi-fetch, and none for the RPC types', () => {
+  it('packs the clients with their own dependencies only: openapi-fetch and @simplewebauthn/browser (passkeys in the browser module), none for the RPC types', () => {
     const installed = readdirSync(join(app, 'node_modules'))
       .filter((name) => !name.startsWith('.'))
       .sort();
-    expect(installed).toEqual(['@edge-auth', 'openapi-fetch', 'openapi-typescript-helpers']);
+    expect(installed).toEqual([
+      '@edge-auth',
+      '@simplewebauthn',
+      'openapi-fetch',
+      'openapi-typescript-helpers',
+    ]);
     expect(readdirSync(join(app, 'node_modules/@edge-auth/client/dist')).sort()).toEqual([
       'api.d.ts',
       'browser.d.ts',

@@ -4,6 +4,7 @@ import type { Db } from '../client';
 import {
   mfaBackupCodes,
   mfaMethods,
+  passkeys,
   oneTimeTokens,
   userRoles,
   users,
@@ -99,8 +100,7 @@ export async function redeemOneTimeToken(
     alsoRevoke?: TokenPurpose[];
     /**
      * The redemption is the first proof of the mailbox (a reset of a never verified account):
-     * the second factors someone else may have enrolled go, under the same guard. Passkeys,
-     * once they exist, are deleted here too.
+     * the second factors and passkeys someone else may have enrolled go, under the same guard.
      */
     clearSecondFactors?: boolean;
   },
@@ -150,6 +150,7 @@ export async function redeemOneTimeToken(
       ? [
           db.delete(mfaMethods).where(and(eq(mfaMethods.userId, r.userId), won)),
           db.delete(mfaBackupCodes).where(and(eq(mfaBackupCodes.userId, r.userId), won)),
+          db.delete(passkeys).where(and(eq(passkeys.userId, r.userId), won)),
         ]
       : []),
     // Every other token of the same purpose dies with this one.

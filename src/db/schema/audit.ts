@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'invitation_accepted',
   'invitation_revoked',
   'service_activity',
+  'passkey_added',
+  'passkey_removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

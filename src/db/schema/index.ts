@@ -7,3 +7,4 @@ export * from './mfa';
 export * from './analytics';
 export * from './organizations';
 export * from './email-sign-ins';
+export * from './passkeys';

@@ -5,6 +5,8 @@ import * as accountHandlers from './account.handlers';
 import * as emailSignInHandlers from './email-sign-in.handlers';
 import * as emailSignIn from './email-sign-in.routes';
 import * as account from './account.routes';
+import * as passkeyHandlers from './passkey.handlers';
+import * as passkey from './passkey.routes';
 import * as profileHandlers from './profile.handlers';
 import * as profile from './profile.routes';
 import * as recoveryHandlers from './recovery.handlers';
@@ -26,6 +28,8 @@ export const authRouter = createRouter()
   .openapi(signIn.refresh, signInHandlers.refresh)
   .openapi(signIn.logout, signInHandlers.logout)
   .openapi(signIn.verify, signInHandlers.verify)
+  .openapi(passkey.passkeyOptions, passkeyHandlers.passkeyOptions)
+  .openapi(passkey.passkeyVerify, passkeyHandlers.passkeyVerify)
   .openapi(profile.me, profileHandlers.me)
   .openapi(profile.getProfile, profileHandlers.getProfile)
   .openapi(profile.updateProfile, profileHandlers.updateProfile)

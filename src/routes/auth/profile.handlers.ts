@@ -6,7 +6,7 @@ import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './profile.routes';
 
 export const me: AppRouteHandler<typeof routes.me> = async (c) => {
-  const { user, profile, grants, sessionCount, mfa } = await profiles.me(
+  const { user, profile, grants, sessionCount, mfa, signInMethods } = await profiles.me(
     c.var.deps,
     userOf(c).userId,
   );
@@ -24,6 +24,7 @@ export const me: AppRouteHandler<typeof routes.me> = async (c) => {
       organizations: grants.organizations,
       session_count: sessionCount,
       mfa,
+      sign_in_methods: signInMethods,
     },
     200,
   );

@@ -22,5 +22,12 @@ export const MeSchema = z
         ),
       })
       .openapi({ description: 'Active second factors; a login asks for one of them' }),
+    sign_in_methods: z
+      .object({
+        password: z.boolean(),
+        passkeys: z.number().int().openapi({ description: 'How many passkeys the account has' }),
+        identities: z.array(z.object({ provider: z.string() })),
+      })
+      .openapi({ description: 'The ways into this account; the last one cannot be removed' }),
   })
   .openapi('Me');

@@ -18,6 +18,7 @@ const TAGS = [
     description: 'Second factors: TOTP enrolment, backup codes, the second step of login.',
   },
   { name: 'Sessions', description: "The caller's sessions: list, inspect, end." },
+  { name: 'Passkeys', description: "The caller's passkeys (WebAuthn): add, list, rename, remove." },
   { name: 'Account recovery', description: 'Password reset and email verification by email.' },
   {
     name: 'Service access',

@@ -4,6 +4,7 @@ import { limitByIp } from '../../http/middleware/rate-limit';
 import { emailConfirmPage, emailConfirmPost } from './email-sign-in';
 import * as h from './pages.handlers';
 import * as invitation from './pages.invitation';
+import * as passkey from './pages.passkey';
 
 export { isPagePath, pageHeaders } from './pages.security';
 
@@ -13,10 +14,11 @@ export { isPagePath, pageHeaders } from './pages.security';
  * as the JSON routes do, with the same per-IP limits, and set the refresh cookie on sign-in.
  */
 export const pagesRouter = new Hono<AppEnv>()
-  .get('/login', h.loginPage)
+  .get('/login', passkey.loginPage)
   .post('/login', limitByIp('login'), h.loginPost)
   .post('/login/mfa', limitByIp('login'), h.mfaPost)
   .post('/login/mfa/send', limitByIp('login'), h.mfaSendPost)
+  .post('/login/passkey', limitByIp('login'), passkey.loginPasskeyPost)
   .get('/register', h.registerPage)
   .post('/register', limitByIp('register'), h.registerPost)
   .get('/forgot-password', h.forgotPage)

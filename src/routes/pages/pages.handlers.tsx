@@ -30,7 +30,7 @@ import {
   type Problem,
 } from './pages.views';
 
-type C = Context<AppEnv>;
+export type C = Context<AppEnv>;
 
 export const nonce = (c: C) => c.get('secureHeadersNonce');
 
@@ -43,10 +43,10 @@ export const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
     status,
   );
 
-const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
+export const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
 
 export const Text = (max: number) => z.string().max(max);
-const ReturnTo = Text(2048).optional();
+export const ReturnTo = Text(2048).optional();
 
 /**
  * A page form's fields: only form encodings, only from this site (pages.security.ts), only the
@@ -101,7 +101,7 @@ const errHeaders = (err: unknown) => (err instanceof ApiError ? (err.extra.heade
  * and the browser goes back to `return_to` only if its origin is allowed; otherwise a neutral
  * page, never an open redirect.
  */
-function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
+export function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
   setRefreshCookie(c, tokens.refreshToken);
   if (returnTo) return c.redirect(returnTo, 303);
   return html(
@@ -113,9 +113,6 @@ function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
     />,
   );
 }
-
-export const loginPage = (c: C) =>
-  html(c, <LoginPage nonce={nonce(c)} returnTo={returnToOf(c, c.req.query('return_to'))} />);
 
 export const loginPost = async (c: C) => {
   const form = await readForm(c, { email: Text(320), password: Text(4096), return_to: ReturnTo });

@@ -20,6 +20,7 @@ const WORDS: Partial<Record<ErrorCode, string>> = {
     'This form was sent from another site, so it was refused. Open the page here and try again.',
   UNSUPPORTED_MEDIA_TYPE: 'This form could not be read. Open the page again and resend it.',
   PAYLOAD_TOO_LARGE: 'The form is too large.',
+  PASSKEY_REJECTED: 'That passkey could not sign you in. Try again, or use your password.',
   DEPENDENCY_UNAVAILABLE: 'The service is briefly unavailable. Try again in a minute.',
   // The invitation page (pages.invitation.tsx).
   NOT_FOUND: 'This invitation is invalid, was already used, revoked or has expired.',

@@ -9,6 +9,7 @@ export const PAGE_PATHS = new Set([
   '/login',
   '/login/mfa',
   '/login/mfa/send',
+  '/login/passkey',
   '/register',
   '/forgot-password',
   '/reset-password',

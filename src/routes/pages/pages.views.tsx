@@ -78,6 +78,8 @@ export const withReturn = (path: string, returnTo?: string | null) =>
 
 export interface FormProps {
   nonce?: string;
+  /** The sign-in page's passkey form and script (pages.passkey.tsx), when passkeys are on. */
+  passkey?: Child;
   problem?: Problem | null;
   returnTo?: string | null;
   email?: string;
@@ -92,7 +94,7 @@ export const LoginPage: FC<FormProps> = (p) => (
         id="email"
         label="Email"
         type="email"
-        autocomplete="username"
+        autocomplete="username webauthn"
         value={p.email}
         invalid={!!p.problem}
         autofocus={!p.problem}
@@ -106,6 +108,7 @@ export const LoginPage: FC<FormProps> = (p) => (
       />
       <button type="submit">Sign in</button>
     </form>
+    {p.passkey}
     <p class="links">
       <a href={withReturn('/register', p.returnTo)}>Create an account</a>
       <a href="/forgot-password">Forgot your password?</a>

@@ -1,0 +1,198 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { decodeJwt } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { api, createSignedInUser, env, expectError, uniqueEmail } from './helpers';
+import { createMfaUser } from './helpers-mfa';
+import {
+  addPasskey,
+  passkeyOptions,
+  signInWithPasskey,
+  SoftAuthenticator,
+} from './helpers-webauthn';
+
+const verify = (json: Record<string, unknown>) => api('POST', '/auth/passkey/verify', { json });
+
+async function userWithPasskey(options: { synced?: boolean } = {}) {
+  const user = await createSignedInUser();
+  return { ...user, ...(await addPasskey(user.access_token, options)) };
+}
+
+const loginAs = (email: string) =>
+  api('POST', '/auth/login', { json: { email, password: 'Vermilion-Otter-42' } });
+
+describe('passkey sign-in', () => {
+  it('signs in with a discoverable passkey and user verification: amr hwk + user', async () => {
+    const user = await userWithPasskey();
+    const res = await signInWithPasskey(user.authenticator);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('Cache-Control')).toContain('no-store');
+    expect(decodeJwt(res.body.access_token)).toMatchObject({ sub: user.id, amr: ['hwk', 'user'] });
+    const listed = await api('GET', '/passkeys', { token: res.body.access_token });
+    expect(listed.body.items[0].last_used_at).toEqual(expect.any(String));
+    // The refresh token works like any other.
+    const refreshed = await api('POST', '/auth/refresh', {
+      json: { refresh_token: res.body.refresh_token },
+    });
+    expect(refreshed.status, refreshed.text).toBe(200);
+  });
+
+  it('without user verification: amr hwk only', async () => {
+    const user = await userWithPasskey();
+    const res = await signInWithPasskey(user.authenticator, { uv: false });
+    expect(res.status, res.text).toBe(200);
+    expect(decodeJwt(res.body.access_token).amr).toEqual(['hwk']);
+  });
+
+  it('with MFA on: user verification is enough, without it the second step follows', async () => {
+    const user = await createMfaUser();
+    const fresh = await api('POST', '/auth/login', {
+      json: { email: user.email, password: user.password },
+    });
+    expect(fresh.body.mfa_required).toBe(true);
+    const { authenticator } = await addPasskey(user.access_token, { password: user.password });
+    const full = await signInWithPasskey(authenticator);
+    expect(full.status, full.text).toBe(200);
+    expect(decodeJwt(full.body.access_token).amr).toEqual(['hwk', 'user']);
+    const partial = await signInWithPasskey(authenticator, { uv: false });
+    expect(partial.status, partial.text).toBe(200);
+    expect(partial.body).toMatchObject({
+      mfa_required: true,
+      mfa_token: expect.any(String),
+      methods: [{ method_id: user.methodId, type: 'totp' }],
+    });
+    expect(partial.body.access_token).toBeUndefined();
+  });
+
+  it('lists the passkeys of a known email, and none for an unknown one or no email', async () => {
+    const user = await userWithPasskey();
+    const known = await passkeyOptions(user.email);
+    expect(known.options.allowCredentials).toEqual([
+      expect.objectContaining({ id: user.authenticator.id, type: 'public-key' }),
+    ]);
+    expect(known.options).toMatchObject({ rpId: 'localhost', userVerification: 'preferred' });
+    expect((await passkeyOptions(uniqueEmail())).options.allowCredentials ?? []).toEqual([]);
+    expect((await passkeyOptions()).options.allowCredentials ?? []).toEqual([]);
+    expect(known.challenge_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('two parallel verifications of one challenge: exactly one signs in', async () => {
+    const user = await userWithPasskey();
+    const { challenge_id, options } = await passkeyOptions();
+    const response = await user.authenticator.assert(options);
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => verify({ challenge_id, response })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 401, 401, 401]);
+    for (const r of results.filter((r) => r.status === 401))
+      expectError(r, 401, 'PASSKEY_REJECTED');
+  });
+});
+
+describe('refused assertions: 401 PASSKEY_REJECTED', () => {
+  it('a replayed challenge', async () => {
+    const user = await userWithPasskey();
+    const { challenge_id, options } = await passkeyOptions();
+    const response = await user.authenticator.assert(options);
+    expect((await verify({ challenge_id, response })).status).toBe(200);
+    expectError(await verify({ challenge_id, response }), 401, 'PASSKEY_REJECTED');
+    // A fresh challenge_id with an assertion signed over the used challenge.
+    const next = await passkeyOptions();
+    const stale = await user.authenticator.assert(next.options, { challenge: options.challenge });
+    expectError(
+      await verify({ challenge_id: next.challenge_id, response: stale }),
+      401,
+      'PASSKEY_REJECTED',
+    );
+  });
+
+  it('an expired challenge', async () => {
+    const user = await userWithPasskey();
+    const { challenge_id, options } = await passkeyOptions();
+    // Five minutes on: the stored challenge's expiry passes (test-side arrangement of its state).
+    const stub = env.CHALLENGES.get(env.CHALLENGES.idFromName(`passkey-sign-in:${challenge_id}`));
+    await runInDurableObject(stub, (_instance, state) => {
+      const stored = state.storage.kv.get<{ expiresAt: number }>('challenge')!;
+      state.storage.kv.put('challenge', { ...stored, expiresAt: Date.now() - 1 });
+    });
+    const response = await user.authenticator.assert(options);
+    expectError(await verify({ challenge_id, response }), 401, 'PASSKEY_REJECTED');
+  });
+
+  it('another origin, another RP ID, an unknown credential, a counter that goes backwards', async () => {
+    const user = await userWithPasskey();
+    expectError(
+      await signInWithPasskey(user.authenticator, { origin: 'https://evil.example' }),
+      401,
+      'PASSKEY_REJECTED',
+    );
+    expectError(
+      await signInWithPasskey(user.authenticator, { rpId: 'evil.example' }),
+      401,
+      'PASSKEY_REJECTED',
+    );
+    expectError(await signInWithPasskey(await SoftAuthenticator.create()), 401, 'PASSKEY_REJECTED');
+    // A good sign-in at counter 5, then a clone still at 3.
+    expect((await signInWithPasskey(user.authenticator, { counter: 5 })).status).toBe(200);
+    expectError(
+      await signInWithPasskey(user.authenticator, { counter: 3 }),
+      401,
+      'PASSKEY_REJECTED',
+    );
+    expectError(
+      await signInWithPasskey(user.authenticator, { counter: 5 }),
+      401,
+      'PASSKEY_REJECTED',
+    );
+    expect((await signInWithPasskey(user.authenticator, { counter: 6 })).status).toBe(200);
+  });
+
+  it("a user handle that is not the credential's account", async () => {
+    const [alice, mallory] = await Promise.all([userWithPasskey(), userWithPasskey()]);
+    alice.authenticator.userHandle = mallory.authenticator.userHandle;
+    expectError(await signInWithPasskey(alice.authenticator), 401, 'PASSKEY_REJECTED');
+    alice.authenticator.userHandle = null; // none sent: the credential alone names the account
+    expect((await signInWithPasskey(alice.authenticator)).status).toBe(200);
+  });
+
+  it("a challenge opened for one account's passkeys, answered by another's", async () => {
+    const [alice, mallory] = await Promise.all([userWithPasskey(), userWithPasskey()]);
+    const { challenge_id, options } = await passkeyOptions(alice.email);
+    const response = await mallory.authenticator.assert(options);
+    expectError(await verify({ challenge_id, response }), 401, 'PASSKEY_REJECTED');
+  });
+
+  it("a known credential's failures lock the account, for the password too", async () => {
+    const user = await userWithPasskey();
+    for (let i = 0; i < 5; i++)
+      expectError(
+        await signInWithPasskey(user.authenticator, { origin: 'https://evil.example' }),
+        401,
+        'PASSKEY_REJECTED',
+      );
+    expectError(await signInWithPasskey(user.authenticator), 423, 'ACCOUNT_LOCKED');
+    expectError(await loginAs(user.email), 423, 'ACCOUNT_LOCKED');
+  });
+
+  it('an unknown credential locks no account', async () => {
+    const user = await userWithPasskey();
+    const stranger = await SoftAuthenticator.create();
+    for (let i = 0; i < 6; i++)
+      expectError(await signInWithPasskey(stranger), 401, 'PASSKEY_REJECTED');
+    expect((await signInWithPasskey(user.authenticator)).status).toBe(200);
+  });
+
+  it('malformed WebAuthn JSON: 422 naming the field', async () => {
+    const user = await userWithPasskey();
+    const { challenge_id, options } = await passkeyOptions();
+    const response = await user.authenticator.assert(options);
+    const { signature: _, ...unsigned } = response.response;
+    const res = await verify({ challenge_id, response: { ...response, response: unsigned } });
+    expectError(res, 422, 'VALIDATION_ERROR');
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ field: 'response.response.signature' }),
+    ]);
+    const noId = await verify({ response });
+    expect(noId.body.errors).toEqual([expect.objectContaining({ field: 'challenge_id' })]);
+  });
+});
