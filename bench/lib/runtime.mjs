@@ -201,7 +201,7 @@ async function firstOk(url, timeoutMs = 30_000) {
 }
 
 /** Our own child processes named `name` (Miniflare spawns workerd as a direct child). */
-function childPids(name) {
+export function childPids(name) {
   const pids = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
