@@ -15,7 +15,7 @@
 // bench/results.json plus markdown tables (stdout). Exits 1 if any scenario saw an unexpected
 // answer or the run failed; everything it started is stopped either way.
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildWorker, profileStartup } from './lib/build.mjs';
@@ -43,7 +43,7 @@ import {
   rssPerObject,
   startWorker,
 } from './lib/runtime.mjs';
-import { BENCH_VARS, CONCURRENCIES, SCENARIOS } from './lib/scenarios.mjs';
+import { benchVars, CONCURRENCIES, SCENARIOS } from './lib/scenarios.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -494,6 +494,12 @@ const bindingKinds = (wo) => ({
  * The --baseline worker: checked out, built and started (its own workerd, fresh state) beside
  * the current one; returns the context its scenarios run in.
  */
+/** Whether the worker checked out in `dir` reads scoped service keys (after 0.1.0). */
+const keysHaveScopes = (dir) => {
+  const file = join(dir, 'src/lib/service-keys.ts');
+  return existsSync(file) && readFileSync(file, 'utf8').includes('scopes');
+};
+
 async function startBaseline(results, tmp) {
   log(`baseline ${args.baseline}: git worktree, install, build ...`);
   const prepared = await prepareBaseline({ ref: args.baseline, tmp, register, log });
@@ -504,7 +510,7 @@ async function startBaseline(results, tmp) {
     wc,
     outdir: prepared.outdir,
     iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
-    vars: BENCH_VARS,
+    vars: benchVars({ scopedKeys: keysHaveScopes(prepared.dir) }),
     register,
     persistPath: join(tmp, 'baseline-state'),
     ...(prepared.secretsOf ? { secretsOf: prepared.secretsOf } : {}),
@@ -557,7 +563,7 @@ async function benchWorkerAndPeer(results, tmp) {
     wc,
     outdir: join(tmp, 'dist'),
     iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
-    vars: BENCH_VARS,
+    vars: benchVars(),
     register,
   };
   const worker = await startWorker({ ...workerOptions, persistPath: join(tmp, 'state') });

@@ -24,7 +24,23 @@ import { DEVELOPMENT_VARS } from '../../scripts/dev-values.mjs';
 export const CONCURRENCIES = [1, 10];
 /** The service key the bench worker is started with (analytics ingest is for services). */
 const BENCH_SERVICE_KEY = 'bench-service-key-0123456789abcdef0123456789';
-export const BENCH_VARS = { SERVICE_API_KEYS: JSON.stringify({ bench: BENCH_SERVICE_KEY }) };
+/** The scopes the scenarios' service calls need (docs/service-access.md). */
+const BENCH_SCOPES = [
+  'tokens:validate',
+  'users:read',
+  'permissions:read',
+  'analytics:write',
+  'metrics:read',
+];
+/**
+ * The vars the bench starts a worker with. A worker from before scoped keys (a --baseline ref)
+ * reads only the bare-string form, which a scoped worker takes as read-only.
+ */
+export const benchVars = ({ scopedKeys = true } = {}) => ({
+  SERVICE_API_KEYS: JSON.stringify({
+    bench: scopedKeys ? { key: BENCH_SERVICE_KEY, scopes: BENCH_SCOPES } : BENCH_SERVICE_KEY,
+  }),
+});
 
 const LOGIN_USERS = 30;
 const PASSWORD = 'Vermilion-Otter-42';
