@@ -59,7 +59,7 @@ module.exports = {
       name: 'edges-see-no-db',
       severity: 'error',
       comment:
-        'Routes and http/ never import db/, not even a type: row types and enums come through the domain module that owns them (users, profile, events, org-roles, health), so the storage can change under an unchanged edge.',
+        'Routes and http/ never import db/, not even a type: row types and enums come through the domain module that owns them (users, profile, events, org-roles, organizations, org-invitations, health; the database handle through deps), so the storage can change under an unchanged edge.',
       from: { path: '^src/(routes|http)/' },
       to: { path: '^src/db/' },
     },
