@@ -4,24 +4,6 @@
 import type { KnipConfig } from 'knip';
 
 const config: KnipConfig = {
-  // PENDING (issue 21): unused exports in files other branches are rewriting at the same
-  // time (sign-in, organizations, analytics and service keys, hosted pages, the perf entry).
-  // Remove an entry when its file is fixed; the list only shrinks. revokeOneTimeTokens
-  // (db/queries/tokens.ts) is one of them: its comment's promise is the sign-in branch's.
-  ignoreIssues: {
-    'src/config.ts': ['exports', 'types'],
-    'src/db/queries/tokens.ts': ['exports'],
-    'src/domain/access.ts': ['types'],
-    'src/domain/analytics/{ingest,messages,producer}.ts': ['exports'],
-    'src/domain/{mfa,mfa-codes,sessions}.ts': ['exports'],
-    'src/domain/organizations.ts': ['exports', 'types'],
-    'src/http/middleware/body-guard.ts': ['exports'],
-    'src/lib/round-trips.ts': ['types'],
-    'src/routes/auth/{account.routes,tokens.schemas}.ts': ['exports'],
-    'src/routes/organizations/organizations.schemas.ts': ['exports'],
-    'src/routes/pages/{pages.security.ts,pages.views.tsx}': ['exports'],
-    'test/helpers-mfa.ts': ['exports'],
-  },
   workspaces: {
     '.': {
       entry: [

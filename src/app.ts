@@ -13,7 +13,7 @@ import { bodyLimitFor, limitBody, requireJsonBody } from './http/middleware/body
 import { context } from './http/middleware/context';
 import { CSRF_HEADER } from './http/cookie-transport';
 import { createRouter, type AppEnv } from './http/app-env';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 
 const DOCS_PATH = '/docs';
 
@@ -65,7 +65,8 @@ export function createApp(routers: Hono<AppEnv>[], extend?: (app: AppRouter) => 
   // Credentials (the refresh cookie, ?transport=cookie) likewise: hono's cors() would send
   // Allow-Credentials to every origin, so it is dropped where no origin was allowed.
   const corsHeaders = cors({
-    origin: (origin, c) => {
+    // hono types the callback's context as any app's: this is ours, with our bindings.
+    origin: (origin, c: Context<AppEnv>) => {
       const config = getConfig(c.env);
       return config.ok && config.CORS_ORIGINS.includes(origin) ? origin : null;
     },

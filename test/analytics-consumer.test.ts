@@ -45,7 +45,7 @@ async function deliver(
 ) {
   const batch = createMessageBatch(queue, messages);
   const ctx = createExecutionContext();
-  await worker.queue!(batch, { ...env, ...bindings } as typeof env, ctx);
+  await worker.queue(batch, { ...env, ...bindings }, ctx);
   return getQueueResult(batch, ctx);
 }
 
@@ -231,7 +231,7 @@ describe('the analytics consumer', () => {
     const recent = eventBody(type);
     await deliver([message(old), message(recent)]);
     const ctx = createExecutionContext();
-    await worker.scheduled!(createScheduledController({ cron: '17 3 * * *' }), env, ctx);
+    await worker.scheduled(createScheduledController({ cron: '17 3 * * *' }), env, ctx);
     const { results } = await env.DB.prepare('SELECT event_id FROM analytics_events WHERE name = ?')
       .bind(type)
       .all<{ event_id: string }>();
@@ -255,7 +255,7 @@ describe('the analytics consumer', () => {
         .run();
     }
     const ctx = createExecutionContext();
-    await worker.scheduled!(createScheduledController({ cron: '17 3 * * *' }), env, ctx);
+    await worker.scheduled(createScheduledController({ cron: '17 3 * * *' }), env, ctx);
     expect(await hourlyCount(type)).toBe(1);
     const { results } = await env.DB.prepare(
       'SELECT day FROM analytics_custom_types WHERE caller = ?',

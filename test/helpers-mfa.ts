@@ -41,7 +41,7 @@ export async function hotp(secret: Uint8Array, counter: number, digits = 6): Pro
   return String(binary % 10 ** digits).padStart(digits, '0');
 }
 
-export const stepAt = (ms: number) => Math.floor(ms / 30_000);
+const stepAt = (ms: number) => Math.floor(ms / 30_000);
 
 /** The TOTP code of `step` (default: now), 6 digits. */
 export const totpAt = (secret: Uint8Array, step = stepAt(Date.now())) => hotp(secret, step);

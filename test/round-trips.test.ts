@@ -25,7 +25,7 @@ async function traced(method: string, path: string, init: { json?: unknown; toke
   const ctx = createExecutionContext();
   const res = await worker.fetch(request, traceBindings({ ...env }, rec), ctx);
   rec.responded();
-  const body = (await res.json()) as Record<string, unknown>;
+  const body = await res.json<Record<string, unknown>>();
   await waitOnExecutionContext(ctx);
   return { status: res.status, body, summary: summarize(rec) };
 }

@@ -91,10 +91,10 @@ describe('GET /auth/sessions', () => {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ email: user.email, password: user.password }),
       cf: { country: 'NZ' },
-    } as RequestInit);
+    });
     const res = await exports.default.fetch(request);
     expect(res.status).toBe(200);
-    const { access_token } = (await res.json()) as { access_token: string };
+    const { access_token } = await res.json<{ access_token: string }>();
     const { items } = await listSessions(access_token);
     expect(items[0]!.country).toBe('NZ');
   });

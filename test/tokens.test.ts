@@ -200,7 +200,7 @@ describe('GET /auth/verify refuses forged and invalid tokens', () => {
     const published = (jwks.body.keys as JWK[]).find((k) => k.kid === KID)!;
     const secrets = [
       base64url.decode(published.x!), // the raw public key bytes
-      new TextEncoder().encode(published.x!), // the x member as text
+      new TextEncoder().encode(published.x), // the x member as text
       new TextEncoder().encode(JSON.stringify(published)), // the whole JWK as text
     ];
     for (const secret of secrets) {

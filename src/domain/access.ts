@@ -39,7 +39,7 @@ export function requireScope(caller: Caller, scope: Scope): void {
   }
 }
 
-export interface OrganizationGrant {
+interface OrganizationGrant {
   organization_id: string;
   name: string;
   role: OrgRole;
@@ -134,7 +134,7 @@ export interface AuthorizeQuestion {
 }
 
 /** Why an action is refused, as a code a caller can branch on (and `detail` in words). */
-export type DenyReason = 'unknown_user' | 'suspended' | 'not_member' | 'missing_permission';
+type DenyReason = 'unknown_user' | 'suspended' | 'not_member' | 'missing_permission';
 
 export type Decision = { allowed: true } | { allowed: false; reason: DenyReason; detail: string };
 

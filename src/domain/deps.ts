@@ -9,6 +9,10 @@ import type { Secrets } from '../lib/secrets';
 import { domainEventMessage, publishInBackground, type AnalyticsQueue } from './analytics/producer';
 import { eventsPort, type Events, type Origin } from './events';
 
+// The edge's database handle where no deps exist: /health and /ready answer under an invalid
+// configuration (http/middleware/context.ts).
+export { createDb };
+
 /**
  * Everything the domain needs, passed explicitly: HTTP handlers, the AuthService RPC entrypoint,
  * tests and queue consumers build the same object (createDeps), so every caller runs the same

@@ -15,6 +15,9 @@ import { sendInvitationEmail } from './notifications';
 import type { OrgRole } from './org-roles';
 import { enter, notVerified, page, type Entered, type PageRequest } from './organizations';
 
+// An invitation's row is this module's, for the routes that show it.
+export type { OrganizationInvitation };
+
 /** How long an invitation link works. */
 const INVITATION_TTL_MS = 7 * 86_400_000;
 

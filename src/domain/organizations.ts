@@ -9,13 +9,16 @@ import {
 import { countByRole, memberRole, type ActorGuard } from '../db/queries/org-members';
 import { grantsOf } from '../db/queries/rbac';
 import { findUserById } from '../db/queries/users';
-import type { Organization, OrgTier } from '../db/schema';
+import { ORG_TIERS, type Organization, type OrgTier } from '../db/schema';
 import { ApiError, orUnavailable } from '../lib/errors';
 import { decodeCursor, encodeCursor } from '../lib/pagination';
 import { isAdmin, permits } from './access';
 import type { Deps } from './deps';
 import { ORG_ROLES, orgPermissions, type OrgRole } from './org-roles';
 import { orgUsage } from './org-usage';
+
+// The organization's row and tiers are this module's, for the routes that show them.
+export { ORG_TIERS, type Organization };
 
 /** How far back the dashboard's usage looks. */
 const USAGE_WINDOW_MS = 30 * 86_400_000;
@@ -36,7 +39,7 @@ export const notVerified = (what: string) =>
   new ApiError('EMAIL_NOT_VERIFIED', `Confirm your email address before ${what}`);
 
 /** A URL-safe slug from a name: lower-case ASCII words joined by dashes. */
-export function slugify(name: string): string {
+function slugify(name: string): string {
   const slug = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -46,7 +46,7 @@ export const refreshTokenOwner = (token: string) => REFRESH_TOKEN.exec(token)?.[
 export const newRefreshToken = (userId: string) => `${userId}.${randomToken(32)}`;
 
 /** The token a refresh token is exchanged for (43 base64url characters, like a random one). */
-export const successorOf = async (key: CryptoKey, userId: string, token: string) =>
+const successorOf = async (key: CryptoKey, userId: string, token: string) =>
   `${userId}.${await hmacSha256(key, token)}`;
 
 /** Signs an access token for the session and pairs it with its current refresh token. */

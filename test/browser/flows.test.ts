@@ -126,7 +126,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: hosted pages and the browser client', (
       let link: string | undefined;
       for (let i = 0; i < 40 && !link; i++) {
         const outbox = await fetch(`${worker.url}/dev/outbox?to=${encodeURIComponent(email)}`);
-        const { items } = (await outbox.json()) as { items: { body: string }[] };
+        const { items } = await outbox.json<{ items: { body: string }[] }>();
         link = /https?:\/\/\S+verify-email\?token=[\w-]+/.exec(items[0]?.body ?? '')?.[0];
         if (!link) await new Promise((r) => setTimeout(r, 100));
       }
@@ -145,7 +145,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: hosted pages and the browser client', (
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ email, password: PASSWORD }),
       });
-      const { access_token } = (await login.json()) as { access_token: string };
+      const { access_token } = await login.json<{ access_token: string }>();
       const bearer = {
         Authorization: `Bearer ${access_token}`,
         'Content-Type': 'application/json',
@@ -155,7 +155,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: hosted pages and the browser client', (
         headers: bearer,
         body: JSON.stringify({ type: 'totp' }),
       });
-      const { secret, method_id } = (await setup.json()) as { secret: string; method_id: string };
+      const { secret, method_id } = await setup.json<{ secret: string; method_id: string }>();
       const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) });
       // The previous step's code (±1 is accepted), so the current one is still unused for login.
       const code = totp.generate({ timestamp: Date.now() - 30_000 });

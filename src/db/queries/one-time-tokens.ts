@@ -116,12 +116,12 @@ export async function redeemOneTimeToken(
         and(eq(oneTimeTokens.tokenHash, r.tokenHash), eq(oneTimeTokens.redemption, redemption)),
       ),
   );
-  const [used] = await db.batch([
-    db
-      .update(oneTimeTokens)
-      .set({ usedAt: now, redemption })
-      .where(usable(r.purpose, r.tokenHash, now))
-      .returning({ id: oneTimeTokens.id }),
+  const use = db
+    .update(oneTimeTokens)
+    .set({ usedAt: now, redemption })
+    .where(usable(r.purpose, r.tokenHash, now))
+    .returning({ id: oneTimeTokens.id });
+  const guarded: BatchItem<'sqlite'>[] = [
     db
       .update(users)
       .set({ ...r.change, updatedAt: now })
@@ -155,8 +155,10 @@ export async function redeemOneTimeToken(
       : []),
     // Every other token of the same purpose dies with this one.
     revokeOneTimeTokens(db, r.userId, [r.purpose, ...(r.alsoRevoke ?? [])]),
-  ] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-  const winner = (used as unknown[]).length > 0;
+  ];
+  // The token's UPDATE first: the guarded statements after it see its redemption marker.
+  const [used] = await db.batch([use, ...guarded]);
+  const winner = used.length > 0;
   // Only the winning redemption is audited (a separate write: the batch cannot be conditional).
   if (winner) await auditInsert(db, audit);
   return winner;

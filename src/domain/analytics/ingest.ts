@@ -15,7 +15,7 @@ import {
 } from './messages';
 import { enqueueOrUnavailable } from './producer';
 
-export const MAX_METRICS_PER_BATCH = 1000;
+const MAX_METRICS_PER_BATCH = 1000;
 const MAX_AGE_MS = 7 * 86_400_000;
 const MAX_AHEAD_MS = 5 * 60_000;
 

@@ -37,7 +37,7 @@ export const LabelsSchema = z
   .record(LabelKey, z.string().max(128))
   .refine((l) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels`);
 
-export const EventTypeField = z
+const EventTypeField = z
   .string()
   .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must be a lower-case identifier of 1-64 characters');
 
@@ -67,7 +67,7 @@ const common = {
  * (ingested events are built from TrackEventSchema); its id is the event's, so a redelivered
  * message writes nothing twice.
  */
-export const AuditRowSchema = z.object({
+const AuditRowSchema = z.object({
   action: z.string().min(1).max(64),
   user_id: z.string().nullable(),
   organization_id: z.string().nullable(),
@@ -82,7 +82,7 @@ export const AuditRowSchema = z.object({
 /** The audit row of a message refused as analytics, which the trail still takes. */
 export const AuditCarrierSchema = z.object({ event_id: z.uuid(), audit: AuditRowSchema });
 
-export const EventMessageSchema = z.object({
+const EventMessageSchema = z.object({
   kind: z.literal('event'),
   ...common,
   event_type: EventTypeField,
@@ -91,7 +91,7 @@ export const EventMessageSchema = z.object({
   audit: AuditRowSchema.optional(),
 });
 
-export const MetricMessageSchema = z.object({
+const MetricMessageSchema = z.object({
   kind: z.literal('metric'),
   ...common,
   name: MetricNameField,
@@ -112,7 +112,7 @@ export const ActivityInputSchema = z.strictObject({
 });
 export type ActivityInput = z.infer<typeof ActivityInputSchema>;
 
-export const ActivityMessageSchema = z.object({
+const ActivityMessageSchema = z.object({
   kind: z.literal('activity'),
   ...common,
   user_id: Id,

@@ -38,7 +38,7 @@ function chunks(messages: AnalyticsMessage[]): AnalyticsMessage[][] {
 }
 
 /** Puts messages on the queue: `send` for one, `sendBatch` for several. */
-export async function enqueue(queue: AnalyticsQueue, messages: AnalyticsMessage[]) {
+async function enqueue(queue: AnalyticsQueue, messages: AnalyticsMessage[]) {
   if (messages.length === 1) {
     await queue.send(messages[0]!, { contentType: 'json' });
     return;

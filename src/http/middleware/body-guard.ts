@@ -8,7 +8,7 @@ import { findJsonProblem } from '../../lib/json-shape';
  * No request schema nests deeper than this; free-form objects (preferences, metadata) set
  * tighter limits of their own. Checked on every body before any schema runs.
  */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 const JSON_MEDIA = /^application\/([\w.-]+\+)?json$/i;
 

@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { createDb } from '../../db/client';
-import { createDeps } from '../../domain/deps';
+import { createDb, createDeps } from '../../domain/deps';
 import { deviceOf } from '../device';
 import { getConfig } from '../../config';
 import { ApiError } from '../../lib/errors';

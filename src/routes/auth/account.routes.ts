@@ -9,14 +9,14 @@ import { ReauthPasswordField } from '../../http/schemas';
 
 const tags = ['Account'];
 
-export const ChangePasswordSchema = z
+const ChangePasswordSchema = z
   .strictObject({
     current_password: z.string().min(1).max(4096),
     new_password: z.string().min(1).max(4096),
   })
   .openapi('ChangePassword');
 
-export const DeleteAccountSchema = z
+const DeleteAccountSchema = z
   .strictObject({
     password: ReauthPasswordField,
   })

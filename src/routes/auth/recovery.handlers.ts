@@ -25,7 +25,7 @@ export const verifyEmail: AppRouteHandler<typeof routes.verifyEmail> = async (c)
 export const resendVerification: AppRouteHandler<typeof routes.resendVerification> = async (c) => {
   const body = c.req.valid('json');
   if (c.req.header('Authorization') !== undefined) {
-    await requireAuth(c, async () => undefined);
+    await requireAuth(c, () => Promise.resolve());
     await credentials.resendVerification(c.var.deps, { userId: userOf(c).userId });
   } else if (body?.email) {
     await credentials.resendVerification(c.var.deps, { email: body.email });

@@ -1,4 +1,7 @@
-import type { AuditEvent, Organization, OrganizationInvitation, OrgRole } from '../../db/schema';
+import type { AuditEvent } from '../../domain/events';
+import type { OrganizationInvitation } from '../../domain/org-invitations';
+import type { OrgRole } from '../../domain/org-roles';
+import type { Organization } from '../../domain/organizations';
 import * as acceptance from '../../domain/org-acceptance';
 import * as invitations from '../../domain/org-invitations';
 import * as members from '../../domain/org-members';

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { AUDIT_ACTIONS, ORG_TIERS } from '../../db/schema';
+import { AUDIT_ACTIONS } from '../../domain/events';
+import { ORG_TIERS } from '../../domain/organizations';
 import { ORG_ROLES } from '../../domain/org-roles';
 import { EmailSchema } from '../../http/email';
 import { pageOf } from '../../http/pagination';
@@ -11,7 +12,7 @@ const SETTINGS_MAX_DEPTH = 5;
 const Id = z.uuid();
 const Timestamp = z.string().openapi({ format: 'date-time' });
 
-export const OrgRoleSchema = z.enum(ORG_ROLES).openapi('OrgRole');
+const OrgRoleSchema = z.enum(ORG_ROLES).openapi('OrgRole');
 
 // Names show up in email subjects: control characters (CR/LF) are refused.
 const NameField = z
@@ -103,7 +104,7 @@ export const InvitedSchema = z
   .object({ invitation_id: z.string(), expires_at: Timestamp })
   .openapi('InvitationSent');
 
-export const MemberSchema = z
+const MemberSchema = z
   .object({
     user_id: z.string(),
     email: z.string(),
@@ -122,7 +123,7 @@ export const MemberRoleSchema = z
   .object({ organization_id: z.string(), user_id: z.string(), role: OrgRoleSchema })
   .openapi('MemberRole');
 
-export const InvitationSchema = z
+const InvitationSchema = z
   .object({
     id: z.string(),
     email: z.string().nullable().openapi({
@@ -143,7 +144,7 @@ export const AcceptedSchema = z
   .object({ organization_id: z.string(), name: z.string(), role: OrgRoleSchema })
   .openapi('InvitationAccepted');
 
-export const OrgActivitySchema = z
+const OrgActivitySchema = z
   .object({
     id: z.string(),
     action: z.enum(AUDIT_ACTIONS),

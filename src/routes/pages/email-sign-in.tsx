@@ -7,7 +7,7 @@ import { setRefreshCookie } from '../../http/cookie-transport';
 import { ApiError } from '../../lib/errors';
 import { problemOf } from './pages.messages';
 import { assertSameOriginForm, safeReturnTo } from './pages.security';
-import { html, nonce } from './pages.handlers';
+import { html, nonce } from './pages.shared';
 import { Layout } from './pages.layout';
 import { ErrorBox, MessagePage, MfaPage, type Problem } from './pages.views';
 

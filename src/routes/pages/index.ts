@@ -2,9 +2,11 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import { emailConfirmPage, emailConfirmPost } from './email-sign-in';
+import * as credentials from './pages.credentials';
 import * as h from './pages.handlers';
 import * as invitation from './pages.invitation';
 import * as passkey from './pages.passkey';
+import { pageError } from './pages.shared';
 
 export { isPagePath, pageHeaders } from './pages.security';
 
@@ -19,16 +21,16 @@ export const pagesRouter = new Hono<AppEnv>()
   .post('/login/mfa', limitByIp('login'), h.mfaPost)
   .post('/login/mfa/send', limitByIp('login'), h.mfaSendPost)
   .post('/login/passkey', limitByIp('login'), passkey.loginPasskeyPost)
-  .get('/register', h.registerPage)
-  .post('/register', limitByIp('register'), h.registerPost)
-  .get('/forgot-password', h.forgotPage)
-  .post('/forgot-password', limitByIp('forgot_password'), h.forgotPost)
-  .get('/reset-password', h.resetPage)
-  .post('/reset-password', h.resetPost)
-  .get('/verify-email', h.verifyEmailPage)
-  .post('/verify-email', h.verifyEmailPost)
+  .get('/register', credentials.registerPage)
+  .post('/register', limitByIp('register'), credentials.registerPost)
+  .get('/forgot-password', credentials.forgotPage)
+  .post('/forgot-password', limitByIp('forgot_password'), credentials.forgotPost)
+  .get('/reset-password', credentials.resetPage)
+  .post('/reset-password', credentials.resetPost)
+  .get('/verify-email', credentials.verifyEmailPage)
+  .post('/verify-email', credentials.verifyEmailPost)
   .get('/accept-invitation', invitation.acceptInvitationPage)
   .post('/accept-invitation', invitation.acceptInvitationPost)
   .get('/auth/email/confirm', emailConfirmPage)
   .post('/auth/email/confirm', limitByIp('login'), emailConfirmPost)
-  .onError(h.pageError);
+  .onError(pageError);

@@ -6,7 +6,7 @@ import { refresh, refreshTokenOwner } from '../../domain/sessions';
 import type { AppEnv } from '../../http/app-env';
 import { readRefreshCookie, setRefreshCookie } from '../../http/cookie-transport';
 import { ApiError } from '../../lib/errors';
-import { html, nonce, orProblem, readForm, Text } from './pages.handlers';
+import { html, nonce, orProblem, readForm, Text } from './pages.shared';
 import { safeReturnTo } from './pages.security';
 import { Layout } from './pages.layout';
 import { ErrorBox, MessagePage, Notice, withReturn, type Problem } from './pages.views';

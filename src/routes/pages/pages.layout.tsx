@@ -56,7 +56,7 @@ export const brandOf = (
     ? { name: config.BRAND_NAME, logoUrl: config.BRAND_LOGO_URL, accent: config.BRAND_ACCENT_COLOR }
     : DEFAULT_BRAND;
 
-/** The brand of the page being rendered (the handlers provide it, pages.handlers.tsx). */
+/** The brand of the page being rendered (the handlers provide it, pages.shared.tsx). */
 export const BrandContext = createContext<Brand>(DEFAULT_BRAND);
 
 /** Black or white, whichever reads better on `hex` (WCAG relative luminance). */

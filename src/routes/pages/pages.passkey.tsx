@@ -3,6 +3,7 @@ import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
 import { AuthenticationResponseSchema } from '../../http/webauthn-schemas';
 import { ApiError } from '../../lib/errors';
+import { signedIn } from './pages.handlers';
 import {
   html,
   nonce,
@@ -10,10 +11,9 @@ import {
   readForm,
   ReturnTo,
   returnToOf,
-  signedIn,
   Text,
   type C,
-} from './pages.handlers';
+} from './pages.shared';
 import { LoginPage, MfaPage } from './pages.views';
 
 /**

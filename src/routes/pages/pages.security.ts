@@ -5,7 +5,7 @@ import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../../http/app-env';
 
 /** The hosted pages' paths: HTML and form posts, not the JSON API (app.ts routes them apart). */
-export const PAGE_PATHS = new Set([
+const PAGE_PATHS = new Set([
   '/login',
   '/login/mfa',
   '/login/mfa/send',

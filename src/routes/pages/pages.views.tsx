@@ -124,7 +124,7 @@ export interface MfaMethod {
 const METHOD_NAMES = { totp: 'Authenticator app', email: 'Email code', sms: 'Text message code' };
 
 /** The methods as one hidden field (`id:type,…`), so a re-rendered step lists them again. */
-export const encodeMethods = (methods: MfaMethod[]) =>
+const encodeMethods = (methods: MfaMethod[]) =>
   methods.map((m) => `${m.method_id}:${m.type}`).join(',');
 
 export const MfaPage: FC<
