@@ -1,5 +1,4 @@
 import { findSignInSubject, upgradePasswordHash } from '../../db/queries/users';
-import type { MfaType } from '../../db/schema';
 import { ApiError } from '../../lib/errors';
 import {
   burnDummyHash,
@@ -11,16 +10,8 @@ import { requireHasher, requireSigningKeys } from '../../lib/secrets';
 import type { Deps } from '../deps';
 import { methodChoices } from '../factors/enrolment';
 import { reserveLoginAttempt } from '../limits';
-import { finishSignIn, type SignedIn } from './finish';
+import { finishSignIn, type SignInResult } from './finish';
 import { openChallenge } from './second-factor';
-
-/**
- * What the password step ends in: a session, or (once a second factor exists for the account)
- * a challenge to answer before any session starts (second-factor.ts). Callers handle both.
- */
-export type PasswordResult =
-  | ({ kind: 'tokens' } & SignedIn)
-  | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
 
 const invalidCredentials = () => new ApiError('INVALID_CREDENTIALS', 'Invalid email or password');
 
@@ -51,7 +42,7 @@ function scheduleRehash(
 export async function signInWithPassword(
   deps: Deps,
   credentials: { email: string; password: string },
-): Promise<PasswordResult> {
+): Promise<SignInResult> {
   const { email, password } = credentials;
   const hasher = requireHasher(deps.secrets);
   requireSigningKeys(deps.secrets);
