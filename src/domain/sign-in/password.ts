@@ -49,10 +49,10 @@ export async function signInWithPassword(
   // Credential epoch (security.md): taken before the hash is read, so if a reset or password
   // change ends every session after this moment, the session this login would start is refused.
   const verifiedAt = deps.now();
-  // Round trips (test/round-trips.test.ts): the user read (with its roles and second factors)
-  // starts at once; the lockout reservation waits only for the per-IP verdict, so that a
-  // refused address cannot lock accounts, and runs beside the read; then the hash, then the
-  // session ‖ the reset.
+  // Sequential binding calls (pinned by the call-path test in test/): the user read (with its
+  // roles and second factors) starts at once; the lockout reservation waits only for the per-IP
+  // verdict, so that a refused address cannot lock accounts, and runs beside the read; then the
+  // hash, then the session ‖ the reset.
   const reading = findSignInSubject(deps.db, { email });
   reading.catch(() => undefined); // awaited below, unless the per-IP verdict refuses first
   await deps.admitted();
