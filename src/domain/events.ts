@@ -215,7 +215,7 @@ const FLUSH_FALLBACK_MS = 10_000;
 /**
  * Resolves on a later turn of the event loop: the writes below start once the handler has
  * handed its answer back (its remaining steps are microtasks), not while it is still running,
- * so they stay off the request's critical path (test/round-trips.test.ts).
+ * so they stay off the request's critical path (the bench's call-path test pins it).
  */
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 

@@ -72,6 +72,12 @@ export const clearRefreshCookie = (c: Context<AppEnv>) =>
  * The body of a token answer (api.md "Tokens and sessions"): the pair in snake_case, or with
  * cookie transport the access token alone while the refresh token goes into the cookie.
  */
+/**
+ * Headers of an answer that carries a token or a secret: never cached (RFC 6749 §5.1), by the
+ * browser or anything between.
+ */
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
 export function tokensFor(c: Context<AppEnv>, transport: Transport, tokens: TokenPair) {
   const body = {
     access_token: tokens.accessToken,

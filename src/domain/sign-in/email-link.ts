@@ -18,7 +18,7 @@ import { newOtpCode } from '../factors/one-time-codes';
 import { clearLoginFailures, limiterFor, reserveLoginAttempt, type LoginAttempt } from '../limits';
 import { notify } from '../notifications';
 import { finishSignIn } from './finish';
-import type { PasswordResult } from './password';
+import type { SignInResult } from './finish';
 import { openChallenge } from './second-factor';
 
 /**
@@ -111,7 +111,7 @@ export async function peekEmailLink(deps: Pick<Deps, 'db' | 'now'>, token: strin
 }
 
 /** What a link or code sign-in ends in: tokens, or the account's second step. */
-export type EmailSignInResult = PasswordResult & { returnTo: string | null };
+export type EmailSignInResult = SignInResult & { returnTo: string | null };
 
 /**
  * Signs in with a link's token or an address and its code. Of two parallel uses of one link or
@@ -174,7 +174,7 @@ async function enter(
   row: EmailSignIn,
   attempt: LoginAttempt,
   verifiedAt: number,
-): Promise<PasswordResult> {
+): Promise<SignInResult> {
   let found = await findSignInSubject(deps.db, { email: row.email });
   if (!found && row.createAccount && deps.config.SIGN_UP_OPEN) {
     await createPasswordless(deps, row.email);

@@ -1,3 +1,4 @@
+import type { MfaType } from '../../db/schema';
 import type { CreateOutcome, NewSession } from '../../durable-objects/session-store/logic';
 import { sessionStore } from '../../durable-objects/session-store/object';
 import { sha256 } from '../../lib/crypto';
@@ -21,6 +22,15 @@ export interface SignedIn {
   tokens: TokenPair;
   sessionId: string;
 }
+
+/**
+ * What a first step (a password, a passkey, an email link or code) ends in: a session, or, when
+ * the account has a second factor the step does not stand for, a challenge to answer before any
+ * session starts (second-factor.ts). Callers handle both.
+ */
+export type SignInResult =
+  | ({ kind: 'tokens' } & SignedIn)
+  | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
 
 type Started = CreateOutcome;
 

@@ -8,7 +8,6 @@ import {
   recordPasskeyUse,
 } from '../../db/queries/passkeys';
 import { findSignInSubject, findUserByEmail } from '../../db/queries/users';
-import type { MfaType } from '../../db/schema';
 import { base64url } from '../../lib/crypto';
 import { ApiError } from '../../lib/errors';
 import { requireSigningKeys } from '../../lib/secrets';
@@ -22,7 +21,7 @@ import {
   verifyAssertion,
 } from '../factors/webauthn';
 import { reserveLoginAttempt } from '../limits';
-import { finishSignIn, type SignedIn } from './finish';
+import { finishSignIn, type SignInResult } from './finish';
 import { openChallenge } from './second-factor';
 
 export { MFA_TOKEN_TTL_S } from './second-factor';
@@ -33,10 +32,6 @@ export { MFA_TOKEN_TTL_S } from './second-factor';
  * the account. With user verification the passkey is two factors by itself (amr `hwk` +
  * `user`); without it, the account's second step follows as after a password.
  */
-type PasskeyResult =
-  | ({ kind: 'tokens' } & SignedIn)
-  | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
-
 /** The user id a user handle carries (registration sets it to the id's UTF-8 bytes). */
 function userHandleOf(handle: string): string | null {
   try {
@@ -74,7 +69,7 @@ export async function passkeySignInOptions(
 export async function signInWithPasskey(
   deps: Deps,
   input: { challengeId: string; response: AuthenticationResponseJSON },
-): Promise<PasskeyResult> {
+): Promise<SignInResult> {
   requireSigningKeys(deps.secrets);
   const verifiedAt = deps.now();
   const [stored, passkey] = await Promise.all([

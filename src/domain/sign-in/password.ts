@@ -1,5 +1,4 @@
 import { findSignInSubject, upgradePasswordHash } from '../../db/queries/users';
-import type { MfaType } from '../../db/schema';
 import { ApiError } from '../../lib/errors';
 import {
   burnDummyHash,
@@ -11,16 +10,8 @@ import { requireHasher, requireSigningKeys } from '../../lib/secrets';
 import type { Deps } from '../deps';
 import { methodChoices } from '../factors/enrolment';
 import { reserveLoginAttempt } from '../limits';
-import { finishSignIn, type SignedIn } from './finish';
+import { finishSignIn, type SignInResult } from './finish';
 import { openChallenge } from './second-factor';
-
-/**
- * What the password step ends in: a session, or (once a second factor exists for the account)
- * a challenge to answer before any session starts (second-factor.ts). Callers handle both.
- */
-export type PasswordResult =
-  | ({ kind: 'tokens' } & SignedIn)
-  | { kind: 'challenge'; mfaToken: string; methods: { method_id: string; type: MfaType }[] };
 
 const invalidCredentials = () => new ApiError('INVALID_CREDENTIALS', 'Invalid email or password');
 
@@ -51,17 +42,17 @@ function scheduleRehash(
 export async function signInWithPassword(
   deps: Deps,
   credentials: { email: string; password: string },
-): Promise<PasswordResult> {
+): Promise<SignInResult> {
   const { email, password } = credentials;
   const hasher = requireHasher(deps.secrets);
   requireSigningKeys(deps.secrets);
   // Credential epoch (security.md): taken before the hash is read, so if a reset or password
   // change ends every session after this moment, the session this login would start is refused.
   const verifiedAt = deps.now();
-  // Round trips (test/round-trips.test.ts): the user read (with its roles and second factors)
-  // starts at once; the lockout reservation waits only for the per-IP verdict, so that a
-  // refused address cannot lock accounts, and runs beside the read; then the hash, then the
-  // session ‖ the reset.
+  // Sequential binding calls (pinned by the call-path test in test/): the user read (with its
+  // roles and second factors) starts at once; the lockout reservation waits only for the per-IP
+  // verdict, so that a refused address cannot lock accounts, and runs beside the read; then the
+  // hash, then the session ‖ the reset.
   const reading = findSignInSubject(deps.db, { email });
   reading.catch(() => undefined); // awaited below, unless the per-IP verdict refuses first
   await deps.admitted();

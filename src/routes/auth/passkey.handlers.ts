@@ -1,9 +1,7 @@
 import type { AppRouteHandler } from '../../http/app-env';
-import { assertCookieRequestAllowed, tokensFor } from '../../http/cookie-transport';
+import { assertCookieRequestAllowed, NO_STORE } from '../../http/cookie-transport';
 import type * as routes from './passkey.routes';
-
-// Token responses must never be cached (RFC 6749 §5.1).
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+import { answerSignIn } from './sign-in.handlers';
 
 /**
  * The WebAuthn library is loaded by the first passkey request, not with the /auth group:
@@ -23,16 +21,7 @@ export const passkeyVerify: AppRouteHandler<typeof routes.passkeyVerify> = async
   const { transport } = c.req.valid('query');
   if (transport === 'cookie') assertCookieRequestAllowed(c);
   const { challenge_id, response } = c.req.valid('json');
-  const { signInWithPasskey, MFA_TOKEN_TTL_S } = await passkeySignIn();
+  const { signInWithPasskey } = await passkeySignIn();
   const result = await signInWithPasskey(c.var.deps, { challengeId: challenge_id, response });
-  if (result.kind === 'tokens')
-    return c.json(tokensFor(c, transport, result.tokens), 200, NO_STORE);
-  const { mfaToken: mfa_token, methods } = result;
-  const challenge = {
-    mfa_required: true as const,
-    mfa_token,
-    methods,
-    expires_in: MFA_TOKEN_TTL_S,
-  };
-  return c.json(challenge, 200, NO_STORE);
+  return answerSignIn(c, transport, result);
 };

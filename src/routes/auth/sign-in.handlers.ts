@@ -1,24 +1,26 @@
 import * as sessions from '../../domain/sessions';
+import type { SignInResult } from '../../domain/sign-in/finish';
 import { signInWithPassword } from '../../domain/sign-in/password';
 import { MFA_TOKEN_TTL_S } from '../../domain/sign-in/second-factor';
 import {
   assertCookieRequestAllowed,
   clearRefreshCookie,
   readRefreshCookie,
+  NO_STORE,
   tokensFor,
+  type Transport,
 } from '../../http/cookie-transport';
 import { bearerToken, userOf } from '../../http/middleware/require-auth';
 import { ApiError } from '../../lib/errors';
-import type { AppRouteHandler } from '../../http/app-env';
+import type { Context } from 'hono';
+import type { AppEnv, AppRouteHandler } from '../../http/app-env';
 import type * as routes from './sign-in.routes';
 
-// Token responses must never be cached (RFC 6749 §5.1).
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-
-export const login: AppRouteHandler<typeof routes.login> = async (c) => {
-  const { transport } = c.req.valid('query');
-  if (transport === 'cookie') assertCookieRequestAllowed(c);
-  const result = await signInWithPassword(c.var.deps, c.req.valid('json'));
+/**
+ * The answer of every way in (api.md "Sign-in methods beyond the password"): the token pair
+ * (or the cookie with ?transport=cookie), or the MFA step where the account needs one.
+ */
+export function answerSignIn(c: Context<AppEnv>, transport: Transport, result: SignInResult) {
   if (result.kind === 'tokens')
     return c.json(tokensFor(c, transport, result.tokens), 200, NO_STORE);
   const { mfaToken: mfa_token, methods } = result;
@@ -29,6 +31,12 @@ export const login: AppRouteHandler<typeof routes.login> = async (c) => {
     expires_in: MFA_TOKEN_TTL_S,
   };
   return c.json(challenge, 200, NO_STORE);
+}
+
+export const login: AppRouteHandler<typeof routes.login> = async (c) => {
+  const { transport } = c.req.valid('query');
+  if (transport === 'cookie') assertCookieRequestAllowed(c);
+  return answerSignIn(c, transport, await signInWithPassword(c.var.deps, c.req.valid('json')));
 };
 
 export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {

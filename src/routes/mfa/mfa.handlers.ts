@@ -1,13 +1,10 @@
 import * as factors from '../../domain/factors/enrolment';
 import { OTP_TTL_S } from '../../domain/factors/one-time-codes';
 import * as secondFactor from '../../domain/sign-in/second-factor';
-import { assertCookieRequestAllowed, tokensFor } from '../../http/cookie-transport';
+import { assertCookieRequestAllowed, NO_STORE, tokensFor } from '../../http/cookie-transport';
 import { authenticateBearer, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './mfa.routes';
-
-// Secrets, backup codes and tokens must never be cached.
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 

@@ -3,13 +3,13 @@ import type { Context } from 'hono';
 import type { FC } from 'hono/jsx';
 import { peekEmailLink, signInWithEmail } from '../../domain/sign-in/email-link';
 import type { AppEnv } from '../../http/app-env';
-import { setRefreshCookie } from '../../http/cookie-transport';
 import { ApiError } from '../../lib/errors';
 import { problemOf } from './pages.messages';
 import { assertSameOriginForm, safeReturnTo } from './pages.security';
+import { afterFirstStep } from './pages.handlers';
 import { html, nonce } from './pages.shared';
 import { Layout } from './pages.layout';
-import { ErrorBox, MessagePage, MfaPage, type Problem } from './pages.views';
+import { ErrorBox, MessagePage, type Problem } from './pages.views';
 
 /**
  * The page an email sign-in link opens (GET /auth/email/confirm?token=): a button that posts the
@@ -74,15 +74,7 @@ export const emailConfirmPost = async (c: C) => {
   try {
     const result = await signInWithEmail(c.var.deps, { token });
     const returnTo = safeReturnTo(c.var.config, result.returnTo ?? undefined);
-    if (result.kind === 'challenge') {
-      const { mfaToken, methods } = result;
-      const page = { mfaToken, methods, returnTo };
-      return html(c, <MfaPage nonce={nonce(c)} {...page} />);
-    }
-    setRefreshCookie(c, result.tokens.refreshToken);
-    if (returnTo) return c.redirect(returnTo, 303);
-    const message = 'You are signed in. You can close this page.';
-    return html(c, <MessagePage nonce={nonce(c)} title="Signed in" message={message} />);
+    return afterFirstStep(c, result, returnTo);
   } catch (err) {
     const shown = problemOf(err);
     if (!shown) throw err;

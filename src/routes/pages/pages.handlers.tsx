@@ -2,6 +2,7 @@
 // The sign-in pages: the password form and its second step (a code, or one sent on request).
 import { z } from '@hono/zod-openapi';
 import type { TokenPair } from '../../domain/sessions';
+import type { SignInResult } from '../../domain/sign-in/finish';
 import { signInWithPassword } from '../../domain/sign-in/password';
 import { sendLoginCode, signInWithSecondFactor } from '../../domain/sign-in/second-factor';
 import { setRefreshCookie } from '../../http/cookie-transport';
@@ -24,7 +25,7 @@ import { LoginPage, MessagePage, MfaPage, type MfaMethod, type Problem } from '.
  * and the browser goes back to `return_to` only if its origin is allowed; otherwise a neutral
  * page, never an open redirect.
  */
-export function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
+function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
   setRefreshCookie(c, tokens.refreshToken);
   if (returnTo) return c.redirect(returnTo, 303);
   return html(
@@ -34,6 +35,19 @@ export function signedIn(c: C, tokens: TokenPair, returnTo: string | null) {
       title="Signed in"
       message="You are signed in. You can close this page."
     />,
+  );
+}
+
+/**
+ * Where a first step (password, passkey, email link) leads on the hosted pages: signed in, or
+ * the second-step page when the account needs one.
+ */
+export function afterFirstStep(c: C, result: SignInResult, returnTo: string | null) {
+  if (result.kind === 'tokens') return signedIn(c, result.tokens, returnTo);
+  const { mfaToken, methods } = result;
+  return html(
+    c,
+    <MfaPage nonce={nonce(c)} mfaToken={mfaToken} methods={methods} returnTo={returnTo} />,
   );
 }
 
@@ -53,16 +67,7 @@ export const loginPost = async (c: C) => {
         email: checked.email,
         password: form.password,
       });
-      if (result.kind === 'tokens') return signedIn(c, result.tokens, returnTo);
-      return html(
-        c,
-        <MfaPage
-          nonce={nonce(c)}
-          mfaToken={result.mfaToken}
-          methods={result.methods}
-          returnTo={returnTo}
-        />,
-      );
+      return afterFirstStep(c, result, returnTo);
     },
     page,
   );

@@ -3,7 +3,7 @@ import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
 import { AuthenticationResponseSchema } from '../../http/webauthn-schemas';
 import { ApiError } from '../../lib/errors';
-import { signedIn } from './pages.handlers';
+import { afterFirstStep } from './pages.handlers';
 import {
   html,
   nonce,
@@ -14,7 +14,7 @@ import {
   Text,
   type C,
 } from './pages.shared';
-import { LoginPage, MfaPage } from './pages.views';
+import { LoginPage } from './pages.views';
 
 /**
  * The sign-in page's passkeys: the request options are embedded in the page (one challenge per
@@ -136,16 +136,7 @@ export const loginPasskeyPost = async (c: C) => {
         challengeId: form.challenge_id,
         response: response.data,
       });
-      if (result.kind === 'tokens') return signedIn(c, result.tokens, returnTo);
-      return html(
-        c,
-        <MfaPage
-          nonce={nonce(c)}
-          mfaToken={result.mfaToken}
-          methods={result.methods}
-          returnTo={returnTo}
-        />,
-      );
+      return afterFirstStep(c, result, returnTo);
     },
     page,
   );

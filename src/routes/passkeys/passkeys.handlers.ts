@@ -1,3 +1,4 @@
+import { NO_STORE } from '../../http/cookie-transport';
 import type { AppRouteHandler } from '../../http/app-env';
 import { userOf } from '../../http/middleware/require-auth';
 import type * as routes from './passkeys.routes';
@@ -5,8 +6,6 @@ import type * as routes from './passkeys.routes';
 // The WebAuthn library loads with this route group only (src/apps.ts): the domain module that
 // uses it is imported here, where the group's first request builds it.
 import * as passkeys from '../../domain/factors/passkeys';
-
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 export const registerOptions: AppRouteHandler<typeof routes.registerOptions> = async (c) => {
   const password = c.req.valid('json')?.password;
