@@ -1,7 +1,8 @@
 // Passkeys in headless Chromium with the DevTools virtual authenticator (a platform
 // authenticator with resident keys and user verification): client/browser.ts in the app on
 // another origin of the same site registers a passkey, signs out, and signs in with it; the
-// worker runs @simplewebauthn/server's verification on what a real browser made.
+// worker runs @simplewebauthn/server's verification on what a real browser made. The hosted
+// account page (/account) adds one too, and the hosted sign-in page signs in with it.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -130,5 +131,60 @@ describe.skipIf(!CHROMIUM)('in Chromium: passkeys with the virtual authenticator
     await presence(true);
     await button.click();
     await signedInAgain();
+  }, 120_000);
+  it('adds a passkey on the hosted account page, then signs in with it on the hosted sign-in page', async () => {
+    // Its own browser profile and authenticator: nothing carried over from the test above.
+    const own = await browser.newContext();
+    const page = await own.newPage();
+    const cdp = await own.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    const accountEmail = `account-${Date.now().toString(36)}@example.com`;
+    const registered = await fetch(`${worker.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: accountEmail, password: PASSWORD }),
+    });
+    expect(registered.status).toBe(201);
+
+    // Signed out, the account page only links to the sign-in page.
+    await page.goto(`${worker.url}/account`);
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('Email').fill(accountEmail);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForLoadState();
+    await page.goto(`${worker.url}/account`);
+    await page.getByText('No passkeys yet.').waitFor();
+
+    // Signed in just now: the button is there without a password; the authenticator answers.
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText('Passkey added').waitFor();
+    expect(await page.getByRole('button', { name: 'Remove' }).count()).toBe(1);
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]!.isResidentCredential).toBe(true);
+
+    // Signed out (the cookie gone), the sign-in page's autofill signs in with the new passkey.
+    await own.clearCookies();
+    await page.goto(`${worker.url}/account`);
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    await page.goto(`${worker.url}/login?return_to=${encodeURIComponent(`${appUrl}/`)}`);
+    await page.waitForURL(`${appUrl}/`);
+    await page.getByRole('heading', { name: 'The app' }).waitFor();
+    const token = await app(page).run((a) => a.getAccessToken());
+    expect(decodeJwt(token!)).toMatchObject({ amr: ['hwk', 'user'] });
+    await page.goto(`${worker.url}/account`);
+    await page.getByText('last used 20').waitFor();
+    await own.close();
   }, 120_000);
 });

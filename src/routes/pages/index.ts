@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { limitByIp } from '../../http/middleware/rate-limit';
+import * as account from './pages.account';
 import { emailConfirmPage, emailConfirmPost } from './email-sign-in';
 import * as credentials from './pages.credentials';
 import * as h from './pages.handlers';
@@ -12,7 +13,7 @@ export { isPagePath, pageHeaders } from './pages.security';
 
 /**
  * The hosted pages (HTML, form posts; not in the OpenAPI document): sign-in with its second
- * step, registration, forgotten and reset password, email confirmation, accepting an invitation. They call the domain
+ * step, registration, forgotten and reset password, email confirmation, accepting an invitation, the account page's passkeys. They call the domain
  * as the JSON routes do, with the same per-IP limits, and set the refresh cookie on sign-in.
  */
 export const pagesRouter = new Hono<AppEnv>()
@@ -33,4 +34,8 @@ export const pagesRouter = new Hono<AppEnv>()
   .post('/accept-invitation', invitation.acceptInvitationPost)
   .get('/auth/email/confirm', emailConfirmPage)
   .post('/auth/email/confirm', limitByIp('login'), emailConfirmPost)
+  .get('/account', account.accountPage)
+  .post('/account/passkeys/options', limitByIp('login'), account.accountOptionsPost)
+  .post('/account/passkeys', account.accountAddPost)
+  .post('/account/passkeys/remove', limitByIp('login'), account.accountRemovePost)
   .onError(pageError);

@@ -16,6 +16,10 @@ const PAGE_PATHS = new Set([
   '/verify-email',
   '/accept-invitation',
   '/auth/email/confirm',
+  '/account',
+  '/account/passkeys',
+  '/account/passkeys/options',
+  '/account/passkeys/remove',
 ]);
 
 export const isPagePath = (path: string) => PAGE_PATHS.has(path);
