@@ -211,6 +211,7 @@ async function measure(scenario, ctx, base) {
   const sides = [{ key: 'current', ctx }];
   if (
     base &&
+    !scenario.op &&
     (scenario.target === 'worker' || scenario.target === 'pbkdf2' || scenario.target === 'dofloor')
   )
     sides.push({ key: 'baseline', ctx: base });
@@ -224,7 +225,9 @@ async function measure(scenario, ctx, base) {
     }[scenario.target];
     const state = (await scenario.setup?.(c)) ?? {};
     side.once = (connections, seconds) =>
-      scenario.target === 'node'
+      // An `op` is driven from here: in-process work, or several requests per operation to the
+      // worker (whose CPU is still the one counted below, per operation).
+      scenario.op
         ? runInProcess({ op: scenario.op(c, state), concurrency: connections, durationS: seconds })
         : runHttp({
             url,
@@ -308,7 +311,7 @@ async function diagnosticsPass(selected, wcOptions, ctx) {
   const dir = join(ROOT, 'bench/.tmp/profiles');
   if (args.profile) mkdirSync(dir, { recursive: true });
   const profiles = {};
-  for (const scenario of selected.filter((s) => s.target === 'worker' && !s.measure)) {
+  for (const scenario of selected.filter((s) => s.target === 'worker' && s.request)) {
     const state = (await scenario.setup?.(ctx)) ?? {};
     const load = () =>
       runHttp({
@@ -365,7 +368,7 @@ async function roundTripPass(selected, wcOptions, ctx) {
         perObject = { error: err.message.split('\n')[0] };
       }
     }
-    for (const scenario of selected.filter((s) => s.target === 'worker' && !s.measure)) {
+    for (const scenario of selected.filter((s) => s.target === 'worker' && s.request)) {
       const state = (await scenario.setup?.(ctx)) ?? {};
       const template = scenario.request(ctx, state);
       const samples = [];

@@ -191,7 +191,8 @@ describe('POST /auth/email/verify', () => {
       },
     });
     expect(mfa.status, mfa.text).toBe(200);
-    expect(mfa.body.access_token).toEqual(expect.any(String));
+    // The mailbox, then the code: no password was checked, so no `pwd`.
+    expect(decodeJwt(mfa.body.access_token).amr).toEqual(['email', 'otp']);
   });
 
   it('?transport=cookie sets the refresh cookie and leaves it out of the body', async () => {

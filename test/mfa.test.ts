@@ -1,3 +1,5 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { api, apiWithEnv, createSignedInUser, env, expectError } from './helpers';
 import { serviceHeaders } from './helpers-admin';
@@ -112,6 +114,34 @@ describe('login with MFA on', () => {
     // The mfa_token is used up.
     const replay = await verifyMfa({ mfa_token: res.body.mfa_token, code });
     expectError(replay, 401, 'INVALID_TOKEN');
+  });
+
+  it('a challenge opened before the store kept its first step answers as after a password', async () => {
+    const user = await createMfaUser();
+    const mfaToken = await startMfaLogin(user);
+    const stub = env.SESSIONS.get(env.SESSIONS.idFromName(user.id));
+    // The store as the previous version left it: a pending challenge in the table without amr.
+    const columns = await runInDurableObject(stub, (instance, state) => {
+      state.storage.sql.exec(`CREATE TABLE old AS
+          SELECT hash, verified_at, expires_at, attempts FROM mfa_challenges;
+        DROP TABLE mfa_challenges;
+        CREATE TABLE mfa_challenges (hash TEXT PRIMARY KEY, verified_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL, attempts INTEGER NOT NULL);
+        INSERT INTO mfa_challenges SELECT * FROM old;
+        DROP TABLE old;`);
+      state.storage.kv.put('schema_version', 5);
+      (instance as unknown as { migrate(): void }).migrate();
+      return state.storage.sql
+        .exec<{ name: string }>('SELECT name FROM pragma_table_info(?)', 'mfa_challenges')
+        .toArray()
+        .map((c) => c.name);
+    });
+    expect(columns).toContain('amr');
+    const step = await stableStep();
+    const code = await totpAt(user.secret, Math.max(step, user.enrolledStep) + 1);
+    const done = await verifyMfa({ mfa_token: mfaToken, code });
+    expect(done.status, done.text).toBe(200);
+    expect(decodeJwt(done.body.access_token).amr).toEqual(['pwd', 'otp']);
   });
 
   it('refuses a code already used (replay) or older, and ±2 steps; accepts +1 once', async () => {

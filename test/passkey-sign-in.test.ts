@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { api, createSignedInUser, env, expectError, uniqueEmail } from './helpers';
-import { createMfaUser } from './helpers-mfa';
+import { createMfaUser, stableStep, totpAt } from './helpers-mfa';
 import {
   addPasskey,
   passkeyOptions,
@@ -61,6 +61,16 @@ describe('passkey sign-in', () => {
       methods: [{ method_id: user.methodId, type: 'totp' }],
     });
     expect(partial.body.access_token).toBeUndefined();
+    // The second step adds its factor to the passkey's: no password was ever checked.
+    const step = await stableStep();
+    const mfa = await api('POST', '/mfa/verify', {
+      json: {
+        mfa_token: partial.body.mfa_token,
+        code: await totpAt(user.secret, Math.max(step, user.enrolledStep) + 1),
+      },
+    });
+    expect(mfa.status, mfa.text).toBe(200);
+    expect(decodeJwt(mfa.body.access_token).amr).toEqual(['hwk', 'otp']);
   });
 
   it('lists the passkeys of a known email, and none for an unknown one or no email', async () => {

@@ -15,11 +15,13 @@
 //   }
 // `request` is an autocannon request, built once per run; use setupRequest to vary each request
 // (fresh emails, rotating tokens) and onResponse to collect what later scenarios need into
-// ctx.state (users, sessions). `node` scenarios give `op: (ctx, state) => () => Promise` instead.
+// ctx.state (users, sessions). `node` scenarios give `op: (ctx, state) => () => Promise` instead;
+// so does a `worker` scenario whose operation takes several requests (passkey_sign_in).
 // Scenarios run in list order: a later one may use what an earlier one left in ctx.state, and
 // the ensure* helpers below seed whatever is missing when run alone (--only=...).
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { DEVELOPMENT_VARS } from '../../scripts/dev-values.mjs';
+import { SoftPasskey } from './passkey.mjs';
 
 export const CONCURRENCIES = [1, 10];
 /** The service key the bench worker is started with (analytics ingest is for services). */
@@ -269,6 +271,34 @@ async function ensurePeerCookies(ctx, n) {
   });
 }
 
+/**
+ * Passkeys, one per seeded user, registered in a fresh session (no password asked). Each is
+ * used by one sign-in at a time: parallel assertions of one credential would race its counter,
+ * and the loser would be refused as a clone.
+ */
+const PASSKEY_USERS = 20;
+async function ensurePasskeys(ctx, n) {
+  ctx.state.passkeys ??= [];
+  await ensureUsers(ctx, n);
+  const offset = ctx.state.passkeys.length;
+  await pool(Math.max(0, n - offset), 4, async (i) => {
+    const { email } = ctx.state.users[(offset + i) % ctx.state.users.length];
+    const ip = { 'cf-connecting-ip': nextIp('login') };
+    const login = await post(`${ctx.worker.url}/auth/login`, { email, password: PASSWORD }, ip);
+    const token = parse(login.text)?.access_token;
+    if (!token) throw new Error(`seeding a passkey (login): ${login.status} ${login.text}`);
+    const auth = { authorization: `Bearer ${token}` };
+    const started = await post(`${ctx.worker.url}/passkeys/register/options`, {}, auth);
+    if (started.status !== 200) throw new Error(`seeding a passkey: ${started.status}`);
+    const passkey = await SoftPasskey.create();
+    const response = await passkey.register(parse(started.text).options);
+    const done = await post(`${ctx.worker.url}/passkeys/register/verify`, { response }, auth);
+    if (done.status !== 201) throw new Error(`seeding a passkey: ${done.status} ${done.text}`);
+    ctx.state.passkeys.push(passkey);
+  });
+  return ctx.state.passkeys.slice(0, n);
+}
+
 /** Round-robin over a list that may grow while the run goes on. */
 const cycle = (list) => {
   let i = 0;
@@ -434,6 +464,34 @@ export const SCENARIOS = [
         if (t?.refresh_token) s.queue.push(t.refresh_token);
       },
     }),
+  },
+  {
+    id: 'passkey_sign_in',
+    label:
+      'passkey sign-in: POST /auth/passkey/options, then /auth/passkey/verify (discoverable, ' +
+      'user verified; figures per sign-in, both requests)',
+    target: 'worker',
+    // Driven from here (two requests and a signature in between); CPU is still workerd's.
+    setup: async (ctx) => ({ free: [...(await ensurePasskeys(ctx, PASSKEY_USERS))] }),
+    op: (ctx, { free }) => {
+      const url = ctx.worker.url;
+      return async () => {
+        const passkey = free.shift();
+        if (!passkey) throw new Error('every passkey is in use');
+        try {
+          const ip = { 'cf-connecting-ip': nextIp('passkey') };
+          const started = await post(`${url}/auth/passkey/options`, {}, ip);
+          if (started.status !== 200) throw new Error(`options: ${started.status}`);
+          const { challenge_id, options } = parse(started.text);
+          const response = await passkey.assert(options);
+          const done = await post(`${url}/auth/passkey/verify`, { challenge_id, response }, ip);
+          if (done.status !== 200 || !parse(done.text)?.refresh_token)
+            throw new Error(`verify: ${done.status} ${done.text}`);
+        } finally {
+          free.push(passkey);
+        }
+      };
+    },
   },
   {
     // Before the ingest scenario: its load leaves a backlog on the queue that this would drain.

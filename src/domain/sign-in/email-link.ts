@@ -205,7 +205,7 @@ async function enter(
   if (choices.length > 0) {
     // Only wrong answers count (security.md): the right code's slot is given back.
     const [mfaToken] = await Promise.all([
-      openChallenge(deps, user.id, verifiedAt),
+      openChallenge(deps, user.id, { verifiedAt, amr: ['email'] }),
       attempt.release(),
     ]);
     return { kind: 'challenge', mfaToken, methods: choices };

@@ -123,7 +123,7 @@ export async function signInWithPasskey(
   if (!verdict.userVerified && methods.length > 0) {
     // Possession alone is one factor: the account's second step follows, as after a password.
     const [mfaToken] = await Promise.all([
-      openChallenge(deps, user.id, verifiedAt),
+      openChallenge(deps, user.id, { verifiedAt, amr: ['hwk'] }),
       attempt.release(),
     ]);
     return { kind: 'challenge', mfaToken, methods };

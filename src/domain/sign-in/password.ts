@@ -80,7 +80,7 @@ export async function signInWithPassword(
     // failures before it stay, so signing in again earns an attacker who holds the password no
     // fresh code guesses.
     const [mfaToken] = await Promise.all([
-      openChallenge(deps, user.id, verifiedAt),
+      openChallenge(deps, user.id, { verifiedAt, amr: ['pwd'] }),
       attempt.release(),
     ]);
     return { kind: 'challenge', mfaToken, methods };

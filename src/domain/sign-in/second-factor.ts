@@ -15,9 +15,10 @@ import { reserveLoginAttempt } from '../limits';
 import { finishSignIn, type SignedIn } from './finish';
 
 /**
- * The second step of a sign-in (security.md "MFA", "Sign-in methods"). The password step
- * leaves an `mfa_token`, held (hashed) in the user's SessionStore with the moment the password
- * was verified; answering it with a TOTP, email/SMS or backup code starts the session. The
+ * The second step of a sign-in (security.md "MFA", "Sign-in methods"). The first step (a
+ * password, a passkey without user verification, an email link or code) leaves an `mfa_token`,
+ * held (hashed) in the user's SessionStore with the moment it was verified and its amr;
+ * answering it with a TOTP, email/SMS or backup code starts the session. The
  * token allows MFA_MAX_ATTEMPTS wrong codes; wrong codes also count toward the account
  * lockout, right ones never do.
  */
@@ -34,27 +35,35 @@ const deadToken = () => new ApiError('INVALID_TOKEN', 'The mfa_token is invalid,
 const wrongCode = () => new ApiError('INVALID_MFA_CODE', 'The code is wrong, used or expired');
 const notFound = () => new ApiError('NOT_FOUND', 'No such MFA method');
 
-/** Which factor a second step passed with, and the token's `amr` for it (RFC 8176). */
+/**
+ * Which factor a second step passed with, and what it adds to the first step's `amr` (RFC
+ * 8176; the SessionStore joins the two, so a password then TOTP is ['pwd', 'otp']).
+ */
 type UsedFactor = MfaMethod['type'] | 'backup_code';
 const AMR: Record<UsedFactor, string[]> = {
-  totp: ['pwd', 'otp'],
-  email: ['pwd', 'otp'],
-  sms: ['pwd', 'sms'],
-  backup_code: ['pwd', 'otp'],
+  totp: ['otp'],
+  email: ['otp'],
+  sms: ['sms'],
+  backup_code: ['otp'],
 };
 
 /**
- * Opens the second step for a password verified at `verifiedAt`: a 256-bit mfa_token bound to
- * the user, alive MFA_TOKEN_TTL_S.
+ * Opens the second step for a first step (its `amr`: ['pwd'], ['hwk'], ['email']) verified at
+ * `verifiedAt`: a 256-bit mfa_token bound to the user, alive MFA_TOKEN_TTL_S.
  */
-export async function openChallenge(deps: Deps, userId: string, verifiedAt: number) {
+export async function openChallenge(
+  deps: Deps,
+  userId: string,
+  first: { verifiedAt: number; amr: string[] },
+) {
   requireMfaKeys(deps.secrets);
   const mfaToken = newMfaToken(userId);
   const hash = await sha256(mfaToken);
   await orUnavailable('Session store', () =>
     sessionStore(deps.sessions, userId).openChallenge({
       hash,
-      verifiedAt,
+      verifiedAt: first.verifiedAt,
+      amr: first.amr,
       ttlMs: MFA_TOKEN_TTL_S * 1000,
       now: deps.now(),
     }),

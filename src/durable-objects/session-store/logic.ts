@@ -115,12 +115,28 @@ export function rotationVerdict(
  * was verified (the session it leads to keeps that credential epoch), until when it lives, and
  * how many codes were tried with it.
  */
-export type ChallengeRow = { verified_at: number; expires_at: number; attempts: number };
+export type ChallengeRow = {
+  verified_at: number;
+  expires_at: number;
+  attempts: number;
+  /** The first step's amr as JSON; NULL for challenges opened before it was kept (a password). */
+  amr?: string | null;
+};
+
+/**
+ * The amr of a sign-in that passed a second step: the first step's methods (stored with the
+ * challenge; ['pwd'] for a challenge that predates the column, when only passwords opened
+ * one) followed by the factor's, each once (RFC 8176).
+ */
+export function combinedAmr(stored: string | null | undefined, factor: string[]): string[] {
+  const first = stored ? (JSON.parse(stored) as string[]) : ['pwd'];
+  return [...new Set([...first, ...factor])];
+}
 
 /**
  * The answer to a challenge: `verified` when the worker already found the code right (a TOTP
  * step or a backup code, used up in D1), else the email/SMS codes it may be, one per method,
- * each with the `amr` a sign-in with it gets.
+ * each with the `amr` its factor adds to the first step's.
  */
 export interface ChallengeAnswer {
   verified: { amr: string[]; methodId: string | null } | null;

@@ -4,6 +4,7 @@ import {
   type AnswerVerdict,
   type ChallengeAnswer,
   type ChallengeRow,
+  combinedAmr,
   type TokenRow,
   type OtpOutcome,
   type OtpRow,
@@ -21,7 +22,8 @@ import {
  *     hash of the token it was exchanged for) are set once used. Presenting it again within the
  *     reuse interval is a concurrent refresh and gets the same successor back; later it is
  *     reuse (RFC 9700 §4.14.2) and ends the session.
- *   mfa_challenges(hash PK, verified_at, expires_at, attempts): pending logins' mfa_tokens.
+ *   mfa_challenges(hash PK, verified_at, expires_at, attempts, amr): pending logins' mfa_tokens,
+ *     with the first step's amr as JSON (NULL in rows opened before the column: a password).
  *   mfa_codes(method_id PK, challenge, code_hash, expires_at, attempts): the email/SMS code
  *     last sent for a method (a resend replaces it), bound to the login it was sent for ('' for
  *     an enrolment); checked and used up here, so parallel tries of one code succeed once.
@@ -68,11 +70,19 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
       attempts INTEGER NOT NULL)`);
     kv.put('schema_version', 5);
   }
+  if (version < 6) {
+    // The first step's amr (a passkey, an email link): the second step adds its factor to it.
+    const has = sql.exec("SELECT 1 FROM pragma_table_info('mfa_challenges') WHERE name = 'amr'");
+    if (has.toArray().length === 0) sql.exec('ALTER TABLE mfa_challenges ADD COLUMN amr TEXT');
+    kv.put('schema_version', 6);
+  }
 }
 
 export interface OpenChallenge {
   hash: string;
   verifiedAt: number;
+  /** The first step's amr (RFC 8176), e.g. ['pwd'], ['hwk'], ['email']. */
+  amr: string[];
   ttlMs: number;
   now: number;
 }
@@ -81,10 +91,11 @@ export interface OpenChallenge {
 export function openChallenge(sql: SqlStorage, input: OpenChallenge) {
   sql.exec('DELETE FROM mfa_challenges WHERE expires_at <= ?', input.now);
   sql.exec(
-    'INSERT INTO mfa_challenges VALUES (?, ?, ?, 0)',
+    'INSERT INTO mfa_challenges (hash, verified_at, expires_at, attempts, amr) VALUES (?, ?, ?, 0, ?)',
     input.hash,
     input.verifiedAt,
     input.now + input.ttlMs,
+    JSON.stringify(input.amr),
   );
 }
 
@@ -102,7 +113,7 @@ export function answerChallenge(
   const { hash, answer, now } = input;
   const row = sql
     .exec<ChallengeRow>(
-      'SELECT verified_at, expires_at, attempts FROM mfa_challenges WHERE hash = ?',
+      'SELECT verified_at, expires_at, attempts, amr FROM mfa_challenges WHERE hash = ?',
       hash,
     )
     .toArray()[0];
@@ -123,7 +134,8 @@ export function answerChallenge(
     return { ok: false, reason: 'wrong' };
   }
   sql.exec('DELETE FROM mfa_challenges WHERE hash = ?', hash);
-  return { ok: true, verifiedAt: row.verified_at, ...passed };
+  const amr = combinedAmr(row.amr, passed.amr);
+  return { ok: true, verifiedAt: row.verified_at, amr, methodId: passed.methodId };
 }
 
 export interface PutOtpCode {
