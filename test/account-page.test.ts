@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ageSession, api, createSignedInUser, STRONG_PASSWORD } from './helpers';
 import { addPasskey, SoftAuthenticator } from './helpers-webauthn';
+import { postForm as post } from './helpers-pages';
 
 // The hosted account page (/account): signed in by the refresh cookie, the account's passkeys
 // listed, removed with the password, added through options embedded in the page.
-
-const ORIGIN = 'http://auth.test';
 
 const cookieOf = (token: string) => `__Host-refresh=${token}`;
 
@@ -15,19 +14,6 @@ function rotated(res: { headers: Headers }) {
   expect(set, 'the session cookie is rotated').toBeDefined();
   return set!.split(';')[0]!;
 }
-
-/** A browser's form post from this site's own page. */
-const post = (path: string, fields: Record<string, string>, headers: Record<string, string>) =>
-  api('POST', path, {
-    redirect: 'manual',
-    body: new URLSearchParams(fields).toString(),
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      'Sec-Fetch-Site': 'same-origin',
-      ...headers,
-    },
-  });
 
 const embeddedOptions = (html: string) => {
   const json = /<script id="add-passkey-options" type="application\/json">([^<]*)<\/script>/.exec(

@@ -15,23 +15,10 @@ import {
   verifyEmailSignIn,
 } from './helpers-email-sign-in';
 import { outbox, settled } from './helpers-mail';
+import { ORIGIN, postForm as post } from './helpers-pages';
 
-const ORIGIN = 'http://auth.test';
 const APP = 'http://localhost:3000'; // APP_URL in development (scripts/dev-values.mjs)
 const CLOSED = { SIGN_UP_OPEN: 'false' };
-
-/** A browser's form post from this site's own page. */
-const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  api('POST', path, {
-    redirect: 'manual',
-    body: new URLSearchParams(fields).toString(),
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      'Sec-Fetch-Site': 'same-origin',
-      ...headers,
-    },
-  });
 
 const refreshCookie = (headers: Headers) =>
   headers.getSetCookie().find((h) => h.startsWith('__Host-refresh='));

@@ -12,22 +12,9 @@ import {
 import { latestToken, linkToken, outbox, RESET_SUBJECT, VERIFY_SUBJECT } from './helpers-mail';
 import { createOrg, verifyEmailOf } from './helpers-orgs';
 import { createMfaUser, stableStep, totpAt } from './helpers-mfa';
+import { ORIGIN, postForm as post } from './helpers-pages';
 
-const ORIGIN = 'http://auth.test';
 const APP = 'http://localhost:3000'; // APP_URL in development (scripts/dev-values.mjs)
-
-/** A browser's form post from this site's own page. */
-const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-  api('POST', path, {
-    redirect: 'manual',
-    body: new URLSearchParams(fields).toString(),
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      'Sec-Fetch-Site': 'same-origin',
-      ...headers,
-    },
-  });
 
 const hidden = (html: string, name: string) =>
   new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];

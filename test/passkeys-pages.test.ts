@@ -2,21 +2,9 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { api, createSignedInUser } from './helpers';
 import { addPasskey } from './helpers-webauthn';
+import { postForm as post } from './helpers-pages';
 
-const ORIGIN = 'http://auth.test';
 const APP = 'http://localhost:3000'; // APP_URL in development (scripts/dev-values.mjs)
-
-/** A browser's form post from this site's own page. */
-const post = (path: string, fields: Record<string, string>) =>
-  api('POST', path, {
-    redirect: 'manual',
-    body: new URLSearchParams(fields).toString(),
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      Origin: ORIGIN,
-      'Sec-Fetch-Site': 'same-origin',
-    },
-  });
 
 /** What the sign-in page embeds for its passkey script. */
 function passkeyForm(html: string) {
