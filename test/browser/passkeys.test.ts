@@ -13,6 +13,28 @@ const CHROMIUM = chromiumPath();
 const PASSWORD = 'Vermilion-Otter-42';
 
 type AppWindow = { auth: BrowserAuth };
+
+/**
+ * A page with Chromium's virtual authenticator (DevTools WebAuthn domain): a platform
+ * authenticator holding resident keys, verifying the user, answering without a prompt.
+ */
+async function withAuthenticator(context: BrowserContext) {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { page, cdp, authenticatorId };
+}
+
 const app = (page: Page) => ({
   run: <T>(fn: (auth: BrowserAuth, arg: any) => Promise<T>, arg?: unknown) =>
     page.evaluate(
@@ -52,19 +74,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: passkeys with the virtual authenticator
   });
 
   it('registers a passkey from the app, then signs in with it from the app, the hosted page’s autofill and its button', async () => {
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { page, cdp, authenticatorId } = await withAuthenticator(context);
     await page.goto(`${appUrl}/`);
     await page.getByRole('heading', { name: 'The app' }).waitFor();
     const auth = app(page);
@@ -135,19 +145,7 @@ describe.skipIf(!CHROMIUM)('in Chromium: passkeys with the virtual authenticator
   it('adds a passkey on the hosted account page, then signs in with it on the hosted sign-in page', async () => {
     // Its own browser profile and authenticator: nothing carried over from the test above.
     const own = await browser.newContext();
-    const page = await own.newPage();
-    const cdp = await own.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    const { page, cdp, authenticatorId } = await withAuthenticator(own);
     const accountEmail = `account-${Date.now().toString(36)}@example.com`;
     const registered = await fetch(`${worker.url}/auth/register`, {
       method: 'POST',
