@@ -1,11 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
-import { authenticate } from '../../domain/access-tokens';
-import { refresh, refreshTokenOwner } from '../../domain/sessions';
-import { readRefreshCookie, setRefreshCookie } from '../../http/cookie-transport';
 import { RegistrationResponseSchema } from '../../http/webauthn-schemas';
 import { ApiError } from '../../lib/errors';
+import { pageSession, type PageSession as Caller } from './page-session';
 import { Layout } from './pages.layout';
 import { html, nonce, orProblem, readForm, Text, type C } from './pages.shared';
 import { safeReturnTo } from './pages.security';
@@ -22,23 +20,7 @@ import { ErrorBox, Notice, withReturn, type Problem } from './pages.views';
 // Loaded with the pages that use it: the WebAuthn library stays out of the module start-up.
 const passkeyDomain = () => import('../../domain/factors/passkeys');
 
-type Caller = { userId: string; sessionId: string };
 type Listed = Awaited<ReturnType<Awaited<ReturnType<typeof passkeyDomain>>['listUserPasskeys']>>;
-
-/** The session behind the cookie (rotated), or null when there is none or it has ended. */
-async function signedIn(c: C): Promise<Caller | null> {
-  const cookie = readRefreshCookie(c);
-  if (!cookie || !refreshTokenOwner(cookie)) return null;
-  try {
-    const tokens = await refresh(c.var.deps, cookie);
-    setRefreshCookie(c, tokens.refreshToken);
-    const { claims } = await authenticate(c.var.deps, tokens.accessToken);
-    return { userId: claims.sub, sessionId: claims.sid };
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) return null;
-    throw err;
-  }
-}
 
 // Runs in the browser: the button asks the authenticator, the answer is posted as a form.
 const SCRIPT = `(() => {
@@ -194,7 +176,7 @@ async function render(
 
 /** Runs `work` for the signed-in caller; a refusal is the page again with the problem. */
 async function act(c: C, work: (caller: Caller) => Promise<Response>) {
-  const caller = await signedIn(c);
+  const caller = await pageSession(c);
   if (!caller) return signedOut(c);
   return orProblem(
     c,
@@ -205,7 +187,7 @@ async function act(c: C, work: (caller: Caller) => Promise<Response>) {
 
 /** GET /account */
 export const accountPage = async (c: C) => {
-  const caller = await signedIn(c);
+  const caller = await pageSession(c);
   return caller ? render(c, caller) : signedOut(c);
 };
 
