@@ -11,9 +11,9 @@ import {
 } from '@simplewebauthn/server';
 import { DEVELOPMENT_ENVIRONMENTS, type ReadyConfig } from '../../config';
 import type { Passkey } from '../../db/schema';
-import type { Stored } from '../../durable-objects/challenge-store/object';
 import { base64url } from '../../lib/crypto';
-import { ApiError, orUnavailable } from '../../lib/errors';
+import { ApiError } from '../../lib/errors';
+import { keepChallenge, takeChallenge } from '../challenges';
 import type { Deps } from '../deps';
 
 /**
@@ -50,30 +50,19 @@ function relyingParty(config: ReadyConfig): RelyingParty {
   return { id: config.WEBAUTHN_RP_ID || 'localhost', name, origins };
 }
 
-type ChallengeDeps = Pick<Deps, 'challenges' | 'now'>;
-
-const challengeStore = (deps: ChallengeDeps, key: string) =>
-  deps.challenges.get(deps.challenges.idFromName(key));
-
-/** Keeps `challenge` under `key` (replacing any earlier one) for CHALLENGE_TTL_MS. */
-async function keepChallenge(
-  deps: ChallengeDeps,
-  key: string,
-  challenge: string,
-  userId: string | null,
-) {
-  const expiresAt = deps.now() + CHALLENGE_TTL_MS;
-  await orUnavailable('Challenge store', () =>
-    challengeStore(deps, key).put({ challenge, userId, expiresAt }),
-  );
+interface Stored {
+  challenge: string;
+  /** Who asked, when that is known (registration; a sign-in started with an email). */
+  userId: string | null;
 }
 
-/** Uses up the challenge under `key`: null when there is none, it expired, or it was used. */
-export const takeChallenge = (deps: ChallengeDeps, key: string): Promise<Stored | null> =>
-  orUnavailable('Challenge store', () => challengeStore(deps, key).take(deps.now()));
+// A user's open registration (a new request replaces it), and the sign-ins by challenge_id.
+const REGISTRATION = 'passkey-register';
+const SIGN_IN = 'passkey-sign-in';
 
-const registrationKey = (userId: string) => `passkey-register:${userId}`;
-export const signInKey = (challengeId: string) => `passkey-sign-in:${challengeId}`;
+/** Uses up a sign-in's challenge: null when there is none, it expired, or it was used. */
+export const takeSignInChallenge = (deps: Pick<Deps, 'challenges' | 'now'>, challengeId: string) =>
+  takeChallenge<Stored>(deps, SIGN_IN, challengeId);
 
 type Descriptor = { credentialId: string; transports: string[] };
 const descriptorsOf = (keys: Descriptor[]) =>
@@ -103,7 +92,8 @@ export async function registrationOptions(
     authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
     timeout: CHALLENGE_TTL_MS,
   });
-  await keepChallenge(deps, registrationKey(user.id), options.challenge, user.id);
+  const open: Stored = { challenge: options.challenge, userId: user.id };
+  await keepChallenge(deps, REGISTRATION, user.id, open, CHALLENGE_TTL_MS);
   return options;
 }
 
@@ -120,7 +110,7 @@ export async function verifyRegistration(
   response: RegistrationResponseJSON,
 ): Promise<NewCredential> {
   const rp = relyingParty(deps.config);
-  const stored = await takeChallenge(deps, registrationKey(userId));
+  const stored = await takeChallenge<Stored>(deps, REGISTRATION, userId);
   if (!stored) throw rejected('No open passkey registration: ask for new options');
   const verification = await verifyRegistrationResponse({
     response,
@@ -142,8 +132,7 @@ export async function verifyRegistration(
 }
 
 /**
- * Request options for a sign-in, with the challenge in its own object under a fresh
- * `challenge_id`. Without `userId` (no email, or an unknown one) allowCredentials is empty: a
+ * Request options for a sign-in, with the challenge kept under a fresh `challenge_id`. Without `userId` (no email, or an unknown one) allowCredentials is empty: a
  * discoverable credential picks the account (conditional UI).
  */
 export async function authenticationOptions(
@@ -159,7 +148,8 @@ export async function authenticationOptions(
     timeout: CHALLENGE_TTL_MS,
   });
   const challengeId = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  await keepChallenge(deps, signInKey(challengeId), options.challenge, userId);
+  const open: Stored = { challenge: options.challenge, userId };
+  await keepChallenge(deps, SIGN_IN, challengeId, open, CHALLENGE_TTL_MS);
   return { challengeId, options };
 }
 

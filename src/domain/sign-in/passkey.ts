@@ -16,8 +16,7 @@ import { methodChoices } from '../factors/enrolment';
 import {
   authenticationOptions,
   rejected,
-  signInKey,
-  takeChallenge,
+  takeSignInChallenge,
   verifyAssertion,
 } from '../factors/webauthn';
 import { reserveLoginAttempt } from '../limits';
@@ -73,7 +72,7 @@ export async function signInWithPasskey(
   requireSigningKeys(deps.secrets);
   const verifiedAt = deps.now();
   const [stored, passkey] = await Promise.all([
-    takeChallenge(deps, signInKey(input.challengeId)),
+    takeSignInChallenge(deps, input.challengeId),
     findPasskeyByCredentialId(deps.db, input.response.id),
     deps.admitted(),
   ]);
