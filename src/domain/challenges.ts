@@ -3,7 +3,8 @@ import { orUnavailable } from '../lib/errors';
 import type { Deps } from './deps';
 
 /**
- * Single-use, expiring entries in the ChallengeStore: `keep` one under an id, `take` it once.
+ * Single-use, expiring entries in the ChallengeStore: `keep` one under an id, `take` it once; or
+ * for a value that travels signed, `claimOnce` remembers its use.
  * Entries of one purpose are spread over SHARDS objects by a hash of their id, so a ceremony
  * never creates an object of its own (the CPU of that was most of a passkey sign-in) and no
  * single object takes every ceremony of a busy deployment.
@@ -45,3 +46,7 @@ export async function takeChallenge<T extends object>(
   );
   return entry as (T & Entry) | null;
 }
+
+/** The first use of `purpose`/`id` (remembered until `expiresAt`): true once, then false. */
+export const claimOnce = (deps: ChallengeDeps, purpose: string, id: string, expiresAt: number) =>
+  orUnavailable('Challenge store', () => storeFor(deps, purpose, id).claim(id, expiresAt));

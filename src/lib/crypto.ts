@@ -33,14 +33,18 @@ export { base64url };
  * another, so the two uses never share a key. The secret is already high-entropy, so the salt
  * is the RFC's default (HashLen zero bytes).
  */
-export async function deriveHmacKey(secret: Uint8Array, info: string): Promise<CryptoKey> {
+export async function deriveHmacKey(
+  secret: Uint8Array,
+  info: string,
+  usages: string[] = ['sign'],
+): Promise<CryptoKey> {
   const material = await crypto.subtle.importKey('raw', secret, 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info: encoder.encode(info) },
     material,
     { name: 'HMAC', hash: 'SHA-256', length: 256 },
     false,
-    ['sign'],
+    usages,
   );
 }
 

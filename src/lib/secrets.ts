@@ -20,14 +20,16 @@ export interface SecretsConfig {
 export interface Secrets {
   signing: { status: KeyStatus; keys?: SigningKeys };
   /**
-   * The pepper, and keys derived from it: the refresh-token successor key (sessions.ts) and the
-   * backup codes' HMAC key (domain/factors/backup-codes.ts).
+   * The pepper, and keys derived from it: the refresh-token successor key (sessions.ts), the
+   * backup codes' HMAC key (domain/factors/backup-codes.ts) and the key that signs passkey
+   * sign-in challenges (domain/factors/sign-in-challenges.ts).
    */
   pepper: {
     status: KeyStatus;
     hasher?: PasswordHasher;
     successorKey?: CryptoKey;
     backupCodeKey?: CryptoKey;
+    challengeKey?: CryptoKey;
   };
   services: ReturnType<typeof loadServiceKeys>;
   /** The AES-GCM keys of stored TOTP secrets (MFA_ENCRYPTION_KEY, lib/keyring.ts). */
@@ -39,6 +41,8 @@ const MIN_PEPPER_BYTES = 32;
 const SUCCESSOR_KEY_INFO = 'edge-auth refresh-token successor v1';
 /** HKDF `info` of the backup codes' HMAC key. */
 const BACKUP_CODE_KEY_INFO = 'edge-auth backup codes v1';
+/** HKDF `info` of the passkey sign-in challenges' HMAC key (exported for the tests' forgeries). */
+export const CHALLENGE_KEY_INFO = 'edge-auth passkey sign-in challenges v1';
 const cache = new WeakMap<SecretsConfig, Promise<Secrets>>();
 
 async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
@@ -47,13 +51,14 @@ async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
   const bytes = new TextEncoder().encode(secret);
   // A short or repetitive pepper adds nothing an attacker with the database cannot guess.
   if (bytes.length < MIN_PEPPER_BYTES || new Set(secret).size < 8) return { status: 'weak' };
-  const [pepper, successorKey, backupCodeKey] = await Promise.all([
+  const [pepper, successorKey, backupCodeKey, challengeKey] = await Promise.all([
     importPepper(bytes),
     deriveHmacKey(bytes, SUCCESSOR_KEY_INFO),
     deriveHmacKey(bytes, BACKUP_CODE_KEY_INFO),
+    deriveHmacKey(bytes, CHALLENGE_KEY_INFO, ['sign', 'verify']),
   ]);
   const hasher = { iterations: config.PBKDF2_ITERATIONS, pepper };
-  return { status: 'ok', hasher, successorKey, backupCodeKey };
+  return { status: 'ok', hasher, successorKey, backupCodeKey, challengeKey };
 }
 
 /** Imports the keys once per isolate; a missing or weak one is reported, never used. */
@@ -108,4 +113,10 @@ export function requireMfaKeys(secrets: Secrets): Keyring {
 export function requireBackupCodeKey(secrets: Secrets): CryptoKey {
   if (!secrets.pepper.backupCodeKey) throw unavailable('Backup codes');
   return secrets.pepper.backupCodeKey;
+}
+
+/** The key of passkey sign-in challenges, or 503 when the pepper is missing or weak. */
+export function requireChallengeKey(secrets: Secrets): CryptoKey {
+  if (!secrets.pepper.challengeKey) throw unavailable('Passkey sign-in');
+  return secrets.pepper.challengeKey;
 }

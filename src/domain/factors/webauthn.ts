@@ -14,6 +14,7 @@ import type { Passkey } from '../../db/schema';
 import { base64url } from '../../lib/crypto';
 import { ApiError } from '../../lib/errors';
 import { keepChallenge, takeChallenge } from '../challenges';
+import { sealChallenge } from './sign-in-challenges';
 import type { Deps } from '../deps';
 
 /**
@@ -56,13 +57,8 @@ interface Stored {
   userId: string | null;
 }
 
-// A user's open registration (a new request replaces it), and the sign-ins by challenge_id.
+// A user's open registration (a new request replaces it); sign-ins: sign-in-challenges.ts.
 const REGISTRATION = 'passkey-register';
-const SIGN_IN = 'passkey-sign-in';
-
-/** Uses up a sign-in's challenge: null when there is none, it expired, or it was used. */
-export const takeSignInChallenge = (deps: Pick<Deps, 'challenges' | 'now'>, challengeId: string) =>
-  takeChallenge<Stored>(deps, SIGN_IN, challengeId);
 
 type Descriptor = { credentialId: string; transports: string[] };
 const descriptorsOf = (keys: Descriptor[]) =>
@@ -132,7 +128,7 @@ export async function verifyRegistration(
 }
 
 /**
- * Request options for a sign-in, with the challenge kept under a fresh `challenge_id`. Without `userId` (no email, or an unknown one) allowCredentials is empty: a
+ * Request options for a sign-in, with the challenge sealed in its `challenge_id`. Without `userId` (no email, or an unknown one) allowCredentials is empty: a
  * discoverable credential picks the account (conditional UI).
  */
 export async function authenticationOptions(
@@ -147,9 +143,8 @@ export async function authenticationOptions(
     userVerification: 'preferred',
     timeout: CHALLENGE_TTL_MS,
   });
-  const challengeId = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const open: Stored = { challenge: options.challenge, userId };
-  await keepChallenge(deps, SIGN_IN, challengeId, open, CHALLENGE_TTL_MS);
+  const open = { challenge: options.challenge, userId };
+  const challengeId = await sealChallenge(deps, open, CHALLENGE_TTL_MS);
   return { challengeId, options };
 }
 

@@ -13,12 +13,8 @@ import { ApiError } from '../../lib/errors';
 import { requireSigningKeys } from '../../lib/secrets';
 import type { Deps } from '../deps';
 import { methodChoices } from '../factors/enrolment';
-import {
-  authenticationOptions,
-  rejected,
-  takeSignInChallenge,
-  verifyAssertion,
-} from '../factors/webauthn';
+import { accountTag, takeSealedChallenge } from '../factors/sign-in-challenges';
+import { authenticationOptions, rejected, verifyAssertion } from '../factors/webauthn';
 import { reserveLoginAttempt } from '../limits';
 import { finishSignIn, type SignInResult } from './finish';
 import { openChallenge } from './second-factor';
@@ -27,7 +23,7 @@ export { MFA_TOKEN_TTL_S } from './second-factor';
 
 /**
  * Signing in with a passkey (security.md "Sign-in methods"). The options come first, with a
- * challenge under a fresh `challenge_id`; the assertion then names its credential, which names
+ * challenge sealed in its `challenge_id` (factors/sign-in-challenges.ts); the assertion then names its credential, which names
  * the account. With user verification the passkey is two factors by itself (amr `hwk` +
  * `user`); without it, the account's second step follows as after a password.
  */
@@ -72,7 +68,7 @@ export async function signInWithPasskey(
   requireSigningKeys(deps.secrets);
   const verifiedAt = deps.now();
   const [stored, passkey] = await Promise.all([
-    takeSignInChallenge(deps, input.challengeId),
+    takeSealedChallenge(deps, input.challengeId),
     findPasskeyByCredentialId(deps.db, input.response.id),
     deps.admitted(),
   ]);
@@ -100,7 +96,8 @@ export async function signInWithPasskey(
   };
   // A challenge opened for one account's passkeys is answered by one of them only, and the
   // authenticator's user handle (set at registration) must name the credential's account.
-  if (!stored || (stored.userId !== null && stored.userId !== user.id)) throw refuse();
+  if (!stored || (stored.account !== null && stored.account !== (await accountTag(deps, user.id))))
+    throw refuse();
   const handle = input.response.response.userHandle;
   if (handle !== undefined && userHandleOf(handle) !== user.id) throw refuse();
   const verdict = await verifyAssertion(deps, passkey, stored.challenge, input.response);

@@ -34,6 +34,16 @@ export class ChallengeStore extends DurableObject {
     void this.ctx.storage.setAlarm(entry.expiresAt + SWEEP_SLACK_MS);
   }
 
+  /**
+   * Records the first use of `key` (kept until `expiresAt`): true the first time, false after,
+   * for values that travel signed and need only their single use remembered.
+   */
+  claim(key: string, expiresAt: number): boolean {
+    if (this.ctx.storage.kv.get(key)) return false;
+    this.put(key, { expiresAt });
+    return true;
+  }
+
   /** The entry under `key`, used up by this call; null when there is none or it expired. */
   take(key: string, now: number): Entry | null {
     const entry = this.ctx.storage.kv.get<Entry>(key);

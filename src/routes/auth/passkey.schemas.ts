@@ -15,11 +15,12 @@ export const PasskeyOptionsSchema = z
 
 export const PasskeyVerifySchema = z
   .strictObject({
+    // A compact JWT (factors/sign-in-challenges.ts): base64url parts and dots.
     challenge_id: z
       .string()
       .min(1)
-      .max(64)
-      .regex(/^[A-Za-z0-9_-]+$/),
+      .max(512)
+      .regex(/^[A-Za-z0-9_.-]+$/),
     response: AuthenticationResponseSchema,
   })
   .openapi('PasskeySignInRequest');

@@ -111,7 +111,7 @@ async function passkeyPanel(c: C, returnTo: string | null) {
 /** POST /login/passkey: the chosen passkey's assertion → the cookie and return_to, or the MFA step. */
 export const loginPasskeyPost = async (c: C) => {
   const form = await readForm(c, {
-    challenge_id: Text(64),
+    challenge_id: Text(512),
     response: Text(32_768),
     return_to: ReturnTo,
   });
