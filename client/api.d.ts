@@ -93,7 +93,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED.
+         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["register"];
         delete?: never;
@@ -417,7 +417,7 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays.
+         * @description Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -517,7 +517,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with a reset token
-         * @description Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in.
+         * @description Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -1484,10 +1484,12 @@ export interface components {
              *     | RATE_LIMITED | 429 | Too many requests |
              *     | INTERNAL_ERROR | 500 | Internal server error |
              *     | DEPENDENCY_UNAVAILABLE | 503 | Service temporarily unavailable |
+             *     | BREACHED_PASSWORD | 422 | This password appears in a known data breach: choose another one |
+             *     | CAPTCHA_FAILED | 403 | The bot check failed: try again |
              * @example INVALID_CREDENTIALS
              * @enum {string}
              */
-            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE";
+            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE" | "BREACHED_PASSWORD" | "CAPTCHA_FAILED";
             /** @description The X-Request-ID of this response */
             request_id: string;
             /** @description Present only on 422: one entry per invalid field */

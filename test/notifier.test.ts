@@ -198,7 +198,12 @@ describe('CircuitBreaker Durable Object', () => {
     const b = breaker();
     for (let i = 0; i < K; i++) await b.record(cfg, await ticketOf(b, 100), false, 100);
     expect(await b.status()).toEqual({ status: 'open', openedAt: 100, generation: 1 });
-    expect(await b.acquire(cfg, 100 + COOLDOWN - 1)).toEqual({ allowed: false, state: 'open' });
+    // A refusal says when the probe may go: 1 ms left is 1 s of Retry-After.
+    expect(await b.acquire(cfg, 100 + COOLDOWN - 1)).toEqual({
+      allowed: false,
+      state: 'open',
+      retryAfter: 1,
+    });
     expect(await b.acquire(cfg, 100 + COOLDOWN)).toEqual({
       allowed: true,
       ticket: 2,

@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import {
   acquire,
   record,
+  retryAfter,
   upgradeState,
   type BreakerConfig,
   type BreakerState,
@@ -11,7 +12,7 @@ import {
 /** The answer to `acquire`: a ticket when the call may go out, and the circuit's status. */
 export type Admission =
   | { allowed: true; ticket: Ticket; state: BreakerState['status'] }
-  | { allowed: false; state: BreakerState['status'] };
+  | { allowed: false; state: BreakerState['status']; retryAfter: number };
 
 /**
  * CircuitBreaker: one object per outside provider (`idFromName('email:resend')`), so every
@@ -21,15 +22,20 @@ export type Admission =
  */
 export class CircuitBreaker extends DurableObject {
   /**
-   * Asks to make one call; `allowed: false` means the circuit is open (make no call). An
-   * allowed call gets a ticket to hand back to `record` with its outcome.
+   * Asks to make one call; `allowed: false` means the circuit is open (make no call; seconds
+   * until a probe may go in `retryAfter`). An allowed call gets a ticket to hand back to
+   * `record` with its outcome.
    */
   acquire(config: BreakerConfig, now: number = Date.now()): Admission {
     const next = acquire(this.load(), config, now);
     this.ctx.storage.kv.put('state', next.state);
     return next.allowed
       ? { allowed: true, ticket: next.ticket, state: next.state.status }
-      : { allowed: false, state: next.state.status };
+      : {
+          allowed: false,
+          state: next.state.status,
+          retryAfter: retryAfter(next.state, config, now),
+        };
   }
 
   /** Reports the outcome of the call that got `ticket`; a stale ticket is ignored. */

@@ -33,7 +33,7 @@ export const resetPassword = createRoute({
   security: publicRoute,
   summary: 'Set a new password with a reset token',
   description:
-    'Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in.',
+    'Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.',
   request: {
     body: jsonBody(
       z
