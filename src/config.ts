@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { boolVar, intVar, listVar, rateVar } from './lib/env-vars';
 import { checkWebAuthn } from './lib/webauthn-config';
-import { abuseVars, checkOutbound } from './lib/abuse-config';
+import { abuseVars, checkOutbound, turnstileProblems } from './lib/abuse-config';
 import { PBKDF2_MAX_ITERATIONS } from './lib/password';
 import { LOCAL_HOST, notPublicUrl } from './lib/public-url';
 
@@ -265,8 +265,10 @@ export function getConfig(env: Bindings): Config {
     const problems = [...(vars.error?.issues ?? []), ...(secrets.error?.issues ?? [])].map(
       (i) => `${i.path.join('.')}: ${i.message}`,
     );
-    if (vars.success && secrets.success)
+    if (vars.success && secrets.success) {
       problems.push(...databaseProblems(vars.data, secrets.data));
+      problems.push(...turnstileProblems(vars.data, secrets.data));
+    }
     config =
       vars.success && secrets.success && problems.length === 0
         ? {

@@ -17,6 +17,8 @@ export const TURNSTILE_HOST = 'turnstile.test';
 /** Cloudflare's published test secrets: always passes, always fails. */
 export const PASS_SECRET = '1x0000000000000000000000000000000AA';
 export const FAIL_SECRET = '2x0000000000000000000000000000000AA';
+/** Cloudflare's published always-passing site key, for the pages' widget. */
+export const PASS_SITE_KEY = '1x00000000000000000000AA';
 
 type VerifyCall = { host: string; fields: Record<string, string> };
 const calls: VerifyCall[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FAIL_SECRET, PASS_SECRET, TURNSTILE_HOST } from './fake-turnstile';
+import { FAIL_SECRET, PASS_SECRET, PASS_SITE_KEY, TURNSTILE_HOST } from './fake-turnstile';
+import { serviceHeaders } from './helpers-admin';
 import { api, apiWithEnv, createUser, expectError, STRONG_PASSWORD, uniqueEmail } from './helpers';
 
 // Issue 29, api.md "Abuse defenses": Cloudflare Turnstile on register, login, forgot-password
@@ -12,6 +13,7 @@ const IP = '203.0.113.77';
 /** The vars of a deployment with Turnstile on, verifying at `host` with `secret`. */
 const on = (host: string, secret = PASS_SECRET) => ({
   TURNSTILE_SECRET: secret,
+  TURNSTILE_SITE_KEY: PASS_SITE_KEY,
   TURNSTILE_VERIFY_URL: `https://${host}/siteverify`,
 });
 
@@ -136,5 +138,18 @@ describe('Turnstile on', () => {
     const calls = await verifyCalls(host);
     expect(calls).toHaveLength(2);
     expect(calls[1]!.fields.idempotency_key).toBe(calls[0]!.fields.idempotency_key);
+  });
+
+  it('refuses to start with the secret but no site key: the pages could not render the widget', async () => {
+    const res = await apiWithEnv(
+      { ...on(TURNSTILE_HOST), TURNSTILE_SITE_KEY: '' },
+      'GET',
+      '/health',
+      {
+        headers: serviceHeaders(),
+      },
+    );
+    expect(res.status).toBe(503);
+    expect((res.body.problems as string[]).join('\n')).toContain('TURNSTILE_SITE_KEY');
   });
 });

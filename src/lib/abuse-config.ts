@@ -35,3 +35,15 @@ export function checkOutbound(
     if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
   }
 }
+
+/**
+ * The hosted pages can only send a token if they can render the widget: a secret without the
+ * site key would refuse every sign-in on them. Refused at start-up instead.
+ */
+export const turnstileProblems = (
+  vars: { TURNSTILE_SITE_KEY: string },
+  secrets: { TURNSTILE_SECRET?: string | undefined },
+): string[] =>
+  secrets.TURNSTILE_SECRET && !vars.TURNSTILE_SITE_KEY
+    ? ['TURNSTILE_SITE_KEY: required with TURNSTILE_SECRET (the hosted pages render the widget)']
+    : [];
