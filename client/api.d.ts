@@ -1167,7 +1167,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (service key with metrics:read, or admin bearer)
-         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
+         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, platform_breached_password_hits_total and platform_breached_password_check_failures_total (docs/abuse-defenses.md), each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
          */
         get: operations["getPrometheusMetrics"];
         put?: never;
