@@ -208,8 +208,16 @@ describe('CircuitBreaker Durable Object', () => {
       allowed: true,
       ticket: 2,
       state: 'half_open',
+      clean: false,
     });
     expect(await b.record(cfg, 2, true, 100 + COOLDOWN)).toBe('closed');
+  });
+
+  it('says when a success would change nothing: closed, with no failure counted', async () => {
+    const b = breaker();
+    expect(await b.acquire(cfg, 0)).toMatchObject({ allowed: true, state: 'closed', clean: true });
+    await b.record(cfg, await ticketOf(b, 0), false, 0);
+    expect(await b.acquire(cfg, 0)).toMatchObject({ allowed: true, state: 'closed', clean: false });
   });
 
   it('lets exactly one of many concurrent callers probe a half-open circuit', async () => {

@@ -1,5 +1,3 @@
-import { timingSafeEqual } from './crypto';
-
 /**
  * The k-anonymity range API of Have I Been Pwned (and its self-hosted mirrors): the service is
  * sent the first 5 hex characters of the password's SHA-1 and answers every suffix it knows under
@@ -24,7 +22,17 @@ class RangeAnswerError extends Error {
 
 // A real answer holds 800 to 1,000 lines of 35 + 1 + a few characters: well under this.
 const MAX_ANSWER_CHARS = 256 * 1024;
-const LINE = /^([0-9A-F]{35}):(\d{1,10})$/;
+const LINE = /^[0-9A-Fa-f]{35}:\d{1,10}$/;
+
+/**
+ * Whether two 35-character hex suffixes are equal, case-insensitively, in time that does not
+ * depend on where they differ (OR of the XORs; `| 0x20` folds A-F onto a-f, digits unchanged).
+ */
+function sameSuffix(line: string, suffix: string): boolean {
+  let diff = 0;
+  for (let i = 0; i < 35; i++) diff |= (line.charCodeAt(i) | 0x20) ^ (suffix.charCodeAt(i) | 0x20);
+  return diff === 0;
+}
 
 /**
  * Whether `suffix` is in a range answer with a count above 0 (padding lines have count 0). Every
@@ -34,17 +42,16 @@ const LINE = /^([0-9A-F]{35}):(\d{1,10})$/;
  */
 export function isInRange(answer: string, suffix: string): boolean {
   if (answer.length > MAX_ANSWER_CHARS) throw new RangeAnswerError('range answer too large');
-  const lines = answer.split('\n');
+  if (suffix.length !== 35) throw new RangeError('a SHA-1 suffix is 35 hex characters');
   let hit = false;
   let read = 0;
-  for (const raw of lines) {
+  for (const raw of answer.split('\n')) {
     const line = raw.trim();
     if (line === '') continue;
-    const match = LINE.exec(line.toUpperCase());
-    if (!match) throw new RangeAnswerError('range answer has a malformed line');
+    if (!LINE.test(line)) throw new RangeAnswerError('range answer has a malformed line');
     read++;
-    const same = timingSafeEqual(match[1]!, suffix);
-    hit = (same && Number(match[2]) > 0) || hit;
+    const counted = Number(line.slice(36)) > 0;
+    hit = (sameSuffix(line, suffix) && counted) || hit;
   }
   // A padded answer is never empty; an empty 200 is an outage in disguise.
   if (read === 0) throw new RangeAnswerError('range answer is empty');

@@ -11,7 +11,13 @@ import {
 
 /** The answer to `acquire`: a ticket when the call may go out, and the circuit's status. */
 export type Admission =
-  | { allowed: true; ticket: Ticket; state: BreakerState['status'] }
+  | {
+      allowed: true;
+      ticket: Ticket;
+      state: BreakerState['status'];
+      /** Closed with no failure counted: a success would change nothing, so need not be recorded. */
+      clean: boolean;
+    }
   | { allowed: false; state: BreakerState['status']; retryAfter: number };
 
 /**
@@ -27,10 +33,17 @@ export class CircuitBreaker extends DurableObject {
    * `record` with its outcome.
    */
   acquire(config: BreakerConfig, now: number = Date.now()): Admission {
-    const next = acquire(this.load(), config, now);
-    this.ctx.storage.kv.put('state', next.state);
+    const current = this.load();
+    const next = acquire(current, config, now);
+    // A closed circuit lets a call through unchanged: no write on the common path.
+    if (next.state !== current) this.ctx.storage.kv.put('state', next.state);
     return next.allowed
-      ? { allowed: true, ticket: next.ticket, state: next.state.status }
+      ? {
+          allowed: true,
+          ticket: next.ticket,
+          state: next.state.status,
+          clean: next.state.status === 'closed' && next.state.failures === 0,
+        }
       : {
           allowed: false,
           state: next.state.status,
@@ -45,8 +58,9 @@ export class CircuitBreaker extends DurableObject {
     ok: boolean,
     now: number = Date.now(),
   ): BreakerState['status'] {
-    const next = record(this.load(), config, ticket, ok, now);
-    this.ctx.storage.kv.put('state', next);
+    const current = this.load();
+    const next = record(current, config, ticket, ok, now);
+    if (JSON.stringify(next) !== JSON.stringify(current)) this.ctx.storage.kv.put('state', next);
     return next.status;
   }
 
