@@ -93,6 +93,10 @@ export default defineConfig(async () => {
                   // register and sign in many users, and the hash was most of their CPU. The
                   // files about hashing and limits put 100,000 back (useVarsForThisFile).
                   PBKDF2_ITERATIONS: '10000',
+                  // Production checks new passwords against the range API (fail-open); here
+                  // only test/breached-passwords.test.ts turns it on, against test/fake-pwned.ts,
+                  // so the other files' thousands of sign-ups make no outbound call.
+                  BREACHED_PASSWORDS: 'off',
                   TEST_WRANGLER_VARS: JSON.stringify(committedVars),
                   TEST_WRANGLER_RATELIMITS: JSON.stringify(committed.ratelimits),
                 },

@@ -1,11 +1,13 @@
 // `npm run bench [-- --duration=3 --warmup=1 --repeat=3 --only=floor,verify --no-peer
-//   --no-suite --baseline=<git ref> --update-docs]`
+//   --no-suite --baseline=<git ref> --update-docs --breached-passwords=fail-open]`
 // `--baseline=<ref>` also builds the worker at that ref (a temporary git worktree) and runs each
 // worker scenario on both, interleaved; the report adds new/baseline per row with its spread.
 // `--update-docs` writes the tables into docs/performance.md (between the bench markers).
 // `npm run bench -- --profile` also profiles the worker's isolate during each worker scenario
 // (bench/.tmp/profiles/*.cpuprofile; the top functions by self time go into results.json).
 // `--only=suite` runs the test-suite target alone.
+// `--breached-passwords=fail-open` (or fail-closed) turns the breached-password check on against
+// a loopback fake of the range API answering in 5 ms (bench/lib/pwned.mjs); off by default.
 //
 // Builds the worker as it deploys, runs it in workerd through the Miniflare API with fresh D1 and
 // Durable Object state on loopback, drives every scenario of bench/lib/scenarios.mjs with
@@ -30,6 +32,7 @@ import {
 } from './lib/peer.mjs';
 import { evaluateTargets, renderMarkdown, updateDocs } from './lib/report.mjs';
 import { runSuite } from './lib/suite.mjs';
+import { startFakeRange } from './lib/pwned.mjs';
 import { compareRows, prepareBaseline } from './lib/baseline.mjs';
 import { isolateHeap, profileDuring } from './lib/inspector.mjs';
 import {
@@ -57,8 +60,14 @@ const { values: args } = parseArgs({
     'update-docs': { type: 'boolean', default: false },
     baseline: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'breached-passwords': { type: 'string', default: 'off' },
   },
 });
+const breachedMode = args['breached-passwords'];
+if (!['off', 'fail-open', 'fail-closed'].includes(breachedMode)) {
+  process.stderr.write('[bench] --breached-passwords is off, fail-open or fail-closed\n');
+  process.exit(1);
+}
 const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
 const repeat = Math.max(1, Math.floor(Number(args.repeat)) || 1);
@@ -570,12 +579,25 @@ async function benchWorkerAndPeer(results, tmp) {
   const selected = SCENARIOS.filter((s) => !only || only.has(s.id));
 
   // --- the worker ---
+  let breached = null;
+  if (breachedMode !== 'off') {
+    const range = await startFakeRange({ delayMs: 5 });
+    register(range.stop);
+    breached = { mode: breachedMode, url: range.url };
+    results.breachedPasswords = { mode: breachedMode, fakeDelayMs: range.delayMs };
+    // The range API's requests, read when the results are written (the scenarios run first).
+    Object.defineProperty(results.breachedPasswords, 'rangeCalls', {
+      enumerable: true,
+      get: range.calls,
+    });
+    log(`breached-password check ${breachedMode}, range API faked at ${range.url} (5 ms)`);
+  }
   log('starting workerd (Miniflare API), applying migrations ...');
   const workerOptions = {
     wc,
     outdir: join(tmp, 'dist'),
     iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
-    vars: benchVars(),
+    vars: benchVars({ breached }),
     register,
   };
   const worker = await startWorker({ ...workerOptions, persistPath: join(tmp, 'state') });

@@ -93,7 +93,7 @@ export interface paths {
         put?: never;
         /**
          * Create an account
-         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED.
+         * @description Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After. With TURNSTILE_SECRET set, a Cloudflare Turnstile token is required (`cf-turnstile-response` in the body or the CF-Turnstile-Response header): missing or refused, 403 CAPTCHA_FAILED; while Turnstile cannot answer, 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["register"];
         delete?: never;
@@ -113,7 +113,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password
-         * @description Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. With a second factor on, the right password answers 200 `{mfa_required: true, mfa_token, methods, expires_in}` and no tokens: send the mfa_token and a code to POST /mfa/verify within 5 minutes. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*.
+         * @description Starts a session and returns an access token and a refresh token. Unknown email and wrong password answer the same 401, in the same time. After LOGIN_MAX_FAILURES (5) failures within 15 minutes the account is locked for LOCKOUT_SECONDS (423 with Retry-After), even for the right password. A suspended account answers 403 ACCOUNT_SUSPENDED once the password is right. With a second factor on, the right password answers 200 `{mfa_required: true, mfa_token, methods, expires_in}` and no tokens: send the mfa_token and a code to POST /mfa/verify within 5 minutes. A login whose password check raced a password reset or change, a suspension or the end of every session answers 401 INVALID_CREDENTIALS: the password it checked may be the one just replaced, so sign in again. Per-IP limit: 429 with Retry-After and X-RateLimit-*. With TURNSTILE_SECRET set, a Cloudflare Turnstile token is required (`cf-turnstile-response` in the body or the CF-Turnstile-Response header): missing or refused, 403 CAPTCHA_FAILED; while Turnstile cannot answer, 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["login"];
         delete?: never;
@@ -417,7 +417,7 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays.
+         * @description Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -497,7 +497,7 @@ export interface paths {
         put?: never;
         /**
          * Email a password reset link
-         * @description Always 202 with the same body, whether or not the email has an account and whatever the email provider does; the link works once, for RESET_TOKEN_TTL_SECONDS (30 minutes). Works while the account is locked.
+         * @description Always 202 with the same body, whether or not the email has an account and whatever the email provider does; the link works once, for RESET_TOKEN_TTL_SECONDS (30 minutes). Works while the account is locked. With TURNSTILE_SECRET set, a Cloudflare Turnstile token is required (`cf-turnstile-response` in the body or the CF-Turnstile-Response header): missing or refused, 403 CAPTCHA_FAILED; while Turnstile cannot answer, 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["forgotPassword"];
         delete?: never;
@@ -517,7 +517,7 @@ export interface paths {
         put?: never;
         /**
          * Set a new password with a reset token
-         * @description Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in.
+         * @description Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -577,7 +577,7 @@ export interface paths {
         put?: never;
         /**
          * Email a sign-in link and code
-         * @description Always 202 with the same body, whatever the address, and in the same time: the email goes out after the answer. A known address gets one email with a link (APP_URL/auth/email/confirm?token=…, a hosted page whose button signs in: opening the link signs nobody in) and a 6-digit code for POST /auth/email/verify; both work once, for 15 minutes, and a new start replaces them. An unknown address gets one only with `create_account: true` while SIGN_UP_OPEN (the account is created, verified and without a password, when the link or code is used); otherwise nothing is sent. At most NOTIFY_LIMIT_PER_ACCOUNT emails per address (beyond: still 202, nothing sent). Per-IP limit shared with forgot-password: 429 with Retry-After and X-RateLimit-*.
+         * @description Always 202 with the same body, whatever the address, and in the same time: the email goes out after the answer. A known address gets one email with a link (APP_URL/auth/email/confirm?token=…, a hosted page whose button signs in: opening the link signs nobody in) and a 6-digit code for POST /auth/email/verify; both work once, for 15 minutes, and a new start replaces them. An unknown address gets one only with `create_account: true` while SIGN_UP_OPEN (the account is created, verified and without a password, when the link or code is used); otherwise nothing is sent. At most NOTIFY_LIMIT_PER_ACCOUNT emails per address (beyond: still 202, nothing sent). Per-IP limit shared with forgot-password: 429 with Retry-After and X-RateLimit-*. With TURNSTILE_SECRET set, a Cloudflare Turnstile token is required (`cf-turnstile-response` in the body or the CF-Turnstile-Response header): missing or refused, 403 CAPTCHA_FAILED; while Turnstile cannot answer, 503 DEPENDENCY_UNAVAILABLE with Retry-After.
          */
         post: operations["emailSignInStart"];
         delete?: never;
@@ -1167,7 +1167,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics (service key with metrics:read, or admin bearer)
-         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
+         * @description Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, platform_breached_password_hits_total and platform_breached_password_check_failures_total (docs/abuse-defenses.md), each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.
          */
         get: operations["getPrometheusMetrics"];
         put?: never;
@@ -1484,10 +1484,12 @@ export interface components {
              *     | RATE_LIMITED | 429 | Too many requests |
              *     | INTERNAL_ERROR | 500 | Internal server error |
              *     | DEPENDENCY_UNAVAILABLE | 503 | Service temporarily unavailable |
+             *     | BREACHED_PASSWORD | 422 | This password appears in a known data breach: choose another one |
+             *     | CAPTCHA_FAILED | 403 | The bot check failed: try again |
              * @example INVALID_CREDENTIALS
              * @enum {string}
              */
-            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE";
+            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE" | "BREACHED_PASSWORD" | "CAPTCHA_FAILED";
             /** @description The X-Request-ID of this response */
             request_id: string;
             /** @description Present only on 422: one entry per invalid field */
@@ -1582,6 +1584,8 @@ export interface components {
             first_name?: string;
             last_name?: string;
             username?: string;
+            /** @description Cloudflare Turnstile token, required when the deployment sets TURNSTILE_SECRET (or send it as the CF-Turnstile-Response header); missing or refused: 403 CAPTCHA_FAILED */
+            "cf-turnstile-response"?: string;
         };
         LoginResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"] | components["schemas"]["MfaChallenge"];
         TokenPair: {
@@ -1624,6 +1628,8 @@ export interface components {
              * @example Correct-Horse-42
              */
             password: string;
+            /** @description Cloudflare Turnstile token, required when the deployment sets TURNSTILE_SECRET (or send it as the CF-Turnstile-Response header); missing or refused: 403 CAPTCHA_FAILED */
+            "cf-turnstile-response"?: string;
         };
         RefreshResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"];
         RefreshRequest: {
@@ -1881,6 +1887,8 @@ export interface components {
              * @example ada@example.com
              */
             email: string;
+            /** @description Cloudflare Turnstile token, required when the deployment sets TURNSTILE_SECRET (or send it as the CF-Turnstile-Response header); missing or refused: 403 CAPTCHA_FAILED */
+            "cf-turnstile-response"?: string;
         };
         ResetPassword: {
             token: string;
@@ -1909,6 +1917,8 @@ export interface components {
             return_to?: string;
             /** @description Create an account for an unknown address when it proves the mailbox (only while SIGN_UP_OPEN) */
             create_account?: boolean;
+            /** @description Cloudflare Turnstile token, required when the deployment sets TURNSTILE_SECRET (or send it as the CF-Turnstile-Response header); missing or refused: 403 CAPTCHA_FAILED */
+            "cf-turnstile-response"?: string;
         };
         EmailSignInResult: components["schemas"]["TokenPair"] | components["schemas"]["AccessToken"] | components["schemas"]["MfaChallenge"];
         /** @description The link's token, or the address and the 6-digit code of the same email */
@@ -4681,6 +4691,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -5047,6 +5068,17 @@ export interface operations {
             };
             /** @description Bad request */
             400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { boolVar, intVar, listVar, rateVar } from './lib/env-vars';
 import { checkWebAuthn } from './lib/webauthn-config';
+import { abuseVars, checkOutbound, turnstileProblems } from './lib/abuse-config';
 import { PBKDF2_MAX_ITERATIONS } from './lib/password';
 import { LOCAL_HOST, notPublicUrl } from './lib/public-url';
 
@@ -186,11 +187,13 @@ export const VarsSchema = z
     WEBAUTHN_RP_ID: z.string().default(''),
     WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('edge-auth'),
     WEBAUTHN_ORIGINS: listVar,
+    ...abuseVars,
   })
   .superRefine(refuseDevelopmentValues)
   .superRefine((v, ctx) => {
     const development = (DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(v.ENVIRONMENT);
     checkWebAuthn(v, ctx, development);
+    checkOutbound(v, ctx, development);
   });
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
@@ -208,6 +211,8 @@ export const SecretsSchema = z.object({
   MFA_ENCRYPTION_KEY: z.string().optional(),
   /** The Turso/sqld token of LIBSQL_URL (`turso db tokens create`); required unless local. */
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  /** Cloudflare Turnstile's secret key: set, the sign-up and sign-in routes need a token. */
+  TURNSTILE_SECRET: z.string().optional(),
 });
 
 /**
@@ -234,6 +239,9 @@ export type Bindings = Env & { [K in keyof z.input<typeof SecretsSchema>]?: stri
   WEBAUTHN_RP_ID?: string;
   WEBAUTHN_RP_NAME?: string;
   WEBAUTHN_ORIGINS?: string;
+  /** Optional vars of the abuse defenses (lib/abuse-config.ts). */
+  BREACHED_PASSWORDS_TIMEOUT_MS?: string;
+  TURNSTILE_VERIFY_URL?: string;
 };
 
 export type Config =
@@ -257,8 +265,10 @@ export function getConfig(env: Bindings): Config {
     const problems = [...(vars.error?.issues ?? []), ...(secrets.error?.issues ?? [])].map(
       (i) => `${i.path.join('.')}: ${i.message}`,
     );
-    if (vars.success && secrets.success)
+    if (vars.success && secrets.success) {
       problems.push(...databaseProblems(vars.data, secrets.data));
+      problems.push(...turnstileProblems(vars.data, secrets.data));
+    }
     config =
       vars.success && secrets.success && problems.length === 0
         ? {

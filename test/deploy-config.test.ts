@@ -98,6 +98,9 @@ describe('config validation outside development', () => {
     ['SMS_PROVIDER', 'outbox'],
     ['LIBSQL_URL', 'http://edge-auth-acme.turso.io'],
     ['LIBSQL_URL', 'libsql://localhost:8080'],
+    // security.md "Outbound URLs": https only outside development.
+    ['BREACHED_PASSWORDS_URL', 'http://range.example.com/range/'],
+    ['TURNSTILE_VERIFY_URL', 'http://verify.example.com/siteverify'],
   ])('refuses %s=%s', async (key, value) => {
     const res = await deployed({ ...PRODUCTION_VARS, [key]: value }, 'GET', '/health');
     expect(res.status, res.text).toBe(503);

@@ -10,6 +10,8 @@
  */
 import { fakeLibsql } from './fake-libsql.ts';
 import { FAKE_LIBSQL_HOST } from './fake-libsql-env.ts';
+import { fakePwned, PWNED_HOST } from './fake-pwned.ts';
+import { fakeTurnstile, TURNSTILE_HOST } from './fake-turnstile.ts';
 
 type Call = {
   provider: 'resend' | 'twilio';
@@ -37,6 +39,10 @@ async function parse(request: Request): Promise<Omit<Call, 'status'> | null> {
 export async function fakeProviders(request: Request): Promise<Response> {
   const url = new URL(request.url);
   if (url.hostname === FAKE_LIBSQL_HOST) return fakeLibsql(request);
+  if (url.hostname === PWNED_HOST || url.hostname.endsWith(`.${PWNED_HOST}`))
+    return fakePwned(request);
+  if (url.hostname === TURNSTILE_HOST || url.hostname.endsWith(`.${TURNSTILE_HOST}`))
+    return fakeTurnstile(request);
   if (url.hostname === 'fake-provider.test' && url.pathname === '/calls') {
     const to = url.searchParams.get('to');
     return Response.json(calls.filter((c) => c.to === to));

@@ -198,13 +198,26 @@ describe('CircuitBreaker Durable Object', () => {
     const b = breaker();
     for (let i = 0; i < K; i++) await b.record(cfg, await ticketOf(b, 100), false, 100);
     expect(await b.status()).toEqual({ status: 'open', openedAt: 100, generation: 1 });
-    expect(await b.acquire(cfg, 100 + COOLDOWN - 1)).toEqual({ allowed: false, state: 'open' });
+    // A refusal says when the probe may go: 1 ms left is 1 s of Retry-After.
+    expect(await b.acquire(cfg, 100 + COOLDOWN - 1)).toEqual({
+      allowed: false,
+      state: 'open',
+      retryAfter: 1,
+    });
     expect(await b.acquire(cfg, 100 + COOLDOWN)).toEqual({
       allowed: true,
       ticket: 2,
       state: 'half_open',
+      clean: false,
     });
     expect(await b.record(cfg, 2, true, 100 + COOLDOWN)).toBe('closed');
+  });
+
+  it('says when a success would change nothing: closed, with no failure counted', async () => {
+    const b = breaker();
+    expect(await b.acquire(cfg, 0)).toMatchObject({ allowed: true, state: 'closed', clean: true });
+    await b.record(cfg, await ticketOf(b, 0), false, 0);
+    expect(await b.acquire(cfg, 0)).toMatchObject({ allowed: true, state: 'closed', clean: false });
   });
 
   it('lets exactly one of many concurrent callers probe a half-open circuit', async () => {

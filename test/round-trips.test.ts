@@ -12,7 +12,11 @@ import { createSignedInUser, createUser, env, STRONG_PASSWORD, uniqueEmail } fro
  * now (at or under its target), so a route that adds a sequential call fails here.
  */
 let ipCounter = 0;
-async function traced(method: string, path: string, init: { json?: unknown; token?: string } = {}) {
+async function traced(
+  method: string,
+  path: string,
+  init: { json?: unknown; token?: string; vars?: Record<string, string> } = {},
+) {
   const rec = recorder();
   const headers = new Headers({ 'CF-Connecting-IP': `198.51.100.${++ipCounter % 250}` });
   if (init.json !== undefined) headers.set('Content-Type', 'application/json');
@@ -23,7 +27,7 @@ async function traced(method: string, path: string, init: { json?: unknown; toke
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
   const ctx = createExecutionContext();
-  const res = await worker.fetch(request, traceBindings({ ...env }, rec), ctx);
+  const res = await worker.fetch(request, traceBindings({ ...env, ...init.vars }, rec), ctx);
   rec.responded();
   const body = await res.json<Record<string, unknown>>();
   await waitOnExecutionContext(ctx);
@@ -110,5 +114,26 @@ describe('round trips on the critical path', () => {
     // The link's token is stored with the account, and a new account asks no limiter object
     // (it cannot be over its limit): a sign-up starts no Durable Object of its own.
     expect(summary.offPath.filter((call) => /^(RATE_LIMITER|SESSIONS)\./.test(call))).toEqual([]);
+  });
+
+  it('POST /auth/register with the breached-password check: one step more, beside the hash', async () => {
+    const { status, summary } = await traced('POST', '/auth/register', {
+      json: { email: uniqueEmail('rt'), password: `Rt-${crypto.randomUUID().slice(0, 12)}-1` },
+      vars: {
+        BREACHED_PASSWORDS: 'fail-closed',
+        BREACHED_PASSWORDS_URL: 'https://rt.pwned.test/range/',
+      },
+    });
+    expect(status).toBe(201);
+    // The check (its circuit breaker's admission, then the range API, which is not a binding)
+    // starts with the hash, after the duplicate check; the account's batch waits for both. A
+    // success on a clean circuit is not recorded (the breaker calls after the answer are the
+    // verification email's, through the notifier's circuit).
+    expect(summary.depth, describePath(summary)).toBe(3);
+    expect(summary.path).toEqual([
+      expect.arrayContaining(['DB.raw']),
+      ['BREAKERS.acquire'],
+      ['DB.batch'],
+    ]);
   });
 });

@@ -12,6 +12,7 @@ import { hashPassword } from '../lib/password';
 import { assertPasswordPolicy } from '../lib/password-policy';
 import { requireHasher } from '../lib/secrets';
 import { assertSelfOrAdmin, type Caller } from './access';
+import { assertNotBreached } from './breached-passwords';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
 import type { OrgRole } from './org-roles';
@@ -31,7 +32,7 @@ export interface NewAccount {
 
 /**
  * Creates an account (self-registration or by an admin/service): the password policy, a cheap
- * duplicate check before spending a hash, then user, profile, roles and the audit entry in one
+ * duplicate check before spending a hash, the hash beside the breached-password check, then user, profile, roles and the audit entry in one
  * batch, whose unique indexes settle races. Returns the new user id; 409/422 otherwise.
  */
 export async function createAccount(
@@ -46,13 +47,18 @@ export async function createAccount(
   // write before it.
   const [taken] = await Promise.all([findUserByEmail(deps.db, account.email), deps.admitted()]);
   if (taken) throw emailTaken();
+  // The breached-password check runs beside the hash: it costs no time while it answers first.
+  const [passwordHash] = await Promise.all([
+    hashPassword(hasher, account.password),
+    assertNotBreached(deps, account.password),
+  ]);
   const id = crypto.randomUUID();
   const created = await createUser(
     deps.db,
     {
       id,
       email: account.email,
-      passwordHash: await hashPassword(hasher, account.password),
+      passwordHash,
       roles: [...new Set(account.roles)],
       emailVerifiedAt: account.emailVerified ? new Date(deps.now()) : null,
     },

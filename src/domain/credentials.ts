@@ -11,6 +11,7 @@ import { ApiError, orUnavailable } from '../lib/errors';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { assertPasswordPolicy } from '../lib/password-policy';
 import { requireHasher } from '../lib/secrets';
+import { assertNotBreached } from './breached-passwords';
 import type { Deps } from './deps';
 import { clearLoginFailures, reserveLoginAttempt } from './limits';
 import { scheduleTokenEmail, sendTokenEmail } from './notifications';
@@ -49,20 +50,29 @@ async function checkPassword(
   return ok;
 }
 
+/** A new password's hash, computed beside the breached-password check (no added latency). */
+async function newPasswordHash(deps: Deps, password: string): Promise<string> {
+  const [hash] = await Promise.all([
+    hashPassword(requireHasher(deps.secrets), password),
+    assertNotBreached(deps, password, 'new_password'),
+  ]);
+  return hash;
+}
+
 /** Changes the caller's password and ends every other session. */
 export async function changePassword(
   deps: Deps,
   caller: { userId: string; sessionId: string },
   passwords: { current: string; next: string },
 ): Promise<void> {
-  const hasher = requireHasher(deps.secrets);
+  requireHasher(deps.secrets);
   const user = await findUserById(deps.db, caller.userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');
   if (!(await checkPassword(deps, user, passwords.current))) {
     throw new ApiError('INVALID_CREDENTIALS', 'Current password is wrong');
   }
   assertPasswordPolicy(deps.config, passwords.next, user.email, 'new_password');
-  const passwordHash = await hashPassword(hasher, passwords.next);
+  const passwordHash = await newPasswordHash(deps, passwords.next);
   await storePassword(
     deps.db,
     user.id,
@@ -101,14 +111,14 @@ export function forgotPassword(deps: Deps, email: string): void {
  * registered the address first may have enrolled them; the address's owner starts clean.
  */
 export async function resetPassword(deps: Deps, token: string, newPassword: string) {
-  const hasher = requireHasher(deps.secrets);
+  requireHasher(deps.secrets);
   const { user, tokenHash, purpose } = await tokenOwner(
     deps,
     ['password_reset', 'admin_grant'],
     token,
   );
   assertPasswordPolicy(deps.config, newPassword, user.email, 'new_password');
-  const passwordHash = await hashPassword(hasher, newPassword);
+  const passwordHash = await newPasswordHash(deps, newPassword);
   const granted = purpose === 'admin_grant' ? ['admin'] : [];
   const firstProof = user.emailVerifiedAt === null;
   const metadata = {

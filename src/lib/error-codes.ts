@@ -48,6 +48,11 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+  BREACHED_PASSWORD: {
+    status: 422,
+    message: 'This password appears in a known data breach: choose another one',
+  },
+  CAPTCHA_FAILED: { status: 403, message: 'The bot check failed: try again' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,3 +1,4 @@
+import { BREACH_COUNTERS } from '../breached-passwords';
 import type { Deps } from '../deps';
 import { domainEventTypes } from './messages';
 import { platformFigures } from './reads';
@@ -90,6 +91,18 @@ export async function prometheusText(deps: Pick<Deps, 'db' | 'now' | 'config'>) 
       'counter',
       'Analytics messages that exhausted their retries and were recorded from the dead-letter queue.',
       [{ value: counters.dead_lettered ?? 0 }],
+    ),
+    family(
+      'platform_breached_password_hits_total',
+      'counter',
+      'New passwords (register, change, reset) refused because the range API knows them from a breach.',
+      [{ value: counters[BREACH_COUNTERS.hit] ?? 0 }],
+    ),
+    family(
+      'platform_breached_password_check_failures_total',
+      'counter',
+      'Breached-password checks that could not complete (range API slow, down or unreadable, or its circuit open), whatever BREACHED_PASSWORDS then did.',
+      [{ value: counters[BREACH_COUNTERS.failed] ?? 0 }],
     ),
   ].join('\n')}\n`;
 }

@@ -150,7 +150,7 @@ export const prometheus = createRoute({
   operationId: 'getPrometheusMetrics',
   summary: 'Prometheus metrics (service key with metrics:read, or admin bearer)',
   description:
-    'Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.',
+    'Prometheus text exposition format 0.0.4: platform_auth_attempts_total{result}, platform_jwt_tokens_issued_total, platform_jwt_tokens_active, platform_analytics_events_total{type} (the service’s own event types by name, every custom type together as type="custom") and the queue counters, platform_breached_password_hits_total and platform_breached_password_check_failures_total (docs/abuse-defenses.md), each with # HELP and # TYPE. Scrape with an X-API-Key header or an admin bearer token.',
   responses: {
     200: {
       description: 'The metrics',

@@ -1,4 +1,6 @@
 import * as accounts from '../../domain/accounts';
+import { assertHuman } from '../../domain/turnstile';
+import { turnstileToken } from '../../http/turnstile';
 import * as credentials from '../../domain/credentials';
 import { callerOf, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
@@ -21,7 +23,9 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
 };
 
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
-  const { email, password, first_name, last_name, username } = c.req.valid('json');
+  const body = c.req.valid('json');
+  const { email, password, first_name, last_name, username } = body;
+  await assertHuman(c.var.deps, turnstileToken(c, body));
   const id = await accounts.register(c.var.deps, {
     email,
     password,

@@ -49,7 +49,7 @@ export const changePassword = createRoute({
   operationId: 'changePassword',
   summary: 'Change the password',
   description:
-    'Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays.',
+    'Needs the current password (wrong guesses count toward the account lockout); the new one must pass the policy. Every other session ends; this one stays. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.',
   security: bearerAuth,
   middleware: [requireAuth],
   request: { body: jsonBody(ChangePasswordSchema) },
@@ -67,7 +67,7 @@ export const register = createRoute({
   tags: ['Authentication'],
   summary: 'Create an account',
   description:
-    'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED.',
+    'Passwords must pass the policy (length, composition unless disabled, not a common breached password, not the email). A taken email answers 409 USER_EXISTS. With SIGN_UP_OPEN=false (accounts only from admins and services) every call answers 403 SIGN_UP_CLOSED. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After. With TURNSTILE_SECRET set, a Cloudflare Turnstile token is required (`cf-turnstile-response` in the body or the CF-Turnstile-Response header): missing or refused, 403 CAPTCHA_FAILED; while Turnstile cannot answer, 503 DEPENDENCY_UNAVAILABLE with Retry-After.',
   middleware: [limitByIp('register', { inDomain: true })],
   request: { body: jsonBody(RegisterSchema) },
   responses: {

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EmailSchema } from '../../http/email';
+import { TURNSTILE_FIELD, TurnstileField } from '../../http/turnstile';
 
 // Strict objects, as every request body here (sign-in.schemas.ts).
 
@@ -14,6 +15,7 @@ export const EmailStartSchema = z
       description:
         'Create an account for an unknown address when it proves the mailbox (only while SIGN_UP_OPEN)',
     }),
+    [TURNSTILE_FIELD]: TurnstileField,
   })
   .openapi('EmailSignInStart');
 

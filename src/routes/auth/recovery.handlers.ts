@@ -1,4 +1,6 @@
 import * as credentials from '../../domain/credentials';
+import { assertHuman } from '../../domain/turnstile';
+import { turnstileToken } from '../../http/turnstile';
 import { requireAuth, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import { ApiError } from '../../lib/errors';
@@ -6,8 +8,10 @@ import type * as routes from './recovery.routes';
 
 const SENT = { message: 'If an account exists for this email, a message is on its way' };
 
-export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = (c) => {
-  credentials.forgotPassword(c.var.deps, c.req.valid('json').email);
+export const forgotPassword: AppRouteHandler<typeof routes.forgotPassword> = async (c) => {
+  const body = c.req.valid('json');
+  await assertHuman(c.var.deps, turnstileToken(c, body));
+  credentials.forgotPassword(c.var.deps, body.email);
   return c.json(SENT, 202);
 };
 

@@ -4,6 +4,7 @@ import { EmailSchema } from '../../http/email';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, publicRoute } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
+import { TURNSTILE_FIELD, TurnstileField } from '../../http/turnstile';
 
 const tags = ['Account recovery'];
 const TokenField = z.string().min(20).max(200);
@@ -16,12 +17,18 @@ export const forgotPassword = createRoute({
   security: publicRoute,
   summary: 'Email a password reset link',
   description:
-    'Always 202 with the same body, whether or not the email has an account and whatever the email provider does; the link works once, for RESET_TOKEN_TTL_SECONDS (30 minutes). Works while the account is locked.',
+    'Always 202 with the same body, whether or not the email has an account and whatever the email provider does; the link works once, for RESET_TOKEN_TTL_SECONDS (30 minutes). Works while the account is locked. With TURNSTILE_SECRET set, a Cloudflare Turnstile token is required (`cf-turnstile-response` in the body or the CF-Turnstile-Response header): missing or refused, 403 CAPTCHA_FAILED; while Turnstile cannot answer, 503 DEPENDENCY_UNAVAILABLE with Retry-After.',
   middleware: [limitByIp('forgot_password')],
-  request: { body: jsonBody(z.strictObject({ email: EmailSchema }).openapi('ForgotPassword')) },
+  request: {
+    body: jsonBody(
+      z
+        .strictObject({ email: EmailSchema, [TURNSTILE_FIELD]: TurnstileField })
+        .openapi('ForgotPassword'),
+    ),
+  },
   responses: {
     202: jsonResponse(MessageSchema, 'Accepted'),
-    ...errorResponses(400, 413, 415, 422, 429),
+    ...errorResponses(400, 403, 413, 415, 422, 429, 503),
   },
 });
 
@@ -33,7 +40,7 @@ export const resetPassword = createRoute({
   security: publicRoute,
   summary: 'Set a new password with a reset token',
   description:
-    'Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in.',
+    'Single use. The new password must pass the policy (a failing one does not use the token up). Ends every session and clears a lockout; does not sign in. A password found by the breached-password check (BREACHED_PASSWORDS, a k-anonymity range API) answers 422 BREACHED_PASSWORD; while that check cannot answer, a fail-closed deployment answers 503 DEPENDENCY_UNAVAILABLE with Retry-After.',
   request: {
     body: jsonBody(
       z

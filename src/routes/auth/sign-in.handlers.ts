@@ -1,6 +1,8 @@
 import * as sessions from '../../domain/sessions';
 import type { SignInResult } from '../../domain/sign-in/finish';
 import { signInWithPassword } from '../../domain/sign-in/password';
+import { assertHuman } from '../../domain/turnstile';
+import { turnstileToken } from '../../http/turnstile';
 import { MFA_TOKEN_TTL_S } from '../../domain/sign-in/second-factor';
 import {
   assertCookieRequestAllowed,
@@ -36,7 +38,9 @@ export function answerSignIn(c: Context<AppEnv>, transport: Transport, result: S
 export const login: AppRouteHandler<typeof routes.login> = async (c) => {
   const { transport } = c.req.valid('query');
   if (transport === 'cookie') assertCookieRequestAllowed(c);
-  return answerSignIn(c, transport, await signInWithPassword(c.var.deps, c.req.valid('json')));
+  const body = c.req.valid('json');
+  await assertHuman(c.var.deps, turnstileToken(c, body));
+  return answerSignIn(c, transport, await signInWithPassword(c.var.deps, body));
 };
 
 export const refresh: AppRouteHandler<typeof routes.refresh> = async (c) => {

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { EmailSchema } from '../../http/email';
 import { TokenPairSchema, UsernameField } from '../../http/schemas';
+import { TURNSTILE_FIELD, TurnstileField } from '../../http/turnstile';
 
 // Strict objects: unknown fields (`role`, `is_admin`, `email_verified`...) are refused with
 // 422, never silently applied (security.md "Errors, logging, input").
@@ -21,6 +22,7 @@ export const RegisterSchema = z
     first_name: NameField.optional(),
     last_name: NameField.optional(),
     username: UsernameField.optional(),
+    [TURNSTILE_FIELD]: TurnstileField,
   })
   .openapi('RegisterRequest');
 
@@ -29,7 +31,7 @@ export const RegisteredSchema = z
   .openapi('Registered');
 
 export const LoginSchema = z
-  .strictObject({ email: EmailSchema, password: PasswordField })
+  .strictObject({ email: EmailSchema, password: PasswordField, [TURNSTILE_FIELD]: TurnstileField })
   .openapi('LoginRequest');
 
 export const RefreshSchema = z

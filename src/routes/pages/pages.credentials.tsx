@@ -3,6 +3,8 @@
 // email confirmation.
 import { register } from '../../domain/accounts';
 import { forgotPassword, resetPassword, verifyEmail } from '../../domain/credentials';
+import { assertHuman } from '../../domain/turnstile';
+import { TurnstileFormField } from './pages.turnstile';
 import {
   emailOrProblem,
   html,
@@ -28,7 +30,12 @@ export const registerPage = (c: C) =>
   html(c, <RegisterPage nonce={nonce(c)} returnTo={returnToOf(c, c.req.query('return_to'))} />);
 
 export const registerPost = async (c: C) => {
-  const form = await readForm(c, { email: Text(320), password: Text(4096), return_to: ReturnTo });
+  const form = await readForm(c, {
+    email: Text(320),
+    password: Text(4096),
+    return_to: ReturnTo,
+    ...TurnstileFormField,
+  });
   const returnTo = returnToOf(c, form.return_to);
   const view = (problem: Problem) => (
     <RegisterPage nonce={nonce(c)} problem={problem} returnTo={returnTo} email={form.email} />
@@ -39,6 +46,7 @@ export const registerPost = async (c: C) => {
   return orProblem(
     c,
     async () => {
+      await assertHuman(c.var.deps, form['cf-turnstile-response']);
       await register(c.var.deps, { email: checked.email, password: form.password, profile: {} });
       return html(
         c,
@@ -58,25 +66,29 @@ export const registerPost = async (c: C) => {
 export const forgotPage = (c: C) => html(c, <ForgotPage nonce={nonce(c)} />);
 
 export const forgotPost = async (c: C) => {
-  const form = await readForm(c, { email: Text(320) });
+  const form = await readForm(c, { email: Text(320), ...TurnstileFormField });
+  const view = (problem: Problem) => (
+    <ForgotPage nonce={nonce(c)} problem={problem} email={form.email} />
+  );
   const checked = emailOrProblem(form.email);
-  if ('problem' in checked) {
-    return html(
-      c,
-      <ForgotPage nonce={nonce(c)} problem={checked.problem} email={form.email} />,
-      422,
-    );
-  }
-  // The same words whether or not the account exists (no enumeration), as the API's 202.
-  forgotPassword(c.var.deps, checked.email);
-  return html(
+  if ('problem' in checked) return html(c, view(checked.problem), 422);
+  return orProblem(
     c,
-    <MessagePage
-      nonce={nonce(c)}
-      title="Check your email"
-      message="If an account exists for that address, we sent it a link to choose a new password."
-      link={{ href: '/login', text: 'Back to sign in' }}
-    />,
+    async () => {
+      await assertHuman(c.var.deps, form['cf-turnstile-response']);
+      // The same words whether or not the account exists (no enumeration), as the API's 202.
+      forgotPassword(c.var.deps, checked.email);
+      return html(
+        c,
+        <MessagePage
+          nonce={nonce(c)}
+          title="Check your email"
+          message="If an account exists for that address, we sent it a link to choose a new password."
+          link={{ href: '/login', text: 'Back to sign in' }}
+        />,
+      );
+    },
+    (problem) => html(c, view(problem)),
   );
 };
 

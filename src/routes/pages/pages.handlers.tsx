@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import type { TokenPair } from '../../domain/sessions';
 import type { SignInResult } from '../../domain/sign-in/finish';
 import { signInWithPassword } from '../../domain/sign-in/password';
+import { assertHuman } from '../../domain/turnstile';
 import { sendLoginCode, signInWithSecondFactor } from '../../domain/sign-in/second-factor';
 import { setRefreshCookie } from '../../http/cookie-transport';
 import {
@@ -18,6 +19,7 @@ import {
   type C,
 } from './pages.shared';
 import { LoginPage, MessagePage, MfaPage, type MfaMethod, type Problem } from './pages.views';
+import { TurnstileFormField } from './pages.turnstile';
 
 /**
  * The end of a sign-in: the refresh token goes into the same HttpOnly cookie as
@@ -52,7 +54,12 @@ export function afterFirstStep(c: C, result: SignInResult, returnTo: string | nu
 }
 
 export const loginPost = async (c: C) => {
-  const form = await readForm(c, { email: Text(320), password: Text(4096), return_to: ReturnTo });
+  const form = await readForm(c, {
+    email: Text(320),
+    password: Text(4096),
+    return_to: ReturnTo,
+    ...TurnstileFormField,
+  });
   const returnTo = returnToOf(c, form.return_to);
   const view = (problem: Problem) => (
     <LoginPage nonce={nonce(c)} problem={problem} returnTo={returnTo} email={form.email} />
@@ -63,6 +70,7 @@ export const loginPost = async (c: C) => {
   return orProblem(
     c,
     async () => {
+      await assertHuman(c.var.deps, form['cf-turnstile-response']);
       const result = await signInWithPassword(c.var.deps, {
         email: checked.email,
         password: form.password,

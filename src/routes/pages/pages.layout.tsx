@@ -3,6 +3,7 @@ import { raw } from 'hono/html';
 import { createContext, useContext, type Child, type FC } from 'hono/jsx';
 
 // Server-rendered, no third-party assets, no script: every flow works as plain form posts.
+// The one exception is Turnstile's widget when the bot check is on (pages.turnstile.tsx).
 // Styles are one nonce'd <style> (pages.security.ts); light and dark follow the system.
 const CSS = `
 :root { color-scheme: light dark; --bg: #f6f7f9; --card: #fff; --text: #1b1f24; --muted: #57606a;
@@ -32,6 +33,7 @@ a { color: var(--accent); }
 .brand { display: flex; align-items: center; gap: .6rem; margin: 0 0 1.25rem; color: var(--muted); font-weight: 600; }
 .brand img { max-height: 2rem; width: auto; }
 .flush { margin: 0; } label.choice { font-weight: 400; margin: .5rem 0 0; }
+.cf-turnstile { margin-top: 1rem; }
 `;
 
 /** What an operator brands the pages with (BRAND_* vars, validated in config.ts). */

@@ -31,6 +31,9 @@ const WORDS: Partial<Record<ErrorCode, string>> = {
   EMAIL_NOT_VERIFIED: 'Confirm your email address first, then accept the invitation.',
   SIGN_UP_CLOSED:
     'This service does not take new sign-ups. Ask the people who run it for an account.',
+  BREACHED_PASSWORD:
+    'This password has appeared in a data breach, so attackers try it first. Choose another one.',
+  CAPTCHA_FAILED: 'We could not confirm you are not a bot. Complete the check and try again.',
 };
 
 /** An error as the page shows it, and the status the page answers with. */

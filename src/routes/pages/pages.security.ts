@@ -3,6 +3,7 @@ import { NONCE, secureHeaders } from 'hono/secure-headers';
 import { getConfig } from '../../config';
 import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../../http/app-env';
+import { TURNSTILE_ORIGIN, widgetOn } from './pages.turnstile';
 
 /** The hosted pages' paths: HTML and form posts, not the JSON API (app.ts routes them apart). */
 const PAGE_PATHS = new Set([
@@ -57,13 +58,16 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
   const targets = config.ok ? allowedOrigins(config) : [];
   // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin.
   const dataLogo = config.ok && config.BRAND_LOGO_URL.startsWith('data:');
-  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}`;
+  // Turnstile's script and iframe, only on the pages that render the widget, only when it is on.
+  const turnstile = config.ok && widgetOn(config, c.req.path);
+  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}${turnstile ? ' turnstile' : ''}`;
   let headers = headersByOrigins.get(key);
   if (!headers) {
     headers = secureHeaders({
       contentSecurityPolicy: {
         defaultSrc: ["'none'"],
-        scriptSrc: [NONCE],
+        scriptSrc: turnstile ? [NONCE, TURNSTILE_ORIGIN] : [NONCE],
+        ...(turnstile && { frameSrc: [TURNSTILE_ORIGIN] }),
         styleSrc: [NONCE],
         imgSrc: dataLogo ? ["'self'", 'data:'] : ["'self'"],
         formAction: ["'self'", ...targets],

@@ -13,6 +13,7 @@ import { ApiError } from '../../lib/errors';
 import { BrandContext, brandOf } from './pages.layout';
 import { problemOf } from './pages.messages';
 import { assertSameOriginForm, safeReturnTo } from './pages.security';
+import { SiteKeyContext, siteKeyOf } from './pages.turnstile';
 import { MessagePage, type Problem } from './pages.views';
 
 export type C = Context<AppEnv>;
@@ -20,13 +21,17 @@ export type C = Context<AppEnv>;
 export const nonce = (c: C) => c.get('secureHeadersNonce');
 
 /** `c.html` with the configured brand provided to the layout (pages.layout.tsx). */
-export const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
-  c.html(
-    <BrandContext.Provider value={brandOf(c.var.config as ReadyConfig | undefined)}>
-      {view}
+export const html = (c: C, view: Child, status?: ContentfulStatusCode) => {
+  const config = c.var.config as ReadyConfig | undefined;
+  return c.html(
+    <BrandContext.Provider value={brandOf(config)}>
+      <SiteKeyContext.Provider value={config ? siteKeyOf(config) : ''}>
+        {view}
+      </SiteKeyContext.Provider>
     </BrandContext.Provider>,
     status,
   );
+};
 
 export const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
 

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Child, FC } from 'hono/jsx';
 import { Layout } from './pages.layout';
+import { BotCheck } from './pages.turnstile';
 
 /** A problem to show: words for the reader, and per-field details when there are any. */
 export interface Problem {
@@ -106,6 +107,7 @@ export const LoginPage: FC<FormProps> = (p) => (
         autocomplete="current-password"
         invalid={!!p.problem}
       />
+      <BotCheck nonce={p.nonce} />
       <button type="submit">Sign in</button>
     </form>
     {p.passkey}
@@ -201,6 +203,7 @@ export const RegisterPage: FC<FormProps> = (p) => (
         hint="At least 8 characters with lower- and upper-case letters and a digit; not a common password."
         invalid={!!p.problem}
       />
+      <BotCheck nonce={p.nonce} />
       <button type="submit">Create account</button>
     </form>
     <p class="links">
@@ -222,6 +225,7 @@ export const ForgotPage: FC<FormProps> = (p) => (
         invalid={!!p.problem}
         autofocus={!p.problem}
       />
+      <BotCheck nonce={p.nonce} />
       <button type="submit">Send reset link</button>
     </form>
     <p class="links">
