@@ -30,14 +30,13 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-const id = z.string();
-const actor = { actor_id: id.nullable() };
-const org = { organization_id: id };
-const role = z.enum(ORG_ROLES);
-
 /** Each type's `data`, for the OpenAPI document's `webhooks` section (built on first use). */
-export const webhookDataSchemas = () =>
-  ({
+export const webhookDataSchemas = () => {
+  const id = z.string();
+  const actor = { actor_id: id.nullable() };
+  const org = { organization_id: id };
+  const role = z.enum(ORG_ROLES);
+  return {
     'user.created': z.object({ user_id: id, ...actor }),
     'user.updated': z.object({
       user_id: id,
@@ -70,7 +69,8 @@ export const webhookDataSchemas = () =>
     'invitation.accepted': z.object({ ...org, invitation_id: id, user_id: id }),
     'invitation.revoked': z.object({ ...org, invitation_id: id, ...actor }),
     'webhook.test': z.object({ endpoint_id: id }),
-  }) satisfies Record<WebhookEventType, z.ZodType>;
+  } satisfies Record<WebhookEventType, z.ZodType>;
+};
 
 /** What an endpoint is sent: the Standard Webhooks body. */
 export interface WebhookEvent {

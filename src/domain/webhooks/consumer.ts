@@ -2,7 +2,7 @@ import { setDeliveryStatus } from '../../db/queries/webhooks';
 import type { Logger } from '../../lib/logger';
 import { deliverOnce, type DeliveryDeps } from './delivery';
 import { fanOut } from './fan-out';
-import { WebhookMessageSchema, type EventMessage, type WebhooksQueue } from './messages';
+import { webhookMessageSchema, type EventMessage, type WebhooksQueue } from './messages';
 
 /** When the consumer itself cannot work (D1 down, no key): try the message again in a minute. */
 const TRY_AGAIN_SECONDS = 60;
@@ -21,7 +21,7 @@ export async function consumeWebhooks(deps: ConsumerDeps, batch: MessageBatch<un
   const events: { message: Message; event: EventMessage }[] = [];
   const deliveries: { message: Message; id: string }[] = [];
   for (const message of batch.messages) {
-    const parsed = WebhookMessageSchema.safeParse(message.body);
+    const parsed = webhookMessageSchema().safeParse(message.body);
     if (!parsed.success) {
       deps.logger.warn('webhook message rejected', { message_id: message.id });
       message.ack();
@@ -69,7 +69,7 @@ export async function recordWebhookDeadLetters(
   batch: MessageBatch<unknown>,
 ) {
   for (const message of batch.messages) {
-    const parsed = WebhookMessageSchema.safeParse(message.body);
+    const parsed = webhookMessageSchema().safeParse(message.body);
     if (parsed.success && parsed.data.kind === 'delivery') {
       await setDeliveryStatus(
         deps.db,
