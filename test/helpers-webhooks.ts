@@ -73,7 +73,7 @@ export interface DeliveryItem {
 }
 
 /** An endpoint's delivery log (first page). */
-async function deliveriesOf(endpointId: string, token: string): Promise<DeliveryItem[]> {
+export async function deliveriesOf(endpointId: string, token: string): Promise<DeliveryItem[]> {
   const res = await api('GET', `/webhooks/endpoints/${endpointId}/deliveries?limit=200`, {
     token,
   });

@@ -7,6 +7,7 @@ import {
   bodyOf,
   callsOf,
   createEndpoint,
+  deliveriesOf,
   scriptReceiver,
   waitForCalls,
   waitForDeliveries,
@@ -122,7 +123,7 @@ describe('webhook delivery', () => {
 
   it('retries after a 500, a timeout, a redirect and a reset with the same webhook-id, then succeeds', async () => {
     const admin = await createSignedInAdmin();
-    const ep = await createEndpoint(admin.access_token, { event_types: ['user.locked'] });
+    const ep = await createEndpoint(admin.access_token, { event_types: ['invitation.revoked'] });
     for (const failure of ['500', 'hang', '302', 'reset']) {
       await scriptReceiver(ep.rid, { script: [failure, '200'] });
       const before = (await callsOf(ep.rid)).filter((c) => !c.path.endsWith('/redirected'));
@@ -155,7 +156,7 @@ describe('webhook delivery', () => {
 
   it('records a dead delivery after the last attempt, and replays it with the same webhook-id', async () => {
     const admin = await createSignedInAdmin();
-    const ep = await createEndpoint(admin.access_token, { event_types: ['user.locked'] });
+    const ep = await createEndpoint(admin.access_token, { event_types: ['invitation.revoked'] });
     // WEBHOOK_MAX_ATTEMPTS is 3 in the tests (vitest.config.ts).
     await scriptReceiver(ep.rid, { script: ['500', '503', '410'] });
     const sent = await api('POST', `/webhooks/endpoints/${ep.id}/test`, {
@@ -181,6 +182,33 @@ describe('webhook delivery', () => {
     await waitForDeliveries(ep.id, admin.access_token, (d) =>
       d.some((x) => x.delivery_id === dead.delivery_id && x.status === 'succeeded'),
     );
+  });
+
+  it('opens the circuit after 5 failures in a row: later attempts make no call', async () => {
+    const admin = await createSignedInAdmin();
+    const ep = await createEndpoint(admin.access_token, { event_types: ['invitation.revoked'] });
+    await scriptReceiver(ep.rid, { script: ['500', '500', '500', '500', '500', '500', '500'] });
+    const sendTest = async () => {
+      const sent = await api('POST', `/webhooks/endpoints/${ep.id}/test`, {
+        token: admin.access_token,
+      });
+      const id = sent.body.message_id as string;
+      await waitForDeliveries(ep.id, admin.access_token, (d) =>
+        d.some((x) => x.message_id === id && x.status === 'dead'),
+      );
+      return id;
+    };
+    // BREAKER_FAILURE_THRESHOLD is 5: the first event's 3 attempts and two of the second's.
+    await sendTest();
+    const second = await sendTest();
+    const calls = await callsOf(ep.rid);
+    expect(calls).toHaveLength(5);
+    const log = await deliveriesOf(ep.id, admin.access_token);
+    expect(log.find((x) => x.message_id === second)).toMatchObject({
+      attempts: 3,
+      last_status_code: null,
+      last_error: expect.stringContaining('circuit open'),
+    });
   });
 
   it("sends an organization's endpoint only that organization's events", async () => {
@@ -224,7 +252,7 @@ describe('webhook delivery', () => {
       organization_id: org.id,
     });
     const deploymentEndpoint = await createEndpoint(admin.access_token, {
-      event_types: ['user.locked'],
+      event_types: ['invitation.revoked'],
     });
     const cases = [
       { ep: orgEndpoint, token: owner.access_token, remove: `/organizations/${org.id}` },

@@ -28,7 +28,7 @@ const signedBy = (secrets: string[], header: string, id: string, at: Date, body:
 describe('webhook secret rotation', () => {
   it('signs with both secrets during the 24 h overlap, and with the new one only after', async () => {
     const admin = await createSignedInAdmin();
-    const ep = await createEndpoint(admin.access_token, { event_types: ['user.locked'] });
+    const ep = await createEndpoint(admin.access_token, { event_types: ['invitation.revoked'] });
     const rotated = await api('POST', `/webhooks/endpoints/${ep.id}/rotate-secret`, {
       token: admin.access_token,
     });
@@ -74,7 +74,7 @@ describe('webhook back-off and failing endpoints', () => {
 
   it('disables an endpoint failing for 5 days, tells its creator, and sends it nothing more', async () => {
     const admin = await createSignedInAdmin();
-    const ep = await createEndpoint(admin.access_token, { event_types: ['user.locked'] });
+    const ep = await createEndpoint(admin.access_token, { event_types: ['invitation.revoked'] });
     // Test-side arrangement: the endpoint has been failing for a little over 5 days.
     await env.DB.prepare('UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?')
       .bind(Date.now() - DISABLE_AFTER_MS - 60_000, ep.id)

@@ -69,6 +69,37 @@ async function post(
   }
 }
 
+/**
+ * security.md "Outbound URLs": the call sits behind a circuit breaker, one per endpoint, so a
+ * burst of deliveries to a receiver that is down costs a few calls, not one per delivery; while
+ * the circuit is open an attempt fails without a call and backs off like any other failure.
+ */
+async function guardedPost(
+  deps: DeliveryDeps,
+  endpointId: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Outcome> {
+  const config = {
+    threshold: deps.config.BREAKER_FAILURE_THRESHOLD,
+    cooldownMs: deps.config.BREAKER_COOLDOWN_SECONDS * 1000,
+  };
+  const breaker = deps.breakers.get(deps.breakers.idFromName(`webhook:${endpointId}`));
+  const admission = await breaker.acquire(config);
+  if (!admission.allowed) {
+    return { ok: false, statusCode: null, error: 'circuit open: the receiver kept failing' };
+  }
+  const outcome = await post(deps, url, headers, body);
+  await breaker.record(config, admission.ticket, outcome.ok).catch((err: unknown) => {
+    deps.logger.error('circuit breaker outcome not recorded', {
+      endpoint_id: endpointId,
+      error: err,
+    });
+  });
+  return outcome;
+}
+
 /** Disables an endpoint that has failed for DISABLE_AFTER_MS, and emails its creator. */
 async function disable(deps: DeliveryDeps, endpoint: WebhookEndpoint, now: number) {
   await updateEndpoint(deps.db, endpoint.id, { disabled: true }, new Date(now));
@@ -115,7 +146,7 @@ export async function deliverOnce(deps: DeliveryDeps, message: Message, delivery
       'webhook-timestamp': String(Math.floor(now / 1000)),
       'webhook-signature': signatureHeader(secrets, delivery.messageId, at, delivery.payload),
     };
-    outcome = await post(deps, endpoint.url, headers, delivery.payload);
+    outcome = await guardedPost(deps, endpoint.id, endpoint.url, headers, delivery.payload);
   }
   const at = new Date(deps.now());
   const common = { statusCode: outcome.statusCode, error: outcome.error, at };
