@@ -72,6 +72,7 @@ describe('webhook endpoints', () => {
       'https://[fd00:ec2::254]/',
       'https://[::ffff:192.168.1.1]/',
       'https://metadata.google.internal/computeMetadata',
+      'https://metadata.google.internal./computeMetadata',
       'ftp://hooks.example.com/',
       'https://user:pass@hooks.example.com/',
     ]) {
@@ -104,6 +105,7 @@ describe('webhook endpoints', () => {
       'https://[::1]/',
       'https://localhost/',
       'https://api.localhost/',
+      'https://localhost./',
       'https://intranet/',
     ]) {
       const res = await apiWithEnv(PRODUCTION_VARS, 'POST', '/webhooks/endpoints', {

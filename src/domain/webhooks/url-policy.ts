@@ -71,7 +71,8 @@ export function webhookUrlProblem(value: string, development: boolean): string |
     return development ? 'must use https:// or http://' : 'must use https://';
   }
   if (url.username || url.password) return 'must not carry credentials';
-  const host = url.hostname.toLowerCase();
+  // A trailing dot names the same host (`localhost.`): the rules see the name without it.
+  const host = url.hostname.toLowerCase().replace(/\.+$/, '');
   const ipv4 = v4(host);
   const ipv6 = host.startsWith('[') ? v6Groups(host.slice(1, -1)) : null;
   if (host.startsWith('[') && !ipv6) return 'is not a valid address';
