@@ -33,7 +33,6 @@ const config: KnipConfig = {
         // leaves this list in the commit that first imports it.
         'arctic',
         'openid-client',
-        'standardwebhooks',
         'axe-core',
         'oidc-provider',
       ],

@@ -99,6 +99,11 @@ export default defineConfig(async () => {
                   BREACHED_PASSWORDS: 'off',
                   TEST_WRANGLER_VARS: JSON.stringify(committedVars),
                   TEST_WRANGLER_RATELIMITS: JSON.stringify(committed.ratelimits),
+                  // Webhook retries at once (no back-off), 3 attempts, a 1 s receiver timeout:
+                  // the webhooks tests go through retries and a dead record in seconds.
+                  WEBHOOK_RETRY_BASE_SECONDS: '0',
+                  WEBHOOK_MAX_ATTEMPTS: '3',
+                  WEBHOOK_TIMEOUT_MS: '1000',
                 },
                 // A per-IP limit low enough to reach in a test, swapped in for one of
                 // wrangler.toml's with apiWithEnv (the binding's limit is fixed at start).
@@ -111,6 +116,14 @@ export default defineConfig(async () => {
                     maxRetries: 3,
                     retryDelay: 5,
                     deadLetterQueue: 'analytics-dlq',
+                  },
+                  // The webhooks consumer as in wrangler.toml, but quick: the tests wait on it.
+                  'edge-auth-webhooks': {
+                    maxBatchSize: 10,
+                    maxBatchTimeout: 0.2,
+                    maxRetries: 20,
+                    retryDelay: 0,
+                    deadLetterQueue: 'webhooks-dlq',
                   },
                 },
                 ratelimits: {
@@ -178,6 +191,7 @@ export default defineConfig(async () => {
                     '@noble/hashes/sha2.js',
                     '@noble/hashes/utils.js',
                     'parse-prometheus-text-format',
+                    'standardwebhooks',
                   ],
                 },
               },

@@ -1391,6 +1391,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook endpoints
+         * @description The deployment's endpoints (administrators), or an organization's with organization_id; newest first, paginated. Secrets are never shown again. A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add a webhook endpoint
+         * @description Events of the types listed are delivered to the URL, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) with the `whsec_` secret returned here once. Outside development the URL must be https:// on a public address (422 INVALID_WEBHOOK_URL); unknown event types answer 422. Without organization_id it is a deployment endpoint (administrators: 403 otherwise); with it, an endpoint of that organization (its admins and owners), which receives only that organization's events. 503 when MFA_ENCRYPTION_KEY, which seals the secret, is not configured.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook endpoint
+         * @description A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Its deliveries go with it: nothing queued for it is sent, and none can be replayed. A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Only the fields sent change. `disabled: false` enables an endpoint again, also one disabled after failing for 5 days; deliveries that died meanwhile can be replayed. A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an endpoint's signing secret
+         * @description Returns the new secret once. For 24 hours the old one keeps signing beside it: each delivery carries two signatures in webhook-signature (space-separated), so a receiver verifies with either while it switches. A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.test event
+         * @description Queues a `webhook.test` event for this endpoint (whatever its event types) and answers with its webhook-id; the delivery log shows how it went. A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        post: operations["sendWebhookTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/endpoints/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's delivery log
+         * @description Newest first, paginated. status: pending (queued), succeeded, failed (the last attempt failed; next_attempt_at says when the next one runs), dead (every attempt failed: about a day of exponential back-off). A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/deliveries/{delivery_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Queues the same body with the same webhook-id again, whatever its status. A delivery of a deleted endpoint is gone with it (404). A deployment endpoint is managed by administrators; an organization's by its admins and owners (a global admin acts as an owner). Anyone else gets 404 for an endpoint id: its existence is not revealed.
+         */
+        post: operations["replayWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1432,9 +1564,659 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "user.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An account was created (sign-up, an admin, a service, a first federated sign-in)
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["UserCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A profile changed, an email was verified, global roles changed, or the account was suspended or reactivated
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["UserUpdatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An account was deleted
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["UserDeletedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "user.locked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An account was locked after too many failed sign-ins
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["UserLockedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user signed in (a new session)
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["SessionCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A session ended: logout, or a reused refresh token revoked it
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["SessionRevokedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "password.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A password was changed or reset
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["PasswordChangedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "mfa.enabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A second factor or passkey was added
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["MfaEnabledWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "mfa.disabled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A second factor or passkey was removed, or an operator reset them
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["MfaDisabledWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organization.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organization was created
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["OrganizationCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organization.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organization's name, slug, tier or settings changed
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["OrganizationUpdatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "organization.deleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An organization was deleted
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["OrganizationDeletedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "member.added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A user joined an organization
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["MemberAddedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "member.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member's org role changed
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["MemberUpdatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "member.removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member left or was removed
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["MemberRemovedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invitation to join an organization was sent
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["InvitationCreatedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invitation was accepted
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["InvitationAcceptedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An invitation was revoked
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["InvitationRevokedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A test event (POST /webhooks/endpoints/{endpoint_id}/test)
+         * @description Standard Webhooks: `webhook-signature` holds `v1,<base64 HMAC-SHA256 of "webhook-id.webhook-timestamp.body">` under the endpoint secret (the base64 after `whsec_`), two space-separated for 24 h after a rotation. Verify it, and that the timestamp is recent, before trusting the body (docs/webhooks.md). Any 2xx within 10 s acknowledges the delivery; anything else (a redirect included: never followed) is retried with exponential back-off for about a day, with the same webhook-id, so deduplicate on it.
+         */
+        post: operations["WebhookTestWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        UserCreatedEvent: {
+            /** @enum {string} */
+            type: "user.created";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                actor_id: string | null;
+            };
+        };
+        UserUpdatedEvent: {
+            /** @enum {string} */
+            type: "user.updated";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                actor_id: string | null;
+                /** @enum {string} */
+                change: "profile" | "email_verified" | "roles" | "suspended" | "reactivated";
+                fields?: string[];
+            };
+        };
+        UserDeletedEvent: {
+            /** @enum {string} */
+            type: "user.deleted";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                actor_id: string | null;
+            };
+        };
+        UserLockedEvent: {
+            /** @enum {string} */
+            type: "user.locked";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+            };
+        };
+        SessionCreatedEvent: {
+            /** @enum {string} */
+            type: "session.created";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                session_id: string;
+            };
+        };
+        SessionRevokedEvent: {
+            /** @enum {string} */
+            type: "session.revoked";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                session_id: string | null;
+                /** @enum {string} */
+                reason: "logout" | "refresh_reuse";
+            };
+        };
+        PasswordChangedEvent: {
+            /** @enum {string} */
+            type: "password.changed";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                /** @enum {string} */
+                reason: "changed" | "reset";
+            };
+        };
+        MfaEnabledEvent: {
+            /** @enum {string} */
+            type: "mfa.enabled";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                method_id: string;
+                method_type: string;
+            };
+        };
+        MfaDisabledEvent: {
+            /** @enum {string} */
+            type: "mfa.disabled";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                user_id: string;
+                method_id: string | null;
+                /** @enum {string} */
+                reason: "removed" | "reset";
+            };
+        };
+        OrganizationCreatedEvent: {
+            /** @enum {string} */
+            type: "organization.created";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                user_id: string;
+                name: string;
+                slug: string;
+            };
+        };
+        OrganizationUpdatedEvent: {
+            /** @enum {string} */
+            type: "organization.updated";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                user_id: string;
+                fields: string[];
+            };
+        };
+        OrganizationDeletedEvent: {
+            /** @enum {string} */
+            type: "organization.deleted";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                user_id: string;
+            };
+        };
+        MemberAddedEvent: {
+            /** @enum {string} */
+            type: "member.added";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                user_id: string;
+                actor_id: string | null;
+                /** @enum {string} */
+                role: "owner" | "admin" | "member" | "viewer";
+            };
+        };
+        MemberUpdatedEvent: {
+            /** @enum {string} */
+            type: "member.updated";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                user_id: string;
+                actor_id: string | null;
+                /** @enum {string} */
+                role: "owner" | "admin" | "member" | "viewer";
+            };
+        };
+        MemberRemovedEvent: {
+            /** @enum {string} */
+            type: "member.removed";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                user_id: string;
+                actor_id: string | null;
+            };
+        };
+        InvitationCreatedEvent: {
+            /** @enum {string} */
+            type: "invitation.created";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                invitation_id: string;
+                invited_by: string | null;
+                /** @enum {string} */
+                role: "owner" | "admin" | "member" | "viewer";
+            };
+        };
+        InvitationAcceptedEvent: {
+            /** @enum {string} */
+            type: "invitation.accepted";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                invitation_id: string;
+                user_id: string;
+            };
+        };
+        InvitationRevokedEvent: {
+            /** @enum {string} */
+            type: "invitation.revoked";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                organization_id: string;
+                invitation_id: string;
+                actor_id: string | null;
+            };
+        };
+        WebhookTestEvent: {
+            /** @enum {string} */
+            type: "webhook.test";
+            /**
+             * Format: date-time
+             * @description When it happened
+             */
+            timestamp: string;
+            data: {
+                endpoint_id: string;
+            };
+        };
         ServiceInfo: {
             name: string;
             version: string;
@@ -1480,6 +2262,7 @@ export interface components {
              *     | WEAK_PASSWORD | 422 | Password does not meet the policy |
              *     | INVALID_EMAIL | 422 | Email address is invalid |
              *     | TIMESTAMP_OUT_OF_RANGE | 422 | Timestamps may be at most 7 days old and 5 minutes ahead |
+             *     | INVALID_WEBHOOK_URL | 422 | A webhook URL must be https:// on a public address (no loopback, private, link-local or metadata address) |
              *     | ACCOUNT_LOCKED | 423 | Account locked |
              *     | RATE_LIMITED | 429 | Too many requests |
              *     | INTERNAL_ERROR | 500 | Internal server error |
@@ -1489,7 +2272,7 @@ export interface components {
              * @example INVALID_CREDENTIALS
              * @enum {string}
              */
-            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE" | "BREACHED_PASSWORD" | "CAPTCHA_FAILED";
+            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "INVALID_WEBHOOK_URL" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE" | "BREACHED_PASSWORD" | "CAPTCHA_FAILED";
             /** @description The X-Request-ID of this response */
             request_id: string;
             /** @description Present only on 422: one entry per invalid field */
@@ -2548,6 +3331,82 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        CreatedWebhookEndpoint: components["schemas"]["WebhookEndpoint"] & {
+            /**
+             * @description The signing secret, shown this once
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /** @enum {string} */
+        WebhookEventType: "user.created" | "user.updated" | "user.deleted" | "user.locked" | "session.created" | "session.revoked" | "password.changed" | "mfa.enabled" | "mfa.disabled" | "organization.created" | "organization.updated" | "organization.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "webhook.test";
+        WebhookEndpoint: {
+            endpoint_id: string;
+            organization_id: string | null;
+            url: string;
+            description: string;
+            event_types: components["schemas"]["WebhookEventType"][];
+            disabled: boolean;
+            /** Format: date-time */
+            failing_since: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        CreateWebhookEndpoint: {
+            /**
+             * @description https:// on a public address outside development (422 INVALID_WEBHOOK_URL otherwise); checked again before every delivery
+             * @example https://hooks.example.com/edge-auth
+             */
+            url: string;
+            event_types: components["schemas"]["WebhookEventType"][];
+            description?: string;
+            /** @description An organization's endpoint (its admins and owners manage it; it receives only that organization's events). Absent: a deployment endpoint (administrators), which receives every event. */
+            organization_id?: string;
+        };
+        WebhookEndpointPage: {
+            items: components["schemas"]["WebhookEndpoint"][];
+            next_cursor: string | null;
+        };
+        UpdateWebhookEndpoint: {
+            /**
+             * @description https:// on a public address outside development (422 INVALID_WEBHOOK_URL otherwise); checked again before every delivery
+             * @example https://hooks.example.com/edge-auth
+             */
+            url?: string;
+            event_types?: components["schemas"]["WebhookEventType"][];
+            description?: string;
+            /** @description false enables an endpoint again (also one disabled after 5 days of failures) */
+            disabled?: boolean;
+        };
+        WebhookSecret: {
+            /** @description The new signing secret, shown once */
+            secret: string;
+        };
+        WebhookMessageId: {
+            /** @description The webhook-id of the event */
+            message_id: string;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            next_cursor: string | null;
+        };
+        WebhookDelivery: {
+            delivery_id: string;
+            message_id: string;
+            event_type: components["schemas"]["WebhookEventType"];
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "dead";
+            attempts: number;
+            last_status_code: number | null;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Queued: Record<string, never>;
     };
     responses: never;
     parameters: never;
@@ -9553,6 +10412,864 @@ export interface operations {
             };
         };
     };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description An organization's endpoints; absent: the deployment's (administrators) */
+                organization_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of endpoints */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description Created, with its secret (shown once) */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description The endpoint after the change */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendWebhookTestEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookMessageId"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replayWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued */
+            202: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queued"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getOpenApiDocument: {
         parameters: {
             query?: never;
@@ -9618,6 +11335,519 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    UserCreatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UserUpdatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UserDeletedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UserLockedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserLockedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionCreatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionRevokedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionRevokedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PasswordChangedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MfaEnabledWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaEnabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MfaDisabledWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaDisabledEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OrganizationCreatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OrganizationUpdatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    OrganizationDeletedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationDeletedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberAddedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberAddedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberUpdatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberUpdatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MemberRemovedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberRemovedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InvitationCreatedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreatedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InvitationAcceptedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAcceptedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InvitationRevokedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationRevokedEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    WebhookTestWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                /** @description Seconds since the epoch */
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookTestEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

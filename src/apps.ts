@@ -18,6 +18,7 @@ const GROUPS = {
   analytics: async () => [(await import('./routes/analytics')).analyticsRouter],
   organizations: async () => [(await import('./routes/organizations')).organizationsRouter],
   dev: async () => [(await import('./routes/dev')).devRouter],
+  webhooks: async () => [(await import('./routes/webhooks')).webhooksRouter],
   pages: async () => [(await import('./routes/pages')).pagesRouter],
 };
 type Group = keyof typeof GROUPS | 'all';
@@ -36,6 +37,7 @@ const BY_SEGMENT: Record<string, Group> = {
   metrics: 'analytics',
   organizations: 'organizations',
   dev: 'dev',
+  webhooks: 'webhooks',
 };
 
 export function groupOf(path: string): Group {

@@ -155,6 +155,15 @@ export const VarsSchema = z
     RATE_LIMIT_ANALYTICS: rateVar('120/60'),
     /** Distinct custom event types one caller may introduce per UTC day (beyond: 422). */
     ANALYTICS_CUSTOM_TYPES_PER_DAY: intVar(1, 10_000, 50),
+    /** How long a webhook receiver has to answer before the attempt counts as failed. */
+    WEBHOOK_TIMEOUT_MS: intVar(100, 30_000, 10_000),
+    /**
+     * Webhook back-off: attempt n waits base * 4^(n-1) seconds (at most 12 h, the queue's
+     * longest delay): 30 s, 2 min, 8 min, 32 min, 2.1 h, 8.5 h, 12 h, about a day over the 8
+     * attempts. Tests set 0 (retry at once) and fewer attempts.
+     */
+    WEBHOOK_RETRY_BASE_SECONDS: intVar(0, 3600, 30),
+    WEBHOOK_MAX_ATTEMPTS: intVar(1, 20, 8),
     /**
      * A libSQL/Turso database in place of the D1 binding DB (docs/libsql.md); empty
      * means D1. Not in wrangler.toml's [vars] unless chosen.

@@ -1,10 +1,15 @@
 import { getConfig, type Bindings } from './config';
 import { createDb } from './db/client';
 import { aggregate, pruneAnalytics, recordDeadLetterBatch } from './domain/analytics/aggregator';
+import { consumeWebhooks, recordWebhookDeadLetters } from './domain/webhooks/consumer';
 import { createLogger } from './lib/logger';
+import { loadSecrets } from './lib/secrets';
 
 /** The dead-letter queue of the ANALYTICS consumer (wrangler.toml). */
 export const DEAD_LETTER_QUEUE = 'analytics-dlq';
+/** The WEBHOOKS queue and its dead-letter queue (wrangler.toml). */
+const WEBHOOKS_QUEUE = 'edge-auth-webhooks';
+const WEBHOOKS_DEAD_LETTER_QUEUE = 'webhooks-dlq';
 // The config defaults, for a deployment whose config does not parse: pruning goes on.
 const DEFAULT_RETENTION = { rawDays: 30, rollupDays: 400 };
 
@@ -16,12 +21,40 @@ const consumerDeps = (env: Bindings, tag: string) => ({
   now: Date.now,
 });
 
-/** The Worker's queue() handler: the aggregator, and the dead-letter recorder. */
+/**
+ * The webhooks consumer signs and notifies, so it needs the configuration and the keys: under a
+ * configuration that does not parse, its messages wait (retried) rather than being dropped.
+ */
+async function webhooks(batch: MessageBatch<unknown>, env: Bindings) {
+  const deps = consumerDeps(env, `queue:${batch.queue}`);
+  if (batch.queue === WEBHOOKS_DEAD_LETTER_QUEUE) return recordWebhookDeadLetters(deps, batch);
+  const config = getConfig(env);
+  if (!config.ok) {
+    deps.logger.error('webhooks wait: the configuration is invalid', { problems: config.problems });
+    return batch.retryAll({ delaySeconds: 300 });
+  }
+  const secrets = await loadSecrets(config);
+  await consumeWebhooks(
+    {
+      ...deps,
+      config,
+      breakers: env.BREAKERS,
+      keyring: secrets.mfa.keyring,
+      webhooks: env.WEBHOOKS,
+    },
+    batch,
+  );
+}
+
+/** The Worker's queue() handler: the aggregator, the webhooks, and the dead-letter recorders. */
 export async function queue(
   batch: MessageBatch<unknown>,
   env: Bindings,
   _ctx: ExecutionContext,
 ): Promise<void> {
+  if (batch.queue === WEBHOOKS_QUEUE || batch.queue === WEBHOOKS_DEAD_LETTER_QUEUE) {
+    return webhooks(batch, env);
+  }
   const deps = consumerDeps(env, `queue:${batch.queue}`);
   if (batch.queue === DEAD_LETTER_QUEUE) await recordDeadLetterBatch(deps, batch);
   else await aggregate(deps, batch);

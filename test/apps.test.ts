@@ -37,6 +37,7 @@ describe('one app per URL prefix', () => {
       'passkeys',
       'system',
       'users',
+      'webhooks',
     ]);
     expect(whole).toContain('GET /openapi.json');
   });

@@ -12,6 +12,7 @@ import { fakeLibsql } from './fake-libsql.ts';
 import { FAKE_LIBSQL_HOST } from './fake-libsql-env.ts';
 import { fakePwned, PWNED_HOST } from './fake-pwned.ts';
 import { fakeTurnstile, TURNSTILE_HOST } from './fake-turnstile.ts';
+import { fakeWebhooks, WEBHOOK_RECEIVER_HOST } from './fake-webhooks.ts';
 
 type Call = {
   provider: 'resend' | 'twilio';
@@ -43,6 +44,7 @@ export async function fakeProviders(request: Request): Promise<Response> {
     return fakePwned(request);
   if (url.hostname === TURNSTILE_HOST || url.hostname.endsWith(`.${TURNSTILE_HOST}`))
     return fakeTurnstile(request);
+  if (url.hostname === WEBHOOK_RECEIVER_HOST) return fakeWebhooks(request);
   if (url.hostname === 'fake-provider.test' && url.pathname === '/calls') {
     const to = url.searchParams.get('to');
     return Response.json(calls.filter((c) => c.to === to));

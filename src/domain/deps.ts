@@ -8,6 +8,8 @@ import type { Logger } from '../lib/logger';
 import type { Secrets } from '../lib/secrets';
 import { domainEventMessage, publishInBackground, type AnalyticsQueue } from './analytics/producer';
 import { eventsPort, type Events, type Origin } from './events';
+import { publishWebhookEvents } from './webhooks/fan-out';
+import type { WebhooksQueue } from './webhooks/messages';
 
 // The edge's database handle where no deps exist: /health and /ready answer under an invalid
 // configuration (http/middleware/context.ts).
@@ -40,6 +42,8 @@ export interface Deps {
   events: Events;
   /** The ANALYTICS queue: domain events (through `events`) and ingested events and metrics. */
   analytics: AnalyticsQueue;
+  /** The WEBHOOKS queue: events to fan out, and deliveries (a test event, a replay). */
+  webhooks: WebhooksQueue;
   logger: Logger;
   origin: Origin;
   /** Runs work after the answer (the runtime's waitUntil): never delays or fails the caller. */
@@ -72,15 +76,22 @@ export function createDeps(
     breakers: env.BREAKERS,
     challenges: env.CHALLENGES,
     analytics: env.ANALYTICS,
+    webhooks: env.WEBHOOKS,
     events: eventsPort({
       origin: parts.origin,
       defer: parts.defer,
       now,
-      publish: (events) =>
+      publish: (events) => {
         publishInBackground(
           { queue: env.ANALYTICS, db, logger: parts.logger, defer: parts.defer },
           events.map(({ event, at, audit }) => domainEventMessage(event, at, audit)),
-        ),
+        );
+        // The webhooks subscriber: its own queue, so webhooks never wait on analytics.
+        publishWebhookEvents(
+          { queue: env.WEBHOOKS, logger: parts.logger, defer: parts.defer },
+          events,
+        );
+      },
     }),
     admitted: () => Promise.resolve(),
     now,

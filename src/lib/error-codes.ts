@@ -44,6 +44,11 @@ export const ERROR_CODES = {
     status: 422,
     message: 'Timestamps may be at most 7 days old and 5 minutes ahead',
   },
+  INVALID_WEBHOOK_URL: {
+    status: 422,
+    message:
+      'A webhook URL must be https:// on a public address (no loopback, private, link-local or metadata address)',
+  },
   ACCOUNT_LOCKED: { status: 423, message: 'Account locked' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },

@@ -36,6 +36,11 @@ const TAGS = [
     description: 'Tenants: members and their org roles, invitations, org dashboards.',
   },
   {
+    name: 'Webhooks',
+    description:
+      "Endpoints that receive this deployment's (or an organization's) events, signed per Standard Webhooks: secrets, rotation, test events, the delivery log and replay. Each event's body is in the document's `webhooks` section.",
+  },
+  {
     name: 'Development',
     description: 'Helpers that exist only when ENVIRONMENT=development (404 otherwise).',
   },
@@ -92,9 +97,17 @@ function documentAppWideAnswers(app: App) {
 /** The document, without `servers` (the handler adds the origin it is served from). */
 export function buildDocument(app: App): OpenApiDocument {
   documentAppWideAnswers(app);
-  return app.getOpenAPI31Document({
+  const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: { title: 'edge-auth', version, description: DESCRIPTION },
     tags: TAGS,
   });
+  // app.route() joins a mounted router's webhook names like paths ('/user.created'): in the
+  // `webhooks` section they are the event types' names.
+  if (document.webhooks) {
+    document.webhooks = Object.fromEntries(
+      Object.entries(document.webhooks).map(([name, item]) => [name.replace(/^\//, ''), item]),
+    );
+  }
+  return document;
 }
