@@ -3,6 +3,7 @@ import {
   api,
   apiWithEnv,
   createSignedInUser,
+  env,
   expectError,
   STRONG_PASSWORD,
   uniqueEmail,
@@ -119,6 +120,25 @@ describe('webhook endpoints', () => {
       json: { url: 'https://hooks.example.com/edge-auth', event_types: ['user.created'] },
     });
     expect(ok.status, ok.text).toBe(201);
+  });
+
+  it('checks the URL again at delivery: a URL the rule refuses is never called', async () => {
+    const admin = await createSignedInAdmin();
+    const ep = await createEndpoint(admin.access_token, { event_types: ['invitation.revoked'] });
+    // Test-side arrangement: a URL stored before the rule refused it (an older version).
+    await env.DB.prepare('UPDATE webhook_endpoints SET url = ? WHERE id = ?')
+      .bind('https://169.254.169.254/latest/meta-data', ep.id)
+      .run();
+    const sent = await api('POST', `/webhooks/endpoints/${ep.id}/test`, {
+      token: admin.access_token,
+    });
+    const log = await waitForDeliveries(ep.id, admin.access_token, (d) =>
+      d.some((x) => x.message_id === sent.body.message_id && x.status === 'dead'),
+    );
+    expect(log.find((x) => x.message_id === sent.body.message_id)).toMatchObject({
+      last_status_code: null,
+      last_error: expect.stringContaining('URL refused'),
+    });
   });
 
   it("lets only admins manage the deployment's endpoints", async () => {

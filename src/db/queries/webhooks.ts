@@ -61,6 +61,16 @@ export async function updateEndpoint(db: Db, id: string, patch: EndpointPatch, n
   return row ?? null;
 }
 
+/** Disables an enabled endpoint; whether this call did (a concurrent one may have). */
+export async function disableEndpoint(db: Db, id: string, now: Date) {
+  const rows = await db
+    .update(endpoints)
+    .set({ disabled: true, updatedAt: now })
+    .where(and(eq(endpoints.id, id), eq(endpoints.disabled, false)))
+    .returning({ id: endpoints.id });
+  return rows.length > 0;
+}
+
 /** Deletes an endpoint and (cascade) its deliveries; whether it existed. */
 export async function deleteEndpoint(db: Db, id: string) {
   const rows = await db

@@ -2,10 +2,10 @@ import {
   emailOf,
   findDeliveryWithEndpoint,
   recordAttempt,
+  disableEndpoint,
   setDeliveryStatus,
-  updateEndpoint,
 } from '../../db/queries/webhooks';
-import type { WebhookEndpoint } from '../../db/schema';
+import type { WebhookDelivery, WebhookEndpoint } from '../../db/schema';
 import { DEVELOPMENT_ENVIRONMENTS } from '../../config';
 import type { Keyring } from '../../lib/keyring';
 import type { Deps } from '../deps';
@@ -102,7 +102,8 @@ async function guardedPost(
 
 /** Disables an endpoint that has failed for DISABLE_AFTER_MS, and emails its creator. */
 async function disable(deps: DeliveryDeps, endpoint: WebhookEndpoint, now: number) {
-  await updateEndpoint(deps.db, endpoint.id, { disabled: true }, new Date(now));
+  // Of concurrent failing deliveries, the one that disables it sends the one email.
+  if (!(await disableEndpoint(deps.db, endpoint.id, new Date(now)))) return;
   deps.logger.warn('webhook endpoint disabled after 5 days of failures', {
     endpoint_id: endpoint.id,
   });
@@ -131,23 +132,7 @@ export async function deliverOnce(deps: DeliveryDeps, message: Message, delivery
     await setDeliveryStatus(deps.db, delivery.id, 'failed', new Date(now), 'endpoint disabled');
     return message.ack();
   }
-  const development = (DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(
-    deps.config.ENVIRONMENT,
-  );
-  const problem = webhookUrlProblem(endpoint.url, development);
-  let outcome: Outcome;
-  if (problem) {
-    outcome = { ok: false, statusCode: null, error: `URL refused: ${problem}` };
-  } else {
-    const secrets = await signingSecrets(deps.keyring, endpoint, now);
-    const at = new Date(now);
-    const headers = {
-      'webhook-id': delivery.messageId,
-      'webhook-timestamp': String(Math.floor(now / 1000)),
-      'webhook-signature': signatureHeader(secrets, delivery.messageId, at, delivery.payload),
-    };
-    outcome = await guardedPost(deps, endpoint.id, endpoint.url, headers, delivery.payload);
-  }
+  const outcome = await attempt(deps, endpoint, delivery, now);
   const at = new Date(deps.now());
   const common = { statusCode: outcome.statusCode, error: outcome.error, at };
   if (outcome.ok) {
@@ -171,4 +156,30 @@ export async function deliverOnce(deps: DeliveryDeps, message: Message, delivery
   if (now - failingSince >= DISABLE_AFTER_MS) await disable(deps, endpoint, now);
   if (last) return message.ack();
   message.retry({ delaySeconds: delay });
+}
+
+/** The URL checked again, the body signed with the endpoint's secret(s), and the POST. */
+async function attempt(
+  deps: DeliveryDeps,
+  endpoint: WebhookEndpoint,
+  delivery: WebhookDelivery,
+  now: number,
+): Promise<Outcome> {
+  const development = (DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(
+    deps.config.ENVIRONMENT,
+  );
+  const problem = webhookUrlProblem(endpoint.url, development);
+  if (problem) return { ok: false, statusCode: null, error: `URL refused: ${problem}` };
+  const secrets = await signingSecrets(deps.keyring, endpoint, now);
+  const headers = {
+    'webhook-id': delivery.messageId,
+    'webhook-timestamp': String(Math.floor(now / 1000)),
+    'webhook-signature': signatureHeader(
+      secrets,
+      delivery.messageId,
+      new Date(now),
+      delivery.payload,
+    ),
+  };
+  return guardedPost(deps, endpoint.id, endpoint.url, headers, delivery.payload);
 }
