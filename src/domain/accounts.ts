@@ -14,6 +14,7 @@ import { requireHasher } from '../lib/secrets';
 import { assertSelfOrAdmin, type Caller } from './access';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
+import { refuseImpersonation } from './impersonation';
 import type { OrgRole } from './org-roles';
 import { newEmailToken, scheduleFirstTokenEmail, type EmailToken } from './notifications';
 
@@ -123,6 +124,7 @@ export async function deleteAccount(
   userId: string,
   password: string | undefined,
 ): Promise<void> {
+  if (caller.kind === 'user') refuseImpersonation(caller);
   await assertSelfOrAdmin(deps, caller, userId, false);
   const user = await findUserById(deps.db, userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');

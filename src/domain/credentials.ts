@@ -12,6 +12,7 @@ import { hashPassword, verifyPassword } from '../lib/password';
 import { assertPasswordPolicy } from '../lib/password-policy';
 import { requireHasher } from '../lib/secrets';
 import type { Deps } from './deps';
+import { refuseImpersonation } from './impersonation';
 import { clearLoginFailures, reserveLoginAttempt } from './limits';
 import { scheduleTokenEmail, sendTokenEmail } from './notifications';
 
@@ -52,9 +53,10 @@ async function checkPassword(
 /** Changes the caller's password and ends every other session. */
 export async function changePassword(
   deps: Deps,
-  caller: { userId: string; sessionId: string },
+  caller: { userId: string; sessionId: string; claims: { act?: { sub: string } } },
   passwords: { current: string; next: string },
 ): Promise<void> {
+  refuseImpersonation(caller);
   const hasher = requireHasher(deps.secrets);
   const user = await findUserById(deps.db, caller.userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');

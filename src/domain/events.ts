@@ -182,6 +182,12 @@ const buildDomainEventSchema = () =>
       ...orgEvent,
       metadata: z.object(invitationRef),
     }),
+    z.object({
+      type: z.literal('impersonation_started'),
+      user_id: id,
+      actor_id: id,
+      metadata: z.object({ ...sessionRef, impersonated_user_id: id.optional() }),
+    }),
   ]);
 export type DomainEvent = z.infer<ReturnType<typeof buildDomainEventSchema>>;
 

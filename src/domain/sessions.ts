@@ -27,6 +27,8 @@ export interface Subject {
   rolesReadAt: number;
   /** RFC 8176 methods of the sign-in, when it took more than the password (the token's `amr`). */
   amr?: string[];
+  /** RFC 8693 `act`: the admin impersonating this user in the session (domain/impersonation.ts). */
+  act?: { sub: string };
 }
 
 type SessionDeps = Pick<Deps, 'config' | 'secrets' | 'sessions' | 'origin' | 'now'>;
@@ -66,6 +68,7 @@ export async function issueTokenPair(
       email: subject.email,
       roles: subject.roles,
       amr: subject.amr,
+      act: subject.act,
     },
     ttl,
     Math.min(deps.now(), subject.rolesReadAt),
@@ -127,8 +130,10 @@ export async function refresh(
     throw new ApiError('SESSION_REVOKED', 'This session has ended');
   }
   const { email } = found.user;
-  const amr = outcome.session.amr ?? undefined;
-  const subject = { id: userId, email, roles: found.roles, rolesReadAt, amr };
+  const { amr: sessionAmr, actor } = outcome.session;
+  const amr = sessionAmr ?? undefined;
+  const act = actor ? { sub: actor } : undefined;
+  const subject = { id: userId, email, roles: found.roles, rolesReadAt, amr, act };
   const tokens = await issueTokenPair(deps, subject, outcome.session.id, next);
   const metadata = {
     session_id: outcome.session.id,

@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'service_activity',
   'passkey_added',
   'passkey_removed',
+  'impersonation_started',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

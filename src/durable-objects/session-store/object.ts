@@ -48,6 +48,7 @@ export class SessionStore extends DurableObject {
     if (input.verifiedAt < this.notBefore()) return { ok: false, reason: 'stale_credentials' };
     const { sessionId, refreshHash, device, now } = input;
     const amr = input.amr ?? null;
+    const actor = input.actor ?? null;
     const expiresAt = now + input.ttlMs;
     const overflow = this.sql
       .exec<{ id: string }>(
@@ -56,9 +57,17 @@ export class SessionStore extends DurableObject {
       )
       .toArray();
     for (const { id } of overflow) this.end(id);
-    const session = { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device, amr };
+    const session = {
+      id: sessionId,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt,
+      ...device,
+      amr,
+      actor,
+    };
     this.sql.exec(
-      'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sessions (id, created_at, last_used_at, expires_at, ip, user_agent, country, amr, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ...sessionValues(session),
     );
     storage.insertToken(this.sql, refreshHash, sessionId);
