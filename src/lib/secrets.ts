@@ -28,6 +28,8 @@ export interface Secrets {
     hasher?: PasswordHasher;
     successorKey?: CryptoKey;
     backupCodeKey?: CryptoKey;
+    /** The admin console's CSRF tokens (HMAC of the session id, routes/console). */
+    csrfKey?: CryptoKey;
   };
   services: ReturnType<typeof loadServiceKeys>;
   /** The AES-GCM keys of stored TOTP secrets (MFA_ENCRYPTION_KEY, lib/keyring.ts). */
@@ -39,6 +41,8 @@ const MIN_PEPPER_BYTES = 32;
 const SUCCESSOR_KEY_INFO = 'edge-auth refresh-token successor v1';
 /** HKDF `info` of the backup codes' HMAC key. */
 const BACKUP_CODE_KEY_INFO = 'edge-auth backup codes v1';
+/** HKDF `info` of the console's CSRF token key. */
+const CSRF_KEY_INFO = 'edge-auth console csrf v1';
 const cache = new WeakMap<SecretsConfig, Promise<Secrets>>();
 
 async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
@@ -47,13 +51,14 @@ async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
   const bytes = new TextEncoder().encode(secret);
   // A short or repetitive pepper adds nothing an attacker with the database cannot guess.
   if (bytes.length < MIN_PEPPER_BYTES || new Set(secret).size < 8) return { status: 'weak' };
-  const [pepper, successorKey, backupCodeKey] = await Promise.all([
+  const [pepper, successorKey, backupCodeKey, csrfKey] = await Promise.all([
     importPepper(bytes),
     deriveHmacKey(bytes, SUCCESSOR_KEY_INFO),
     deriveHmacKey(bytes, BACKUP_CODE_KEY_INFO),
+    deriveHmacKey(bytes, CSRF_KEY_INFO),
   ]);
   const hasher = { iterations: config.PBKDF2_ITERATIONS, pepper };
-  return { status: 'ok', hasher, successorKey, backupCodeKey };
+  return { status: 'ok', hasher, successorKey, backupCodeKey, csrfKey };
 }
 
 /** Imports the keys once per isolate; a missing or weak one is reported, never used. */
@@ -108,4 +113,10 @@ export function requireMfaKeys(secrets: Secrets): Keyring {
 export function requireBackupCodeKey(secrets: Secrets): CryptoKey {
   if (!secrets.pepper.backupCodeKey) throw unavailable('Backup codes');
   return secrets.pepper.backupCodeKey;
+}
+
+/** The console's CSRF key, or 503 when the pepper is missing or weak. */
+export function requireCsrfKey(secrets: Secrets): CryptoKey {
+  if (!secrets.pepper.csrfKey) throw unavailable('Console forms');
+  return secrets.pepper.csrfKey;
 }

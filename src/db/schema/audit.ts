@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   'passkey_added',
   'passkey_removed',
   'impersonation_started',
+  'session_revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

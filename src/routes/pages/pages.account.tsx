@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
+import { clearImpersonationHint } from '../../http/impersonation-hint';
 import { RegistrationResponseSchema } from '../../http/webauthn-schemas';
 import { ApiError } from '../../lib/errors';
 import { pageSession, type PageSession as Caller } from './page-session';
@@ -185,9 +186,10 @@ async function act(c: C, work: (caller: Caller) => Promise<Response>) {
   );
 }
 
-/** GET /account */
+/** GET /account (keeps the impersonation banner's hint in step with the session it shows). */
 export const accountPage = async (c: C) => {
   const caller = await pageSession(c);
+  if (!caller?.claims.act) clearImpersonationHint(c);
   return caller ? render(c, caller) : signedOut(c);
 };
 

@@ -22,7 +22,9 @@ const PAGE_PATHS = new Set([
   '/account/passkeys/remove',
 ]);
 
-export const isPagePath = (path: string) => PAGE_PATHS.has(path);
+/** The hosted pages, and the admin console's (routes/console), which share their CSP and forms. */
+export const isPagePath = (path: string) =>
+  PAGE_PATHS.has(path) || path === '/console' || path.startsWith('/console/');
 
 /** The origins a sign-in may send the browser back to: APP_URL's and CORS_ORIGINS. */
 function allowedOrigins(config: { APP_URL: string; CORS_ORIGINS: string[] }) {

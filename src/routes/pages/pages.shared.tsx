@@ -10,7 +10,8 @@ import type { AppEnv } from '../../http/app-env';
 import { EmailSchema } from '../../http/email';
 import type { ErrorCode } from '../../lib/error-codes';
 import { ApiError } from '../../lib/errors';
-import { BrandContext, brandOf } from './pages.layout';
+import { impersonationHinted } from '../../http/impersonation-hint';
+import { BrandContext, brandOf, ImpersonationContext } from './pages.layout';
 import { problemOf } from './pages.messages';
 import { assertSameOriginForm, safeReturnTo } from './pages.security';
 import { MessagePage, type Problem } from './pages.views';
@@ -23,7 +24,9 @@ export const nonce = (c: C) => c.get('secureHeadersNonce');
 export const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
   c.html(
     <BrandContext.Provider value={brandOf(c.var.config as ReadyConfig | undefined)}>
-      {view}
+      <ImpersonationContext.Provider value={impersonationHinted(c)}>
+        {view}
+      </ImpersonationContext.Provider>
     </BrandContext.Provider>,
     status,
   );
