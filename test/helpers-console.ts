@@ -18,7 +18,11 @@ export class ConsoleBrowser {
   }
 
   private keep(res: ApiResponse | Response) {
-    const set = res.headers.getSetCookie().find((h) => h.startsWith(`${COOKIE}=`));
+    // The last one counts, as in a browser (a rotation, then a new session: impersonation).
+    const set = res.headers
+      .getSetCookie()
+      .filter((h) => h.startsWith(`${COOKIE}=`))
+      .at(-1);
     const value = set?.split(';')[0]!.slice(COOKIE.length + 1);
     if (value !== undefined) this.cookie = value;
   }

@@ -23,8 +23,8 @@ const back = (c: C, done: keyof typeof DONE) =>
   c.redirect(`/console/users/${encodeURIComponent(userId(c))}?done=${done}`, 303);
 
 async function change(c: C, admin: Admin) {
-  await readConsoleForm(c, admin, {});
   requireManageUsers(admin);
+  await readConsoleForm(c, admin, {});
 }
 
 /** POST /console/users/:id/sessions/:sid/revoke */

@@ -151,10 +151,11 @@ async function render(
   let canAdd = true;
   if (!options) {
     options = await addOptions(c, caller, undefined).catch((err: unknown) => {
-      // Passkeys not configured here (WEBAUTHN_*) or the maximum reached: no add button.
+      // Passkeys not configured here (WEBAUTHN_*), the maximum reached, or an impersonation
+      // (which may not add one): no add button.
       if (
         err instanceof ApiError &&
-        (err.code === 'DEPENDENCY_UNAVAILABLE' || err.code === 'CONFLICT')
+        ['DEPENDENCY_UNAVAILABLE', 'CONFLICT', 'FORBIDDEN'].includes(err.code)
       ) {
         canAdd = false;
         return null;
