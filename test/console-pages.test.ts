@@ -3,6 +3,7 @@ import { api, createSignedInUser, createUser, env, uniqueEmail } from './helpers
 import { createSignedInAdmin, grantRoleInDb } from './helpers-admin';
 import { ConsoleBrowser } from './helpers-console';
 import { createOrg } from './helpers-orgs';
+import { postForm } from './helpers-pages';
 
 // The admin console's pages in workerd: who sees them, what they show, and bad input (unknown
 // ids, markup and SQL in a search) answered as pages.
@@ -33,6 +34,20 @@ describe('who may open the console', () => {
       expect(location.pathname).toBe('/login');
       expect(location.searchParams.get('return_to')).toBe(`http://auth.test${path}`);
     }
+  });
+
+  it('comes back to the console after signing in on the hosted page (its own origin is a return_to)', async () => {
+    const user = await createUser();
+    const back = 'http://auth.test/console/users';
+    const page = await api('GET', `/login?return_to=${encodeURIComponent(back)}`);
+    expect(page.text).toContain(`name="return_to" value="${back}"`);
+    const res = await postForm('/login', {
+      email: user.email,
+      password: user.password,
+      return_to: back,
+    });
+    expect(res.status, res.text).toBe(303);
+    expect(res.headers.get('Location')).toBe(back);
   });
 
   it('answers a signed-in non-admin with a 403 page and no data', async () => {

@@ -39,12 +39,14 @@ function allowedOrigins(config: { APP_URL: string; CORS_ORIGINS: string[] }) {
 export function safeReturnTo(
   config: { APP_URL: string; CORS_ORIGINS: string[] },
   value: string | undefined,
+  /** This service's own origin, when a page of its own (the admin console) may be the target. */
+  self?: string,
 ): string | null {
   if (!value || value.length > 2048 || !URL.canParse(value)) return null;
   const url = new URL(value);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   if (url.username || url.password) return null;
-  return allowedOrigins(config).includes(url.origin) ? url.href : null;
+  return allowedOrigins(config).includes(url.origin) || url.origin === self ? url.href : null;
 }
 
 const headersByOrigins = new Map<string, MiddlewareHandler>();

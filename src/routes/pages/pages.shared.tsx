@@ -31,7 +31,9 @@ export const html = (c: C, view: Child, status?: ContentfulStatusCode) =>
     status,
   );
 
-export const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
+/** `return_to` of a sign-in form: the allowed origins, or a page of this service (the console). */
+export const returnToOf = (c: C, value: string | undefined) =>
+  safeReturnTo(c.var.config, value, new URL(c.req.url).origin);
 
 export const Text = (max: number) => z.string().max(max);
 export const ReturnTo = Text(2048).optional();
