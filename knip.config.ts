@@ -34,7 +34,6 @@ const config: KnipConfig = {
         'arctic',
         'openid-client',
         'standardwebhooks',
-        'axe-core',
         'oidc-provider',
       ],
     },
