@@ -144,6 +144,25 @@ describe('POST /admin/users/{user_id}/impersonate', () => {
     expect(decodeJwt(res.body.access_token).act).toEqual({ sub: agent.id });
   });
 
+  it('ends at the next refresh once the admin lost users:admin', async () => {
+    const { admin, session } = await started();
+    const other = await createSignedInAdmin();
+    const demoted = await api('DELETE', `/admin/users/${admin.id}/roles/admin`, {
+      token: other.access_token,
+    });
+    expect(demoted.status, demoted.text).toBe(200);
+    expectError(
+      await api('POST', '/auth/refresh', { json: { refresh_token: session.refresh_token } }),
+      401,
+      'SESSION_REVOKED',
+    );
+    expectError(
+      await api('GET', '/auth/me', { token: session.access_token }),
+      401,
+      'SESSION_REVOKED',
+    );
+  });
+
   it('refuses a suspended user: 403 ACCOUNT_SUSPENDED', async () => {
     const admin = await createSignedInAdmin();
     const target = await createUser();
