@@ -1778,6 +1778,10 @@ export interface components {
             permissions?: string[];
             /** @description RFC 8176 methods, when the sign-in took a second factor */
             amr?: string[];
+            /** @description RFC 8693: the admin acting as the user, when the session is an impersonation */
+            act?: {
+                sub: string;
+            };
             /** Format: date-time */
             expires_at?: string;
             /**
@@ -2086,7 +2090,7 @@ export interface components {
         Activity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started" | "session_revoked";
             /** @description Who acted, when not the user (an admin) */
             actor_id: string | null;
             ip: string | null;
@@ -2488,7 +2492,7 @@ export interface components {
         OrgActivity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started" | "session_revoked";
             user_id: string | null;
             actor_id: string | null;
             metadata: {

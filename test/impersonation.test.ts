@@ -1,6 +1,12 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createSignedInAdmin, grantRoleInDb, waitForActivity } from './helpers-admin';
+import { exports } from 'cloudflare:workers';
+import {
+  createSignedInAdmin,
+  grantRoleInDb,
+  serviceHeaders,
+  waitForActivity,
+} from './helpers-admin';
 import { createMfaUser } from './helpers-mfa';
 import { api, createSignedInUser, createUser, env, expectError, STRONG_PASSWORD } from './helpers';
 
@@ -39,6 +45,16 @@ describe('POST /admin/users/{user_id}/impersonate', () => {
     });
     expect(refreshed.status, refreshed.text).toBe(200);
     expect(decodeJwt(refreshed.body.access_token).act).toEqual({ sub: admin.id });
+
+    // Services asking about the token learn it is an impersonation (HTTP and RPC alike).
+    const validated = await api('POST', '/auth/validate', {
+      headers: serviceHeaders(),
+      json: { token: refreshed.body.access_token },
+    });
+    expect(validated.body).toMatchObject({ valid: true, user_id: user.id, act: { sub: admin.id } });
+    expect(await exports.AuthService.verify(session.access_token!)).toMatchObject({
+      act: { sub: admin.id },
+    });
   });
 
   it("shows the session in the user's session list with impersonated_by, and logout ends it", async () => {
