@@ -8,7 +8,15 @@ import {
   waitForActivity,
 } from './helpers-admin';
 import { createMfaUser } from './helpers-mfa';
-import { api, createSignedInUser, createUser, env, expectError, STRONG_PASSWORD } from './helpers';
+import {
+  api,
+  apiWithEnv,
+  createSignedInUser,
+  createUser,
+  env,
+  expectError,
+  STRONG_PASSWORD,
+} from './helpers';
 
 // Impersonation (api.md "Admin console", security.md): what an admin gets, what the session
 // may not do, and who may start one, all through HTTP as a caller would try it.
@@ -158,6 +166,28 @@ describe('POST /admin/users/{user_id}/impersonate', () => {
     const res = await impersonate(target.id, agent.access_token);
     expect(res.status, res.text).toBe(201);
     expect(decodeJwt(res.body.access_token).act).toEqual({ sub: agent.id });
+  });
+
+  it("neither counts toward the user's session cap nor pushes out one of their sessions", async () => {
+    const CAP = { MAX_SESSIONS_PER_USER: '2' };
+    const admin = await createSignedInAdmin();
+    const { id, ...user } = await createUser();
+    const first = (await apiWithEnv(CAP, 'POST', '/auth/login', { json: user })).body;
+    const second = (await apiWithEnv(CAP, 'POST', '/auth/login', { json: user })).body;
+    const started = await apiWithEnv(CAP, 'POST', `/admin/users/${id}/impersonate`, {
+      token: admin.access_token,
+    });
+    expect(started.status, started.text).toBe(201);
+    for (const token of [first.access_token, second.access_token, started.body.access_token]) {
+      expect((await api('GET', '/auth/verify', { token })).status).toBe(200);
+    }
+    // The user's third sign-in ends their oldest session only.
+    const third = await apiWithEnv(CAP, 'POST', '/auth/login', { json: user });
+    expect(third.status).toBe(200);
+    expect((await api('GET', '/auth/verify', { token: first.access_token })).status).toBe(401);
+    for (const token of [second.access_token, started.body.access_token]) {
+      expect((await api('GET', '/auth/verify', { token })).status).toBe(200);
+    }
   });
 
   it('ends at the next refresh once the admin lost users:admin', async () => {
