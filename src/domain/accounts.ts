@@ -15,6 +15,7 @@ import { assertSelfOrAdmin, type Caller } from './access';
 import { assertNotBreached } from './breached-passwords';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
+import { refuseImpersonation } from './impersonation';
 import type { OrgRole } from './org-roles';
 import { newEmailToken, scheduleFirstTokenEmail, type EmailToken } from './notifications';
 
@@ -129,6 +130,7 @@ export async function deleteAccount(
   userId: string,
   password: string | undefined,
 ): Promise<void> {
+  if (caller.kind === 'user') refuseImpersonation(caller);
   await assertSelfOrAdmin(deps, caller, userId, false);
   const user = await findUserById(deps.db, userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');

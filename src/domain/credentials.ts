@@ -13,6 +13,7 @@ import { assertPasswordPolicy } from '../lib/password-policy';
 import { requireHasher } from '../lib/secrets';
 import { assertNotBreached } from './breached-passwords';
 import type { Deps } from './deps';
+import { refuseImpersonation } from './impersonation';
 import { clearLoginFailures, reserveLoginAttempt } from './limits';
 import { scheduleTokenEmail, sendTokenEmail } from './notifications';
 
@@ -62,9 +63,10 @@ async function newPasswordHash(deps: Deps, password: string): Promise<string> {
 /** Changes the caller's password and ends every other session. */
 export async function changePassword(
   deps: Deps,
-  caller: { userId: string; sessionId: string },
+  caller: { userId: string; sessionId: string; claims: { act?: { sub: string } } },
   passwords: { current: string; next: string },
 ): Promise<void> {
+  refuseImpersonation(caller);
   requireHasher(deps.secrets);
   const user = await findUserById(deps.db, caller.userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');
