@@ -11,7 +11,7 @@ import { ApiError } from '../lib/errors';
 import { assertPasswordPolicy } from '../lib/password-policy';
 import { requireHasher } from '../lib/secrets';
 import { assertSelfOrAdmin, type Caller } from './access';
-import { hashNewPassword } from './breached-passwords';
+import { newPassword } from './breached-passwords';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
 import type { OrgRole } from './org-roles';
@@ -42,11 +42,12 @@ export async function createAccount(
   requireHasher(deps.secrets);
   assertPasswordPolicy(deps.config, account.password, account.email);
   const emailTaken = () => new ApiError('USER_EXISTS', 'An account with this email already exists');
-  // The per-IP verdict (self-registration) rides along with the duplicate check: no hash or
-  // write before it.
+  // The breached-password check's cache lookup and breaker admission, and the per-IP verdict
+  // (self-registration), ride along with the duplicate check: no hash or write before them.
+  const password = newPassword(deps, account.password);
   const [taken] = await Promise.all([findUserByEmail(deps.db, account.email), deps.admitted()]);
   if (taken) throw emailTaken();
-  const passwordHash = await hashNewPassword(deps, account.password);
+  const passwordHash = await password.hash();
   const id = crypto.randomUUID();
   const created = await createUser(
     deps.db,

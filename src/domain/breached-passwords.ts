@@ -114,23 +114,41 @@ async function assertNotBreached(
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /**
- * The PBKDF2 hash of a new password, with the breached-password check beside it (422 or 503 as
- * `assertNotBreached` says). WebCrypto runs synchronously in workerd: a request issued after the
- * hash starts leaves only once it ends (measured: fetch then hash in Promise.all took their
- * sum). So the check goes first, as far as its range request being on the wire (after the edge
- * cache and the breaker's admission, or until it is settled without one), then one turn of the
- * event loop lets the request out, and the hash runs while the API answers.
+ * A new password's breached-password check, started now, and its PBKDF2 hash, computed when asked
+ * (`hash()`, which also answers 422 or 503 as `assertNotBreached` says). WebCrypto runs
+ * synchronously in workerd: a request issued after the hash starts leaves only once it ends
+ * (measured: fetch then hash in Promise.all took their sum). So `hash()` first waits for the
+ * check's range request to be on the wire (after the edge cache and the breaker's admission, or
+ * for the check to settle without one), lets one turn of the event loop send it, and hashes
+ * while the API answers. A caller with reads of its own to make starts the check before them,
+ * so that the cache lookup and the admission ride along with those reads.
  */
-export async function hashNewPassword(
+export function newPassword(
   deps: BreachDeps & Pick<Deps, 'secrets'>,
   password: string,
   field = 'password',
-): Promise<string> {
+): { hash(): Promise<string> } {
   const hasher = requireHasher(deps.secrets);
   let sent = () => {};
   const onWire = new Promise<void>((resolve) => (sent = resolve));
   const check = assertNotBreached(deps, password, field, sent);
-  await Promise.race([onWire.then(nextTurn), check.catch(() => undefined)]);
-  const [hash] = await Promise.all([hashPassword(hasher, password), check]);
-  return hash;
+  // Observed at once: a caller that fails before asking for the hash leaves no unhandled refusal.
+  const settled = check.then(
+    () => undefined,
+    () => undefined,
+  );
+  return {
+    async hash() {
+      await Promise.race([onWire.then(nextTurn), settled]);
+      const [hash] = await Promise.all([hashPassword(hasher, password), check]);
+      return hash;
+    },
+  };
 }
+
+/** The hash of a new password, with the breached-password check beside it (`newPassword`). */
+export const hashNewPassword = (
+  deps: BreachDeps & Pick<Deps, 'secrets'>,
+  password: string,
+  field = 'password',
+) => newPassword(deps, password, field).hash();
