@@ -761,7 +761,7 @@ export interface paths {
         put?: never;
         /**
          * Start a session as another user (impersonation)
-         * @description Needs the permission users:admin. A session of the user whose access tokens carry `act: {sub: <admin id>}` (RFC 8693), ending an hour later at most (refreshing does not extend it); listed in the user’s sessions with `impersonated_by`; POST /auth/logout ends it. Never for an account that may open the console (403), nor a suspended one (403 ACCOUNT_SUSPENDED). Audited as `impersonation_started` on both accounts. The session cannot change the password, add or remove factors or passkeys, or delete the account (403).
+         * @description Needs the permission users:admin. A session of the user whose access tokens carry `act: {sub: <admin id>}` (RFC 8693), ending within an hour (refreshing does not extend it); listed in the user’s sessions with `impersonated_by`; POST /auth/logout ends it. Never for an account that may open the console (403), nor a suspended one (403 ACCOUNT_SUSPENDED). Audited as `impersonation_started` on both accounts. The session cannot change the password, add or remove factors or passkeys, or delete the account (403).
          */
         post: operations["impersonateUser"];
         delete?: never;
