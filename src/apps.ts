@@ -9,7 +9,10 @@ import { isPagePath } from './routes/pages/pages.security';
  * OpenAPI document and /docs need every route and get the whole app, as does any other path.
  */
 const GROUPS = {
-  system: async () => [(await import('./routes/system')).systemRouter],
+  system: async () => [
+    (await import('./routes/system')).systemRouter,
+    (await import('./routes/well-known')).wellKnownRouter,
+  ],
   auth: async () => [(await import('./routes/auth')).authRouter],
   admin: async () => [(await import('./routes/admin')).adminRouter],
   users: async () => [(await import('./routes/users')).usersRouter],

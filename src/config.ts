@@ -198,6 +198,8 @@ export const SecretsSchema = z.object({
   JWT_SIGNING_KEYS: z.string().optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
   JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
+  /** The identity provider's RS256 keys of ID tokens: one private RSA JWK or a rotation list. */
+  JWT_RSA_SIGNING_KEYS: z.string().optional(),
   PASSWORD_PEPPER: z.string().optional(),
   /** JSON object of service name → API key (each ≥ 32 characters), sent as X-API-Key. */
   SERVICE_API_KEYS: z.string().optional(),

@@ -56,6 +56,10 @@ const PUBLIC = [
   'GET /dev/outbox',
   'POST /auth/email/start',
   'POST /auth/email/verify',
+  // The identity provider (idp-*.test.ts).
+  'GET /.well-known/openid-configuration',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /.well-known/oauth-protected-resource',
 ];
 
 /**
