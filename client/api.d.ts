@@ -810,6 +810,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/oauth/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the OAuth clients
+         * @description Every relying party of the identity provider (never a secret). Admins only.
+         */
+        get: operations["listOAuthClients"];
+        put?: never;
+        /**
+         * Register an OAuth client
+         * @description A relying party: exact redirect URIs, its grants, the scopes it may ask for, its token-endpoint authentication (`none` for a public client: PKCE alone) and its ID-token algorithm (RS256 by default). The secret of a confidential client is in this answer only; only its hash is stored. Admins only.
+         */
+        post: operations["createOAuthClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/oauth/clients/{client_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An OAuth client
+         * @description Its settings (never its secret). Admins only.
+         */
+        get: operations["getOAuthClient"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an OAuth client
+         * @description Ends every session its grants hold (their tokens stop working), then removes the client with its codes and consents. Admins only.
+         */
+        delete: operations["deleteOAuthClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an OAuth client
+         * @description The fields sent replace the stored ones. A client stays public or confidential (register a new one to change that). Admins only.
+         */
+        patch: operations["updateOAuthClient"];
+        trace?: never;
+    };
     "/users/profile": {
         parameters: {
             query?: never;
@@ -2056,6 +2108,72 @@ export interface components {
             /** @enum {string} */
             status: "active" | "suspended";
         };
+        OAuthClientList: {
+            items: components["schemas"]["OAuthClient"][];
+        };
+        OAuthClient: {
+            client_id: string;
+            name: string;
+            logo_uri: string | null;
+            redirect_uris: string[];
+            grant_types: string[];
+            scopes: string[];
+            /** @enum {string} */
+            token_endpoint_auth_method: "client_secret_basic" | "client_secret_post" | "none";
+            /** @enum {string} */
+            id_token_signed_response_alg: "RS256" | "EdDSA";
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        OAuthClientCreated: components["schemas"]["OAuthClient"] & {
+            /** @description Shown this once (null for a public client): only its hash is stored */
+            client_secret: string | null;
+        };
+        OAuthClientCreate: {
+            name: string;
+            logo_uri?: string | null;
+            /** @default [] */
+            redirect_uris?: string[];
+            /**
+             * @default [
+             *       "authorization_code",
+             *       "refresh_token"
+             *     ]
+             */
+            grant_types?: ("authorization_code" | "refresh_token" | "client_credentials")[];
+            /**
+             * @default [
+             *       "openid",
+             *       "profile",
+             *       "email",
+             *       "offline_access"
+             *     ]
+             */
+            scopes?: string[];
+            /**
+             * @default client_secret_basic
+             * @enum {string}
+             */
+            token_endpoint_auth_method?: "client_secret_basic" | "client_secret_post" | "none";
+            /**
+             * @default RS256
+             * @enum {string}
+             */
+            id_token_signed_response_alg?: "RS256" | "EdDSA";
+        };
+        OAuthClientUpdate: {
+            name?: string;
+            logo_uri?: string | null;
+            redirect_uris?: string[];
+            grant_types?: ("authorization_code" | "refresh_token" | "client_credentials")[];
+            scopes?: string[];
+            /** @enum {string} */
+            token_endpoint_auth_method?: "client_secret_basic" | "client_secret_post" | "none";
+            /** @enum {string} */
+            id_token_signed_response_alg?: "RS256" | "EdDSA";
+        };
         CreatedUser: {
             user_id: string;
             email: string;
@@ -2154,7 +2272,7 @@ export interface components {
         Activity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "oauth_client_changed" | "oauth_consent_granted" | "oauth_consent_withdrawn" | "oauth_token_issued" | "oauth_code_reuse" | "oauth_token_revoked";
             /** @description Who acted, when not the user (an admin) */
             actor_id: string | null;
             ip: string | null;
@@ -2556,7 +2674,7 @@ export interface components {
         OrgActivity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "oauth_client_changed" | "oauth_consent_granted" | "oauth_consent_withdrawn" | "oauth_token_issued" | "oauth_code_reuse" | "oauth_token_revoked";
             user_id: string | null;
             actor_id: string | null;
             metadata: {
@@ -6178,6 +6296,388 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOAuthClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Clients */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientList"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthClientCreate"];
+            };
+        };
+        responses: {
+            /** @description Registered; the secret is shown this once */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientCreated"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Content-Type must be application/json */
+            415: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClient"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service temporarily unavailable */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateOAuthClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthClientUpdate"];
+            };
+        };
+        responses: {
+            /** @description The client after the change */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClient"];
+                };
             };
             /** @description Bad request */
             400: {

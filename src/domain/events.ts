@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditEntry } from '../db/queries/audit';
 import { AUDIT_ACTIONS, ORG_ROLES, type AuditEvent } from '../db/schema';
+import { oauthProviderEvents } from './oauth/event-kinds';
 
 // The audit log is written here: its actions and entries are this module's, for the routes that
 // show them.
@@ -182,6 +183,7 @@ const buildDomainEventSchema = () =>
       ...orgEvent,
       metadata: z.object(invitationRef),
     }),
+    ...oauthProviderEvents(id),
   ]);
 export type DomainEvent = z.infer<ReturnType<typeof buildDomainEventSchema>>;
 
