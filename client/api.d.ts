@@ -1503,6 +1503,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Token endpoint (RFC 6749)
+         * @description Grants `authorization_code` (PKCE S256, single use, 60 s, bound to the client and redirect URI; a reused code revokes what it issued), `refresh_token` (rotated, with the /auth/refresh reuse interval) and `client_credentials`. Client authentication: `client_secret_basic`, `client_secret_post` or `none` (public clients). The access token is a JWT for the client (or the RFC 8707 `resource`); the ID token is RS256 unless the client registered EdDSA.
+         */
+        post: operations["oauthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth/userinfo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * UserInfo (OpenID Connect Core §5.3)
+         * @description The claims of the scopes the access token holds (`openid` required): `sub`; `email`, `email_verified` (email); `name` (profile); `organizations` (organizations). A token of an ended grant is refused.
+         */
+        get: operations["oauthUserinfo"];
+        put?: never;
+        /**
+         * UserInfo (OpenID Connect Core §5.3)
+         * @description The claims of the scopes the access token holds (`openid` required): `sub`; `email`, `email_verified` (email); `name` (profile); `organizations` (organizations). A token of an ended grant is refused.
+         */
+        post: operations["oauthUserinfoPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1596,10 +1640,17 @@ export interface components {
              *     | RATE_LIMITED | 429 | Too many requests |
              *     | INTERNAL_ERROR | 500 | Internal server error |
              *     | DEPENDENCY_UNAVAILABLE | 503 | Service temporarily unavailable |
+             *     | OAUTH_INVALID_REQUEST | 400 | The request is missing or repeats a parameter |
+             *     | OAUTH_INVALID_CLIENT | 401 | Client authentication failed |
+             *     | OAUTH_INVALID_GRANT | 400 | The grant is invalid, expired or revoked |
+             *     | OAUTH_UNAUTHORIZED_CLIENT | 400 | The client may not use this grant |
+             *     | OAUTH_UNSUPPORTED_GRANT_TYPE | 400 | Unsupported grant type |
+             *     | OAUTH_INVALID_SCOPE | 400 | The scope is invalid or not allowed |
+             *     | OAUTH_INVALID_TARGET | 400 | The resource is invalid |
              * @example INVALID_CREDENTIALS
              * @enum {string}
              */
-            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE";
+            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE" | "OAUTH_INVALID_REQUEST" | "OAUTH_INVALID_CLIENT" | "OAUTH_INVALID_GRANT" | "OAUTH_UNAUTHORIZED_CLIENT" | "OAUTH_UNSUPPORTED_GRANT_TYPE" | "OAUTH_INVALID_SCOPE" | "OAUTH_INVALID_TARGET";
             /** @description The X-Request-ID of this response */
             request_id: string;
             /** @description Present only on 422: one entry per invalid field */
@@ -2756,6 +2807,45 @@ export interface components {
             body: string;
             /** Format: date-time */
             created_at: string;
+        };
+        OAuthTokenResponse: {
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            expires_in: number;
+            scope: string;
+            id_token?: string;
+            refresh_token?: string;
+        };
+        OAuthError: {
+            /** @example invalid_grant */
+            error: string;
+            error_description?: string;
+        };
+        OAuthTokenRequest: {
+            grant_type: string;
+            code?: string;
+            redirect_uri?: string;
+            code_verifier?: string;
+            refresh_token?: string;
+            scope?: string;
+            resource?: string;
+            client_id?: string;
+            client_secret?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        Userinfo: {
+            sub: string;
+            email?: string;
+            email_verified?: boolean;
+            name?: string;
+            organizations?: {
+                id: string;
+                role: string;
+            }[];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -10214,6 +10304,166 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    oauthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Tokens (Cache-Control: no-store) */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthTokenResponse"];
+                };
+            };
+            /** @description RFC 6749 error */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    oauthUserinfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Claims */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Userinfo"];
+                };
+            };
+            /** @description RFC 6749 error */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    oauthUserinfoPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Claims */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Userinfo"];
+                };
+            };
+            /** @description RFC 6749 error */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
         };

@@ -22,6 +22,7 @@ const GROUPS = {
   organizations: async () => [(await import('./routes/organizations')).organizationsRouter],
   dev: async () => [(await import('./routes/dev')).devRouter],
   pages: async () => [(await import('./routes/pages')).pagesRouter],
+  oauth: async () => [(await import('./routes/oauth')).oauthRouter],
 };
 type Group = keyof typeof GROUPS | 'all';
 
@@ -39,6 +40,7 @@ const BY_SEGMENT: Record<string, Group> = {
   metrics: 'analytics',
   organizations: 'organizations',
   dev: 'dev',
+  oauth: 'oauth',
 };
 
 export function groupOf(path: string): Group {

@@ -32,6 +32,7 @@ describe('one app per URL prefix', () => {
       'auth',
       'dev',
       'mfa',
+      'oauth',
       'organizations',
       'pages',
       'passkeys',

@@ -41,3 +41,87 @@ export async function registerClient(adminToken: string, body: Record<string, un
 
 /** The relying party's callback in the tests. */
 export const RP_REDIRECT = 'https://rp.example/callback';
+
+/**
+ * A browser on this worker's hosted pages: follows nothing by itself (each answer is checked),
+ * keeps the refresh cookie the pages set, and posts forms as a page of this origin would.
+ */
+export class Browser {
+  cookie: string | null = null;
+
+  async go(url: string, form?: Record<string, string>) {
+    const target = new URL(url, ISSUER);
+    const headers = new Headers();
+    if (this.cookie) headers.set('Cookie', this.cookie);
+    if (form) {
+      headers.set('Content-Type', 'application/x-www-form-urlencoded');
+      headers.set('Origin', new URL(ISSUER).origin);
+      headers.set('Sec-Fetch-Site', 'same-origin');
+    }
+    const res = await exports.default.fetch(
+      new Request(target, {
+        method: form ? 'POST' : 'GET',
+        headers,
+        body: form ? new URLSearchParams(form).toString() : undefined,
+        redirect: 'manual',
+      }),
+    );
+    const set = res.headers.getSetCookie().find((h) => h.startsWith('__Host-refresh='));
+    if (set) this.cookie = set.split(';')[0]!;
+    return { status: res.status, location: res.headers.get('Location'), text: await res.text() };
+  }
+}
+
+/** An authorization request as openid-client builds it, with what the RP keeps to check it. */
+export async function authorizationRequest(
+  config: oidc.Configuration,
+  extra: Record<string, string> = {},
+) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const nonce = oidc.randomNonce();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid email profile offline_access',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    nonce,
+    state,
+    ...extra,
+  });
+  return { url, verifier, nonce, state };
+}
+
+/**
+ * Through the hosted pages from the authorization URL to the redirect with a code: signs in
+ * (when the browser is not yet) and allows the consent page (when it shows). Returns the URL
+ * the browser is sent back to.
+ */
+export async function throughPages(
+  browser: Browser,
+  url: URL,
+  user: { email: string; password: string },
+) {
+  let res = await browser.go(url.href);
+  if (res.status === 302 && res.location!.startsWith('/login')) {
+    const returnTo = new URL(res.location!, ISSUER).searchParams.get('return_to')!;
+    const login = await browser.go('/login', {
+      email: user.email,
+      password: user.password,
+      return_to: returnTo,
+    });
+    expect(login.status, login.text.slice(0, 500)).toBe(303);
+    expect(login.location).toBe(returnTo);
+    res = await browser.go(returnTo);
+  }
+  if (res.status === 200) {
+    expect(res.text).toContain('wants to use your account');
+    const form = Object.fromEntries(new URL(url).searchParams);
+    delete form.prompt;
+    res = await browser.go('/oauth/authorize', { ...form, decision: 'allow' });
+    expect(res.status, res.text.slice(0, 500)).toBe(303);
+  } else {
+    expect(res.status, res.text.slice(0, 500)).toBe(302);
+  }
+  return new URL(res.location!);
+}

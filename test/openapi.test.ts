@@ -60,6 +60,8 @@ const PUBLIC = [
   'GET /.well-known/openid-configuration',
   'GET /.well-known/oauth-authorization-server',
   'GET /.well-known/oauth-protected-resource',
+  // Client authentication is in the request itself (RFC 6749 §2.3), not an API scheme.
+  'POST /oauth/token',
 ];
 
 /**

@@ -48,6 +48,15 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
   DEPENDENCY_UNAVAILABLE: { status: 503, message: 'Service temporarily unavailable' },
+  // The identity provider's OAuth endpoints answer these as RFC 6749 bodies: `error` is the
+  // code without OAUTH_, lower-cased (routes/oauth decides the shape at the edge).
+  OAUTH_INVALID_REQUEST: { status: 400, message: 'The request is missing or repeats a parameter' },
+  OAUTH_INVALID_CLIENT: { status: 401, message: 'Client authentication failed' },
+  OAUTH_INVALID_GRANT: { status: 400, message: 'The grant is invalid, expired or revoked' },
+  OAUTH_UNAUTHORIZED_CLIENT: { status: 400, message: 'The client may not use this grant' },
+  OAUTH_UNSUPPORTED_GRANT_TYPE: { status: 400, message: 'Unsupported grant type' },
+  OAUTH_INVALID_SCOPE: { status: 400, message: 'The scope is invalid or not allowed' },
+  OAUTH_INVALID_TARGET: { status: 400, message: 'The resource is invalid' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -20,6 +20,8 @@ const PAGE_PATHS = new Set([
   '/account/passkeys',
   '/account/passkeys/options',
   '/account/passkeys/remove',
+  // The identity provider's authorization endpoint: sign-in, consent, redirect with a code.
+  '/oauth/authorize',
 ]);
 
 export const isPagePath = (path: string) => PAGE_PATHS.has(path);
@@ -35,14 +37,50 @@ function allowedOrigins(config: { APP_URL: string; CORS_ORIGINS: string[] }) {
  * (`app.example.evil`, `app.example@evil`) all compare unequal by origin.
  */
 export function safeReturnTo(
-  config: { APP_URL: string; CORS_ORIGINS: string[] },
+  config: { APP_URL: string; CORS_ORIGINS: string[]; JWT_ISSUER?: string },
   value: string | undefined,
 ): string | null {
-  if (!value || value.length > 2048 || !URL.canParse(value)) return null;
+  if (!value || value.length > 4096 || !URL.canParse(value)) return null;
   const url = new URL(value);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   if (url.username || url.password) return null;
+  if (isAuthorizeUrl(config, url)) return url.href;
+  if (value.length > 2048) return null;
   return allowedOrigins(config).includes(url.origin) ? url.href : null;
+}
+
+/**
+ * The identity provider's own authorization URL (this worker's origin, JWT_ISSUER): the sign-in
+ * page goes back there, so an app's sign-in continues to its consent (longer: it carries the
+ * request's parameters).
+ */
+function isAuthorizeUrl(config: { JWT_ISSUER?: string }, url: URL) {
+  if (!config.JWT_ISSUER || !URL.canParse(config.JWT_ISSUER)) return false;
+  return url.origin === new URL(config.JWT_ISSUER).origin && url.pathname === '/oauth/authorize';
+}
+
+/**
+ * Where a page's forms may end up besides the allowed origins: the consent form and a sign-in
+ * that continues to /oauth/authorize end in a redirect to the client's redirect URI, which
+ * Chromium checks against form-action. Its origin (or private-use scheme) is added; a URI the
+ * client did not register is refused by /oauth/authorize before any form, so this names only
+ * where the answer would go anyway.
+ */
+function authorizeTarget(c: Context<AppEnv>): string | null {
+  let params: URLSearchParams | null = null;
+  if (c.req.path === '/oauth/authorize') params = new URL(c.req.url).searchParams;
+  else if (c.req.path === '/login') {
+    const back = c.req.query('return_to');
+    if (back && URL.canParse(back) && new URL(back).pathname === '/oauth/authorize') {
+      params = new URL(back).searchParams;
+    }
+  }
+  const target = params?.get('redirect_uri');
+  if (!target || !URL.canParse(target)) return null;
+  const url = new URL(target);
+  if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
+  // A private-use scheme (native apps): a CSP source `scheme:`.
+  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null;
 }
 
 const headersByOrigins = new Map<string, MiddlewareHandler>();
@@ -54,10 +92,13 @@ const headersByOrigins = new Map<string, MiddlewareHandler>();
  */
 export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
   const config = getConfig(c.env);
-  const targets = config.ok ? allowedOrigins(config) : [];
-  // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin.
+  const extra = config.ok ? authorizeTarget(c) : null;
+  const targets = config.ok ? [...allowedOrigins(config), ...(extra ? [extra] : [])] : [];
+  // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin; the consent
+  // page also shows the client's logo (an https URL an admin registered).
   const dataLogo = config.ok && config.BRAND_LOGO_URL.startsWith('data:');
-  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}`;
+  const clientLogo = c.req.path === '/oauth/authorize';
+  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}${clientLogo ? ' logo' : ''}`;
   let headers = headersByOrigins.get(key);
   if (!headers) {
     headers = secureHeaders({
@@ -65,7 +106,7 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
         defaultSrc: ["'none'"],
         scriptSrc: [NONCE],
         styleSrc: [NONCE],
-        imgSrc: dataLogo ? ["'self'", 'data:'] : ["'self'"],
+        imgSrc: ["'self'", ...(dataLogo ? ['data:'] : []), ...(clientLogo ? ['https:'] : [])],
         formAction: ["'self'", ...targets],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
@@ -74,6 +115,9 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
       // which assertSameOriginForm must refuse. same-origin still tells other sites nothing.
       referrerPolicy: 'same-origin',
     });
+    // The key may hold a redirect URI's origin from the query: bounded, so that requests with
+    // made-up ones cannot grow it without end.
+    if (headersByOrigins.size >= 64) headersByOrigins.clear();
     headersByOrigins.set(key, headers);
   }
   return headers(c, next);

@@ -1,0 +1,44 @@
+import { parseBasic } from '../../domain/oauth/client-auth';
+import { tokenRequest } from '../../domain/oauth/token';
+import type { OAuthTokens } from '../../domain/oauth/tokens';
+import { userinfo as readUserinfo } from '../../domain/oauth/userinfo';
+import { bearerToken } from '../../http/middleware/require-auth';
+import { ApiError } from '../../lib/errors';
+import { INVALID_TOKEN_CHALLENGE } from '../../lib/jwt';
+import type { AppRouteHandler } from '../../http/app-env';
+import type * as routes from './oauth.routes';
+
+/** RFC 6749 §5.1: never cached. */
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+const tokenJson = (t: OAuthTokens) => ({
+  access_token: t.accessToken,
+  token_type: 'Bearer' as const,
+  expires_in: t.expiresIn,
+  scope: t.scope,
+  ...(t.idToken && { id_token: t.idToken }),
+  ...(t.refreshToken && { refresh_token: t.refreshToken }),
+});
+
+export const token: AppRouteHandler<typeof routes.token> = async (c) => {
+  const { client_id, client_secret, ...params } = c.req.valid('form');
+  const creds = {
+    basic: parseBasic(c.req.header('Authorization')),
+    clientId: client_id,
+    clientSecret: client_secret,
+  };
+  return c.json(tokenJson(await tokenRequest(c.var.deps, creds, params)), 200, NO_STORE);
+};
+
+const bearerOf = (header: string | undefined) => {
+  const token = bearerToken(header);
+  if (!token)
+    throw new ApiError('INVALID_TOKEN', 'A bearer token is required', INVALID_TOKEN_CHALLENGE);
+  return token;
+};
+
+export const userinfo: AppRouteHandler<typeof routes.userinfo> = async (c) =>
+  c.json(await readUserinfo(c.var.deps, bearerOf(c.req.header('Authorization'))), 200, NO_STORE);
+
+export const userinfoPost: AppRouteHandler<typeof routes.userinfoPost> = async (c) =>
+  c.json(await readUserinfo(c.var.deps, bearerOf(c.req.header('Authorization'))), 200, NO_STORE);

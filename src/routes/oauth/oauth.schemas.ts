@@ -1,0 +1,65 @@
+import { z } from '@hono/zod-openapi';
+import { headerRefs } from '../../http/openapi-headers';
+
+/** RFC 6749 §5.2: the OAuth endpoints' error body (not the API's usual one). */
+export const OAuthErrorSchema = z
+  .object({
+    error: z.string().openapi({ example: 'invalid_grant' }),
+    error_description: z.string().optional(),
+  })
+  .openapi('OAuthError');
+
+/** Error entries with the RFC 6749 body, for createRoute. */
+export const oauthErrors = <const S extends readonly number[]>(...statuses: S) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: 'RFC 6749 error',
+        headers: s === 503 ? headerRefs('X-Request-ID', 'Retry-After') : headerRefs('X-Request-ID'),
+        content: { 'application/json': { schema: OAuthErrorSchema } },
+      },
+    ]),
+  ) as unknown as Record<
+    S[number],
+    { description: string; content: { 'application/json': { schema: typeof OAuthErrorSchema } } }
+  >;
+
+/**
+ * The token request (RFC 6749 §4.1.3, §6, §4.4; RFC 7636; RFC 8707). Unknown parameters are
+ * ignored (§3.2); which ones a grant needs is the domain's check.
+ */
+export const TokenRequestSchema = z
+  .looseObject({
+    grant_type: z.string().max(64),
+    code: z.string().max(256).optional(),
+    redirect_uri: z.string().max(2048).optional(),
+    code_verifier: z.string().max(128).optional(),
+    refresh_token: z.string().max(256).optional(),
+    scope: z.string().max(2048).optional(),
+    resource: z.string().max(2048).optional(),
+    client_id: z.string().max(64).optional(),
+    client_secret: z.string().max(256).optional(),
+  })
+  .openapi('OAuthTokenRequest');
+
+export const TokenResponseSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    scope: z.string(),
+    id_token: z.string().optional(),
+    refresh_token: z.string().optional(),
+  })
+  .openapi('OAuthTokenResponse');
+
+export const UserinfoSchema = z
+  .looseObject({
+    sub: z.string(),
+    email: z.string().optional(),
+    email_verified: z.boolean().optional(),
+    name: z.string().optional(),
+    organizations: z.array(z.object({ id: z.string(), role: z.string() })).optional(),
+  })
+  .openapi('Userinfo');
