@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
-import { api, env } from './helpers';
+import { api, createUser, env } from './helpers';
 
 /** The identity provider's issuer in the tests (JWT_ISSUER, scripts/dev-values.mjs). */
 export const ISSUER = (env as unknown as { JWT_ISSUER: string }).JWT_ISSUER;
@@ -49,7 +49,7 @@ export const RP_REDIRECT = 'https://rp.example/callback';
 export class Browser {
   cookie: string | null = null;
 
-  async go(url: string, form?: Record<string, string>) {
+  async go(url: string, form?: Record<string, string>, override: Record<string, string> = {}) {
     const target = new URL(url, ISSUER);
     const headers = new Headers();
     if (this.cookie) headers.set('Cookie', this.cookie);
@@ -58,6 +58,7 @@ export class Browser {
       headers.set('Origin', new URL(ISSUER).origin);
       headers.set('Sec-Fetch-Site', 'same-origin');
     }
+    for (const [name, value] of Object.entries(override)) headers.set(name, value);
     const res = await exports.default.fetch(
       new Request(target, {
         method: form ? 'POST' : 'GET',
@@ -124,4 +125,53 @@ export async function throughPages(
     expect(res.status, res.text.slice(0, 500)).toBe(302);
   }
   return new URL(res.location!);
+}
+
+/** A form post to one of the OAuth endpoints, as a relying party's server sends it. */
+export async function oauthPost(
+  path: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  const res = await exports.default.fetch(
+    new Request(new URL(path, ISSUER), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    }),
+  );
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+export const basicAuth = (id: string, secret: string) => ({
+  Authorization: `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`,
+});
+
+/**
+ * A code for `client` and a fresh user (signed in and consenting through the pages), with the
+ * PKCE verifier and redirect URI the token request needs.
+ */
+export async function codeFor(
+  client: { client_id: string },
+  scope = 'openid email offline_access',
+) {
+  const config = await discoverIdp(client.client_id);
+  const user = await createUser();
+  const browser = new Browser();
+  const req = await authorizationRequest(config, { scope });
+  const back = await throughPages(browser, req.url, user);
+  return {
+    code: back.searchParams.get('code')!,
+    verifier: req.verifier,
+    user,
+    browser,
+    config,
+  };
 }

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../../http/app-env';
 import { ApiError } from '../../lib/errors';
 
@@ -31,7 +32,12 @@ function rfcError(err: ApiError): { status: number; error: string } {
   }
 }
 
-export const oauthError = (cause: Error, c: Context<AppEnv>) => {
+export const oauthError = (thrown: Error, c: Context<AppEnv>) => {
+  // The form validator refuses another media type itself (an HTTPException): a bad request.
+  const cause =
+    thrown instanceof HTTPException && thrown.status < 500
+      ? new ApiError('BAD_REQUEST', 'Send the parameters form-encoded')
+      : thrown;
   if (!(cause instanceof ApiError)) {
     c.var.logger?.error('unhandled error', { error: cause });
     return c.json({ error: 'server_error' }, 500);
