@@ -161,11 +161,12 @@ export const basicAuth = (id: string, secret: string) => ({
 export async function codeFor(
   client: { client_id: string },
   scope = 'openid email offline_access',
+  extra: Record<string, string> = {},
 ) {
   const config = await discoverIdp(client.client_id);
   const user = await createUser();
   const browser = new Browser();
-  const req = await authorizationRequest(config, { scope });
+  const req = await authorizationRequest(config, { scope, ...extra });
   const back = await throughPages(browser, req.url, user);
   return {
     code: back.searchParams.get('code')!,

@@ -62,6 +62,7 @@ const PUBLIC = [
   'GET /.well-known/oauth-protected-resource',
   // Client authentication is in the request itself (RFC 6749 §2.3), not an API scheme.
   'POST /oauth/token',
+  'POST /oauth/revoke',
 ];
 
 /**

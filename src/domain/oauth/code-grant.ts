@@ -5,6 +5,7 @@ import { ApiError } from '../../lib/errors';
 import type { Deps } from '../deps';
 import { newRefreshToken } from '../sessions';
 import type { OAuthClient } from './clients';
+import { endGrant, oauthRefreshHash } from './grants';
 import { tokensForUser, type OAuthTokens } from './tokens';
 
 type GrantDeps = Pick<Deps, 'config' | 'secrets' | 'db' | 'sessions' | 'events' | 'origin' | 'now'>;
@@ -16,20 +17,6 @@ async function pkceMatches(verifier: string | undefined, challenge: string) {
   if (!verifier || !/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   return base64url.encode(new Uint8Array(digest)) === challenge;
-}
-
-/**
- * Ends a grant: its session in the user's SessionStore (the refresh token and every access
- * token bound to it die with it) and the D1 row. Idempotent.
- */
-export async function endGrant(deps: Pick<Deps, 'db' | 'sessions' | 'now'>, grantId: string) {
-  const grant = await q.findGrant(deps.db, grantId);
-  if (!grant) return null;
-  if (grant.userId && grant.sessionId) {
-    await sessionStore(deps.sessions, grant.userId).revoke(grant.sessionId);
-  }
-  await q.revokeGrant(deps.db, grantId, deps.now());
-  return grant;
 }
 
 /**
@@ -82,7 +69,7 @@ export async function exchangeCode(
   const sessionId = crypto.randomUUID();
   const started = await sessionStore(deps.sessions, code.userId).create({
     sessionId,
-    refreshHash: await sha256(refreshToken),
+    refreshHash: await oauthRefreshHash(refreshToken),
     // The user sees the grant among their sessions under the app's name.
     device: {
       ip: deps.origin.ip,

@@ -3,6 +3,7 @@ import type { Deps } from '../deps';
 import { checkResource } from './authorize';
 import { authenticateClient, type ClientCredentials } from './client-auth';
 import { exchangeCode } from './code-grant';
+import { refreshGrant } from './refresh-grant';
 import { issuerOf, tokensForClient, type OAuthTokens } from './tokens';
 
 type TokenDeps = Pick<
@@ -68,6 +69,11 @@ export async function tokenRequest(
         code: params.code,
         redirectUri: params.redirect_uri,
         codeVerifier: params.code_verifier,
+      });
+    case 'refresh_token':
+      return refreshGrant(deps, client, {
+        refreshToken: params.refresh_token,
+        scope: params.scope,
       });
     case 'client_credentials':
       return clientCredentials(deps, client, params);

@@ -145,6 +145,11 @@ export class SessionStore extends DurableObject {
     return this.end(sessionId);
   }
 
+  /** The session a refresh token belongs to, without ending it (OAuth revocation checks whose). */
+  sessionOfRefreshHash(refreshHash: string): string | null {
+    return storage.tokenRow(this.sql, refreshHash)?.session_id ?? null;
+  }
+
   /** Ends the session a refresh token belongs to (logout with only a refresh token). */
   revokeByRefreshHash(refreshHash: string): string | null {
     const row = this.sql

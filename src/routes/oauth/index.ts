@@ -10,6 +10,8 @@ import * as routes from './oauth.routes';
 export const oauthRouter = createRouter()
   .openapi(routes.token, handlers.token)
   .openapi(routes.userinfo, handlers.userinfo)
-  .openapi(routes.userinfoPost, handlers.userinfoPost);
+  .openapi(routes.userinfoPost, handlers.userinfoPost)
+  .openapi(routes.revoke, handlers.revoke)
+  .openapi(routes.introspect, handlers.introspect);
 
 oauthRouter.onError(oauthError);

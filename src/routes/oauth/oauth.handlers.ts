@@ -1,4 +1,5 @@
 import { parseBasic } from '../../domain/oauth/client-auth';
+import { introspectToken, revokeToken } from '../../domain/oauth/revocation';
 import { tokenRequest } from '../../domain/oauth/token';
 import type { OAuthTokens } from '../../domain/oauth/tokens';
 import { userinfo as readUserinfo } from '../../domain/oauth/userinfo';
@@ -42,3 +43,27 @@ export const userinfo: AppRouteHandler<typeof routes.userinfo> = async (c) =>
 
 export const userinfoPost: AppRouteHandler<typeof routes.userinfoPost> = async (c) =>
   c.json(await readUserinfo(c.var.deps, bearerOf(c.req.header('Authorization'))), 200, NO_STORE);
+
+export const revoke: AppRouteHandler<typeof routes.revoke> = async (c) => {
+  const { token, client_id, client_secret } = c.req.valid('form');
+  const creds = {
+    basic: parseBasic(c.req.header('Authorization')),
+    clientId: client_id,
+    clientSecret: client_secret,
+  };
+  await revokeToken(c.var.deps, creds, token);
+  return c.body(null, 200, NO_STORE);
+};
+
+export const introspect: AppRouteHandler<typeof routes.introspect> = async (c) => {
+  const { token, client_id, client_secret } = c.req.valid('form');
+  const creds = {
+    basic: parseBasic(c.req.header('Authorization')),
+    clientId: client_id,
+    clientSecret: client_secret,
+    serviceKey: c.req.header('X-API-Key'),
+  };
+  const found = await introspectToken(c.var.deps, creds, token);
+  const body = found.active ? { ...found, token_type: 'Bearer' } : found;
+  return c.json(body, 200, NO_STORE);
+};

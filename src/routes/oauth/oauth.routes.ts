@@ -1,7 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import { bearerAuth, jsonResponse, publicRoute } from '../../http/openapi';
+import { bearerAuth, jsonResponse, noContent, publicRoute, serviceAuth } from '../../http/openapi';
 import {
+  IntrospectionSchema,
   oauthErrors,
+  TokenOnlySchema,
   TokenRequestSchema,
   TokenResponseSchema,
   UserinfoSchema,
@@ -50,3 +52,35 @@ const userinfoRoute = (method: 'get' | 'post') =>
 
 export const userinfo = userinfoRoute('get');
 export const userinfoPost = userinfoRoute('post');
+
+export const revoke = createRoute({
+  method: 'post',
+  path: '/oauth/revoke',
+  operationId: 'oauthRevoke',
+  security: publicRoute,
+  tags,
+  summary: 'Token revocation (RFC 7009)',
+  description:
+    'Ends the grant a refresh or access token of the calling client belongs to (every token of that grant stops working). An unknown, invalid or foreign token also answers 200 (RFC 7009 §2.2).',
+  request: { body: formBody(TokenOnlySchema) },
+  responses: {
+    200: noContent('Revoked, or nothing to revoke'),
+    ...oauthErrors(400, 401, 503),
+  },
+});
+
+export const introspect = createRoute({
+  method: 'post',
+  path: '/oauth/introspect',
+  operationId: 'oauthIntrospect',
+  security: [{}, ...serviceAuth],
+  tags,
+  summary: 'Token introspection (RFC 7662)',
+  description:
+    'Whether an access token is active (signature, lifetime, its grant not ended) and its claims. A confidential client (client_secret_basic or client_secret_post) sees only tokens issued to it or meant for it; a service key with `tokens:validate` (X-API-Key) sees any.',
+  request: { body: formBody(TokenOnlySchema) },
+  responses: {
+    200: jsonResponse(IntrospectionSchema, '`{active: false}` or the claims'),
+    ...oauthErrors(400, 401, 503),
+  },
+});

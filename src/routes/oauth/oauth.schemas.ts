@@ -63,3 +63,27 @@ export const UserinfoSchema = z
     organizations: z.array(z.object({ id: z.string(), role: z.string() })).optional(),
   })
   .openapi('Userinfo');
+
+/** RFC 7009 / RFC 7662 requests: the token, a hint (ignored: both kinds are tried). */
+export const TokenOnlySchema = z
+  .looseObject({
+    token: z.string().max(4096),
+    token_type_hint: z.string().max(64).optional(),
+    client_id: z.string().max(64).optional(),
+    client_secret: z.string().max(256).optional(),
+  })
+  .openapi('OAuthTokenOnlyRequest');
+
+export const IntrospectionSchema = z
+  .looseObject({
+    active: z.boolean(),
+    client_id: z.string().optional(),
+    scope: z.string().optional(),
+    sub: z.string().optional(),
+    aud: z.union([z.string(), z.array(z.string())]).optional(),
+    iss: z.string().optional(),
+    exp: z.number().optional(),
+    iat: z.number().optional(),
+    token_type: z.string().optional(),
+  })
+  .openapi('OAuthIntrospection');
