@@ -1627,6 +1627,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dynamic client registration (RFC 7591)
+         * @description Only when OAUTH_DYNAMIC_REGISTRATION=true (404 otherwise). A self-registered client may use the code flow (authorization_code, refresh_token) and the built-in scopes; the secret of a confidential client is in this answer only. Errors: `invalid_client_metadata`, `invalid_redirect_uri`.
+         */
+        post: operations["oauthRegister"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1727,10 +1747,12 @@ export interface components {
              *     | OAUTH_UNSUPPORTED_GRANT_TYPE | 400 | Unsupported grant type |
              *     | OAUTH_INVALID_SCOPE | 400 | The scope is invalid or not allowed |
              *     | OAUTH_INVALID_TARGET | 400 | The resource is invalid |
+             *     | OAUTH_INVALID_CLIENT_METADATA | 400 | The client metadata is invalid |
+             *     | OAUTH_INVALID_REDIRECT_URI | 400 | A redirect URI is invalid |
              * @example INVALID_CREDENTIALS
              * @enum {string}
              */
-            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE" | "OAUTH_INVALID_REQUEST" | "OAUTH_INVALID_CLIENT" | "OAUTH_INVALID_GRANT" | "OAUTH_UNAUTHORIZED_CLIENT" | "OAUTH_UNSUPPORTED_GRANT_TYPE" | "OAUTH_INVALID_SCOPE" | "OAUTH_INVALID_TARGET";
+            error_code: "BAD_REQUEST" | "INVALID_JSON" | "INVALID_CREDENTIALS" | "INVALID_TOKEN" | "TOKEN_EXPIRED" | "SESSION_REVOKED" | "INVALID_API_KEY" | "MFA_REQUIRED" | "INVALID_MFA_CODE" | "PASSKEY_REJECTED" | "FORBIDDEN" | "ACCOUNT_SUSPENDED" | "EMAIL_NOT_VERIFIED" | "CSRF_REJECTED" | "SIGN_UP_CLOSED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "USER_EXISTS" | "ALREADY_MEMBER" | "SLUG_TAKEN" | "LAST_OWNER" | "LAST_SIGN_IN_METHOD" | "PAYLOAD_TOO_LARGE" | "BATCH_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "VALIDATION_ERROR" | "WEAK_PASSWORD" | "INVALID_EMAIL" | "TIMESTAMP_OUT_OF_RANGE" | "ACCOUNT_LOCKED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DEPENDENCY_UNAVAILABLE" | "OAUTH_INVALID_REQUEST" | "OAUTH_INVALID_CLIENT" | "OAUTH_INVALID_GRANT" | "OAUTH_UNAUTHORIZED_CLIENT" | "OAUTH_UNSUPPORTED_GRANT_TYPE" | "OAUTH_INVALID_SCOPE" | "OAUTH_INVALID_TARGET" | "OAUTH_INVALID_CLIENT_METADATA" | "OAUTH_INVALID_REDIRECT_URI";
             /** @description The X-Request-ID of this response */
             request_id: string;
             /** @description Present only on 422: one entry per invalid field */
@@ -2958,6 +2980,47 @@ export interface components {
             exp?: number;
             iat?: number;
             token_type?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        OAuthClientRegistered: {
+            client_id: string;
+            client_secret?: string;
+            client_id_issued_at: number;
+            client_secret_expires_at?: number;
+            redirect_uris: string[];
+            client_name: string;
+            grant_types: string[];
+            token_endpoint_auth_method: string;
+            scope: string;
+        } & {
+            [key: string]: unknown;
+        };
+        OAuthClientRegistration: {
+            redirect_uris: string[];
+            /** @default Unnamed app */
+            client_name?: string;
+            logo_uri?: string;
+            /**
+             * @default [
+             *       "authorization_code",
+             *       "refresh_token"
+             *     ]
+             */
+            grant_types?: ("authorization_code" | "refresh_token")[];
+            response_types?: "code"[];
+            /**
+             * @default client_secret_basic
+             * @enum {string}
+             */
+            token_endpoint_auth_method?: "client_secret_basic" | "client_secret_post" | "none";
+            /** @default openid profile email offline_access */
+            scope?: string;
+            /**
+             * @default RS256
+             * @enum {string}
+             */
+            id_token_signed_response_alg?: "RS256" | "EdDSA";
         } & {
             [key: string]: unknown;
         };
@@ -10765,6 +10828,62 @@ export interface operations {
             };
             /** @description RFC 6749 error */
             401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    oauthRegister: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OAuthClientRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientRegistered"];
+                };
+            };
+            /** @description RFC 6749 error */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description RFC 6749 error */
+            404: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;

@@ -134,6 +134,11 @@ export const VarsSchema = z
      * admins and services.
      */
     SIGN_UP_OPEN: boolVar(true),
+    /**
+     * The identity provider's RFC 7591 dynamic client registration (POST /oauth/register):
+     * off, so that only admins register clients, unless a deployment opens it (MCP clients).
+     */
+    OAUTH_DYNAMIC_REGISTRATION: boolVar(false),
     RATE_LIMIT_MFA_SEND: rateVar('5/3600'),
     /** Organization invitations one user may send (each is an email under our name). */
     RATE_LIMIT_INVITATIONS: rateVar('20/3600'),

@@ -63,6 +63,7 @@ const PUBLIC = [
   // Client authentication is in the request itself (RFC 6749 §2.3), not an API scheme.
   'POST /oauth/token',
   'POST /oauth/revoke',
+  'POST /oauth/register',
 ];
 
 /**

@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   OAUTH_UNSUPPORTED_GRANT_TYPE: { status: 400, message: 'Unsupported grant type' },
   OAUTH_INVALID_SCOPE: { status: 400, message: 'The scope is invalid or not allowed' },
   OAUTH_INVALID_TARGET: { status: 400, message: 'The resource is invalid' },
+  OAUTH_INVALID_CLIENT_METADATA: { status: 400, message: 'The client metadata is invalid' },
+  OAUTH_INVALID_REDIRECT_URI: { status: 400, message: 'A redirect URI is invalid' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,7 +11,7 @@ import {
 } from '../schema';
 import { auditInsert, type AuditEntry } from './audit';
 
-// The identity provider's codes, consents and grants (schema/oauth-provider.ts).
+// The identity provider's codes, consents and grants (db/schema/oauth-provider.ts).
 
 /** Stores a code; expired ones are swept in the same batch (they are never usable again). */
 export async function insertCode(db: Db, code: OAuthCode) {

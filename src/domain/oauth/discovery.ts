@@ -37,11 +37,15 @@ export function endpointsOf(config: Pick<ReadyConfig, 'JWT_ISSUER'>) {
  * sent another server's code.
  */
 export function serverMetadata(
-  config: Pick<ReadyConfig, 'JWT_ISSUER'>,
+  config: Pick<ReadyConfig, 'JWT_ISSUER' | 'OAUTH_DYNAMIC_REGISTRATION'>,
   secrets: Pick<Secrets, 'rsaSigning'>,
 ) {
+  const endpoints = endpointsOf(config);
   return {
-    ...endpointsOf(config),
+    ...endpoints,
+    ...(config.OAUTH_DYNAMIC_REGISTRATION && {
+      registration_endpoint: `${endpoints.issuer}/oauth/register`,
+    }),
     scopes_supported: BUILTIN_SCOPES,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

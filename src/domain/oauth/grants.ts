@@ -3,7 +3,7 @@ import { sessionStore } from '../../durable-objects/session-store/object';
 import { sha256 } from '../../lib/crypto';
 import type { Deps } from '../deps';
 
-// A user's grant is a session in their SessionStore (schema/oauth-provider.ts): its refresh
+// A user's grant is a session in their SessionStore (db/schema/oauth-provider.ts): its refresh
 // tokens, its revocation and its reuse interval are the sessions' own.
 
 /**

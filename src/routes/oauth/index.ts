@@ -12,6 +12,7 @@ export const oauthRouter = createRouter()
   .openapi(routes.userinfo, handlers.userinfo)
   .openapi(routes.userinfoPost, handlers.userinfoPost)
   .openapi(routes.revoke, handlers.revoke)
-  .openapi(routes.introspect, handlers.introspect);
+  .openapi(routes.introspect, handlers.introspect)
+  .openapi(routes.register, handlers.register, handlers.registrationHook);
 
 oauthRouter.onError(oauthError);

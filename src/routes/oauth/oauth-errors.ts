@@ -17,6 +17,8 @@ function rfcError(err: ApiError): { status: number; error: string } {
     case 'TOKEN_EXPIRED':
     case 'SESSION_REVOKED':
       return { status: 401, error: 'invalid_token' };
+    case 'NOT_FOUND':
+      return { status: 404, error: 'invalid_request' };
     case 'FORBIDDEN':
       return { status: 403, error: 'insufficient_scope' };
     case 'RATE_LIMITED':

@@ -1,4 +1,5 @@
 import { parseBasic } from '../../domain/oauth/client-auth';
+import { registerClient } from '../../domain/oauth/registration';
 import { introspectToken, revokeToken } from '../../domain/oauth/revocation';
 import { tokenRequest } from '../../domain/oauth/token';
 import type { OAuthTokens } from '../../domain/oauth/tokens';
@@ -66,4 +67,46 @@ export const introspect: AppRouteHandler<typeof routes.introspect> = async (c) =
   const found = await introspectToken(c.var.deps, creds, token);
   const body = found.active ? { ...found, token_type: 'Bearer' } : found;
   return c.json(body, 200, NO_STORE);
+};
+
+export const register: AppRouteHandler<typeof routes.register> = async (c) => {
+  const body = c.req.valid('json');
+  const { client, secret } = await registerClient(c.var.deps, {
+    name: body.client_name,
+    logoUri: body.logo_uri ?? null,
+    redirectUris: body.redirect_uris,
+    grantTypes: body.grant_types,
+    scopes: [...new Set(body.scope.split(' ').filter(Boolean))],
+    tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+    idTokenAlg: body.id_token_signed_response_alg,
+  });
+  return c.json(
+    {
+      client_id: client.id,
+      ...(secret && { client_secret: secret, client_secret_expires_at: 0 }),
+      client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
+      client_name: client.name,
+      ...(client.logoUri && { logo_uri: client.logoUri }),
+      redirect_uris: client.redirectUris,
+      grant_types: client.grantTypes,
+      response_types: ['code'],
+      token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+      id_token_signed_response_alg: client.idTokenAlg,
+      scope: client.scopes.join(' '),
+    },
+    201,
+    NO_STORE,
+  );
+};
+
+/** RFC 7591 §3.2.2: a bad redirect URI, or other bad metadata, in the RFC's words. */
+export const registrationHook = (result: {
+  success: boolean;
+  error?: { issues: { path: PropertyKey[] }[] };
+}): undefined => {
+  if (result.success) return undefined;
+  const redirect = result.error?.issues.some((i) => i.path[0] === 'redirect_uris');
+  throw redirect
+    ? new ApiError('OAUTH_INVALID_REDIRECT_URI', 'Each redirect URI: absolute https, no fragment')
+    : new ApiError('OAUTH_INVALID_CLIENT_METADATA');
 };

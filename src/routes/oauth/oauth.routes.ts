@@ -1,7 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { bearerAuth, jsonResponse, noContent, publicRoute, serviceAuth } from '../../http/openapi';
+import { limitByIp } from '../../http/middleware/rate-limit';
 import {
   IntrospectionSchema,
+  RegisteredSchema,
+  RegistrationSchema,
   oauthErrors,
   TokenOnlySchema,
   TokenRequestSchema,
@@ -21,6 +24,7 @@ export const token = createRoute({
   method: 'post',
   path: '/oauth/token',
   operationId: 'oauthToken',
+  middleware: [limitByIp('refresh')],
   // Client authentication is part of the request (Basic header or form fields), per RFC 6749.
   security: publicRoute,
   tags,
@@ -82,5 +86,24 @@ export const introspect = createRoute({
   responses: {
     200: jsonResponse(IntrospectionSchema, '`{active: false}` or the claims'),
     ...oauthErrors(400, 401, 503),
+  },
+});
+
+export const register = createRoute({
+  method: 'post',
+  path: '/oauth/register',
+  operationId: 'oauthRegister',
+  security: publicRoute,
+  middleware: [limitByIp('register')],
+  tags,
+  summary: 'Dynamic client registration (RFC 7591)',
+  description:
+    'Only when OAUTH_DYNAMIC_REGISTRATION=true (404 otherwise). A self-registered client may use the code flow (authorization_code, refresh_token) and the built-in scopes; the secret of a confidential client is in this answer only. Errors: `invalid_client_metadata`, `invalid_redirect_uri`.',
+  request: {
+    body: { required: true, content: { 'application/json': { schema: RegistrationSchema } } },
+  },
+  responses: {
+    201: jsonResponse(RegisteredSchema, 'Registered'),
+    ...oauthErrors(400, 404, 503),
   },
 });

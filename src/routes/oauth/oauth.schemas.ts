@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { headerRefs } from '../../http/openapi-headers';
+import { RedirectUriSchema } from '../../http/oauth-client-schemas';
 
 /** RFC 6749 §5.2: the OAuth endpoints' error body (not the API's usual one). */
 export const OAuthErrorSchema = z
@@ -87,3 +88,40 @@ export const IntrospectionSchema = z
     token_type: z.string().optional(),
   })
   .openapi('OAuthIntrospection');
+
+/** RFC 7591 §2: the metadata a client registers itself with (`scope` space-separated). */
+export const RegistrationSchema = z
+  .looseObject({
+    redirect_uris: z.array(RedirectUriSchema).min(1).max(10),
+    client_name: z.string().trim().min(1).max(100).default('Unnamed app'),
+    logo_uri: z
+      .string()
+      .max(2048)
+      .refine((v) => URL.canParse(v) && new URL(v).protocol === 'https:', 'an https URL')
+      .optional(),
+    grant_types: z
+      .array(z.enum(['authorization_code', 'refresh_token']))
+      .min(1)
+      .default(['authorization_code', 'refresh_token']),
+    response_types: z.array(z.literal('code')).optional(),
+    token_endpoint_auth_method: z
+      .enum(['client_secret_basic', 'client_secret_post', 'none'])
+      .default('client_secret_basic'),
+    scope: z.string().max(1024).default('openid profile email offline_access'),
+    id_token_signed_response_alg: z.enum(['RS256', 'EdDSA']).default('RS256'),
+  })
+  .openapi('OAuthClientRegistration');
+
+export const RegisteredSchema = z
+  .looseObject({
+    client_id: z.string(),
+    client_secret: z.string().optional(),
+    client_id_issued_at: z.number().int(),
+    client_secret_expires_at: z.number().int().optional(),
+    redirect_uris: z.array(z.string()),
+    client_name: z.string(),
+    grant_types: z.array(z.string()),
+    token_endpoint_auth_method: z.string(),
+    scope: z.string(),
+  })
+  .openapi('OAuthClientRegistered');
