@@ -11,6 +11,7 @@ const config: KnipConfig = {
         'scripts/*.mjs',
         'test/**/*.test.ts',
         'examples/consumer/src/index.ts',
+        'examples/relying-party/src/index.ts',
         // Built by vitest.config.ts (buildWorker) as the worker with no database behind it.
         'test/fixtures/unconfigured-worker.ts',
       ],

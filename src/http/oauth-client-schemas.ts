@@ -26,7 +26,7 @@ export const RedirectUriSchema = z
   .openapi({ example: 'https://app.example.com/callback' });
 
 /** A scope: the built-in ones or an admin's (`invoices:read`). */
-export const ScopeNameSchema = z
+const ScopeNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_:.-]{0,63}$/, 'lower-case letters, digits and _ : . -');
 

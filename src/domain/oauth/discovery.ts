@@ -13,11 +13,11 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /** The ID token's algorithms: RS256 when an RSA key is configured (Discovery requires it). */
-export const idTokenAlgs = (secrets: Pick<Secrets, 'rsaSigning'>): ('RS256' | 'EdDSA')[] =>
+const idTokenAlgs = (secrets: Pick<Secrets, 'rsaSigning'>): ('RS256' | 'EdDSA')[] =>
   secrets.rsaSigning.keys ? ['RS256', 'EdDSA'] : ['EdDSA'];
 
 /** The endpoints, all under the issuer (JWT_ISSUER is this worker's public URL). */
-export function endpointsOf(config: Pick<ReadyConfig, 'JWT_ISSUER'>) {
+function endpointsOf(config: Pick<ReadyConfig, 'JWT_ISSUER'>) {
   const base = config.JWT_ISSUER.replace(/\/+$/, '');
   return {
     issuer: base,

@@ -26,7 +26,7 @@ export interface TokenParams {
 const USER_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access', 'organizations']);
 
 /** RFC 8707: the resource the token is for, checked (invalid_target), or null. */
-export function resourceOf(deps: Pick<Deps, 'config'>, value: string | undefined) {
+function resourceOf(deps: Pick<Deps, 'config'>, value: string | undefined) {
   if (value === undefined) return null;
   if (!checkResource(value, [deps.config.JWT_AUDIENCE, issuerOf(deps.config)])) {
     throw new ApiError('OAUTH_INVALID_TARGET');

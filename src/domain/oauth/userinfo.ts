@@ -12,7 +12,7 @@ type UserinfoDeps = Pick<Deps, 'config' | 'secrets' | 'db' | 'sessions' | 'now'>
  * An access token this provider issued for a user, whose grant is still live: signature and
  * claims, then its session in the user's SessionStore (revoked, withdrawn or reused: 401).
  */
-export async function liveUserToken(deps: UserinfoDeps, token: string): Promise<OAuthAccessClaims> {
+async function liveUserToken(deps: UserinfoDeps, token: string): Promise<OAuthAccessClaims> {
   const claims = await verifyOAuthAccessToken(
     requireSigningKeys(deps.secrets),
     issuerOf(deps.config),

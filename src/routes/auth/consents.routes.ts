@@ -15,9 +15,7 @@ const ConsentSchema = z
   })
   .openapi('OAuthConsent');
 
-export const ConsentListSchema = z
-  .object({ items: z.array(ConsentSchema) })
-  .openapi('OAuthConsentList');
+const ConsentListSchema = z.object({ items: z.array(ConsentSchema) }).openapi('OAuthConsentList');
 
 export const listConsents = createRoute({
   ...common,

@@ -15,7 +15,7 @@ import {
 const tags = ['Identity provider'];
 
 /** A form-encoded body (the RFCs' encoding), for createRoute. */
-export const formBody = <T extends Parameters<typeof jsonResponse>[0]>(schema: T) => ({
+const formBody = <T extends Parameters<typeof jsonResponse>[0]>(schema: T) => ({
   required: true,
   content: { 'application/x-www-form-urlencoded': { schema } },
 });
