@@ -1647,6 +1647,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorization endpoint (a browser page)
+         * @description The code flow only. Signed out: a redirect to the hosted sign-in page, which comes back here. Signed in (the hosted pages’ cookie): the consent page (app name, logo, scopes) unless the user granted these scopes to this client before, then a redirect to `redirect_uri` with `code`, `state` and `iss`. An unknown client or a redirect URI not registered exactly: an error page, never a redirect; any other error: a redirect with `error`, `error_description` and `state`.
+         */
+        get: operations["oauthAuthorize"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -10901,6 +10921,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    oauthAuthorize: {
+        parameters: {
+            query: {
+                response_type: "code";
+                client_id: string;
+                /** @description Exactly one of the client’s */
+                redirect_uri: string;
+                scope: string;
+                /** @description PKCE, required for every client */
+                code_challenge: string;
+                code_challenge_method: "S256";
+                state?: string;
+                nonce?: string;
+                /** @description `none`, `login` or `consent` */
+                prompt?: string;
+                /** @description Seconds since the user signed in */
+                max_age?: string;
+                /** @description RFC 8707: the access token’s aud */
+                resource?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consent page */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description To the sign-in page, or back to the client (code, or error) */
+            302: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An unknown client or redirect URI */
+            400: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not configured */
+            503: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };

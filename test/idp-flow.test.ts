@@ -54,6 +54,17 @@ describe('the identity provider with openid-client as the relying party', () => 
     expect(tokens.scope).toBe('openid email profile offline_access');
     const info = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
     expect(info).toMatchObject({ sub: user.id, email: user.email });
+    // Refresh, twice in parallel: one successor, and the family lives on.
+    const [r1, r2] = await Promise.all([
+      oidc.refreshTokenGrant(config, tokens.refresh_token!),
+      oidc.refreshTokenGrant(config, tokens.refresh_token!),
+    ]);
+    expect(r1.refresh_token).toBe(r2.refresh_token);
+    expect(r1.refresh_token).not.toBe(tokens.refresh_token);
+    const r3 = await oidc.refreshTokenGrant(config, r1.refresh_token!);
+    expect(await oidc.fetchUserInfo(config, r3.access_token, user.id)).toMatchObject({
+      sub: user.id,
+    });
 
     // The consent is remembered: the next authorization goes straight back with a code.
     const again = await authorizationRequest(config);

@@ -64,6 +64,7 @@ const PUBLIC = [
   'POST /oauth/token',
   'POST /oauth/revoke',
   'POST /oauth/register',
+  'GET /oauth/authorize',
 ];
 
 /**

@@ -16,3 +16,5 @@ export const oauthRouter = createRouter()
   .openapi(routes.register, handlers.register, handlers.registrationHook);
 
 oauthRouter.onError(oauthError);
+// Documented here, served by the hosted pages (routes/pages/oauth-authorize.tsx).
+oauthRouter.openAPIRegistry.registerPath(routes.authorizeDoc);

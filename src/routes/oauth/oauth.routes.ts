@@ -1,4 +1,5 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
+import { headerRefs } from '../../http/openapi-headers';
 import { bearerAuth, jsonResponse, noContent, publicRoute, serviceAuth } from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import {
@@ -107,3 +108,48 @@ export const register = createRoute({
     ...oauthErrors(400, 404, 503),
   },
 });
+
+const AuthorizeQuerySchema = z.object({
+  response_type: z.literal('code'),
+  client_id: z.string(),
+  redirect_uri: z.string().openapi({ description: 'Exactly one of the client’s' }),
+  scope: z.string().openapi({ example: 'openid profile email offline_access' }),
+  code_challenge: z.string().openapi({ description: 'PKCE, required for every client' }),
+  code_challenge_method: z.literal('S256'),
+  state: z.string().optional(),
+  nonce: z.string().optional(),
+  prompt: z.string().optional().openapi({ description: '`none`, `login` or `consent`' }),
+  max_age: z.string().optional().openapi({ description: 'Seconds since the user signed in' }),
+  resource: z.string().optional().openapi({ description: 'RFC 8707: the access token’s aud' }),
+});
+
+const html = (description: string) => ({
+  description,
+  headers: headerRefs('X-Request-ID'),
+  content: { 'text/html': { schema: z.string() } },
+});
+
+/**
+ * GET /oauth/authorize is served by the hosted pages (routes/pages/oauth-authorize.tsx: a
+ * browser endpoint answering HTML and redirects); this is its entry in the OpenAPI document only.
+ */
+export const authorizeDoc = {
+  method: 'get' as const,
+  path: '/oauth/authorize',
+  operationId: 'oauthAuthorize',
+  security: publicRoute,
+  tags,
+  summary: 'Authorization endpoint (a browser page)',
+  description:
+    'The code flow only. Signed out: a redirect to the hosted sign-in page, which comes back here. Signed in (the hosted pages’ cookie): the consent page (app name, logo, scopes) unless the user granted these scopes to this client before, then a redirect to `redirect_uri` with `code`, `state` and `iss`. An unknown client or a redirect URI not registered exactly: an error page, never a redirect; any other error: a redirect with `error`, `error_description` and `state`.',
+  request: { query: AuthorizeQuerySchema },
+  responses: {
+    200: html('The consent page'),
+    302: {
+      description: 'To the sign-in page, or back to the client (code, or error)',
+      headers: headerRefs('X-Request-ID'),
+    },
+    400: html('An unknown client or redirect URI'),
+    503: { ...html('Not configured'), headers: headerRefs('X-Request-ID', 'Retry-After') },
+  },
+};
