@@ -81,5 +81,8 @@ export const deleteOAuthClient = createRoute({
   description:
     'Ends every session its grants hold (their tokens stop working), then removes the client with its codes and consents. Admins only.',
   request: { params: ClientIdParamSchema },
-  responses: { 204: noContent('Deleted'), ...errorResponses(401, 403, 404, 503) },
+  responses: {
+    204: noContent('Deleted'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
 });

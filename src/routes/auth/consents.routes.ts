@@ -46,5 +46,8 @@ export const withdrawConsent = createRoute({
         .openapi({ param: { name: 'client_id', in: 'path' } }),
     }),
   },
-  responses: { 204: noContent('Withdrawn'), ...errorResponses(401, 404, 503) },
+  responses: {
+    204: noContent('Withdrawn'),
+    ...errorResponses(400, 401, 404, 413, 415, 422, 503),
+  },
 });

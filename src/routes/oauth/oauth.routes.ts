@@ -1,6 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { headerRefs } from '../../http/openapi-headers';
-import { bearerAuth, jsonResponse, noContent, publicRoute, serviceAuth } from '../../http/openapi';
+import {
+  bearerAuth,
+  errorResponses,
+  jsonResponse,
+  noContent,
+  publicRoute,
+  serviceAuth,
+} from '../../http/openapi';
 import { limitByIp } from '../../http/middleware/rate-limit';
 import {
   IntrospectionSchema,
@@ -36,6 +43,7 @@ export const token = createRoute({
   responses: {
     200: jsonResponse(TokenResponseSchema, 'Tokens (Cache-Control: no-store)'),
     ...oauthErrors(400, 401, 503),
+    ...errorResponses(413),
   },
 });
 
@@ -52,6 +60,7 @@ const userinfoRoute = (method: 'get' | 'post') =>
     responses: {
       200: jsonResponse(UserinfoSchema, 'Claims'),
       ...oauthErrors(401, 403, 503),
+      ...errorResponses(413),
     },
   });
 
@@ -71,6 +80,7 @@ export const revoke = createRoute({
   responses: {
     200: noContent('Revoked, or nothing to revoke'),
     ...oauthErrors(400, 401, 503),
+    ...errorResponses(413),
   },
 });
 
@@ -87,6 +97,7 @@ export const introspect = createRoute({
   responses: {
     200: jsonResponse(IntrospectionSchema, '`{active: false}` or the claims'),
     ...oauthErrors(400, 401, 503),
+    ...errorResponses(413),
   },
 });
 
@@ -106,6 +117,8 @@ export const register = createRoute({
   responses: {
     201: jsonResponse(RegisteredSchema, 'Registered'),
     ...oauthErrors(400, 404, 503),
+    // Before the route, the body checks every JSON route shares answer in the API's shape.
+    ...errorResponses(413, 415),
   },
 });
 
