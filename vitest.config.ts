@@ -35,6 +35,17 @@ export default defineConfig(async () => {
   // to this worker's bundle deployed with no database and no secrets (a dependency that cannot
   // answer), so failing closed is tested with real code on both sides.
   const consumerScript = 'examples/consumer/dist/index.js';
+  // The identity provider's example relying party (examples/relying-party), bound to the worker
+  // under test over a service binding: test/idp-relying-party.test.ts.
+  const relyingPartyScript = 'examples/relying-party/dist/index.js';
+  // Its client (the test registers it in D1 with these) and cookie key: fresh per run.
+  const RELYING_PARTY_VARS = {
+    AUTH_URL: DEVELOPMENT_VARS.JWT_ISSUER,
+    CLIENT_ID: 'oc_example_relying_party',
+    CLIENT_SECRET: `ocs_${crypto.randomUUID()}${crypto.randomUUID()}`,
+    REDIRECT_URI: 'https://rp.example/callback',
+    COOKIE_SECRET: `${crypto.randomUUID()}${crypto.randomUUID()}`,
+  };
   const unconfiguredScript = 'dist/test-unconfigured/worker.js';
   // Vitest evaluates this file twice in one process (the root config, then again to resolve
   // the projects): the second evaluation reuses the bundles the first one is building (about
@@ -47,6 +58,13 @@ export default defineConfig(async () => {
         build({
           entryPoints: ['examples/consumer/src/index.ts'],
           outfile: consumerScript,
+          bundle: true,
+          format: 'esm',
+          logLevel: 'warning',
+        }),
+        build({
+          entryPoints: ['examples/relying-party/src/index.ts'],
+          outfile: relyingPartyScript,
           bundle: true,
           format: 'esm',
           logLevel: 'warning',
@@ -104,6 +122,7 @@ export default defineConfig(async () => {
                   WEBHOOK_RETRY_BASE_SECONDS: '0',
                   WEBHOOK_MAX_ATTEMPTS: '3',
                   WEBHOOK_TIMEOUT_MS: '1000',
+                  TEST_RELYING_PARTY: JSON.stringify(RELYING_PARTY_VARS),
                 },
                 // A per-IP limit low enough to reach in a test, swapped in for one of
                 // wrangler.toml's with apiWithEnv (the binding's limit is fixed at start).
@@ -134,11 +153,20 @@ export default defineConfig(async () => {
                   CONSUMER: 'example-consumer',
                   CONSUMER_AUTH_DOWN: 'example-consumer-auth-down',
                   AUTH_DOWN: 'edge-auth-unconfigured',
+                  RELYING_PARTY: 'example-relying-party',
                 },
                 workers: [
                   // The plugin names the worker under test after its project.
                   consumer('example-consumer', 'vitest-plugin-runner-workerd'),
                   consumer('example-consumer-auth-down', 'edge-auth-unconfigured'),
+                  {
+                    name: 'example-relying-party',
+                    modules: true,
+                    scriptPath: relyingPartyScript,
+                    compatibilityDate,
+                    bindings: RELYING_PARTY_VARS,
+                    serviceBindings: { AUTH: 'vitest-plugin-runner-workerd' },
+                  },
                   {
                     name: 'edge-auth-unconfigured',
                     modules: true,

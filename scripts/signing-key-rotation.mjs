@@ -19,11 +19,17 @@ const CLOCK_TOLERANCE_S = 30;
  * A fresh Ed25519 signing key as a private JWK that starts signing at `activeFrom` (ms).
  * @param {number} activeFrom
  * @param {string} [kid]
+ * @param {'EdDSA' | 'RS256'} [alg] RS256: an RSA key of JWT_RSA_SIGNING_KEYS
  */
 export async function newSigningKey(
   activeFrom,
   kid = `k-${new Date(activeFrom).toISOString().slice(0, 16).replace(/[-:]/g, '')}`,
+  alg = 'EdDSA',
 ) {
+  if (alg === 'RS256') {
+    const rsa = await newRsaJwk(`${kid}-rs`);
+    return /** @type {KeyJwk} */ ({ ...rsa, active_from: new Date(activeFrom).toISOString() });
+  }
   const pair = /** @type {CryptoKeyPair} */ (
     await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])
   );
@@ -34,6 +40,27 @@ export async function newSigningKey(
     alg: 'EdDSA',
     active_from: new Date(activeFrom).toISOString(),
   });
+}
+
+/**
+ * A 2048-bit RSA private JWK for RS256 (scripts/signing-key-rotation.mjs rotates them too).
+ * @param {string} kid
+ */
+export async function newRsaJwk(kid) {
+  const pair = /** @type {CryptoKeyPair} */ (
+    await crypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    )
+  );
+  const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+  return { ...jwk, kid, alg: 'RS256' };
 }
 
 /**
@@ -113,10 +140,14 @@ export const privateButRetired = (keys, at) =>
  * once), the current key kept until then, retired keys without their private part, and keys
  * whose grace is over left out. Refuses while an earlier rotation has not taken effect yet, and a
  * lead shorter than ROTATION_LEAD_S.
+ * JWT_RSA_SIGNING_KEYS (alg RS256, the ID tokens' keys) rotates the same way.
  * @param {KeyJwk[]} keys
- * @param {{ now: number, tokenTtlSeconds: number, leadSeconds?: number, kid?: string }} options
+ * @param {{ now: number, tokenTtlSeconds: number, leadSeconds?: number, kid?: string, alg?: 'EdDSA' | 'RS256' }} options
  */
-export async function rotate(keys, { now, tokenTtlSeconds, leadSeconds = ROTATION_LEAD_S, kid }) {
+export async function rotate(
+  keys,
+  { now, tokenTtlSeconds, leadSeconds = ROTATION_LEAD_S, kid, alg = 'EdDSA' },
+) {
   if (leadSeconds < ROTATION_LEAD_S) {
     throw new Error(
       `the lead must be at least ${ROTATION_LEAD_S} s (twice the JWKS cache lifetime)`,
@@ -131,7 +162,7 @@ export async function rotate(keys, { now, tokenTtlSeconds, leadSeconds = ROTATIO
   }
   const kept = prune(keys, { now, tokenTtlSeconds });
   const at = now + leadSeconds * 1000;
-  const fresh = await newSigningKey(at, kid);
+  const fresh = await newSigningKey(at, kid, alg);
   if (kept.some((k) => k.kid === fresh.kid)) throw new Error(`kid ${fresh.kid} is taken`);
   return [...kept, fresh];
 }

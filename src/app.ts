@@ -17,6 +17,15 @@ import type { Context, Hono } from 'hono';
 
 const DOCS_PATH = '/docs';
 
+/** The identity provider's form-encoded endpoints (routes/oauth). */
+const OAUTH_FORM_PATHS = new Set([
+  '/oauth/token',
+  '/oauth/revoke',
+  '/oauth/introspect',
+  '/oauth/userinfo',
+]);
+const isOAuthFormPath = (path: string) => OAUTH_FORM_PATHS.has(path);
+
 const HTTP_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'INVALID_TOKEN',
@@ -119,12 +128,14 @@ export function createApp(routers: Hono<AppEnv>[], extend?: (app: AppRouter) => 
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return next();
     const config = getConfig(c.env);
     const max = bodyLimitFor(c.req.path, config.ok ? config.MAX_BODY_BYTES : 64 * 1024);
-    // The hosted pages post forms, which their own handlers read and bound (routes/pages).
-    const then = isPagePath(c.req.path)
-      ? next
-      : async () => {
-          await requireJsonBody(c, next);
-        };
+    // The hosted pages post forms, which their own handlers read and bound (routes/pages), as
+    // do the OAuth endpoints (form-encoded, RFC 6749; their schemas read them).
+    const then =
+      isPagePath(c.req.path) || isOAuthFormPath(c.req.path)
+        ? next
+        : async () => {
+            await requireJsonBody(c, next);
+          };
     return limitBody(max)(c, then);
   });
   app.use(context);

@@ -9,7 +9,10 @@ import { isPagePath } from './routes/pages/pages.security';
  * OpenAPI document and /docs need every route and get the whole app, as does any other path.
  */
 const GROUPS = {
-  system: async () => [(await import('./routes/system')).systemRouter],
+  system: async () => [
+    (await import('./routes/system')).systemRouter,
+    (await import('./routes/well-known')).wellKnownRouter,
+  ],
   auth: async () => [(await import('./routes/auth')).authRouter],
   admin: async () => [(await import('./routes/admin')).adminRouter],
   users: async () => [(await import('./routes/users')).usersRouter],
@@ -21,6 +24,7 @@ const GROUPS = {
   webhooks: async () => [(await import('./routes/webhooks')).webhooksRouter],
   pages: async () => [(await import('./routes/pages')).pagesRouter],
   console: async () => [(await import('./routes/console')).consoleRouter],
+  oauth: async () => [(await import('./routes/oauth')).oauthRouter],
 };
 type Group = keyof typeof GROUPS | 'all';
 
@@ -39,6 +43,7 @@ const BY_SEGMENT: Record<string, Group> = {
   organizations: 'organizations',
   dev: 'dev',
   webhooks: 'webhooks',
+  oauth: 'oauth',
 };
 
 export function groupOf(path: string): Group {

@@ -10,9 +10,8 @@ export const PBKDF2_MIN_ITERATIONS = 10_000;
 export const DEVELOPMENT_ENVIRONMENTS = ['development', 'test'] as const;
 
 /**
- * Whether the libSQL client will speak TLS to `url`: not over http://, and not when `?tls=0`
- * turns a libsql:// URL into plain HTTP (security review: the token then travels in clear).
- * Any `tls` value but 1 counts as off, so a value the client might read differently is refused.
+ * Whether the libSQL client speaks TLS to `url`: not over http://, nor when `?tls=0` makes a
+ * libsql:// URL plain HTTP (the token would travel in clear); any `tls` but 1 counts as off.
  */
 const libsqlUsesTls = (url: URL) =>
   url.protocol !== 'http:' && (!url.searchParams.has('tls') || url.searchParams.get('tls') === '1');
@@ -135,6 +134,11 @@ export const VarsSchema = z
      * admins and services.
      */
     SIGN_UP_OPEN: boolVar(true),
+    /**
+     * The identity provider's RFC 7591 dynamic client registration (POST /oauth/register):
+     * off, so that only admins register clients, unless a deployment opens it (MCP clients).
+     */
+    OAUTH_DYNAMIC_REGISTRATION: boolVar(false),
     RATE_LIMIT_MFA_SEND: rateVar('5/3600'),
     /** Organization invitations one user may send (each is an email under our name). */
     RATE_LIMIT_INVITATIONS: rateVar('20/3600'),
@@ -210,6 +214,8 @@ export const SecretsSchema = z.object({
   JWT_SIGNING_KEYS: z.string().optional(),
   JWT_PRIVATE_KEY: z.string().optional(),
   JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
+  /** The identity provider's RS256 keys of ID tokens: one private RSA JWK or a rotation list. */
+  JWT_RSA_SIGNING_KEYS: z.string().optional(),
   PASSWORD_PEPPER: z.string().optional(),
   /** JSON object of service name → API key (each ≥ 32 characters), sent as X-API-Key. */
   SERVICE_API_KEYS: z.string().optional(),

@@ -33,6 +33,7 @@ describe('one app per URL prefix', () => {
       'console',
       'dev',
       'mfa',
+      'oauth',
       'organizations',
       'pages',
       'passkeys',

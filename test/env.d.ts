@@ -16,6 +16,10 @@ declare global {
       AUTH_DOWN: Fetcher;
       /** wrangler.toml's [[ratelimits]] as committed (JSON). */
       TEST_WRANGLER_RATELIMITS: string;
+      /** examples/relying-party, bound to this worker's fetch (vitest.config.ts). */
+      RELYING_PARTY: Fetcher;
+      /** Its vars (JSON): the client it is, its redirect URI (vitest.config.ts). */
+      TEST_RELYING_PARTY: string;
       /** A Rate Limiting binding allowing 3 per minute (vitest.config.ts). */
       TEST_RATE_LIMIT_3: RateLimit;
     }

@@ -18,10 +18,14 @@ const GRACE_MS = (TTL + 30) * 1000;
 
 type KeyJwk = Awaited<ReturnType<typeof rotate>>[number];
 
-/** The worker configured with a rotation set instead of the single test key. */
+/**
+ * The worker configured with a rotation set instead of the single test key (and without the
+ * identity provider's RS256 set, which rotates on its own: idp-discovery.test.ts).
+ */
 const withKeys = (keys: KeyJwk[]) => ({
   JWT_SIGNING_KEYS: JSON.stringify(keys),
   JWT_PRIVATE_KEY: undefined,
+  JWT_RSA_SIGNING_KEYS: undefined,
 });
 
 /** The same set as it stands `ms` after the new key started signing (times shifted back). */
@@ -161,7 +165,7 @@ describe('signing-key rotation in the worker', () => {
     });
     const health = (overrides: Record<string, unknown>) =>
       apiWithEnv(overrides, 'GET', '/health', { headers: serviceHeaders() });
-    const both = { JWT_SIGNING_KEYS: JSON.stringify(keys) };
+    const both = { JWT_SIGNING_KEYS: JSON.stringify(keys), JWT_RSA_SIGNING_KEYS: undefined };
     expect((await health(both)).body.components.signing_key).toBe('ok');
     const jwks = await apiWithEnv(both, 'GET', '/.well-known/jwks.json');
     expect(jwks.body.keys).toHaveLength(2);

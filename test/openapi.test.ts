@@ -56,6 +56,15 @@ const PUBLIC = [
   'GET /dev/outbox',
   'POST /auth/email/start',
   'POST /auth/email/verify',
+  // The identity provider (idp-*.test.ts).
+  'GET /.well-known/openid-configuration',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /.well-known/oauth-protected-resource',
+  // Client authentication is in the request itself (RFC 6749 §2.3), not an API scheme.
+  'POST /oauth/token',
+  'POST /oauth/revoke',
+  'POST /oauth/register',
+  'GET /oauth/authorize',
 ];
 
 /**

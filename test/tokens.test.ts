@@ -120,12 +120,16 @@ describe('access tokens', () => {
 });
 
 describe('GET /.well-known/jwks.json', () => {
-  it('publishes only public Ed25519 members, never the private key', async () => {
+  it('publishes only public members (Ed25519, and the ID tokens’ RSA), never the private key', async () => {
     const res = await api('GET', '/.well-known/jwks.json');
     expect(res.status, res.text).toBe(200);
     expect(res.body.keys.length).toBeGreaterThanOrEqual(1);
     for (const key of res.body.keys as JWK[]) {
-      expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+      const expected =
+        key.alg === 'RS256'
+          ? { kty: 'RSA', alg: 'RS256', use: 'sig' }
+          : { kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' };
+      expect(key).toMatchObject(expected);
       expect(key.kid).toEqual(expect.any(String));
       for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'])
         expect(key).not.toHaveProperty(secret);

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { AuditEntry } from '../db/queries/audit';
 import { AUDIT_ACTIONS, ORG_ROLES, type AuditEvent } from '../db/schema';
 import { adminEventSchemas } from './admin-events';
+import { oauthProviderEvents } from './oauth/event-kinds';
 
-// The audit log is written here: its actions and entries are this module's, for the routes that
-// show them.
+// The audit log's actions and entries are this module's, for the routes that show them.
 export { AUDIT_ACTIONS, type AuditEvent };
 
 /** Where a request came from: recorded with sessions and every event. */
@@ -184,6 +184,7 @@ const buildDomainEventSchema = () =>
       metadata: z.object(invitationRef),
     }),
     ...adminEventSchemas(),
+    ...oauthProviderEvents(id),
   ]);
 export type DomainEvent = z.infer<ReturnType<typeof buildDomainEventSchema>>;
 

@@ -78,6 +78,9 @@ export function healthReport(
     password_pepper: secrets?.pepper.status ?? none,
     service_keys: secrets?.services.status ?? none,
     mfa_encryption_key: secrets?.mfa.status ?? none,
+    // Optional (the identity provider's RS256 key): not having one is not a fault.
+    rsa_signing_key:
+      !secrets || secrets.rsaSigning.status === 'missing' ? none : secrets.rsaSigning.status,
   };
   const secretsOk = Object.values(secretStatuses).every(healthyStatus);
   const components = {

@@ -111,6 +111,34 @@ function refusedRefresh(deps: Pick<Deps, 'events'>, userId: string, reason: Refu
 }
 
 /**
+ * Rotates a refresh token in its user's SessionStore: the successor, or the same successor
+ * again within REFRESH_REUSE_INTERVAL_SECONDS (a concurrent refresh); a token already rotated
+ * before that ends the session (the refusal thrown). /auth/refresh and the identity provider's
+ * refresh_token grant share it, so both keep one family per session. `hash` is how the store
+ * knows the token: the identity provider's tokens are hashed apart (domain/oauth), so an app's
+ * refresh token is unknown to /auth/refresh and an API one to the token endpoint.
+ */
+export async function rotateRefreshToken(
+  deps: Pick<Deps, 'config' | 'secrets' | 'sessions' | 'events' | 'now'>,
+  refreshToken: string,
+  hash: (token: string) => Promise<string> = sha256,
+) {
+  const userId = refreshTokenOwner(refreshToken);
+  if (!userId) throw new ApiError('INVALID_TOKEN', 'Refresh token is invalid');
+  const next = await successorOf(requireSuccessorKey(deps.secrets), userId, refreshToken);
+  const [refreshHash, successorHash] = await Promise.all([hash(refreshToken), hash(next)]);
+  const store = sessionStore(deps.sessions, userId);
+  const outcome = await store.rotate({
+    refreshHash,
+    successorHash,
+    reuseIntervalMs: deps.config.REFRESH_REUSE_INTERVAL_SECONDS * 1000,
+    now: deps.now(),
+  });
+  if (!outcome.ok) throw refusedRefresh(deps, userId, outcome.reason);
+  return { userId, next, store, outcome };
+}
+
+/**
  * Exchanges a refresh token for a new pair (RFC 9700 §4.14.2: rotated on every use; a token
  * already rotated ends the session). Within REFRESH_REUSE_INTERVAL_SECONDS a concurrent refresh
  * gets the same successor (security.md: "must return the same new pair, never two valid
@@ -120,7 +148,7 @@ export async function refresh(
   deps: SessionDeps & Pick<Deps, 'db' | 'events' | 'admitted'>,
   refreshToken: string,
 ): Promise<TokenPair> {
-  const successorKey = requireSuccessorKey(deps.secrets);
+  requireSuccessorKey(deps.secrets);
   requireSigningKeys(deps.secrets);
   const userId = refreshTokenOwner(refreshToken);
   if (!userId) throw new ApiError('INVALID_TOKEN', 'Refresh token is invalid');
@@ -128,16 +156,7 @@ export async function refresh(
   // for a retry instead of having been spent on an answer that never came.
   const rolesReadAt = deps.now();
   const [found] = await Promise.all([findUserWithRoles(deps.db, { id: userId }), deps.admitted()]);
-  const next = await successorOf(successorKey, userId, refreshToken);
-  const [refreshHash, successorHash] = await Promise.all([sha256(refreshToken), sha256(next)]);
-  const store = sessionStore(deps.sessions, userId);
-  const outcome = await store.rotate({
-    refreshHash,
-    successorHash,
-    reuseIntervalMs: deps.config.REFRESH_REUSE_INTERVAL_SECONDS * 1000,
-    now: deps.now(),
-  });
-  if (!outcome.ok) throw refusedRefresh(deps, userId, outcome.reason);
+  const { outcome, next, store } = await rotateRefreshToken(deps, refreshToken);
   if (!found || found.user.status !== 'active') {
     await store.revoke(outcome.session.id);
     throw new ApiError('SESSION_REVOKED', 'This session has ended');

@@ -58,6 +58,17 @@ export const ERROR_CODES = {
     message: 'This password appears in a known data breach: choose another one',
   },
   CAPTCHA_FAILED: { status: 403, message: 'The bot check failed: try again' },
+  // The identity provider's OAuth endpoints answer these as RFC 6749 bodies: `error` is the
+  // code without OAUTH_, lower-cased (routes/oauth decides the shape at the edge).
+  OAUTH_INVALID_REQUEST: { status: 400, message: 'The request is missing or repeats a parameter' },
+  OAUTH_INVALID_CLIENT: { status: 401, message: 'Client authentication failed' },
+  OAUTH_INVALID_GRANT: { status: 400, message: 'The grant is invalid, expired or revoked' },
+  OAUTH_UNAUTHORIZED_CLIENT: { status: 400, message: 'The client may not use this grant' },
+  OAUTH_UNSUPPORTED_GRANT_TYPE: { status: 400, message: 'Unsupported grant type' },
+  OAUTH_INVALID_SCOPE: { status: 400, message: 'The scope is invalid or not allowed' },
+  OAUTH_INVALID_TARGET: { status: 400, message: 'The resource is invalid' },
+  OAUTH_INVALID_CLIENT_METADATA: { status: 400, message: 'The client metadata is invalid' },
+  OAUTH_INVALID_REDIRECT_URI: { status: 400, message: 'A redirect URI is invalid' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,13 +3,19 @@ import { loadKeyring, type Keyring } from './keyring';
 import { ApiError } from './errors';
 import { importPepper, type PasswordHasher } from './password';
 import { loadServiceKeys } from './service-keys';
-import { loadSigningKeys, type KeyStatus, type SigningKeys } from './signing-keys';
+import {
+  loadRsaSigningKeys,
+  loadSigningKeys,
+  type KeyStatus,
+  type SigningKeys,
+} from './signing-keys';
 
 /** The configuration the secrets are read from (config.ts parses it). */
 export interface SecretsConfig {
   JWT_SIGNING_KEYS?: string;
   JWT_PRIVATE_KEY?: string;
   JWT_PREVIOUS_PUBLIC_KEYS?: string;
+  JWT_RSA_SIGNING_KEYS?: string;
   PASSWORD_PEPPER?: string;
   SERVICE_API_KEYS?: string;
   MFA_ENCRYPTION_KEY?: string;
@@ -19,6 +25,8 @@ export interface SecretsConfig {
 
 export interface Secrets {
   signing: { status: KeyStatus; keys?: SigningKeys };
+  /** The RS256 keys of ID tokens (optional: `missing` is a healthy state). */
+  rsaSigning: { status: KeyStatus; keys?: SigningKeys };
   /**
    * The pepper, and keys derived from it: the refresh-token successor key (sessions.ts), the
    * backup codes' HMAC key (domain/factors/backup-codes.ts) and the key that signs passkey
@@ -74,8 +82,10 @@ export function loadSecrets(config: SecretsConfig): Promise<Secrets> {
       loadSigningKeys(config),
       loadPepper(config),
       loadKeyring(config.MFA_ENCRYPTION_KEY),
-    ]).then(([signing, pepper, mfa]) => ({
+      loadRsaSigningKeys(config),
+    ]).then(([signing, pepper, mfa, rsaSigning]) => ({
       signing,
+      rsaSigning,
       pepper,
       mfa,
       services: loadServiceKeys(config.SERVICE_API_KEYS),

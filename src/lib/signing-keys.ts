@@ -19,7 +19,7 @@ import { z } from 'zod';
  *     `exp` claims longer. A retired key needs no private part.
  * `npm run keys:rotate` writes the next set (scripts/signing-key-rotation.mjs).
  */
-type SigningAlg = 'EdDSA' | 'ES256';
+type SigningAlg = 'EdDSA' | 'ES256' | 'RS256';
 
 /** How long verifiers may cache the JWKS (its Cache-Control). */
 export const JWKS_MAX_AGE_S = 300;
@@ -55,15 +55,34 @@ const PublicJwkSchema = z.union([
   z.looseObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string() }),
 ]);
 
+/**
+ * The identity provider's RS256 keys (JWT_RSA_SIGNING_KEYS): OpenID Connect Discovery requires
+ * RS256 for ID tokens, so these sign ID tokens only, never access tokens. 2048-bit modulus at
+ * least (342 base64url characters).
+ */
+const RsaJwkSchema = z.looseObject({
+  kty: z.literal('RSA'),
+  n: z.string().min(342),
+  e: z.string().min(1),
+});
+
 const RotationEntrySchema = z.looseObject({
   kid: z.string().min(1),
   kty: z.string(),
   active_from: z.iso.datetime({ offset: true }).optional(),
 });
 
-const algOf = (jwk: { kty: string }): SigningAlg => (jwk.kty === 'OKP' ? 'EdDSA' : 'ES256');
+const algOf = (jwk: { kty: string }): SigningAlg =>
+  jwk.kty === 'OKP' ? 'EdDSA' : jwk.kty === 'RSA' ? 'RS256' : 'ES256';
+// An RSA private JWK holds its CRT parameters besides `d`: none of them is ever published.
 const toPublic = ({
   d: _d,
+  p: _p,
+  q: _q,
+  dp: _dp,
+  dq: _dq,
+  qi: _qi,
+  oth: _oth,
   key_ops: _ops,
   ext: _ext,
   active_from: _from,
@@ -74,10 +93,10 @@ class WeakKey extends Error {}
 
 async function entryFor(
   jwk: JWK & { active_from?: string },
-  options: { activeFrom: number; pinned?: boolean; needsPrivate?: boolean },
+  options: { activeFrom: number; pinned?: boolean; needsPrivate?: boolean; rsa?: boolean },
 ): Promise<KeyEntry> {
-  if (jwk.kty === 'oct' || jwk.kty === 'RSA') throw new WeakKey();
-  const parsed = PublicJwkSchema.parse(jwk);
+  if (jwk.kty === 'oct' || (jwk.kty === 'RSA') !== (options.rsa ?? false)) throw new WeakKey();
+  const parsed = options.rsa ? RsaJwkSchema.parse(jwk) : PublicJwkSchema.parse(jwk);
   const alg = algOf(parsed);
   const pub = toPublic(jwk);
   const kid = jwk.kid ?? (await calculateJwkThumbprint(pub));
@@ -117,12 +136,16 @@ async function singleKey(privateJwk: string, previousPublicJwks: string | undefi
 }
 
 /** JWT_SIGNING_KEYS: the rotation set. The newest key must be able to sign. */
-async function rotationSet(json: string) {
-  const list = z.array(RotationEntrySchema).min(1).max(10).parse(JSON.parse(json));
+async function rotationSet(json: string, rsa = false) {
+  const parsed: unknown = JSON.parse(json);
+  // The RSA set may also be one JWK on its own (a key never rotated yet).
+  const listed = rsa && !Array.isArray(parsed) ? [parsed] : parsed;
+  const list = z.array(RotationEntrySchema).min(1).max(10).parse(listed);
   const entries = await Promise.all(
     list.map((jwk) =>
       entryFor(jwk as JWK & { active_from?: string }, {
         activeFrom: jwk.active_from ? Date.parse(jwk.active_from) : Number.NEGATIVE_INFINITY,
+        rsa,
       }),
     ),
   );
@@ -154,6 +177,27 @@ export async function loadSigningKeys(input: {
     if (set && single && !entries.some((e) => e.kid === (JSON.parse(single) as JWK).kid)) {
       return { status: 'invalid' };
     }
+    if (new Set(entries.map((e) => e.kid)).size !== entries.length) return { status: 'invalid' };
+    const graceMs = (input.ACCESS_TOKEN_TTL_SECONDS + CLOCK_TOLERANCE_S) * 1000;
+    return { status: 'ok', keys: { entries, graceMs } };
+  } catch (err) {
+    return { status: err instanceof WeakKey ? 'weak' : 'invalid' };
+  }
+}
+
+/**
+ * JWT_RSA_SIGNING_KEYS: the RS256 keys of ID tokens, rotated like JWT_SIGNING_KEYS (the same
+ * states and grace, the ID token's lifetime being the access token's). Optional: without it
+ * the API works as before and ID tokens are signed with the EdDSA key only.
+ */
+export async function loadRsaSigningKeys(input: {
+  JWT_RSA_SIGNING_KEYS?: string;
+  ACCESS_TOKEN_TTL_SECONDS: number;
+}): Promise<{ status: KeyStatus; keys?: SigningKeys }> {
+  const set = input.JWT_RSA_SIGNING_KEYS?.trim();
+  if (!set) return { status: 'missing' };
+  try {
+    const entries = await rotationSet(set, true);
     if (new Set(entries.map((e) => e.kid)).size !== entries.length) return { status: 'invalid' };
     const graceMs = (input.ACCESS_TOKEN_TTL_SECONDS + CLOCK_TOLERANCE_S) * 1000;
     return { status: 'ok', keys: { entries, graceMs } };

@@ -101,9 +101,10 @@ export function minimalCalls(doc: Document, importFrom: string) {
         const parts = [...groups].map(([where, list]) => `${where}: { ${list.join(', ')} }`);
         init.push(`params: { ${parts.join(', ')} }`);
       }
-      const body = op.requestBody?.required
-        ? op.requestBody.content?.['application/json']?.schema
-        : undefined;
+      // JSON, or a form (the identity provider's OAuth endpoints, RFC 6749).
+      const content = op.requestBody?.required ? op.requestBody.content : undefined;
+      const body = (content?.['application/json'] ?? content?.['application/x-www-form-urlencoded'])
+        ?.schema;
       if (body) init.push(`body: ${minimal(doc, body)}`);
       const args = [JSON.stringify(path), ...(init.length ? [`{ ${init.join(', ')} }`] : [])];
       calls.push(`  await client.${method.toUpperCase()}(${args.join(', ')});`);

@@ -37,6 +37,13 @@ export const AUDIT_ACTIONS = [
   'passkey_removed',
   'impersonation_started',
   'session_revoked',
+  // The identity provider (domain/oauth/event-kinds.ts).
+  'oauth_client_changed',
+  'oauth_consent_granted',
+  'oauth_consent_withdrawn',
+  'oauth_token_issued',
+  'oauth_code_reuse',
+  'oauth_token_revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

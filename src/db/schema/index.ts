@@ -9,3 +9,4 @@ export * from './organizations';
 export * from './email-sign-ins';
 export * from './passkeys';
 export * from './webhooks';
+export * from './oauth-provider';

@@ -19,7 +19,7 @@ import * as storage from './storage';
  * SessionStore: one SQLite-backed object per user (`idFromName(userId)`), holding that user's
  * sessions. Every method runs its reads and writes synchronously, so each call is atomic:
  * rotation and reuse detection cannot race, and revocation is visible to the very next check.
- * Its tables are described with their schema (storage.ts). An alarm at the earliest expiry deletes expired sessions and their tokens.
+ * Tables: storage.ts. An alarm at the earliest expiry deletes expired sessions and tokens.
  */
 /** The user's session object: one per user, so all their sessions share one strong store. */
 export const sessionStore = (ns: DurableObjectNamespace<SessionStore>, userId: string) =>
@@ -50,8 +50,7 @@ export class SessionStore extends DurableObject {
     const amr = input.amr ?? null;
     const actor = input.actor ?? null;
     const expiresAt = now + input.ttlMs;
-    // The cap counts the user's own sessions: an impersonation (actor) neither counts nor pushes
-    // one of them out.
+    // The cap counts the user's own sessions: an impersonation neither counts nor evicts one.
     const overflow = actor
       ? []
       : this.sql
@@ -124,10 +123,7 @@ export class SessionStore extends DurableObject {
     return { ok: true, session: { ...session, lastUsedAt: now }, replayed: false };
   }
 
-  /**
-   * Whether a session is live now: what /auth/verify consults on every call. Also keeps
-   * last_used_at current, written at most once a minute so verification stays read-mostly.
-   */
+  /** Whether a session is live now (/auth/verify); last_used_at written at most once a minute. */
   check(sessionId: string, now: number): { live: boolean; rolesChangedAt: number | null } {
     const session = this.live(sessionId, now);
     if (session && now - session.lastUsedAt >= LAST_USED_GRANULARITY_MS) {
@@ -156,6 +152,11 @@ export class SessionStore extends DurableObject {
   /** Ends one session. Returns whether it existed. */
   revoke(sessionId: string): boolean {
     return this.end(sessionId);
+  }
+
+  /** The session a refresh token belongs to, without ending it (OAuth revocation checks whose). */
+  sessionOfRefreshHash(refreshHash: string): string | null {
+    return storage.tokenRow(this.sql, refreshHash)?.session_id ?? null;
   }
 
   /** Ends the session a refresh token belongs to (logout with only a refresh token). */

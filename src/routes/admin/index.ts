@@ -1,6 +1,8 @@
 import { createRouter } from '../../http/app-env';
 import * as handlers from './admin.handlers';
 import * as routes from './admin.routes';
+import * as clientHandlers from './oauth-clients.handlers';
+import * as clientRoutes from './oauth-clients.routes';
 
 export const adminRouter = createRouter()
   .openapi(routes.listRoles, handlers.listRoles)
@@ -11,4 +13,9 @@ export const adminRouter = createRouter()
   .openapi(routes.removeRole, handlers.removeRole)
   .openapi(routes.setStatus, handlers.setStatus)
   .openapi(routes.resetMfa, handlers.resetMfa)
-  .openapi(routes.impersonate, handlers.impersonate);
+  .openapi(routes.impersonate, handlers.impersonate)
+  .openapi(clientRoutes.listOAuthClients, clientHandlers.listOAuthClients)
+  .openapi(clientRoutes.createOAuthClient, clientHandlers.createOAuthClient)
+  .openapi(clientRoutes.getOAuthClient, clientHandlers.getOAuthClient)
+  .openapi(clientRoutes.updateOAuthClient, clientHandlers.updateOAuthClient)
+  .openapi(clientRoutes.deleteOAuthClient, clientHandlers.deleteOAuthClient);

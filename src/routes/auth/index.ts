@@ -2,6 +2,8 @@ import { createRouter } from '../../http/app-env';
 import * as accessHandlers from './access.handlers';
 import * as access from './access.routes';
 import * as accountHandlers from './account.handlers';
+import * as consentsHandlers from './consents.handlers';
+import * as consents from './consents.routes';
 import * as emailSignInHandlers from './email-sign-in.handlers';
 import * as emailSignIn from './email-sign-in.routes';
 import * as account from './account.routes';
@@ -49,4 +51,6 @@ export const authRouter = createRouter()
   .openapi(recovery.verifyEmail, recoveryHandlers.verifyEmail)
   .openapi(recovery.resendVerification, recoveryHandlers.resendVerification)
   .openapi(emailSignIn.emailStart, emailSignInHandlers.emailStart)
-  .openapi(emailSignIn.emailVerify, emailSignInHandlers.emailVerify);
+  .openapi(emailSignIn.emailVerify, emailSignInHandlers.emailVerify)
+  .openapi(consents.listConsents, consentsHandlers.listConsents)
+  .openapi(consents.withdrawConsent, consentsHandlers.withdrawConsent);

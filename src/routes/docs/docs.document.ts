@@ -44,6 +44,11 @@ const TAGS = [
     name: 'Development',
     description: 'Helpers that exist only when ENVIRONMENT=development (404 otherwise).',
   },
+  {
+    name: 'Identity provider',
+    description:
+      'OAuth 2.1 and OpenID Connect for other apps and MCP clients: discovery, authorize, token, userinfo, revoke, introspect, clients, consents. The OAuth endpoints answer with RFC 6749 error bodies `{error, error_description}`.',
+  },
 ];
 
 const DESCRIPTION = `Authentication and identity on Cloudflare Workers.

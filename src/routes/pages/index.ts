@@ -7,6 +7,7 @@ import * as credentials from './pages.credentials';
 import * as h from './pages.handlers';
 import * as invitation from './pages.invitation';
 import * as passkey from './pages.passkey';
+import { authorizePage, consentPost } from './oauth-authorize';
 import { pageError } from './pages.shared';
 
 export { isPagePath, pageHeaders } from './pages.security';
@@ -38,4 +39,6 @@ export const pagesRouter = new Hono<AppEnv>()
   .post('/account/passkeys/options', limitByIp('login'), account.accountOptionsPost)
   .post('/account/passkeys', account.accountAddPost)
   .post('/account/passkeys/remove', limitByIp('login'), account.accountRemovePost)
+  .get('/oauth/authorize', authorizePage)
+  .post('/oauth/authorize', consentPost)
   .onError(pageError);

@@ -21,6 +21,8 @@ const PAGE_PATHS = new Set([
   '/account/passkeys',
   '/account/passkeys/options',
   '/account/passkeys/remove',
+  // The identity provider's authorization endpoint: sign-in, consent, redirect with a code.
+  '/oauth/authorize',
 ]);
 
 /** The hosted pages, and the admin console's (routes/console), which share their CSP and forms. */
@@ -38,16 +40,52 @@ function allowedOrigins(config: { APP_URL: string; CORS_ORIGINS: string[] }) {
  * (`app.example.evil`, `app.example@evil`) all compare unequal by origin.
  */
 export function safeReturnTo(
-  config: { APP_URL: string; CORS_ORIGINS: string[] },
+  config: { APP_URL: string; CORS_ORIGINS: string[]; JWT_ISSUER?: string },
   value: string | undefined,
   /** This service's own origin, when a page of its own (the admin console) may be the target. */
   self?: string,
 ): string | null {
-  if (!value || value.length > 2048 || !URL.canParse(value)) return null;
+  if (!value || value.length > 4096 || !URL.canParse(value)) return null;
   const url = new URL(value);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   if (url.username || url.password) return null;
+  if (isAuthorizeUrl(config, url)) return url.href;
+  if (value.length > 2048) return null;
   return allowedOrigins(config).includes(url.origin) || url.origin === self ? url.href : null;
+}
+
+/**
+ * The identity provider's own authorization URL (this worker's origin, JWT_ISSUER): the sign-in
+ * page goes back there, so an app's sign-in continues to its consent (longer: it carries the
+ * request's parameters).
+ */
+function isAuthorizeUrl(config: { JWT_ISSUER?: string }, url: URL) {
+  if (!config.JWT_ISSUER || !URL.canParse(config.JWT_ISSUER)) return false;
+  return url.origin === new URL(config.JWT_ISSUER).origin && url.pathname === '/oauth/authorize';
+}
+
+/**
+ * Where a page's forms may end up besides the allowed origins: the consent form and a sign-in
+ * that continues to /oauth/authorize end in a redirect to the client's redirect URI, which
+ * Chromium checks against form-action. Its origin (or private-use scheme) is added; a URI the
+ * client did not register is refused by /oauth/authorize before any form, so this names only
+ * where the answer would go anyway.
+ */
+function authorizeTarget(c: Context<AppEnv>): string | null {
+  let params: URLSearchParams | null = null;
+  if (c.req.path === '/oauth/authorize') params = new URL(c.req.url).searchParams;
+  else if (c.req.path === '/login') {
+    const back = c.req.query('return_to');
+    if (back && URL.canParse(back) && new URL(back).pathname === '/oauth/authorize') {
+      params = new URL(back).searchParams;
+    }
+  }
+  const target = params?.get('redirect_uri');
+  if (!target || !URL.canParse(target)) return null;
+  const url = new URL(target);
+  if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
+  // A private-use scheme (native apps): a CSP source `scheme:`.
+  return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null;
 }
 
 const headersByOrigins = new Map<string, MiddlewareHandler>();
@@ -59,12 +97,15 @@ const headersByOrigins = new Map<string, MiddlewareHandler>();
  */
 export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
   const config = getConfig(c.env);
-  const targets = config.ok ? allowedOrigins(config) : [];
-  // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin.
+  const extra = config.ok ? authorizeTarget(c) : null;
+  const targets = config.ok ? [...allowedOrigins(config), ...(extra ? [extra] : [])] : [];
+  // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin; the consent
+  // page also shows the client's logo (an https URL an admin registered).
   const dataLogo = config.ok && config.BRAND_LOGO_URL.startsWith('data:');
   // Turnstile's script and iframe, only on the pages that render the widget, only when it is on.
   const turnstile = config.ok && widgetOn(config, c.req.path);
-  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}${turnstile ? ' turnstile' : ''}`;
+  const clientLogo = c.req.path === '/oauth/authorize';
+  const key = `${targets.join(' ')}${dataLogo ? ' data:' : ''}${turnstile ? ' turnstile' : ''}${clientLogo ? ' logo' : ''}`;
   let headers = headersByOrigins.get(key);
   if (!headers) {
     headers = secureHeaders({
@@ -73,7 +114,7 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
         scriptSrc: turnstile ? [NONCE, TURNSTILE_ORIGIN] : [NONCE],
         ...(turnstile && { frameSrc: [TURNSTILE_ORIGIN] }),
         styleSrc: [NONCE],
-        imgSrc: dataLogo ? ["'self'", 'data:'] : ["'self'"],
+        imgSrc: ["'self'", ...(dataLogo ? ['data:'] : []), ...(clientLogo ? ['https:'] : [])],
         formAction: ["'self'", ...targets],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],
@@ -82,6 +123,9 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
       // which assertSameOriginForm must refuse. same-origin still tells other sites nothing.
       referrerPolicy: 'same-origin',
     });
+    // The key may hold a redirect URI's origin from the query: bounded, so that requests with
+    // made-up ones cannot grow it without end.
+    if (headersByOrigins.size >= 64) headersByOrigins.clear();
     headersByOrigins.set(key, headers);
   }
   return headers(c, next);

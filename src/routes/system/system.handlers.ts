@@ -85,7 +85,12 @@ export const jwks: AppRouteHandler<typeof routes.jwks> = (c) => {
   const keys = requireSigningKeys(c.var.secrets);
   // A rotation publishes the next key at least twice this long before it signs
   // (scripts/signing-key-rotation.mjs), so no verifier's cached copy lacks a key in use.
-  const published = publishedAt(keys, c.var.deps.now()).map((e) => e.jwk);
+  const now = c.var.deps.now();
+  // The identity provider's RS256 keys (ID tokens) beside the access tokens' ones.
+  const rsa = c.var.secrets.rsaSigning.keys;
+  const published = [...publishedAt(keys, now), ...(rsa ? publishedAt(rsa, now) : [])].map(
+    (e) => e.jwk,
+  );
   return c.json(
     { keys: published as { kty: string; kid: string; alg: string; use: string }[] },
     200,

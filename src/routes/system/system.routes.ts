@@ -53,8 +53,8 @@ export const jwks = createRoute({
   operationId: 'getJwks',
   security: publicRoute,
   tags,
-  summary: 'Public keys that verify access tokens',
+  summary: 'Public keys that verify access and ID tokens',
   description:
-    'Public keys only; keys retired from signing stay here until their last tokens expire.',
+    'Public keys only: the EdDSA keys of access tokens and, when configured, the RS256 keys of ID tokens (the identity provider). Keys retired from signing stay here until their last tokens expire.',
   responses: { 200: jsonResponse(JwksSchema, 'JSON Web Key Set'), ...errorResponses(503) },
 });

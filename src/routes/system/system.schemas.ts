@@ -24,6 +24,9 @@ export const HealthSchema = z
       password_pepper: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
       service_keys: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
       mfa_encryption_key: ComponentStatus.optional().openapi({ description: 'Detailed view only' }),
+      rsa_signing_key: ComponentStatus.optional().openapi({
+        description: 'Detailed view only (the identity provider, optional)',
+      }),
     }),
     problems: z
       .array(z.string())

@@ -1,0 +1,99 @@
+import { decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createUser } from './helpers';
+import { createSignedInAdmin } from './helpers-admin';
+import {
+  authorizationRequest,
+  Browser,
+  discoverIdp,
+  ISSUER,
+  oidc,
+  registerClient,
+  RP_REDIRECT,
+  throughPages,
+} from './helpers-idp';
+
+const admin = await createSignedInAdmin();
+
+describe('the identity provider with openid-client as the relying party', () => {
+  it('runs the code flow through the hosted sign-in and consent pages (RS256 ID token)', async () => {
+    const client = await registerClient(admin.access_token, {
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
+    });
+    const config = await discoverIdp(
+      client.client_id,
+      {},
+      oidc.ClientSecretBasic(client.client_secret!),
+    );
+    const user = await createUser();
+    const browser = new Browser();
+    const req = await authorizationRequest(config);
+    const back = await throughPages(browser, req.url, user);
+    expect(back.origin + back.pathname).toBe(RP_REDIRECT);
+    expect(back.searchParams.get('state')).toBe(req.state);
+    expect(back.searchParams.get('iss')).toBe(ISSUER);
+
+    const tokens = await oidc.authorizationCodeGrant(config, back, {
+      pkceCodeVerifier: req.verifier,
+      expectedNonce: req.nonce,
+      expectedState: req.state,
+    });
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256');
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({
+      iss: ISSUER,
+      sub: user.id,
+      aud: client.client_id,
+      nonce: req.nonce,
+      email: user.email,
+      email_verified: false,
+      amr: ['pwd'],
+    });
+    expect(claims.auth_time).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(tokens.refresh_token).toMatch(/\./);
+    expect(tokens.scope).toBe('openid email profile offline_access');
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, user.id);
+    expect(info).toMatchObject({ sub: user.id, email: user.email });
+    // Refresh, twice in parallel: one successor, and the family lives on.
+    const [r1, r2] = await Promise.all([
+      oidc.refreshTokenGrant(config, tokens.refresh_token!),
+      oidc.refreshTokenGrant(config, tokens.refresh_token!),
+    ]);
+    expect(r1.refresh_token).toBe(r2.refresh_token);
+    expect(r1.refresh_token).not.toBe(tokens.refresh_token);
+    const r3 = await oidc.refreshTokenGrant(config, r1.refresh_token!);
+    expect(await oidc.fetchUserInfo(config, r3.access_token, user.id)).toMatchObject({
+      sub: user.id,
+    });
+
+    // The consent is remembered: the next authorization goes straight back with a code.
+    const again = await authorizationRequest(config);
+    const direct = await browser.go(again.url.href);
+    expect(direct.status).toBe(302);
+    expect(new URL(direct.location!).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('signs ID tokens with EdDSA for a client that registered it; a public client uses PKCE alone', async () => {
+    const client = await registerClient(admin.access_token, {
+      token_endpoint_auth_method: 'none',
+      id_token_signed_response_alg: 'EdDSA',
+    });
+    const config = await discoverIdp(
+      client.client_id,
+      { id_token_signed_response_alg: 'EdDSA' },
+      oidc.None(),
+    );
+    const user = await createUser();
+    const req = await authorizationRequest(config, { scope: 'openid email' });
+    const back = await throughPages(new Browser(), req.url, user);
+    const tokens = await oidc.authorizationCodeGrant(config, back, {
+      pkceCodeVerifier: req.verifier,
+      expectedNonce: req.nonce,
+      expectedState: req.state,
+    });
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('EdDSA');
+    expect(tokens.claims()!.sub).toBe(user.id);
+    // No offline_access: no refresh token.
+    expect(tokens.refresh_token).toBeUndefined();
+  });
+});
