@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { boolVar, intVar, listVar, rateVar } from './lib/env-vars';
 import { checkWebAuthn } from './lib/webauthn-config';
+import { checkOAuthProviders, OAuthProvidersVar, withProviderSecrets } from './lib/oauth-config';
 import { PBKDF2_MAX_ITERATIONS } from './lib/password';
 import { LOCAL_HOST, notPublicUrl } from './lib/public-url';
 
@@ -186,11 +187,14 @@ export const VarsSchema = z
     WEBAUTHN_RP_ID: z.string().default(''),
     WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('edge-auth'),
     WEBAUTHN_ORIGINS: listVar,
+    /** Social and enterprise sign-in (docs/social-sign-in.md); none by default. */
+    OAUTH_PROVIDERS: OAuthProvidersVar,
   })
   .superRefine(refuseDevelopmentValues)
   .superRefine((v, ctx) => {
     const development = (DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(v.ENVIRONMENT);
     checkWebAuthn(v, ctx, development);
+    checkOAuthProviders(v, ctx, development);
   });
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
@@ -234,6 +238,9 @@ export type Bindings = Env & { [K in keyof z.input<typeof SecretsSchema>]?: stri
   WEBAUTHN_RP_ID?: string;
   WEBAUTHN_RP_NAME?: string;
   WEBAUTHN_ORIGINS?: string;
+  /** Optional: the sign-in providers (VarsSchema), and each one's OAUTH_<ID>_CLIENT_SECRET. */
+  OAUTH_PROVIDERS?: string;
+  [secret: `OAUTH_${string}_CLIENT_SECRET`]: string | undefined;
 };
 
 export type Config =
@@ -259,6 +266,10 @@ export function getConfig(env: Bindings): Config {
     );
     if (vars.success && secrets.success)
       problems.push(...databaseProblems(vars.data, secrets.data));
+    const oauth = vars.success
+      ? withProviderSecrets(vars.data.OAUTH_PROVIDERS, env as unknown as Record<string, unknown>)
+      : null;
+    problems.push(...(oauth?.problems ?? []));
     config =
       vars.success && secrets.success && problems.length === 0
         ? {
@@ -266,6 +277,7 @@ export function getConfig(env: Bindings): Config {
             // Which database serves this deployment; the same rule as createDb's.
             database: vars.data.LIBSQL_URL ? 'libsql' : 'd1',
             ...vars.data,
+            OAUTH_PROVIDERS: oauth?.providers ?? [],
             ...secrets.data,
           }
         : { ok: false, problems };
