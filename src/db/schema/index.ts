@@ -8,3 +8,4 @@ export * from './analytics';
 export * from './organizations';
 export * from './email-sign-ins';
 export * from './passkeys';
+export * from './identities';
