@@ -10,6 +10,7 @@
  */
 import { fakeLibsql } from './fake-libsql.ts';
 import { FAKE_LIBSQL_HOST } from './fake-libsql-env.ts';
+import { FEDERATION_HOSTS, fakeFederation } from './fake-oidc.ts';
 
 type Call = {
   provider: 'resend' | 'twilio';
@@ -37,6 +38,7 @@ async function parse(request: Request): Promise<Omit<Call, 'status'> | null> {
 export async function fakeProviders(request: Request): Promise<Response> {
   const url = new URL(request.url);
   if (url.hostname === FAKE_LIBSQL_HOST) return fakeLibsql(request);
+  if (FEDERATION_HOSTS.has(url.hostname)) return fakeFederation(request);
   if (url.hostname === 'fake-provider.test' && url.pathname === '/calls') {
     const to = url.searchParams.get('to');
     return Response.json(calls.filter((c) => c.to === to));

@@ -56,6 +56,11 @@ const PUBLIC = [
   'GET /dev/outbox',
   'POST /auth/email/start',
   'POST /auth/email/verify',
+  'GET /auth/oauth/providers',
+  'GET /auth/oauth/{provider}/authorize',
+  'GET /auth/oauth/{provider}/callback',
+  'POST /auth/oauth/{provider}/callback',
+  'POST /auth/oauth/exchange',
 ];
 
 /**

@@ -182,6 +182,16 @@ const buildDomainEventSchema = () =>
       ...orgEvent,
       metadata: z.object(invitationRef),
     }),
+    z.object({
+      type: z.literal('identity_linked'),
+      user_id: id,
+      metadata: z.object({ provider: z.string(), identity_id: id }),
+    }),
+    z.object({
+      type: z.literal('identity_unlinked'),
+      user_id: id,
+      metadata: z.object({ identity_id: id }),
+    }),
   ]);
 export type DomainEvent = z.infer<ReturnType<typeof buildDomainEventSchema>>;
 

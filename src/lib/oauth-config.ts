@@ -80,7 +80,7 @@ export function checkOAuthProviders(
 }
 
 /** The secret's name for a provider id: OAUTH_GITHUB_CLIENT_SECRET for `github`. */
-export const secretNameOf = (id: string) => `OAUTH_${id.toUpperCase()}_CLIENT_SECRET`;
+const secretNameOf = (id: string) => `OAUTH_${id.toUpperCase()}_CLIENT_SECRET`;
 
 /**
  * Fills each provider's client secret from its OAUTH_<ID>_CLIENT_SECRET (which wins over the

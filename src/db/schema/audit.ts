@@ -35,6 +35,8 @@ export const AUDIT_ACTIONS = [
   'service_activity',
   'passkey_added',
   'passkey_removed',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

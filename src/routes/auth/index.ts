@@ -5,6 +5,8 @@ import * as accountHandlers from './account.handlers';
 import * as emailSignInHandlers from './email-sign-in.handlers';
 import * as emailSignIn from './email-sign-in.routes';
 import * as account from './account.routes';
+import * as oauthHandlers from './oauth.handlers';
+import * as oauth from './oauth.routes';
 import * as passkeyHandlers from './passkey.handlers';
 import * as passkey from './passkey.routes';
 import * as profileHandlers from './profile.handlers';
@@ -49,4 +51,12 @@ export const authRouter = createRouter()
   .openapi(recovery.verifyEmail, recoveryHandlers.verifyEmail)
   .openapi(recovery.resendVerification, recoveryHandlers.resendVerification)
   .openapi(emailSignIn.emailStart, emailSignInHandlers.emailStart)
-  .openapi(emailSignIn.emailVerify, emailSignInHandlers.emailVerify);
+  .openapi(emailSignIn.emailVerify, emailSignInHandlers.emailVerify)
+  .openapi(oauth.oauthProviders, oauthHandlers.oauthProviders)
+  .openapi(oauth.oauthAuthorize, oauthHandlers.oauthAuthorize)
+  .openapi(oauth.oauthCallback, oauthHandlers.oauthCallback)
+  .openapi(oauth.oauthCallbackPost, oauthHandlers.oauthCallbackPost)
+  .openapi(oauth.oauthExchange, oauthHandlers.oauthExchange)
+  .openapi(oauth.listIdentities, oauthHandlers.listIdentities)
+  .openapi(oauth.linkIdentity, oauthHandlers.linkIdentity)
+  .openapi(oauth.unlinkIdentity, oauthHandlers.unlinkIdentity);
