@@ -74,7 +74,7 @@ export async function callback(location: string | URL): Promise<URL> {
 }
 
 /** Plays the user at oidc-provider: signs in as `account`, consents → the redirect back. */
-async function atOidcProvider(authorizeUrl: URL, account: Account) {
+export async function driveOidc(authorizeUrl: URL, account: Account) {
   const res = await fetch('http://oidc.test/test/drive', {
     method: 'POST',
     body: JSON.stringify({ url: authorizeUrl.href, account }),
@@ -90,11 +90,11 @@ export async function viaOidc(
   query: Record<string, string> = { return_to: RETURN_TO },
   provider = 'oidc',
 ) {
-  return callback(await atOidcProvider(await authorize(provider, query), account));
+  return callback(await driveOidc(await authorize(provider, query), account));
 }
 
 /** A code at the hand-made issuer whose ID token carries `claims` (over its defaults). */
-async function handmadeCode(
+export async function handmadeCode(
   authorizeUrl: URL,
   claims: Record<string, unknown>,
   badSignature = false,
