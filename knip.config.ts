@@ -31,7 +31,6 @@ const config: KnipConfig = {
         '@swc/core',
         // PENDING (issues 25-29, added ahead so that parallel branches share one lockfile): each
         // leaves this list in the commit that first imports it.
-        'arctic',
         'standardwebhooks',
         'axe-core',
       ],

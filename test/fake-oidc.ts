@@ -19,6 +19,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { fakeSocial, SOCIAL_HOSTS } from './fake-social.ts';
 
 const OIDC_HOST = 'oidc.test';
 const IDP_HOST = 'idp.test';
@@ -228,8 +229,12 @@ async function fakeIdp(request: Request): Promise<Response> {
   }
 }
 
-/** The hosts answered here (one dispatch line in fake-provider.ts). */
-export const FEDERATION_HOSTS = new Set([OIDC_HOST, IDP_HOST]);
+/** The hosts answered here and in fake-social.ts (one dispatch line in fake-provider.ts). */
+export const FEDERATION_HOSTS = new Set([OIDC_HOST, IDP_HOST, ...SOCIAL_HOSTS]);
 
-export const fakeFederation = (request: Request) =>
-  new URL(request.url).hostname === OIDC_HOST ? fakeOidc(request) : fakeIdp(request);
+export function fakeFederation(request: Request) {
+  const host = new URL(request.url).hostname;
+  if (host === OIDC_HOST) return fakeOidc(request);
+  if (host === IDP_HOST) return fakeIdp(request);
+  return fakeSocial(request);
+}

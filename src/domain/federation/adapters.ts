@@ -1,19 +1,17 @@
 import type { ProviderAdapter, ProviderConfig } from './provider';
 
 /**
- * The adapter of a configured provider. Each protocol library is loaded by the first request
- * that needs it, not with the /auth group (start-up CPU is paid per isolate).
+ * The adapter of a configured provider. Each protocol library (openid-client; arctic and jose)
+ * is loaded by the first request that needs it, not with the /auth group (start-up CPU is paid
+ * per isolate).
  */
 export async function adapterFor(
   p: ProviderConfig,
   development: boolean,
+  redirectUri: string,
 ): Promise<ProviderAdapter> {
-  switch (p.type) {
-    case 'oidc':
-      return (await import('./oidc')).oidcAdapter(p, development);
-    default:
-      throw new Error(`no adapter for ${p.type}`);
-  }
+  if (p.type === 'oidc') return (await import('./oidc')).oidcAdapter(p, development);
+  return (await import('./social')).socialAdapter(p, redirectUri);
 }
 
 const NAMES = {

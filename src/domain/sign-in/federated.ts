@@ -88,7 +88,7 @@ export async function startFederated(
     codeChallenge: input.codeChallenge ?? null,
     linkUserId: input.linkUserId ?? null,
   };
-  const adapter = await adapterFor(p, development(deps));
+  const adapter = await adapterFor(p, development(deps), ceremony.redirectUri);
   const [url] = await Promise.all([
     adapter.authorizationUrl(ceremony).catch((err: unknown) => {
       deps.logger.error('oauth authorize failed', { provider: p.id, error: err });
@@ -130,7 +130,8 @@ export async function finishFederated(
   const ceremony = { ...stored, state: state!, redirectUri: redirectUriOf(deps, p.id) };
   let profile;
   try {
-    profile = await (await adapterFor(p, development(deps))).finish(ceremony, params);
+    const adapter = await adapterFor(p, development(deps), ceremony.redirectUri);
+    profile = await adapter.finish(ceremony, params);
   } catch (err) {
     deps.logger.warn('oauth callback refused', {
       provider: p.id,
