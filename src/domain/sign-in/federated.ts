@@ -64,9 +64,18 @@ const development = (deps: Pick<Deps, 'config'>) =>
 export const redirectUriOf = (deps: Pick<Deps, 'config'>, id: string) =>
   new URL(`/auth/oauth/${id}/callback`, deps.config.JWT_ISSUER).href;
 
-/** return_to when allowlisted (as for the hosted pages), else the default page: APP_URL. */
-const returnTarget = (deps: Pick<Deps, 'config'>, value: string | undefined) =>
-  safeReturnTo(deps.config, value) ?? new URL(deps.config.APP_URL).href;
+/**
+ * return_to when allowlisted (as for the hosted pages), else the default page: APP_URL. The
+ * hosted sign-in page's own return route (/login/federated on this origin) is allowed too.
+ */
+function returnTarget(deps: Pick<Deps, 'config'>, value: string | undefined) {
+  const hosted = new URL('/login/federated', deps.config.JWT_ISSUER);
+  if (value && value.length <= 2048 && URL.canParse(value)) {
+    const url = new URL(value);
+    if (url.origin === hosted.origin && url.pathname === hosted.pathname) return url.href;
+  }
+  return safeReturnTo(deps.config, value) ?? new URL(deps.config.APP_URL).href;
+}
 
 /** The provider's authorization URL for a new ceremony (sign-in, or a link for `linkUserId`). */
 export async function startFederated(

@@ -14,6 +14,8 @@ const PAGE_PATHS = new Set([
   '/login/mfa',
   '/login/mfa/send',
   '/login/passkey',
+  '/login/federated',
+  '/login/federated/start',
   '/register',
   '/forgot-password',
   '/reset-password',
