@@ -55,3 +55,19 @@ describe('the hosted sign-in page', () => {
     expect(res.text).toContain('link this provider from your account page');
   });
 });
+
+describe('the account page', () => {
+  it('lists the linked providers', async () => {
+    const { back, verifier } = await startAtLoginPage();
+    const done = await api('GET', `${back.pathname}${back.search}`, {
+      headers: { Cookie: verifier },
+      redirect: 'manual',
+    });
+    const refresh = cookieOf(done, '__Host-refresh')!;
+    const page = await api('GET', '/account', { headers: { Cookie: refresh } });
+    expect(page.status, page.text).toBe(200);
+    expect(page.text).toContain('Sign-in providers');
+    expect(page.text).toContain('Test OpenID');
+    expect(page.text).toContain('@example.com');
+  });
+});

@@ -51,6 +51,34 @@ export const providerButtons = async (c: C, returnTo: string | null) => {
   return <ProviderButtons providers={listProviders(c.var.config)} returnTo={returnTo} />;
 };
 
+/**
+ * The account page's list of linked providers (linking and unlinking are the JSON routes'
+ * /auth/identities, which need re-authentication). Nothing when no provider is configured.
+ */
+export async function identitiesPanel(c: C, userId: string) {
+  if (c.var.config.OAUTH_PROVIDERS.length === 0) return null;
+  const [{ listUserIdentities }, { listProviders }] = await Promise.all([
+    import('../../domain/federation/accounts'),
+    federated(),
+  ]);
+  const names = new Map(listProviders(c.var.config).map((p) => [p.id, p.name]));
+  const rows = await listUserIdentities(c.var.deps, userId);
+  return (
+    <>
+      <h2>Sign-in providers</h2>
+      {rows.length === 0 ? <p class="hint">No provider linked.</p> : null}
+      <ul class="identities">
+        {rows.map((r) => (
+          <li>
+            <strong>{names.get(r.provider) ?? r.provider}</strong>
+            <p class="hint">{`${r.email ?? 'no email'} · linked ${r.createdAt.toISOString().slice(0, 10)}`}</p>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** GET /login/federated/start?provider=&return_to= → the provider. */
 export const federatedStart = async (c: C) => {
   const returnTo = returnToOf(c, c.req.query('return_to'));
