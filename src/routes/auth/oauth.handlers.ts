@@ -46,7 +46,7 @@ export const oauthCallback: AppRouteHandler<typeof routes.oauthCallback> = async
 export const oauthCallbackPost: AppRouteHandler<typeof routes.oauthCallbackPost> = async (c) => {
   const { provider } = c.req.valid('param');
   const { finishFederated } = await federated();
-  const target = await finishFederated(c.var.deps, provider, paramsOf(c.req.valid('form')));
+  const target = await finishFederated(c.var.deps, provider, paramsOf(c.req.valid('form') ?? {}));
   // 303: the browser follows a form post's redirect with a GET.
   return c.redirect(target, 303);
 };

@@ -72,7 +72,7 @@ export const oauthCallback = createRoute({
   summary: 'The provider’s redirect back',
   description: callbackDescription,
   request: { params: ProviderParamSchema, query: CallbackQuerySchema },
-  responses: { 302: redirect('To return_to'), ...errorResponses(404) },
+  responses: { 302: redirect('To return_to'), ...errorResponses(404, 422) },
 });
 
 export const oauthCallbackPost = createRoute({
@@ -86,11 +86,12 @@ export const oauthCallbackPost = createRoute({
   request: {
     params: ProviderParamSchema,
     body: {
-      required: true,
+      // Apple always posts one; not required, so that a client's minimal call needs no form.
+      required: false,
       content: { 'application/x-www-form-urlencoded': { schema: CallbackQuerySchema } },
     },
   },
-  responses: { 303: redirect('To return_to'), ...errorResponses(404, 413, 415) },
+  responses: { 303: redirect('To return_to'), ...errorResponses(404, 413, 415, 422) },
 });
 
 export const oauthExchange = createRoute({
