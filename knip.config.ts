@@ -30,10 +30,6 @@ const config: KnipConfig = {
         '@scalar/api-reference',
         // The parser dependency-cruiser loads by name (`parser: 'swc'` in .dependency-cruiser.cjs).
         '@swc/core',
-        // PENDING (issues 25-29, added ahead so that parallel branches share one lockfile): each
-        // leaves this list in the commit that first imports it.
-        'arctic',
-        'oidc-provider',
       ],
     },
     client: {

@@ -58,10 +58,23 @@ interface ChannelLike {
   postMessage(message: Message): void;
   addEventListener(type: 'message', listener: (event: { data: Message }) => void): void;
 }
+interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
 const browser = globalThis as unknown as {
   navigator?: { locks?: LockManagerLike };
   BroadcastChannel?: new (name: string) => ChannelLike;
+  sessionStorage?: StorageLike;
+  location?: { href: string; assign(url: string): void };
 };
+
+const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -316,6 +329,47 @@ export function createBrowserAuth(options: BrowserAuthOptions) {
     return data;
   }
 
+  const verifierKey = `${name}:provider-verifier`;
+
+  /**
+   * Social sign-in: navigates this tab to the provider (through the service's authorize route).
+   * A PKCE verifier stays in this tab's sessionStorage, so the login_code the provider's trip
+   * ends with is useless to anyone who reads it from the URL; `returnTo` (default: this page)
+   * must be on an origin the service allows (APP_URL's or CORS_ORIGINS).
+   */
+  async function signInWithProvider(provider: string, opts: { returnTo?: string } = {}) {
+    const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+    browser.sessionStorage?.setItem(verifierKey, verifier);
+    const url = new URL(`/auth/oauth/${encodeURIComponent(provider)}/authorize`, options.baseUrl);
+    url.searchParams.set('return_to', opts.returnTo ?? browser.location?.href ?? '');
+    url.searchParams.set('code_challenge', base64url(new Uint8Array(digest)));
+    browser.location?.assign(url.href);
+  }
+
+  /**
+   * On the page the provider's trip returns to: exchanges `?login_code=` (with the kept
+   * verifier) for a session, or the MFA step. null when the URL holds no login_code; an
+   * `?error=` (access_denied, account_exists, …) is thrown as an AuthError with that code.
+   */
+  async function finishProviderSignIn(
+    url: string = browser.location?.href ?? '',
+  ): Promise<SignInResult | null> {
+    const params = new URL(url).searchParams;
+    const refused = params.get('error');
+    if (refused) throw new AuthError(401, refused, `The sign-in was refused: ${refused}`);
+    const loginCode = params.get('login_code');
+    if (!loginCode) return null;
+    const verifier = browser.sessionStorage?.getItem(verifierKey) ?? undefined;
+    browser.sessionStorage?.removeItem(verifierKey);
+    const { data, error, response } = await api.POST('/auth/oauth/exchange', {
+      params: { query },
+      body: { login_code: loginCode, ...(verifier ? { code_verifier: verifier } : {}) },
+    });
+    if (!data) fail(error, response.status);
+    return signedInOr(data);
+  }
+
   async function signOut() {
     const token = current?.token;
     const refreshToken = current?.refreshToken;
@@ -353,6 +407,8 @@ export function createBrowserAuth(options: BrowserAuthOptions) {
     startEmailSignIn,
     signInWithEmail,
     signInWithPasskey,
+    signInWithProvider,
+    finishProviderSignIn,
     registerPasskey,
     verifyMfa,
     sendMfaCode,

@@ -5,6 +5,9 @@ import { secureHeaders } from 'hono/secure-headers';
 import { getConfig } from './config';
 import { DOCS_CSP } from './routes/docs/docs.page';
 import { isPagePath, pageHeaders } from './routes/pages/pages.security';
+
+/** POST /auth/oauth/{provider}/callback: a form, validated by its route. */
+const FORM_POST_CALLBACK = /^\/auth\/oauth\/[a-z][a-z0-9_]{0,31}\/callback$/;
 import type { ErrorCode } from './lib/error-codes';
 import { ApiError } from './lib/errors';
 import { type ErrorBody } from './http/openapi';
@@ -129,9 +132,10 @@ export function createApp(routers: Hono<AppEnv>[], extend?: (app: AppRouter) => 
     const config = getConfig(c.env);
     const max = bodyLimitFor(c.req.path, config.ok ? config.MAX_BODY_BYTES : 64 * 1024);
     // The hosted pages post forms, which their own handlers read and bound (routes/pages), as
-    // do the OAuth endpoints (form-encoded, RFC 6749; their schemas read them).
+    // do the OAuth endpoints (form-encoded, RFC 6749; their schemas read them) and providers
+    // answering with response_mode=form_post (Apple) at their callback.
     const then =
-      isPagePath(c.req.path) || isOAuthFormPath(c.req.path)
+      isPagePath(c.req.path) || isOAuthFormPath(c.req.path) || FORM_POST_CALLBACK.test(c.req.path)
         ? next
         : async () => {
             await requireJsonBody(c, next);

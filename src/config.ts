@@ -2,19 +2,14 @@ import { z } from '@hono/zod-openapi';
 import { boolVar, intVar, listVar, rateVar } from './lib/env-vars';
 import { checkWebAuthn } from './lib/webauthn-config';
 import { abuseVars, checkOutbound, turnstileProblems } from './lib/abuse-config';
+import { checkOAuthProviders, OAuthProvidersVar, withProviderSecrets } from './lib/oauth-config';
 import { PBKDF2_MAX_ITERATIONS } from './lib/password';
-import { LOCAL_HOST, notPublicUrl } from './lib/public-url';
+import { notPublicUrl } from './lib/public-url';
+import { checkLibsqlUrl, libsqlOutsideDevelopment, libsqlTokenProblems } from './lib/libsql-config';
 
 export const PBKDF2_MIN_ITERATIONS = 10_000;
 
 export const DEVELOPMENT_ENVIRONMENTS = ['development', 'test'] as const;
-
-/**
- * Whether the libSQL client speaks TLS to `url`: not over http://, nor when `?tls=0` makes a
- * libsql:// URL plain HTTP (the token would travel in clear); any `tls` but 1 counts as off.
- */
-const libsqlUsesTls = (url: URL) =>
-  url.protocol !== 'http:' && (!url.searchParams.has('tls') || url.searchParams.get('tls') === '1');
 
 /**
  * security.md "Deployment": outside development a development value is a misconfiguration,
@@ -48,42 +43,10 @@ function refuseDevelopmentValues(
     const problem = notPublicUrl(origin);
     if (problem) refuse('CORS_ORIGINS', `${origin} ${problem}`);
   }
-  if (v.LIBSQL_URL && URL.canParse(v.LIBSQL_URL)) {
-    const url = new URL(v.LIBSQL_URL);
-    if (!libsqlUsesTls(url))
-      refuse('LIBSQL_URL', 'must use TLS outside development (libsql:// or https://, no tls=0)');
-    else if (LOCAL_HOST.test(url.hostname))
-      refuse('LIBSQL_URL', 'must not point at localhost outside development');
-  }
+  const libsql = libsqlOutsideDevelopment(v.LIBSQL_URL);
+  if (libsql) refuse('LIBSQL_URL', libsql);
   if (/@localhost>?$/i.test(v.EMAIL_FROM)) {
     refuse('EMAIL_FROM', 'must be an address of a domain the email provider sends for');
-  }
-}
-
-const LIBSQL_SCHEMES = ['libsql:', 'https:', 'http:'];
-
-/**
- * LIBSQL_URL, when set, must be a URL the Worker's libSQL HTTP client speaks (`libsql://` is
- * HTTPS to Turso), exactly as given (createDb reads the same string). ws:// is refused: a socket
- * cannot outlive the request that opened it, and the client is kept for the isolate. Plain
- * http:// and localhost pass only in development (refuseDevelopmentValues).
- */
-function checkLibsqlUrl(value: string, ctx: z.RefinementCtx) {
-  if (!value) return;
-  let url: URL | null = null;
-  try {
-    url = new URL(value);
-  } catch {
-    // reported below
-  }
-  if (!url || value !== value.trim() || !LIBSQL_SCHEMES.includes(url.protocol)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a libsql:// or https:// URL (http:// in development)',
-    });
-  } else if (url.searchParams.has('authToken')) {
-    // The client would accept it, but a var is readable by anyone who sees the config.
-    ctx.addIssue({ code: 'custom', message: 'put the token in the LIBSQL_AUTH_TOKEN secret' });
   }
 }
 
@@ -201,12 +164,15 @@ export const VarsSchema = z
     WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('edge-auth'),
     WEBAUTHN_ORIGINS: listVar,
     ...abuseVars,
+    /** Social and enterprise sign-in (docs/social-sign-in.md); none by default. */
+    OAUTH_PROVIDERS: OAuthProvidersVar,
   })
   .superRefine(refuseDevelopmentValues)
   .superRefine((v, ctx) => {
     const development = (DEVELOPMENT_ENVIRONMENTS as readonly string[]).includes(v.ENVIRONMENT);
     checkWebAuthn(v, ctx, development);
     checkOutbound(v, ctx, development);
+    checkOAuthProviders(v, ctx, development);
   });
 
 /** Secrets: checked separately, so a missing one degrades only the routes that need it. */
@@ -230,16 +196,6 @@ export const SecretsSchema = z.object({
   TURNSTILE_SECRET: z.string().optional(),
 });
 
-/**
- * A remote libSQL database refuses anonymous clients, so a URL without a token would fail on
- * the first query: refused at start-up instead. Only a local sqld in development runs without.
- */
-function databaseProblems(vars: Vars, secrets: z.infer<typeof SecretsSchema>): string[] {
-  if (!vars.LIBSQL_URL || secrets.LIBSQL_AUTH_TOKEN) return [];
-  const local = URL.canParse(vars.LIBSQL_URL) && LOCAL_HOST.test(new URL(vars.LIBSQL_URL).hostname);
-  return local ? [] : ['LIBSQL_AUTH_TOKEN: required with a remote LIBSQL_URL'];
-}
-
 export type Vars = z.infer<typeof VarsSchema>;
 
 /**
@@ -257,6 +213,9 @@ export type Bindings = Env & { [K in keyof z.input<typeof SecretsSchema>]?: stri
   /** Optional vars of the abuse defenses (lib/abuse-config.ts). */
   BREACHED_PASSWORDS_TIMEOUT_MS?: string;
   TURNSTILE_VERIFY_URL?: string;
+  /** Optional: the sign-in providers (VarsSchema), and each one's OAUTH_<ID>_CLIENT_SECRET. */
+  OAUTH_PROVIDERS?: string;
+  [secret: `OAUTH_${string}_CLIENT_SECRET`]: string | undefined;
 };
 
 export type Config =
@@ -281,9 +240,13 @@ export function getConfig(env: Bindings): Config {
       (i) => `${i.path.join('.')}: ${i.message}`,
     );
     if (vars.success && secrets.success) {
-      problems.push(...databaseProblems(vars.data, secrets.data));
+      problems.push(...libsqlTokenProblems(vars.data.LIBSQL_URL, secrets.data.LIBSQL_AUTH_TOKEN));
       problems.push(...turnstileProblems(vars.data, secrets.data));
     }
+    const oauth = vars.success
+      ? withProviderSecrets(vars.data.OAUTH_PROVIDERS, env as unknown as Record<string, unknown>)
+      : null;
+    problems.push(...(oauth?.problems ?? []));
     config =
       vars.success && secrets.success && problems.length === 0
         ? {
@@ -291,6 +254,7 @@ export function getConfig(env: Bindings): Config {
             // Which database serves this deployment; the same rule as createDb's.
             database: vars.data.LIBSQL_URL ? 'libsql' : 'd1',
             ...vars.data,
+            OAUTH_PROVIDERS: oauth?.providers ?? [],
             ...secrets.data,
           }
         : { ok: false, problems };

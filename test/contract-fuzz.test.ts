@@ -289,7 +289,8 @@ async function fuzz(method: string, path: string, op: Operation) {
     const search = probe.query ?? query;
     const url = `http://auth.test${target}${search ? `?${search}` : ''}`;
     const res = await exports.default.fetch(
-      new Request(url, { method: method.toUpperCase(), headers, body }),
+      // manual: a documented redirect (the social sign-in's 302s) is checked as itself.
+      new Request(url, { method: method.toUpperCase(), headers, body, redirect: 'manual' }),
     );
     const text = await res.text();
     statuses.add(res.status);
@@ -370,9 +371,10 @@ describe('the served OpenAPI document', () => {
   });
 
   it('gives every operation a success response', () => {
+    // A browser redirect (the social sign-in's authorize and callback) succeeds with a 302/303.
     for (const { method, path, op } of operations)
       expect(
-        Object.keys(op.responses).some((s) => /^2/.test(s)),
+        Object.keys(op.responses).some((s) => /^(2|30[23])/.test(s)),
         `${method} ${path}`,
       ).toBe(true);
   });

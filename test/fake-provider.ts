@@ -13,6 +13,7 @@ import { FAKE_LIBSQL_HOST } from './fake-libsql-env.ts';
 import { fakePwned, PWNED_HOST } from './fake-pwned.ts';
 import { fakeTurnstile, TURNSTILE_HOST } from './fake-turnstile.ts';
 import { fakeWebhooks, WEBHOOK_RECEIVER_HOST } from './fake-webhooks.ts';
+import { FEDERATION_HOSTS, fakeFederation } from './fake-oidc.ts';
 
 type Call = {
   provider: 'resend' | 'twilio';
@@ -45,6 +46,7 @@ export async function fakeProviders(request: Request): Promise<Response> {
   if (url.hostname === TURNSTILE_HOST || url.hostname.endsWith(`.${TURNSTILE_HOST}`))
     return fakeTurnstile(request);
   if (url.hostname === WEBHOOK_RECEIVER_HOST) return fakeWebhooks(request);
+  if (FEDERATION_HOSTS.has(url.hostname)) return fakeFederation(request);
   if (url.hostname === 'fake-provider.test' && url.pathname === '/calls') {
     const to = url.searchParams.get('to');
     return Response.json(calls.filter((c) => c.to === to));

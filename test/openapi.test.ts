@@ -65,6 +65,11 @@ const PUBLIC = [
   'POST /oauth/revoke',
   'POST /oauth/register',
   'GET /oauth/authorize',
+  'GET /auth/oauth/providers',
+  'GET /auth/oauth/{provider}/authorize',
+  'GET /auth/oauth/{provider}/callback',
+  'POST /auth/oauth/{provider}/callback',
+  'POST /auth/oauth/exchange',
 ];
 
 /**

@@ -3,6 +3,7 @@ import type { AuditEntry } from '../db/queries/audit';
 import { AUDIT_ACTIONS, ORG_ROLES, type AuditEvent } from '../db/schema';
 import { adminEventSchemas } from './admin-events';
 import { oauthProviderEvents } from './oauth/event-kinds';
+import { identityEvents } from './federation/identity-events';
 
 // The audit log's actions and entries are this module's, for the routes that show them.
 export { AUDIT_ACTIONS, type AuditEvent };
@@ -185,6 +186,7 @@ const buildDomainEventSchema = () =>
     }),
     ...adminEventSchemas(),
     ...oauthProviderEvents(id),
+    ...identityEvents(id),
   ]);
 export type DomainEvent = z.infer<ReturnType<typeof buildDomainEventSchema>>;
 
@@ -209,10 +211,8 @@ export interface Events {
   flush(succeeded: boolean): void;
 }
 
-/**
- * A caller that never flushes (a script, a consumer) still gets its events sent. Long, so that
- * a slow request is flushed by its answer, which knows whether its writes committed.
- */
+// A caller that never flushes (a script) still gets its events sent; long, so that a slow
+// request is flushed by its answer, which knows whether its writes committed.
 const FLUSH_FALLBACK_MS = 10_000;
 
 /**

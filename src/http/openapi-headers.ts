@@ -36,6 +36,11 @@ export const RESPONSE_HEADERS = {
       'With ?transport=cookie: the refresh token cookie (REFRESH_COOKIE_NAME, default `__Host-refresh`; HttpOnly; Secure; Path=/; SameSite per REFRESH_COOKIE_SAMESITE, default Lax), or its removal on logout and on a refused refresh.',
     schema: { type: 'string' },
   },
+  Location: {
+    description: 'Where a redirect (302) sends the browser.',
+    required: true,
+    schema: { type: 'string', format: 'uri' },
+  },
 } as const;
 
 export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, ne, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { passkeys, users, type Passkey } from '../schema';
+import { identities, passkeys, users, type Passkey } from '../schema';
 import { auditInsertIf, type AuditEntry } from './audit';
 
 /** At most this many passkeys per account (api.md). */
@@ -100,7 +100,12 @@ export async function deletePasskey(
     .select({ id: users.id })
     .from(users)
     .where(and(eq(users.id, userId), ne(users.passwordHash, noPasswordHash)));
-  const allowed = or(sql`exists ${password}`, sql`(${others}) > 0`)!;
+  // A linked identity (social sign-in) is a way in too.
+  const linked = db
+    .select({ id: identities.id })
+    .from(identities)
+    .where(eq(identities.userId, userId));
+  const allowed = or(sql`exists ${password}`, sql`(${others}) > 0`, sql`exists ${linked}`)!;
   const mine = and(eq(passkeys.id, id), eq(passkeys.userId, userId))!;
   const [, rows] = await db.batch([
     auditInsertIf(db, audit, and(allowed, sql`exists (select 1 from ${passkeys} where ${mine})`)!),

@@ -44,6 +44,8 @@ export const AUDIT_ACTIONS = [
   'oauth_token_issued',
   'oauth_code_reuse',
   'oauth_token_revoked',
+  'identity_linked',
+  'identity_unlinked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,3 +10,4 @@ export * from './email-sign-ins';
 export * from './passkeys';
 export * from './webhooks';
 export * from './oauth-provider';
+export * from './identities';

@@ -97,7 +97,7 @@ export async function renameUserPasskey(deps: Deps, userId: string, id: string, 
 /**
  * Removes a passkey: the password, or a sign-in in the last 5 minutes (any: for an account
  * without a password a passkey sign-in is its only proof). 409 LAST_SIGN_IN_METHOD when it is
- * the only way into an account without a password.
+ * the only way into an account without a password or a linked identity.
  */
 export async function removeUserPasskey(
   deps: Deps,

@@ -7,6 +7,8 @@ import * as consents from './consents.routes';
 import * as emailSignInHandlers from './email-sign-in.handlers';
 import * as emailSignIn from './email-sign-in.routes';
 import * as account from './account.routes';
+import * as oauthHandlers from './oauth.handlers';
+import * as oauth from './oauth.routes';
 import * as passkeyHandlers from './passkey.handlers';
 import * as passkey from './passkey.routes';
 import * as profileHandlers from './profile.handlers';
@@ -53,4 +55,12 @@ export const authRouter = createRouter()
   .openapi(emailSignIn.emailStart, emailSignInHandlers.emailStart)
   .openapi(emailSignIn.emailVerify, emailSignInHandlers.emailVerify)
   .openapi(consents.listConsents, consentsHandlers.listConsents)
-  .openapi(consents.withdrawConsent, consentsHandlers.withdrawConsent);
+  .openapi(consents.withdrawConsent, consentsHandlers.withdrawConsent)
+  .openapi(oauth.oauthProviders, oauthHandlers.oauthProviders)
+  .openapi(oauth.oauthAuthorize, oauthHandlers.oauthAuthorize)
+  .openapi(oauth.oauthCallback, oauthHandlers.oauthCallback)
+  .openapi(oauth.oauthCallbackPost, oauthHandlers.oauthCallbackPost)
+  .openapi(oauth.oauthExchange, oauthHandlers.oauthExchange)
+  .openapi(oauth.listIdentities, oauthHandlers.listIdentities)
+  .openapi(oauth.linkIdentity, oauthHandlers.linkIdentity)
+  .openapi(oauth.unlinkIdentity, oauthHandlers.unlinkIdentity);

@@ -19,6 +19,11 @@ const TAGS = [
   },
   { name: 'Sessions', description: "The caller's sessions: list, inspect, end." },
   { name: 'Passkeys', description: "The caller's passkeys (WebAuthn): add, list, rename, remove." },
+  {
+    name: 'Social sign-in',
+    description:
+      'Sign-in with GitHub, Google, Microsoft, Apple or any OpenID Connect issuer; linked identities.',
+  },
   { name: 'Account recovery', description: 'Password reset and email verification by email.' },
   {
     name: 'Service access',

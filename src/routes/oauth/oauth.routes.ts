@@ -149,7 +149,7 @@ const html = (description: string) => ({
 export const authorizeDoc = {
   method: 'get' as const,
   path: '/oauth/authorize',
-  operationId: 'oauthAuthorize',
+  operationId: 'authorizationEndpoint',
   security: publicRoute,
   tags,
   summary: 'Authorization endpoint (a browser page)',

@@ -6,6 +6,7 @@ import { emailConfirmPage, emailConfirmPost } from './email-sign-in';
 import * as credentials from './pages.credentials';
 import * as h from './pages.handlers';
 import * as invitation from './pages.invitation';
+import * as federated from './pages.federated';
 import * as passkey from './pages.passkey';
 import { authorizePage, consentPost } from './oauth-authorize';
 import { pageError } from './pages.shared';
@@ -23,6 +24,8 @@ export const pagesRouter = new Hono<AppEnv>()
   .post('/login/mfa', limitByIp('login'), h.mfaPost)
   .post('/login/mfa/send', limitByIp('login'), h.mfaSendPost)
   .post('/login/passkey', limitByIp('login'), passkey.loginPasskeyPost)
+  .get('/login/federated/start', limitByIp('login'), federated.federatedStart)
+  .get('/login/federated', limitByIp('login'), federated.federatedReturn)
   .get('/register', credentials.registerPage)
   .post('/register', limitByIp('register'), credentials.registerPost)
   .get('/forgot-password', credentials.forgotPage)

@@ -1,9 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
-import type { FC } from 'hono/jsx';
+import type { Child, FC } from 'hono/jsx';
 import { clearImpersonationHint } from '../../http/impersonation-hint';
 import { RegistrationResponseSchema } from '../../http/webauthn-schemas';
 import { ApiError } from '../../lib/errors';
+import { identitiesPanel } from './pages.federated';
 import { pageSession, type PageSession as Caller } from './page-session';
 import { Layout } from './pages.layout';
 import { html, nonce, orProblem, readForm, Text, type C } from './pages.shared';
@@ -80,6 +81,8 @@ const AccountPage: FC<{
   canAdd: boolean;
   notice?: string;
   problem?: Problem | null;
+  /** The linked sign-in providers (pages.federated.tsx). */
+  identities?: Child;
 }> = (p) => (
   <Layout title="Your account" nonce={p.nonce}>
     <ErrorBox problem={p.problem} />
@@ -111,6 +114,7 @@ const AccountPage: FC<{
       ))}
     </ul>
     {p.canAdd ? <AddPasskey nonce={p.nonce} options={p.options} /> : null}
+    {p.identities}
   </Layout>
 );
 
@@ -146,7 +150,10 @@ async function render(
   extra: { options?: unknown; notice?: string; problem?: Problem | null } = {},
 ) {
   const { listUserPasskeys } = await passkeyDomain();
-  const passkeys = await listUserPasskeys(c.var.deps, caller.userId);
+  const [passkeys, identities] = await Promise.all([
+    listUserPasskeys(c.var.deps, caller.userId),
+    identitiesPanel(c, caller.userId),
+  ]);
   let options = extra.options ?? null;
   let canAdd = true;
   if (!options) {
@@ -172,6 +179,7 @@ async function render(
       canAdd={canAdd}
       notice={extra.notice}
       problem={extra.problem}
+      identities={identities}
     />,
   );
 }

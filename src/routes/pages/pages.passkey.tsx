@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
+import { providerButtons } from './pages.federated';
 import type { FC } from 'hono/jsx';
 import { AuthenticationResponseSchema } from '../../http/webauthn-schemas';
 import { ApiError } from '../../lib/errors';
@@ -90,8 +91,14 @@ const PasskeySignIn: FC<{
 /** GET /login: the password form, and the passkeys when they are configured. */
 export const loginPage = async (c: C) => {
   const returnTo = returnToOf(c, c.req.query('return_to'));
-  const passkey = await passkeyPanel(c, returnTo);
-  return html(c, <LoginPage nonce={nonce(c)} returnTo={returnTo} passkey={passkey} />);
+  const [passkey, federated] = await Promise.all([
+    passkeyPanel(c, returnTo),
+    providerButtons(c, returnTo),
+  ]);
+  return html(
+    c,
+    <LoginPage nonce={nonce(c)} returnTo={returnTo} passkey={passkey} federated={federated} />,
+  );
 };
 
 /** The passkey part of a sign-in page (null when passkeys are off). */

@@ -4,6 +4,10 @@ import { getConfig } from '../../config';
 import { ApiError } from '../../lib/errors';
 import type { AppEnv } from '../../http/app-env';
 import { TURNSTILE_ORIGIN, widgetOn } from './pages.turnstile';
+import { allowedOrigins } from '../../lib/return-to';
+
+// The allowlist moved to lib/ so that the federated sign-in's domain applies the same rule.
+export { safeReturnTo } from '../../lib/return-to';
 
 /** The hosted pages' paths: HTML and form posts, not the JSON API (app.ts routes them apart). */
 const PAGE_PATHS = new Set([
@@ -11,6 +15,8 @@ const PAGE_PATHS = new Set([
   '/login/mfa',
   '/login/mfa/send',
   '/login/passkey',
+  '/login/federated',
+  '/login/federated/start',
   '/register',
   '/forgot-password',
   '/reset-password',
@@ -28,41 +34,6 @@ const PAGE_PATHS = new Set([
 /** The hosted pages, and the admin console's (routes/console), which share their CSP and forms. */
 export const isPagePath = (path: string) =>
   PAGE_PATHS.has(path) || path === '/console' || path.startsWith('/console/');
-
-/** The origins a sign-in may send the browser back to: APP_URL's and CORS_ORIGINS. */
-function allowedOrigins(config: { APP_URL: string; CORS_ORIGINS: string[] }) {
-  return [new URL(config.APP_URL).origin, ...config.CORS_ORIGINS];
-}
-
-/**
- * `return_to` as an absolute http(s) URL on an allowed origin, else null (the caller shows a
- * neutral page): relative, protocol-relative, `javascript:` and look-alike hosts
- * (`app.example.evil`, `app.example@evil`) all compare unequal by origin.
- */
-export function safeReturnTo(
-  config: { APP_URL: string; CORS_ORIGINS: string[]; JWT_ISSUER?: string },
-  value: string | undefined,
-  /** This service's own origin, when a page of its own (the admin console) may be the target. */
-  self?: string,
-): string | null {
-  if (!value || value.length > 4096 || !URL.canParse(value)) return null;
-  const url = new URL(value);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
-  if (url.username || url.password) return null;
-  if (isAuthorizeUrl(config, url)) return url.href;
-  if (value.length > 2048) return null;
-  return allowedOrigins(config).includes(url.origin) || url.origin === self ? url.href : null;
-}
-
-/**
- * The identity provider's own authorization URL (this worker's origin, JWT_ISSUER): the sign-in
- * page goes back there, so an app's sign-in continues to its consent (longer: it carries the
- * request's parameters).
- */
-function isAuthorizeUrl(config: { JWT_ISSUER?: string }, url: URL) {
-  if (!config.JWT_ISSUER || !URL.canParse(config.JWT_ISSUER)) return false;
-  return url.origin === new URL(config.JWT_ISSUER).origin && url.pathname === '/oauth/authorize';
-}
 
 /**
  * Where a page's forms may end up besides the allowed origins: the consent form and a sign-in

@@ -81,6 +81,8 @@ export interface FormProps {
   nonce?: string;
   /** The sign-in page's passkey form and script (pages.passkey.tsx), when passkeys are on. */
   passkey?: Child;
+  /** The sign-in page's provider buttons (pages.federated.tsx), when providers are configured. */
+  federated?: Child;
   problem?: Problem | null;
   returnTo?: string | null;
   email?: string;
@@ -111,6 +113,7 @@ export const LoginPage: FC<FormProps> = (p) => (
       <button type="submit">Sign in</button>
     </form>
     {p.passkey}
+    {p.federated}
     <p class="links">
       <a href={withReturn('/register', p.returnTo)}>Create an account</a>
       <a href="/forgot-password">Forgot your password?</a>

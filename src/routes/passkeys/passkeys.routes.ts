@@ -81,7 +81,7 @@ export const removePasskey = createRoute({
   operationId: 'deletePasskey',
   summary: 'Remove a passkey',
   description:
-    'Needs re-authentication: `{"password": ...}`, or a session signed in within the last 5 minutes (401 INVALID_CREDENTIALS otherwise; wrong passwords count toward the lockout, 423). 409 LAST_SIGN_IN_METHOD when it is the only way into an account without a password.',
+    'Needs re-authentication: `{"password": ...}`, or a session signed in within the last 5 minutes (401 INVALID_CREDENTIALS otherwise; wrong passwords count toward the lockout, 423). 409 LAST_SIGN_IN_METHOD when it is the only way into an account without a password or a linked identity.',
   request: {
     params: PasskeyIdParamSchema,
     body: { ...jsonBody(DeletePasskeySchema), required: false },
