@@ -2883,7 +2883,7 @@ export interface components {
         Activity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started" | "session_revoked";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started" | "session_revoked" | "webhook_changed" | "webhook_sent";
             /** @description Who acted, when not the user (an admin) */
             actor_id: string | null;
             ip: string | null;
@@ -3285,7 +3285,7 @@ export interface components {
         OrgActivity: {
             id: string;
             /** @enum {string} */
-            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started" | "session_revoked";
+            action: "registered" | "login_succeeded" | "login_failed" | "account_locked" | "logout" | "refresh" | "refresh_reuse" | "profile_changed" | "password_changed" | "password_reset" | "email_verified" | "roles_changed" | "suspended" | "reactivated" | "deleted" | "mfa_enrolled" | "mfa_succeeded" | "mfa_failed" | "backup_code_used" | "mfa_removed" | "mfa_challenge_sent" | "mfa_reset" | "org_created" | "org_updated" | "org_deleted" | "member_added" | "member_removed" | "role_changed" | "invitation_sent" | "invitation_accepted" | "invitation_revoked" | "service_activity" | "passkey_added" | "passkey_removed" | "impersonation_started" | "session_revoked" | "webhook_changed" | "webhook_sent";
             user_id: string | null;
             actor_id: string | null;
             metadata: {

@@ -37,6 +37,8 @@ export const AUDIT_ACTIONS = [
   'passkey_removed',
   'impersonation_started',
   'session_revoked',
+  'webhook_changed',
+  'webhook_sent',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
