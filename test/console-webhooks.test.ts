@@ -223,6 +223,12 @@ describe('console webhook pages', () => {
       csrf,
     });
     expect(gone.status).toBe(404);
+    // A delivery under another endpoint's address is not replayed either.
+    const wrong = await browser.post(
+      `/console/webhooks/${orgHook.id}/deliveries/${deployment.deliveryId}/replay`,
+      { csrf },
+    );
+    expect(wrong.status).toBe(404);
     const calls = await waitForCalls(deployment.rid, (c) => c.length >= 1);
     expect(calls.filter((c) => c.id === deployment.messageId)).toHaveLength(1);
   });

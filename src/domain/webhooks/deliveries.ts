@@ -70,11 +70,19 @@ export async function listDeliveries(
  * Sends a delivery again, with its body and webhook-id unchanged (a receiver that already has
  * it can tell). A delivery of a deleted endpoint is gone with it: 404.
  */
-export async function replayDelivery(deps: QueueDeps, userId: string, deliveryId: string) {
+export async function replayDelivery(
+  deps: QueueDeps,
+  userId: string,
+  deliveryId: string,
+  /** The endpoint the delivery must be of (the console's address names it). */
+  endpointId?: string,
+) {
   const found = await orUnavailable('Database', () =>
     store.findDeliveryWithEndpoint(deps.db, deliveryId),
   );
-  if (!found) throw new ApiError('NOT_FOUND', 'Delivery not found');
+  if (!found || (endpointId !== undefined && found.endpoint.id !== endpointId)) {
+    throw new ApiError('NOT_FOUND', 'Delivery not found');
+  }
   await reachableEndpoint(deps, userId, found.endpoint.id);
   await store.setDeliveryStatus(deps.db, deliveryId, 'pending', new Date(deps.now()));
   await queued(deps, deliveryId);

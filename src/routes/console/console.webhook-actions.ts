@@ -27,7 +27,8 @@ export async function testPost(c: C, admin: Admin) {
 /** POST /console/webhooks/:id/deliveries/:did/replay */
 export async function replayPost(c: C, admin: Admin) {
   await change(c, admin);
-  await replayDelivery(c.var.deps, admin.session.userId, c.req.param('did') ?? '');
+  const deliveryId = c.req.param('did') ?? '';
+  await replayDelivery(c.var.deps, admin.session.userId, deliveryId, endpointId(c));
   return back(c, 'replayed');
 }
 
