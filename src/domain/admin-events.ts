@@ -9,12 +9,32 @@ export const adminEventSchemas = () => {
   const id = z.string().min(1);
   const act = { user_id: id, actor_id: id };
   const sessionRef = { session_id: id };
+  const webhookAct = { ...act, organization_id: id.nullable() };
   return [
     z.object({ type: z.literal('session_revoked'), ...act, metadata: z.object(sessionRef) }),
     z.object({
       type: z.literal('impersonation_started'),
       ...act,
       metadata: z.object({ ...sessionRef, impersonated_user_id: id.optional() }),
+    }),
+    // A webhook endpoint managed (api.md "Webhooks", the console): the manager's own trail,
+    // filed under the endpoint's organization (null: the deployment's).
+    z.object({
+      type: z.literal('webhook_changed'),
+      ...webhookAct,
+      metadata: z.object({
+        endpoint_id: id,
+        change: z.enum(['created', 'updated', 'disabled', 'enabled', 'deleted', 'secret_rotated']),
+      }),
+    }),
+    z.object({
+      type: z.literal('webhook_sent'),
+      ...webhookAct,
+      metadata: z.object({
+        endpoint_id: id,
+        kind: z.enum(['test', 'replay']),
+        delivery_id: id,
+      }),
     }),
   ] as const;
 };

@@ -9,7 +9,7 @@ import { hmacSha256, timingSafeEqual } from '../lib/crypto';
 import { ApiError, orUnavailable } from '../lib/errors';
 import { pageOf } from '../lib/pagination';
 import { requireCsrfKey } from '../lib/secrets';
-import { permits, userWithProfile, type Caller } from './access';
+import { isAdmin, permits, userWithProfile, type Caller } from './access';
 import type { Deps } from './deps';
 import { listDevices, revokeDevice } from './devices';
 import { AUDIT_ACTIONS } from './events';
@@ -31,6 +31,8 @@ export interface ConsoleRights {
   read: boolean;
   /** users:admin: sessions, suspension, factors, impersonation. */
   manageUsers: boolean;
+  /** admin_panel:admin: webhook endpoints managed (as /webhooks/* allows an admin). */
+  manageWebhooks: boolean;
 }
 
 export async function consoleRights(deps: Db, userId: string): Promise<ConsoleRights> {
@@ -38,6 +40,7 @@ export async function consoleRights(deps: Db, userId: string): Promise<ConsoleRi
   return {
     read: permits(permissions, 'admin_panel', 'read'),
     manageUsers: permits(permissions, 'users', 'admin'),
+    manageWebhooks: isAdmin(permissions),
   };
 }
 

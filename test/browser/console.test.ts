@@ -1,10 +1,14 @@
 // The admin console in headless Chromium: an admin (made one by the operator's grant, as in
 // production) signs in on the hosted page and lands back in the console, opens every page,
 // searches a user, revokes a session, suspends and reactivates, resets second factors,
-// impersonates (banner shown, password change refused) and exports the audit log; a non-admin
-// is refused. axe-core checks each page (no serious or critical violation), and a screenshot of
-// each page is written to docs/console/ (committed: the README's console section shows them).
+// impersonates (banner shown, password change refused), exports the audit log, sends a test
+// event to a webhook endpoint and replays it; a non-admin is refused. axe-core checks each page
+// (no serious or critical violation), and a screenshot of each page is written to
+// test-artifacts/console/, or to the folder CONSOLE_SCREENSHOTS names (docs/console: the
+// committed ones the README shows, refreshed on purpose, never by an ordinary run).
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import axe from 'axe-core';
@@ -17,7 +21,7 @@ import { chromiumPath, freePort, startWorker, type Worker } from './servers';
 
 const CHROMIUM = chromiumPath();
 const PASSWORD = 'Vermilion-Otter-42';
-const SHOTS = 'docs/console';
+const SHOTS = process.env.CONSOLE_SCREENSHOTS || 'test-artifacts/console';
 const WRANGLER = 'node_modules/.bin/wrangler';
 
 type Json = Record<string, any>;
@@ -26,6 +30,10 @@ describe.skipIf(!CHROMIUM)('in Chromium: the admin console', () => {
   let worker: Worker;
   let browser: Browser;
   let context: BrowserContext;
+  // A webhook receiver on this machine (development allows a loopback URL): the webhook-ids
+  // of the deliveries it got.
+  let receiver: Server;
+  const received: string[] = [];
   const tag = Date.now().toString(36);
   const adminEmail = `console-admin-${tag}@example.com`;
 
@@ -122,9 +130,16 @@ describe.skipIf(!CHROMIUM)('in Chromium: the admin console', () => {
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     mkdirSync(SHOTS, { recursive: true });
+    receiver = createServer((req, res) => {
+      received.push(String(req.headers['webhook-id']));
+      req.resume();
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   }, 120_000);
 
   afterAll(async () => {
+    receiver?.close();
     await browser?.close();
     await worker?.stop();
   });
@@ -221,6 +236,39 @@ describe.skipIf(!CHROMIUM)('in Chromium: the admin console', () => {
     const csv = readFileSync(await download.path(), 'utf8');
     expect(csv.split('\r\n')[0]).toMatch(/^id,created_at,action,user_id,actor_id/);
     expect(csv).toContain(',suspended,');
+
+    // Webhooks: an endpoint (made through the API), a test event sent from its page, replayed.
+    const adminLogin = await call('POST', '/auth/login', { email: adminEmail, password: PASSWORD });
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const made = await call(
+      'POST',
+      '/webhooks/endpoints',
+      { url: hookUrl, event_types: ['invitation.revoked'], description: 'billing' },
+      adminLogin.body.access_token,
+    );
+    expect(made.status).toBe(201);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('link', { name: hookUrl }).waitFor();
+    await checkA11y(page, 'webhooks');
+    await page.getByRole('link', { name: hookUrl }).click();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByText('A webhook.test event is on its way.').waitFor();
+    await expect.poll(() => received.length, { timeout: 30_000 }).toBe(1);
+    // The delivery's row says so once the page is loaded again.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.locator('td', { hasText: /^succeeded$/ }).count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+    await checkA11y(page, 'webhook');
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await page.getByText('The delivery is queued to be sent again.').waitFor();
+    await expect.poll(() => received.length, { timeout: 30_000 }).toBe(2);
+    expect(received[1]).toBe(received[0]);
 
     // Impersonate: the account page with the banner; the password cannot be changed.
     await page.goto(`${worker.url}/console/users/${target.id}`);

@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
+  organizations,
   users,
   webhookDeliveries as deliveries,
   webhookEndpoints as endpoints,
@@ -31,6 +32,24 @@ export const listEndpoints = (db: Db, organizationId: string | null, page: Page)
         organizationId === null
           ? isNull(endpoints.organizationId)
           : eq(endpoints.organizationId, organizationId),
+        olderThan(endpoints.createdAt, endpoints.id, page.after),
+      ),
+    )
+    .orderBy(desc(endpoints.createdAt), desc(endpoints.id))
+    .limit(page.limit);
+
+/**
+ * Every endpoint, the deployment's and each organization's (with its name), newest first; or
+ * one organization's. For the admin console.
+ */
+export const endpointsWithOrg = (db: Db, page: Page, organizationId?: string) =>
+  db
+    .select({ endpoint: endpoints, organizationName: organizations.name })
+    .from(endpoints)
+    .leftJoin(organizations, eq(organizations.id, endpoints.organizationId))
+    .where(
+      and(
+        organizationId === undefined ? undefined : eq(endpoints.organizationId, organizationId),
         olderThan(endpoints.createdAt, endpoints.id, page.after),
       ),
     )

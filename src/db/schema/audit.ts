@@ -46,6 +46,8 @@ export const AUDIT_ACTIONS = [
   'oauth_token_revoked',
   'identity_linked',
   'identity_unlinked',
+  'webhook_changed',
+  'webhook_sent',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,7 +10,23 @@ import { enqueueWebhooks, newMessageId } from './messages';
 // The delivery log's row is this module's, for the routes that show it.
 export { DELIVERY_STATUSES, type WebhookDelivery };
 
-type QueueDeps = Pick<Deps, 'db' | 'now' | 'webhooks'>;
+type QueueDeps = Pick<Deps, 'db' | 'now' | 'webhooks' | 'events'>;
+
+/** The audit entry of a send the manager asked for, on their own trail. */
+const audited = (
+  deps: QueueDeps,
+  userId: string,
+  endpoint: { id: string; organizationId: string | null },
+  kind: 'test' | 'replay',
+  deliveryId: string,
+) =>
+  deps.events.emit({
+    type: 'webhook_sent',
+    user_id: userId,
+    actor_id: userId,
+    organization_id: endpoint.organizationId,
+    metadata: { endpoint_id: endpoint.id, kind, delivery_id: deliveryId },
+  });
 
 /** 503 when the queue refuses: 202 means the delivery is on its way. */
 const queued = (deps: QueueDeps, deliveryId: string) =>
@@ -31,6 +47,7 @@ export async function sendTestEvent(deps: QueueDeps, userId: string, endpointId:
     ]),
   );
   await queued(deps, id);
+  audited(deps, userId, endpoint, 'test', id);
   return messageId;
 }
 
@@ -53,12 +70,21 @@ export async function listDeliveries(
  * Sends a delivery again, with its body and webhook-id unchanged (a receiver that already has
  * it can tell). A delivery of a deleted endpoint is gone with it: 404.
  */
-export async function replayDelivery(deps: QueueDeps, userId: string, deliveryId: string) {
+export async function replayDelivery(
+  deps: QueueDeps,
+  userId: string,
+  deliveryId: string,
+  /** The endpoint the delivery must be of (the console's address names it). */
+  endpointId?: string,
+) {
   const found = await orUnavailable('Database', () =>
     store.findDeliveryWithEndpoint(deps.db, deliveryId),
   );
-  if (!found) throw new ApiError('NOT_FOUND', 'Delivery not found');
+  if (!found || (endpointId !== undefined && found.endpoint.id !== endpointId)) {
+    throw new ApiError('NOT_FOUND', 'Delivery not found');
+  }
   await reachableEndpoint(deps, userId, found.endpoint.id);
   await store.setDeliveryStatus(deps.db, deliveryId, 'pending', new Date(deps.now()));
   await queued(deps, deliveryId);
+  audited(deps, userId, found.endpoint, 'replay', deliveryId);
 }

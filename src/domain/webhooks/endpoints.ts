@@ -17,6 +17,23 @@ export type { WebhookEndpoint };
 
 const notFound = () => new ApiError('NOT_FOUND', 'Webhook endpoint not found');
 
+type Change = 'created' | 'updated' | 'disabled' | 'enabled' | 'deleted' | 'secret_rotated';
+
+/** The audit entry of a change, on the manager's own trail (the console lists it). */
+const audited = (
+  deps: Pick<Deps, 'events'>,
+  userId: string,
+  endpoint: Pick<WebhookEndpoint, 'id' | 'organizationId'>,
+  change: Change,
+) =>
+  deps.events.emit({
+    type: 'webhook_changed',
+    user_id: userId,
+    actor_id: userId,
+    organization_id: endpoint.organizationId,
+    metadata: { endpoint_id: endpoint.id, change },
+  });
+
 /**
  * Who may manage endpoints (api.md "Webhooks"): a global admin for the deployment's endpoints;
  * for an organization's, its admins and owners (`organization:update`; a global admin acts as
@@ -70,7 +87,7 @@ export interface NewEndpoint {
 
 /** Creates an endpoint; its `whsec_` secret is returned this once and stored sealed. */
 export async function createEndpoint(
-  deps: Pick<Deps, 'db' | 'config' | 'secrets' | 'now'>,
+  deps: Pick<Deps, 'db' | 'config' | 'secrets' | 'now' | 'events'>,
   userId: string,
   input: NewEndpoint,
 ) {
@@ -96,6 +113,7 @@ export async function createEndpoint(
     updatedAt: now,
   };
   await orUnavailable('Database', () => store.insertEndpoint(deps.db, endpoint));
+  audited(deps, userId, endpoint, 'created');
   return { endpoint, secret: secret.text };
 }
 
@@ -123,7 +141,7 @@ export interface EndpointChange {
 
 /** Changes an endpoint. Enabling it again starts its count of failing days afresh. */
 export async function updateEndpoint(
-  deps: Pick<Deps, 'db' | 'config' | 'now'>,
+  deps: Pick<Deps, 'db' | 'config' | 'now' | 'events'>,
   userId: string,
   id: string,
   change: EndpointChange,
@@ -139,13 +157,21 @@ export async function updateEndpoint(
   };
   const row = await store.updateEndpoint(deps.db, id, patch, new Date(deps.now()));
   if (!row) throw notFound();
+  const only = Object.keys(change).filter((k) => change[k as keyof EndpointChange] !== undefined);
+  const toggled = only.length === 1 && only[0] === 'disabled';
+  audited(deps, userId, row, toggled ? (row.disabled ? 'disabled' : 'enabled') : 'updated');
   return row;
 }
 
 /** Deletes an endpoint with its deliveries: queued attempts find nothing and send nothing. */
-export async function deleteEndpoint(deps: Pick<Deps, 'db'>, userId: string, id: string) {
-  await reachableEndpoint(deps, userId, id);
+export async function deleteEndpoint(
+  deps: Pick<Deps, 'db' | 'events'>,
+  userId: string,
+  id: string,
+) {
+  const endpoint = await reachableEndpoint(deps, userId, id);
   if (!(await store.deleteEndpoint(deps.db, id))) throw notFound();
+  audited(deps, userId, endpoint, 'deleted');
 }
 
 /**
@@ -154,7 +180,7 @@ export async function deleteEndpoint(deps: Pick<Deps, 'db'>, userId: string, id:
  * overlap drops the oldest secret.
  */
 export async function rotateSecret(
-  deps: Pick<Deps, 'db' | 'secrets' | 'now'>,
+  deps: Pick<Deps, 'db' | 'secrets' | 'now' | 'events'>,
   userId: string,
   id: string,
 ) {
@@ -172,5 +198,6 @@ export async function rotateSecret(
     new Date(now),
   );
   if (!row) throw notFound();
+  audited(deps, userId, endpoint, 'secret_rotated');
   return secret.text;
 }

@@ -59,13 +59,14 @@ svg .bar { fill: var(--bar); } svg .bar2 { fill: var(--bar2); }
 details summary { cursor: pointer; }
 `;
 
-export type Section = 'overview' | 'users' | 'organizations' | 'audit';
+export type Section = 'overview' | 'users' | 'organizations' | 'audit' | 'webhooks';
 
 const NAV: [Section, string, string][] = [
   ['overview', '/console', 'Overview'],
   ['users', '/console/users', 'Users'],
   ['organizations', '/console/organizations', 'Organizations'],
   ['audit', '/console/audit', 'Audit log'],
+  ['webhooks', '/console/webhooks', 'Webhooks'],
 ];
 
 export const ConsoleLayout: FC<{

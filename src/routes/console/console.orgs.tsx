@@ -1,7 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import { organizationDetail, organizations } from '../../domain/console';
+import { consoleEndpoints } from '../../domain/webhooks/console';
 import { ConsoleLayout } from './console.layout';
 import { nonce, render, when, type Admin, type C } from './console.shared';
+import { EndpointTable } from './console.webhooks';
 
 /** GET /console/organizations?cursor= */
 export async function organizationsPage(c: C, admin: Admin) {
@@ -50,9 +52,10 @@ export async function organizationsPage(c: C, admin: Admin) {
   );
 }
 
-/** GET /console/organizations/:id: members and invitations. */
+/** GET /console/organizations/:id: members, invitations and webhook endpoints. */
 export async function organizationPage(c: C, admin: Admin) {
   const d = await organizationDetail(c.var.deps, c.req.param('id') ?? '');
+  const hooks = await consoleEndpoints(c.var.deps, undefined, d.org.id);
   return render(
     c,
     <ConsoleLayout title={d.org.name} nonce={nonce(c)} section="organizations" admin={admin.email}>
@@ -102,6 +105,9 @@ export async function organizationPage(c: C, admin: Admin) {
           ))}
         </tbody>
       </table>
+      <h2>Webhook endpoints</h2>
+      <EndpointTable rows={hooks.items} owner={false} />
+      {hooks.next_cursor ? <p class="muted">The latest 25 are shown.</p> : null}
     </ConsoleLayout>,
   );
 }

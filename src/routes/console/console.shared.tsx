@@ -106,6 +106,13 @@ export function requireManageUsers(admin: Admin) {
   }
 }
 
+/** 403 unless the admin holds admin_panel:admin (webhook endpoints, as /webhooks/* asks). */
+export function requireManageWebhooks(admin: Admin) {
+  if (!admin.rights.manageWebhooks) {
+    throw new ApiError('FORBIDDEN', 'Managing webhooks needs the permission admin_panel:admin');
+  }
+}
+
 /** A hidden CSRF field and a submit button: every console change is one of these forms. */
 export const ActionForm: FC<{
   action: string;

@@ -7,11 +7,13 @@ import { overviewPage } from './console.overview';
 import { consoleError, forAdmin, notFoundPage } from './console.shared';
 import { userDetailPage } from './console.user-detail';
 import { usersPage } from './console.users';
+import * as webhookActions from './console.webhook-actions';
+import { webhookPage, webhooksPage } from './console.webhooks';
 
 /**
  * The admin console (api.md "Admin console", docs/console.md): server-rendered pages for users
  * holding admin_panel:read, signed in through the hosted pages' cookie; changes need
- * users:admin and are form posts with a CSRF token. Not in the OpenAPI document.
+ * users:admin (accounts) or admin_panel:admin (webhooks) and are form posts with a CSRF token. Not in the OpenAPI document.
  */
 export const consoleRouter = new Hono<AppEnv>()
   .get('/console', forAdmin(overviewPage))
@@ -30,6 +32,13 @@ export const consoleRouter = new Hono<AppEnv>()
     '/console/audit/export',
     forAdmin((c) => Promise.resolve(auditExport(c))),
   )
+  .get('/console/webhooks', forAdmin(webhooksPage))
+  .get('/console/webhooks/:id', forAdmin(webhookPage))
+  .post('/console/webhooks/:id/test', forAdmin(webhookActions.testPost))
+  .post('/console/webhooks/:id/deliveries/:did/replay', forAdmin(webhookActions.replayPost))
+  .post('/console/webhooks/:id/disable', forAdmin(webhookActions.disabledPost(true)))
+  .post('/console/webhooks/:id/enable', forAdmin(webhookActions.disabledPost(false)))
+  .post('/console/webhooks/:id/delete', forAdmin(webhookActions.deletePost))
   .all(
     '/console/*',
     forAdmin((c) => Promise.resolve(notFoundPage(c))),
