@@ -165,6 +165,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 GRANT=$(cd "$REPO" && npm run -s admin -- grant "$ROOT_EMAIL" \
   ${EDGE_AUTH_PERSIST_TO:+--persist-to "$EDGE_AUTH_PERSIST_TO"})
 GRANT_TOKEN=$(grep -o 'reset-password?token=[A-Za-z0-9_-]*' <<<"$GRANT" | head -1)
+echo "npm run admin -- grant $ROOT_EMAIL -> a single-use link (its token redeemed below)"
 call 200 POST /auth/reset-password "${JSON[@]}" \
   -d "{\"token\":\"${GRANT_TOKEN##*=}\",\"new_password\":\"$PASSWORD\"}"
 call 200 POST /auth/login "${JSON[@]}" -d "{\"email\":\"$ROOT_EMAIL\",\"password\":\"$PASSWORD\"}"
