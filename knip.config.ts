@@ -33,7 +33,6 @@ const config: KnipConfig = {
         // leaves this list in the commit that first imports it.
         'arctic',
         'openid-client',
-        'axe-core',
         'oidc-provider',
       ],
     },

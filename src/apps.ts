@@ -20,6 +20,7 @@ const GROUPS = {
   dev: async () => [(await import('./routes/dev')).devRouter],
   webhooks: async () => [(await import('./routes/webhooks')).webhooksRouter],
   pages: async () => [(await import('./routes/pages')).pagesRouter],
+  console: async () => [(await import('./routes/console')).consoleRouter],
 };
 type Group = keyof typeof GROUPS | 'all';
 
@@ -41,6 +42,8 @@ const BY_SEGMENT: Record<string, Group> = {
 };
 
 export function groupOf(path: string): Group {
+  // The console's pages are pages too (isPagePath: their headers and forms), in their own app.
+  if (path === '/console' || path.startsWith('/console/')) return 'console';
   if (isPagePath(path)) return 'pages';
   const segment = path.slice(1).split('/', 1)[0] ?? '';
   return Object.hasOwn(BY_SEGMENT, segment) ? BY_SEGMENT[segment]! : 'all';

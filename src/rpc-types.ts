@@ -19,6 +19,8 @@ export type VerifyResult =
       permissions: string[];
       /** RFC 8176 methods, when the sign-in took a second factor (`["pwd","otp"]`). */
       amr?: string[] | undefined;
+      /** RFC 8693: the admin acting as the user, when the session is an impersonation. */
+      act?: { sub: string } | undefined;
       expires_at: string;
     }
   | { valid: false; reason: 'invalid' | 'expired' | 'revoked' | 'bad_request' };

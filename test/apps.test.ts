@@ -30,6 +30,7 @@ describe('one app per URL prefix', () => {
       'admin',
       'analytics',
       'auth',
+      'console',
       'dev',
       'mfa',
       'organizations',
@@ -50,6 +51,9 @@ describe('one app per URL prefix', () => {
     expect(groupOf('/metrics')).toBe('analytics');
     expect(groupOf('/login')).toBe('pages');
     expect(groupOf('/login/mfa')).toBe('pages');
+    expect(groupOf('/console')).toBe('console');
+    expect(groupOf('/console/users/x')).toBe('console');
+    expect(groupOf('/consoles')).toBe('all');
     expect(groupOf('/constructor')).toBe('all');
     expect(groupOf('/__proto__/x')).toBe('all');
   });

@@ -121,7 +121,7 @@ describe('round trips on the critical path', () => {
     expect(summary.offPath.filter((call) => /^(RATE_LIMITER|SESSIONS)\./.test(call))).toEqual([]);
   });
 
-  it('POST /auth/register with the breached-password check: one step more, beside the hash', async () => {
+  it('POST /auth/register with the breached-password check: at most one step more, the hash beside it', async () => {
     const { status, summary } = await traced('POST', '/auth/register', {
       json: { email: uniqueEmail('rt'), password: `Rt-${crypto.randomUUID().slice(0, 12)}-1` },
       vars: {
@@ -130,15 +130,18 @@ describe('round trips on the critical path', () => {
       },
     });
     expect(status).toBe(201);
-    // The check (its circuit breaker's admission, then the range API, which is not a binding)
-    // starts with the hash, after the duplicate check; the account's batch waits for both. A
-    // success on a clean circuit is not recorded (the breaker calls after the answer are the
-    // verification email's, through the notifier's circuit).
-    expect(summary.depth, describePath(summary)).toBe(3);
-    expect(summary.path).toEqual([
-      expect.arrayContaining(['DB.raw']),
-      ['BREAKERS.acquire'],
-      ['DB.batch'],
+    // The check starts with the duplicate check: its circuit breaker's admission (after an
+    // edge-cache lookup, which is not a binding) overlaps that read, or follows it when the
+    // cache is the slower; the range request (not a binding either) is then sent and the hash
+    // runs while it is answered. The account's batch waits for both. A success on a clean
+    // circuit is not recorded: the breaker calls after the answer are the verification email's.
+    expect(summary.depth, describePath(summary)).toBeLessThanOrEqual(3);
+    expect(summary.path.flat().filter((call) => call.startsWith('BREAKERS.'))).toEqual([
+      'BREAKERS.acquire',
     ]);
+    expect(summary.path.at(-1)).toEqual(['DB.batch']);
+    expect(summary.path.flat().indexOf('BREAKERS.acquire')).toBeLessThan(
+      summary.path.flat().indexOf('DB.batch'),
+    );
   });
 });

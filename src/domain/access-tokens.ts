@@ -76,6 +76,8 @@ export type Validation =
       permissions: string[];
       /** RFC 8176 methods, when the sign-in took a second factor. */
       amr?: string[];
+      /** RFC 8693 §4.1: the admin acting as the user (an impersonation session). */
+      act?: { sub: string };
       expires_at: string;
     }
   | { valid: false; reason: 'invalid' | 'expired' | 'revoked' };
@@ -101,6 +103,7 @@ export async function introspect(deps: TokenDeps, token: string): Promise<Valida
     roles,
     permissions,
     ...(claims.amr && { amr: claims.amr }),
+    ...(claims.act && { act: claims.act }),
     expires_at: new Date(claims.exp * 1000).toISOString(),
   };
 }

@@ -8,13 +8,13 @@ import {
 } from '../db/queries/users';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { ApiError } from '../lib/errors';
-import { hashPassword } from '../lib/password';
 import { assertPasswordPolicy } from '../lib/password-policy';
 import { requireHasher } from '../lib/secrets';
 import { assertSelfOrAdmin, type Caller } from './access';
-import { assertNotBreached } from './breached-passwords';
+import { newPassword } from './breached-passwords';
 import { assertRecentlyAuthenticated } from './credentials';
 import type { Deps } from './deps';
+import { refuseImpersonation } from './impersonation';
 import type { OrgRole } from './org-roles';
 import { newEmailToken, scheduleFirstTokenEmail, type EmailToken } from './notifications';
 
@@ -40,18 +40,15 @@ export async function createAccount(
   account: NewAccount,
   by: { actorId?: string | null; by?: string } = {},
 ): Promise<string> {
-  const hasher = requireHasher(deps.secrets);
+  requireHasher(deps.secrets);
   assertPasswordPolicy(deps.config, account.password, account.email);
   const emailTaken = () => new ApiError('USER_EXISTS', 'An account with this email already exists');
-  // The per-IP verdict (self-registration) rides along with the duplicate check: no hash or
-  // write before it.
+  // The breached-password check's cache lookup and breaker admission, and the per-IP verdict
+  // (self-registration), ride along with the duplicate check: no hash or write before them.
+  const password = newPassword(deps, account.password);
   const [taken] = await Promise.all([findUserByEmail(deps.db, account.email), deps.admitted()]);
   if (taken) throw emailTaken();
-  // The breached-password check runs beside the hash: it costs no time while it answers first.
-  const [passwordHash] = await Promise.all([
-    hashPassword(hasher, account.password),
-    assertNotBreached(deps, account.password),
-  ]);
+  const passwordHash = await password.hash();
   const id = crypto.randomUUID();
   const created = await createUser(
     deps.db,
@@ -129,6 +126,7 @@ export async function deleteAccount(
   userId: string,
   password: string | undefined,
 ): Promise<void> {
+  if (caller.kind === 'user') refuseImpersonation(caller);
   await assertSelfOrAdmin(deps, caller, userId, false);
   const user = await findUserById(deps.db, userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');

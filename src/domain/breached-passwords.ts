@@ -1,5 +1,7 @@
 import { bumpCounter } from '../db/queries/analytics';
 import { ApiError } from '../lib/errors';
+import { hashPassword } from '../lib/password';
+import { requireHasher } from '../lib/secrets';
 import { fetchRange, isInRange, sha1Parts } from '../lib/pwned-range';
 import type { Deps } from './deps';
 import { throughBreaker } from './outbound';
@@ -7,8 +9,8 @@ import { throughBreaker } from './outbound';
 /**
  * New passwords against breached ones (OWASP ASVS 5.0 6.2.12, NIST SP 800-63B 3.1.1.2), through a
  * k-anonymity range API: only the first 5 hex characters of the password's SHA-1 leave the
- * worker. Callers start it beside the PBKDF2 hash (Promise.all), so an API answering within the
- * hash's time adds no latency.
+ * worker. `hashNewPassword` runs it beside the PBKDF2 hash, so an API answering within the hash's
+ * time adds no latency.
  */
 
 export type BreachDeps = Pick<Deps, 'config' | 'breakers' | 'defer' | 'logger' | 'db'>;
@@ -57,10 +59,11 @@ function keep(deps: BreachDeps, key: string, answer: string) {
  * counted; `fail-closed` then answers 503 DEPENDENCY_UNAVAILABLE with Retry-After, `fail-open`
  * lets the password through. `field` names the body field in the 422's `errors`.
  */
-export async function assertNotBreached(
+async function assertNotBreached(
   deps: BreachDeps,
   password: string,
-  field = 'password',
+  field: string,
+  onSent: () => void,
 ): Promise<void> {
   const mode = deps.config.BREACHED_PASSWORDS;
   if (mode === 'off') return;
@@ -76,6 +79,7 @@ export async function assertNotBreached(
           deps.config.BREACHED_PASSWORDS_URL,
           prefix,
           deps.config.BREACHED_PASSWORDS_TIMEOUT_MS,
+          onSent,
         );
         // An unreadable answer throws here: a failed call, for the breaker too.
         return { text, hit: isInRange(text, suffix) };
@@ -105,3 +109,46 @@ export async function assertNotBreached(
     });
   }
 }
+
+/** Resolves on a later turn of the event loop: a request issued just before then goes out. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * A new password's breached-password check, started now, and its PBKDF2 hash, computed when asked
+ * (`hash()`, which also answers 422 or 503 as `assertNotBreached` says). WebCrypto runs
+ * synchronously in workerd: a request issued after the hash starts leaves only once it ends
+ * (measured: fetch then hash in Promise.all took their sum). So `hash()` first waits for the
+ * check's range request to be on the wire (after the edge cache and the breaker's admission, or
+ * for the check to settle without one), lets one turn of the event loop send it, and hashes
+ * while the API answers. A caller with reads of its own to make starts the check before them,
+ * so that the cache lookup and the admission ride along with those reads.
+ */
+export function newPassword(
+  deps: BreachDeps & Pick<Deps, 'secrets'>,
+  password: string,
+  field = 'password',
+): { hash(): Promise<string> } {
+  const hasher = requireHasher(deps.secrets);
+  let sent = () => {};
+  const onWire = new Promise<void>((resolve) => (sent = resolve));
+  const check = assertNotBreached(deps, password, field, sent);
+  // Observed at once: a caller that fails before asking for the hash leaves no unhandled refusal.
+  const settled = check.then(
+    () => undefined,
+    () => undefined,
+  );
+  return {
+    async hash() {
+      await Promise.race([onWire.then(nextTurn), settled]);
+      const [hash] = await Promise.all([hashPassword(hasher, password), check]);
+      return hash;
+    },
+  };
+}
+
+/** The hash of a new password, with the breached-password check beside it (`newPassword`). */
+export const hashNewPassword = (
+  deps: BreachDeps & Pick<Deps, 'secrets'>,
+  password: string,
+  field = 'password',
+) => newPassword(deps, password, field).hash();

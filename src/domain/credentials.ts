@@ -8,11 +8,12 @@ import type { TokenPurpose, User } from '../db/schema';
 import { sessionStore } from '../durable-objects/session-store/object';
 import { sha256 } from '../lib/crypto';
 import { ApiError, orUnavailable } from '../lib/errors';
-import { hashPassword, verifyPassword } from '../lib/password';
+import { verifyPassword } from '../lib/password';
 import { assertPasswordPolicy } from '../lib/password-policy';
 import { requireHasher } from '../lib/secrets';
-import { assertNotBreached } from './breached-passwords';
+import { hashNewPassword } from './breached-passwords';
 import type { Deps } from './deps';
+import { refuseImpersonation } from './impersonation';
 import { clearLoginFailures, reserveLoginAttempt } from './limits';
 import { scheduleTokenEmail, sendTokenEmail } from './notifications';
 
@@ -50,21 +51,13 @@ async function checkPassword(
   return ok;
 }
 
-/** A new password's hash, computed beside the breached-password check (no added latency). */
-async function newPasswordHash(deps: Deps, password: string): Promise<string> {
-  const [hash] = await Promise.all([
-    hashPassword(requireHasher(deps.secrets), password),
-    assertNotBreached(deps, password, 'new_password'),
-  ]);
-  return hash;
-}
-
 /** Changes the caller's password and ends every other session. */
 export async function changePassword(
   deps: Deps,
-  caller: { userId: string; sessionId: string },
+  caller: { userId: string; sessionId: string; claims: { act?: { sub: string } } },
   passwords: { current: string; next: string },
 ): Promise<void> {
+  refuseImpersonation(caller);
   requireHasher(deps.secrets);
   const user = await findUserById(deps.db, caller.userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');
@@ -72,7 +65,7 @@ export async function changePassword(
     throw new ApiError('INVALID_CREDENTIALS', 'Current password is wrong');
   }
   assertPasswordPolicy(deps.config, passwords.next, user.email, 'new_password');
-  const passwordHash = await newPasswordHash(deps, passwords.next);
+  const passwordHash = await hashNewPassword(deps, passwords.next, 'new_password');
   await storePassword(
     deps.db,
     user.id,
@@ -118,7 +111,7 @@ export async function resetPassword(deps: Deps, token: string, newPassword: stri
     token,
   );
   assertPasswordPolicy(deps.config, newPassword, user.email, 'new_password');
-  const passwordHash = await newPasswordHash(deps, newPassword);
+  const passwordHash = await hashNewPassword(deps, newPassword, 'new_password');
   const granted = purpose === 'admin_grant' ? ['admin'] : [];
   const firstProof = user.emailVerifiedAt === null;
   const metadata = {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AuditEntry } from '../db/queries/audit';
 import { AUDIT_ACTIONS, ORG_ROLES, type AuditEvent } from '../db/schema';
+import { adminEventSchemas } from './admin-events';
 
 // The audit log is written here: its actions and entries are this module's, for the routes that
 // show them.
@@ -182,6 +183,7 @@ const buildDomainEventSchema = () =>
       ...orgEvent,
       metadata: z.object(invitationRef),
     }),
+    ...adminEventSchemas(),
   ]);
 export type DomainEvent = z.infer<ReturnType<typeof buildDomainEventSchema>>;
 

@@ -1,4 +1,5 @@
-import { findUserWithRoles } from '../db/queries/users';
+import { grantsOf } from '../db/queries/rbac';
+import { findUserById, findUserWithRoles } from '../db/queries/users';
 import type { RotateOutcome } from '../durable-objects/session-store/logic';
 import { sessionStore, type SessionStore } from '../durable-objects/session-store/object';
 import { hmacSha256, randomToken, sha256 } from '../lib/crypto';
@@ -6,6 +7,7 @@ import { ApiError, orUnavailable } from '../lib/errors';
 import { audienceOf, issueAccessToken } from '../lib/jwt';
 import { requireSigningKeys, requireSuccessorKey } from '../lib/secrets';
 import type { Deps } from './deps';
+import { permits } from './access';
 import { authenticate } from './access-tokens';
 
 /** What a sign-in or a refresh hands out; the HTTP edge makes the body (token_type bearer). */
@@ -27,6 +29,8 @@ export interface Subject {
   rolesReadAt: number;
   /** RFC 8176 methods of the sign-in, when it took more than the password (the token's `amr`). */
   amr?: string[];
+  /** RFC 8693 `act`: the admin impersonating this user in the session (domain/impersonation.ts). */
+  act?: { sub: string };
 }
 
 type SessionDeps = Pick<Deps, 'config' | 'secrets' | 'sessions' | 'origin' | 'now'>;
@@ -66,11 +70,23 @@ export async function issueTokenPair(
       email: subject.email,
       roles: subject.roles,
       amr: subject.amr,
+      act: subject.act,
     },
     ttl,
     Math.min(deps.now(), subject.rolesReadAt),
   );
   return { accessToken: token, refreshToken, expiresIn: ttl };
+}
+
+/**
+ * An impersonation session (domain/impersonation.ts) lives only while its admin may start one:
+ * an admin who lost users:admin, or their account, loses it at its next refresh.
+ */
+async function actorMayImpersonate(deps: Pick<Deps, 'db'>, actorId: string) {
+  const [actor, grants] = await orUnavailable('Database', () =>
+    Promise.all([findUserById(deps.db, actorId), grantsOf(deps.db, actorId)]),
+  );
+  return actor?.status === 'active' && permits(grants.permissions, 'users', 'admin');
 }
 
 type RefusedRotation = Extract<RotateOutcome, { ok: false }>['reason'];
@@ -127,8 +143,14 @@ export async function refresh(
     throw new ApiError('SESSION_REVOKED', 'This session has ended');
   }
   const { email } = found.user;
-  const amr = outcome.session.amr ?? undefined;
-  const subject = { id: userId, email, roles: found.roles, rolesReadAt, amr };
+  const { amr: sessionAmr, actor } = outcome.session;
+  if (actor && !(await actorMayImpersonate(deps, actor))) {
+    await store.revoke(outcome.session.id);
+    throw new ApiError('SESSION_REVOKED', 'This impersonation has ended');
+  }
+  const amr = sessionAmr ?? undefined;
+  const act = actor ? { sub: actor } : undefined;
+  const subject = { id: userId, email, roles: found.roles, rolesReadAt, amr, act };
   const tokens = await issueTokenPair(deps, subject, outcome.session.id, next);
   const metadata = {
     session_id: outcome.session.id,

@@ -64,6 +64,9 @@ export const SessionSchema = z
       .nullable()
       .openapi({ description: 'ISO 3166 code from Cloudflare (request.cf)' }),
     current: z.boolean().openapi({ description: 'The session of the token making this call' }),
+    impersonated_by: z.string().nullable().openapi({
+      description: 'The admin acting as the user in this session (impersonation), else null',
+    }),
   })
   .openapi('Session');
 

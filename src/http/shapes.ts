@@ -27,6 +27,7 @@ export const sessionJson = (s: SessionInfo, currentId: string) => ({
   user_agent: s.userAgent,
   country: s.country,
   current: s.id === currentId,
+  impersonated_by: s.actor,
 });
 
 /** The account part of a user (UserSummarySchema). */

@@ -22,6 +22,8 @@ const AccessClaimsSchema = z.object({
   roles: z.array(z.string()),
   /** RFC 8176 authentication methods, when more than the password was used (`["pwd","otp"]`). */
   amr: z.array(z.string()).optional(),
+  /** RFC 8693 §4.1: the admin acting as `sub` (an impersonation session). */
+  act: z.object({ sub: z.string().min(1) }).optional(),
 });
 export type AccessClaims = z.infer<typeof AccessClaimsSchema>;
 
@@ -43,7 +45,14 @@ export const audienceOf = (config: {
 export async function issueAccessToken(
   keys: SigningKeys,
   aud: TokenAudience,
-  subject: { userId: string; sessionId: string; email: string; roles: string[]; amr?: string[] },
+  subject: {
+    userId: string;
+    sessionId: string;
+    email: string;
+    roles: string[];
+    amr?: string[];
+    act?: { sub: string };
+  },
   ttlSeconds: number,
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: number }> {
@@ -55,6 +64,7 @@ export async function issueAccessToken(
     email: subject.email,
     roles: subject.roles,
     ...(subject.amr && { amr: subject.amr }),
+    ...(subject.act && { act: subject.act }),
   })
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: ACCESS_TOKEN_TYP })
     .setIssuer(aud.issuer)

@@ -60,13 +60,20 @@ export function isInRange(answer: string, suffix: string): boolean {
 
 /**
  * GETs one prefix's range; throws on a network error, a timeout or a non-2xx answer. Returns the
- * body as text, still to be read by `isInRange`.
+ * body as text, still to be read by `isInRange`. `onSent` is called once the request is issued.
  */
-export async function fetchRange(baseUrl: string, prefix: string, timeoutMs: number) {
-  const res = await fetch(`${baseUrl}${prefix}`, {
+export async function fetchRange(
+  baseUrl: string,
+  prefix: string,
+  timeoutMs: number,
+  onSent?: () => void,
+) {
+  const answer = fetch(`${baseUrl}${prefix}`, {
     headers: { 'Add-Padding': 'true', Accept: 'text/plain' },
     signal: AbortSignal.timeout(timeoutMs),
   });
+  onSent?.();
+  const res = await answer;
   if (!res.ok) {
     await res.body?.cancel();
     throw new RangeAnswerError(`range API answered ${res.status}`);

@@ -30,6 +30,8 @@ export interface Secrets {
     successorKey?: CryptoKey;
     backupCodeKey?: CryptoKey;
     challengeKey?: CryptoKey;
+    /** The admin console's CSRF tokens (HMAC of the session id, routes/console). */
+    csrfKey?: CryptoKey;
   };
   services: ReturnType<typeof loadServiceKeys>;
   /** The AES-GCM keys of stored TOTP secrets (MFA_ENCRYPTION_KEY, lib/keyring.ts). */
@@ -43,6 +45,8 @@ const SUCCESSOR_KEY_INFO = 'edge-auth refresh-token successor v1';
 const BACKUP_CODE_KEY_INFO = 'edge-auth backup codes v1';
 /** HKDF `info` of the passkey sign-in challenges' HMAC key (exported for the tests' forgeries). */
 export const CHALLENGE_KEY_INFO = 'edge-auth passkey sign-in challenges v1';
+/** HKDF `info` of the console's CSRF token key. */
+const CSRF_KEY_INFO = 'edge-auth console csrf v1';
 const cache = new WeakMap<SecretsConfig, Promise<Secrets>>();
 
 async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
@@ -51,14 +55,15 @@ async function loadPepper(config: SecretsConfig): Promise<Secrets['pepper']> {
   const bytes = new TextEncoder().encode(secret);
   // A short or repetitive pepper adds nothing an attacker with the database cannot guess.
   if (bytes.length < MIN_PEPPER_BYTES || new Set(secret).size < 8) return { status: 'weak' };
-  const [pepper, successorKey, backupCodeKey, challengeKey] = await Promise.all([
+  const [pepper, successorKey, backupCodeKey, challengeKey, csrfKey] = await Promise.all([
     importPepper(bytes),
     deriveHmacKey(bytes, SUCCESSOR_KEY_INFO),
     deriveHmacKey(bytes, BACKUP_CODE_KEY_INFO),
     deriveHmacKey(bytes, CHALLENGE_KEY_INFO, ['sign', 'verify']),
+    deriveHmacKey(bytes, CSRF_KEY_INFO),
   ]);
   const hasher = { iterations: config.PBKDF2_ITERATIONS, pepper };
-  return { status: 'ok', hasher, successorKey, backupCodeKey, challengeKey };
+  return { status: 'ok', hasher, successorKey, backupCodeKey, challengeKey, csrfKey };
 }
 
 /** Imports the keys once per isolate; a missing or weak one is reported, never used. */
@@ -119,4 +124,10 @@ export function requireBackupCodeKey(secrets: Secrets): CryptoKey {
 export function requireChallengeKey(secrets: Secrets): CryptoKey {
   if (!secrets.pepper.challengeKey) throw unavailable('Passkey sign-in');
   return secrets.pepper.challengeKey;
+}
+
+/** The console's CSRF key, or 503 when the pepper is missing or weak. */
+export function requireCsrfKey(secrets: Secrets): CryptoKey {
+  if (!secrets.pepper.csrfKey) throw unavailable('Console forms');
+  return secrets.pepper.csrfKey;
 }

@@ -35,6 +35,8 @@ export const AUDIT_ACTIONS = [
   'service_activity',
   'passkey_added',
   'passkey_removed',
+  'impersonation_started',
+  'session_revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -13,6 +13,7 @@ import { ApiError, orUnavailable } from '../../lib/errors';
 import { requireMfaKeys } from '../../lib/secrets';
 import { assertRecentlyAuthenticated } from '../credentials';
 import type { Deps } from '../deps';
+import { refuseImpersonation } from '../impersonation';
 import { issueBackupCodes } from './backup-codes';
 import { maskDestination, sendCode, useOtp } from './one-time-codes';
 import { enrolmentOf, newTotpSecret, sealTotpSecret, useTotp } from './totp';
@@ -22,7 +23,8 @@ import { enrolmentOf, newTotpSecret, sealTotpSecret, useTotp } from './totp';
  * an operator's reset. Adding, removing or regenerating is as sensitive as signing in: whoever
  * does it decides who can sign in, so each needs more than an access token.
  */
-type SessionCaller = { userId: string; sessionId: string };
+/** The caller's session; `claims.act` marks an impersonation (refused here, impersonation.ts). */
+type SessionCaller = { userId: string; sessionId: string; claims: { act?: { sub: string } } };
 
 const notFound = () => new ApiError('NOT_FOUND', 'No such MFA method');
 
@@ -44,6 +46,7 @@ export async function setupMethod(
   caller: SessionCaller,
   input: SetupInput,
 ): Promise<SetupResult> {
+  refuseImpersonation(caller);
   const keys = requireMfaKeys(deps.secrets);
   const user = await findUserById(deps.db, caller.userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');
@@ -76,6 +79,7 @@ export async function confirmMethod(
   methodId: string,
   code: string,
 ) {
+  refuseImpersonation(caller);
   const { userId } = caller;
   const keys = requireMfaKeys(deps.secrets);
   const method = await findMfaMethod(deps.db, userId, methodId);
@@ -135,6 +139,7 @@ export async function mfaSummary(deps: Pick<Deps, 'db'>, userId: string) {
  * password-only session can neither switch MFA off nor void the owner's backup codes).
  */
 async function reauthenticated(deps: Deps, caller: SessionCaller, password: string | undefined) {
+  refuseImpersonation(caller);
   const user = await findUserById(deps.db, caller.userId);
   if (!user) throw new ApiError('NOT_FOUND', 'User not found');
   await assertRecentlyAuthenticated(deps, user, caller.sessionId, password, 'second_factor');

@@ -16,6 +16,7 @@ import type { Passkey } from '../../db/schema';
 import { ApiError } from '../../lib/errors';
 import { assertRecentlyAuthenticated } from '../credentials';
 import type { Deps } from '../deps';
+import { refuseImpersonation } from '../impersonation';
 import { registrationOptions, verifyRegistration } from './webauthn';
 import { NO_PASSWORD_HASH } from '../../lib/password';
 
@@ -24,7 +25,8 @@ import { NO_PASSWORD_HASH } from '../../lib/password';
  * (the password, or a sign-in in the last 5 minutes), removing one as removing a factor, and
  * the last way into an account is never removed.
  */
-type SessionCaller = { userId: string; sessionId: string };
+/** The caller's session; `claims.act` marks an impersonation (refused here, impersonation.ts). */
+type SessionCaller = { userId: string; sessionId: string; claims: { act?: { sub: string } } };
 
 const notFound = () => new ApiError('NOT_FOUND', 'No such passkey');
 const tooMany = () =>
@@ -42,6 +44,7 @@ export async function startRegistration(
   caller: SessionCaller,
   password: string | undefined,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  refuseImpersonation(caller);
   const user = await userOf(deps, caller.userId);
   await assertRecentlyAuthenticated(deps, user, caller.sessionId, password);
   const existing = await passkeyDescriptors(deps.db, user.id);
@@ -55,6 +58,7 @@ export async function finishRegistration(
   caller: SessionCaller,
   input: { response: RegistrationResponseJSON; name?: string },
 ): Promise<Passkey> {
+  refuseImpersonation(caller);
   const credential = await verifyRegistration(deps, caller.userId, input.response);
   const now = new Date(deps.now());
   const passkey: Passkey = {
@@ -101,6 +105,7 @@ export async function removeUserPasskey(
   id: string,
   password: string | undefined,
 ) {
+  refuseImpersonation(caller);
   const user = await userOf(deps, caller.userId);
   await assertRecentlyAuthenticated(deps, user, caller.sessionId, password);
   const entry = deps.events.entry({

@@ -14,6 +14,8 @@ export interface SessionInfo extends Device {
   expiresAt: number;
   /** RFC 8176 methods of the sign-in that started it, when more than the password. */
   amr: string[] | null;
+  /** The admin impersonating the user in this session (RFC 8693 `act.sub`), else null. */
+  actor: string | null;
 }
 
 /**
@@ -36,6 +38,8 @@ export interface NewSession {
   verifiedAt: number;
   now: number;
   amr?: string[];
+  /** Set for an impersonation session: the admin acting as the user. */
+  actor?: string;
 }
 
 export type CreateOutcome =
@@ -50,6 +54,7 @@ export type SessionRow = {
   user_agent: string | null;
   country: string | null;
   amr: string | null;
+  actor?: string | null;
 };
 
 export const LAST_USED_GRANULARITY_MS = 60_000;
@@ -63,6 +68,7 @@ export const toInfo = (r: SessionRow): SessionInfo => ({
   userAgent: r.user_agent,
   country: r.country,
   amr: r.amr ? (JSON.parse(r.amr) as string[]) : null,
+  actor: r.actor ?? null,
 });
 
 /** A session as the values of its `sessions` row, in column order. */
@@ -75,6 +81,7 @@ export const sessionValues = (s: SessionInfo) => [
   s.userAgent,
   s.country,
   s.amr && JSON.stringify(s.amr),
+  s.actor,
 ];
 
 /** A stored refresh token: when it was rotated (null: current) and the hash it became. */

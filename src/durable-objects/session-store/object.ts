@@ -48,17 +48,30 @@ export class SessionStore extends DurableObject {
     if (input.verifiedAt < this.notBefore()) return { ok: false, reason: 'stale_credentials' };
     const { sessionId, refreshHash, device, now } = input;
     const amr = input.amr ?? null;
+    const actor = input.actor ?? null;
     const expiresAt = now + input.ttlMs;
-    const overflow = this.sql
-      .exec<{ id: string }>(
-        'SELECT id FROM sessions ORDER BY created_at DESC, id LIMIT -1 OFFSET ?',
-        Math.max(0, input.maxSessions - 1),
-      )
-      .toArray();
+    // The cap counts the user's own sessions: an impersonation (actor) neither counts nor pushes
+    // one of them out.
+    const overflow = actor
+      ? []
+      : this.sql
+          .exec<{ id: string }>(
+            'SELECT id FROM sessions WHERE actor IS NULL ORDER BY created_at DESC, id LIMIT -1 OFFSET ?',
+            Math.max(0, input.maxSessions - 1),
+          )
+          .toArray();
     for (const { id } of overflow) this.end(id);
-    const session = { id: sessionId, createdAt: now, lastUsedAt: now, expiresAt, ...device, amr };
+    const session = {
+      id: sessionId,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt,
+      ...device,
+      amr,
+      actor,
+    };
     this.sql.exec(
-      'INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sessions (id, created_at, last_used_at, expires_at, ip, user_agent, country, amr, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ...sessionValues(session),
     );
     storage.insertToken(this.sql, refreshHash, sessionId);

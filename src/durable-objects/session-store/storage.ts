@@ -15,8 +15,9 @@ import {
  * call runs synchronously inside one object call).
  *
  * Storage (SQLite), one object per user:
- *   sessions(id PK, created_at, last_used_at, expires_at, ip, user_agent, country)
- *     one row per live session; expires_at is absolute (= refresh lifetime, security.md).
+ *   sessions(id PK, created_at, last_used_at, expires_at, ip, user_agent, country, amr, actor)
+ *     one row per live session; expires_at is absolute (= refresh lifetime, security.md);
+ *     actor is the admin of an impersonation session (null otherwise).
  *   refresh_tokens(hash PK, session_id, rotated_at, successor)
  *     SHA-256 of every refresh token a session has been issued; rotated_at and successor (the
  *     hash of the token it was exchanged for) are set once used. Presenting it again within the
@@ -75,6 +76,12 @@ export function migrate(sql: SqlStorage, kv: SyncKvStorage) {
     const has = sql.exec("SELECT 1 FROM pragma_table_info('mfa_challenges') WHERE name = 'amr'");
     if (has.toArray().length === 0) sql.exec('ALTER TABLE mfa_challenges ADD COLUMN amr TEXT');
     kv.put('schema_version', 6);
+  }
+  if (version < 7) {
+    // An impersonation session's admin (RFC 8693 `act`): its tokens carry it on every refresh.
+    const has = sql.exec("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'actor'");
+    if (has.toArray().length === 0) sql.exec('ALTER TABLE sessions ADD COLUMN actor TEXT');
+    kv.put('schema_version', 7);
   }
 }
 

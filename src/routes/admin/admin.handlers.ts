@@ -1,5 +1,7 @@
 import * as admin from '../../domain/admin';
 import { resetFactors } from '../../domain/factor-reset';
+import * as impersonation from '../../domain/impersonation';
+import { NO_STORE } from '../../http/cookie-transport';
 import { callerOf, userOf } from '../../http/middleware/require-auth';
 import type { AppRouteHandler } from '../../http/app-env';
 import type * as routes from './admin.routes';
@@ -47,4 +49,23 @@ export const resetMfa: AppRouteHandler<typeof routes.resetMfa> = async (c) => {
   const { user_id } = c.req.valid('param');
   await resetFactors(c.var.deps, callerOf(c), user_id);
   return c.body(null, 204);
+};
+
+export const impersonate: AppRouteHandler<typeof routes.impersonate> = async (c) => {
+  const { user_id } = c.req.valid('param');
+  const admin = userOf(c);
+  await impersonation.requirePermission(c.var.deps, admin, 'users', 'admin');
+  const started = await impersonation.impersonate(c.var.deps, admin.userId, user_id);
+  const { accessToken, refreshToken, expiresIn } = started.tokens;
+  const body = {
+    access_token: accessToken,
+    refresh_token: refreshToken,
+    token_type: 'bearer' as const,
+    expires_in: expiresIn,
+    session_id: started.sessionId,
+    user_id,
+    actor_id: admin.userId,
+    expires_at: new Date(started.expiresAt).toISOString(),
+  };
+  return c.json(body, 201, NO_STORE);
 };

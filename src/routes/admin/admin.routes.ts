@@ -3,11 +3,13 @@ import { RolesSchema } from '../../http/schemas';
 import { errorResponses } from '../../http/openapi';
 import { bearerAuth, jsonBody, jsonResponse, noContent, serviceAuth } from '../../http/openapi';
 import { UserIdParamSchema } from '../../http/params';
+import { requireAuth } from '../../http/middleware/require-auth';
 import { requireAdmin, requireAdminOrService } from '../../http/middleware/require-service';
 import {
   AssignRoleSchema,
   CreateRoleSchema,
   GrantSchema,
+  ImpersonationSchema,
   RoleListSchema,
   RoleParamSchema,
   RolePermissionParamSchema,
@@ -131,6 +133,23 @@ export const resetMfa = createRoute({
   request: { params: UserIdParamSchema },
   responses: {
     204: noContent('MFA is off and every session ended'),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
+  },
+});
+
+export const impersonate = createRoute({
+  tags: ['Admin'],
+  security: bearerAuth,
+  middleware: [requireAuth],
+  method: 'post',
+  path: '/admin/users/{user_id}/impersonate',
+  operationId: 'impersonateUser',
+  summary: 'Start a session as another user (impersonation)',
+  description:
+    'Needs the permission users:admin. A session of the user whose access tokens carry `act: {sub: <admin id>}` (RFC 8693), ending within an hour (refreshing does not extend it); listed in the user’s sessions with `impersonated_by`; POST /auth/logout ends it. Never for an account that may open the console (403), nor a suspended one (403 ACCOUNT_SUSPENDED). Audited as `impersonation_started` on both accounts. The session cannot change the password, add or remove factors or passkeys, or delete the account (403).',
+  request: { params: UserIdParamSchema },
+  responses: {
+    201: jsonResponse(ImpersonationSchema, 'The impersonation session’s tokens'),
     ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503),
   },
 });

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PermissionSchema } from '../../http/schemas';
+import { PermissionSchema, TokenPairSchema } from '../../http/schemas';
 import { RoleNameSchema } from '../../http/schemas';
 
 export const RoleSchema = z
@@ -42,3 +42,10 @@ export const RolePermissionParamSchema = RoleParamSchema.extend({
     example: 'dashboards:read',
   }),
 });
+
+export const ImpersonationSchema = TokenPairSchema.extend({
+  session_id: z.string(),
+  user_id: z.string(),
+  actor_id: z.string().openapi({ description: 'The admin, as the tokens’ `act.sub` (RFC 8693)' }),
+  expires_at: z.string().openapi({ format: 'date-time', description: 'At most an hour away' }),
+}).openapi('Impersonation');

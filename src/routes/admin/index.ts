@@ -10,4 +10,5 @@ export const adminRouter = createRouter()
   .openapi(routes.assignRole, handlers.assignRole)
   .openapi(routes.removeRole, handlers.removeRole)
   .openapi(routes.setStatus, handlers.setStatus)
-  .openapi(routes.resetMfa, handlers.resetMfa);
+  .openapi(routes.resetMfa, handlers.resetMfa)
+  .openapi(routes.impersonate, handlers.impersonate);

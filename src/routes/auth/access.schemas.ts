@@ -14,6 +14,9 @@ export const ValidationSchema = z
       .array(z.string())
       .optional()
       .openapi({ description: 'RFC 8176 methods, when the sign-in took a second factor' }),
+    act: z.object({ sub: z.string() }).optional().openapi({
+      description: 'RFC 8693: the admin acting as the user, when the session is an impersonation',
+    }),
     expires_at: z.string().optional().openapi({ format: 'date-time' }),
     reason: z
       .enum(['invalid', 'expired', 'revoked'])

@@ -15,7 +15,7 @@ export const PasskeyOptionsSchema = z
 
 export const PasskeyVerifySchema = z
   .strictObject({
-    // A compact JWT (factors/sign-in-challenges.ts): base64url parts and dots.
+    // A compact JWT (src/domain/factors/sign-in-challenges.ts): base64url parts and dots.
     challenge_id: z
       .string()
       .min(1)

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
+import { clearImpersonationHint } from '../../http/impersonation-hint';
 import { RegistrationResponseSchema } from '../../http/webauthn-schemas';
 import { ApiError } from '../../lib/errors';
 import { pageSession, type PageSession as Caller } from './page-session';
@@ -150,10 +151,11 @@ async function render(
   let canAdd = true;
   if (!options) {
     options = await addOptions(c, caller, undefined).catch((err: unknown) => {
-      // Passkeys not configured here (WEBAUTHN_*) or the maximum reached: no add button.
+      // Passkeys not configured here (WEBAUTHN_*), the maximum reached, or an impersonation
+      // (which may not add one): no add button.
       if (
         err instanceof ApiError &&
-        (err.code === 'DEPENDENCY_UNAVAILABLE' || err.code === 'CONFLICT')
+        ['DEPENDENCY_UNAVAILABLE', 'CONFLICT', 'FORBIDDEN'].includes(err.code)
       ) {
         canAdd = false;
         return null;
@@ -185,9 +187,10 @@ async function act(c: C, work: (caller: Caller) => Promise<Response>) {
   );
 }
 
-/** GET /account */
+/** GET /account (keeps the impersonation banner's hint in step with the session it shows). */
 export const accountPage = async (c: C) => {
   const caller = await pageSession(c);
+  if (!caller?.claims.act) clearImpersonationHint(c);
   return caller ? render(c, caller) : signedOut(c);
 };
 

@@ -34,6 +34,9 @@ a { color: var(--accent); }
 .brand img { max-height: 2rem; width: auto; }
 .flush { margin: 0; } label.choice { font-weight: 400; margin: .5rem 0 0; }
 .cf-turnstile { margin-top: 1rem; }
+.impersonation { border: 2px solid var(--error); background: var(--error-bg); color: var(--error);
+  border-radius: 6px; padding: .75rem 1rem; margin: 0 0 1rem; }
+.impersonation button { margin-top: .5rem; }
 `;
 
 /** What an operator brands the pages with (BRAND_* vars, validated in config.ts). */
@@ -60,6 +63,25 @@ export const brandOf = (
 
 /** The brand of the page being rendered (the handlers provide it, pages.shared.tsx). */
 export const BrandContext = createContext<Brand>(DEFAULT_BRAND);
+
+/** Whether an admin is impersonating in this browser (http/impersonation-hint.ts): the banner. */
+export const ImpersonationContext = createContext(false);
+
+/** The banner of every hosted page while impersonating, with the way to end it. */
+const ImpersonationBanner: FC = () =>
+  useContext(ImpersonationContext) ? (
+    <div class="impersonation" role="region" aria-label="Impersonation">
+      <p class="flush">
+        <strong>Impersonation:</strong> an administrator is acting as this account. Password, second
+        factors, passkeys and deletion are locked.
+      </p>
+      <form method="post" action="/console/impersonation/end">
+        <button type="submit" class="secondary">
+          End impersonation
+        </button>
+      </form>
+    </div>
+  ) : null;
 
 /** Black or white, whichever reads better on `hex` (WCAG relative luminance). */
 function textOn(hex: string): string {
@@ -100,6 +122,7 @@ export const Layout: FC<{ title: string; nonce?: string; children?: Child }> = (
         </head>
         <body>
           <main>
+            <ImpersonationBanner />
             <p class="brand">
               {brand.logoUrl ? <img src={brand.logoUrl} alt="" height={32} /> : null}
               <span>{brand.name}</span>

@@ -23,7 +23,9 @@ const PAGE_PATHS = new Set([
   '/account/passkeys/remove',
 ]);
 
-export const isPagePath = (path: string) => PAGE_PATHS.has(path);
+/** The hosted pages, and the admin console's (routes/console), which share their CSP and forms. */
+export const isPagePath = (path: string) =>
+  PAGE_PATHS.has(path) || path === '/console' || path.startsWith('/console/');
 
 /** The origins a sign-in may send the browser back to: APP_URL's and CORS_ORIGINS. */
 function allowedOrigins(config: { APP_URL: string; CORS_ORIGINS: string[] }) {
@@ -38,12 +40,14 @@ function allowedOrigins(config: { APP_URL: string; CORS_ORIGINS: string[] }) {
 export function safeReturnTo(
   config: { APP_URL: string; CORS_ORIGINS: string[] },
   value: string | undefined,
+  /** This service's own origin, when a page of its own (the admin console) may be the target. */
+  self?: string,
 ): string | null {
   if (!value || value.length > 2048 || !URL.canParse(value)) return null;
   const url = new URL(value);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   if (url.username || url.password) return null;
-  return allowedOrigins(config).includes(url.origin) ? url.href : null;
+  return allowedOrigins(config).includes(url.origin) || url.origin === self ? url.href : null;
 }
 
 const headersByOrigins = new Map<string, MiddlewareHandler>();

@@ -10,7 +10,8 @@ import type { AppEnv } from '../../http/app-env';
 import { EmailSchema } from '../../http/email';
 import type { ErrorCode } from '../../lib/error-codes';
 import { ApiError } from '../../lib/errors';
-import { BrandContext, brandOf } from './pages.layout';
+import { impersonationHinted } from '../../http/impersonation-hint';
+import { BrandContext, brandOf, ImpersonationContext } from './pages.layout';
 import { problemOf } from './pages.messages';
 import { assertSameOriginForm, safeReturnTo } from './pages.security';
 import { SiteKeyContext, siteKeyOf } from './pages.turnstile';
@@ -26,14 +27,18 @@ export const html = (c: C, view: Child, status?: ContentfulStatusCode) => {
   return c.html(
     <BrandContext.Provider value={brandOf(config)}>
       <SiteKeyContext.Provider value={config ? siteKeyOf(config) : ''}>
-        {view}
+        <ImpersonationContext.Provider value={impersonationHinted(c)}>
+          {view}
+        </ImpersonationContext.Provider>
       </SiteKeyContext.Provider>
     </BrandContext.Provider>,
     status,
   );
 };
 
-export const returnToOf = (c: C, value: string | undefined) => safeReturnTo(c.var.config, value);
+/** `return_to` of a sign-in form: the allowed origins, or a page of this service (the console). */
+export const returnToOf = (c: C, value: string | undefined) =>
+  safeReturnTo(c.var.config, value, new URL(c.req.url).origin);
 
 export const Text = (max: number) => z.string().max(max);
 export const ReturnTo = Text(2048).optional();
