@@ -2,12 +2,16 @@
 # The README tour as one script, top to bottom, against a development server (`npm run dev`):
 # register → confirm the email through the dev outbox → login → me → refresh → TOTP enrolment
 # (the code computed from the secret) → login again with the MFA step → an organization, a
-# second verified user invited and accepted → a password reset link → logout. Every call prints its status and answer;
+# second verified user invited and accepted → a webhook endpoint receiving `user.created` (an
+# admin from `npm run admin -- grant`, a receiver on loopback, the signature verified with
+# standardwebhooks) → a password reset link → logout. Every call prints its status and answer;
 # the script stops at the first status that is not the one the tour expects.
 #
 #   scripts/tour.sh [BASE_URL]          BASE_URL defaults to http://localhost:8787
 #
-# Needs curl and node (for JSON and the TOTP code; no package). Fresh addresses on each run.
+# Needs curl and node (for JSON, the TOTP code, the receiver), and this checkout's node_modules
+# (npm run admin, standardwebhooks). EDGE_AUTH_PERSIST_TO: the --persist-to folder the server
+# was started with, if any (the admin grant writes its local D1). Fresh addresses on each run.
 set -euo pipefail
 
 BASE=${1:-${EDGE_AUTH_URL:-http://localhost:8787}}
@@ -153,6 +157,70 @@ call 200 POST /auth/authorize -H "authorization: Bearer $ACCESS" "${JSON[@]}" \
   -d "{\"resource\":\"billing\",\"action\":\"read\",\"organization_id\":\"$ORG\"}"
 [[ $(json allowed) == true ]] || { echo "tour: Ada may not read billing" >&2; exit 1; }
 call 200 GET "/organizations/$ORG/dashboard" -H "authorization: Bearer $ACCESS"
+
+step "An endpoint receiving user.created (docs/webhooks.md)"
+# The operator's grant (local D1), redeemed by the address's owner: an administrator.
+ROOT_EMAIL="root-$RUN@example.com"
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+GRANT=$(cd "$REPO" && npm run -s admin -- grant "$ROOT_EMAIL" \
+  ${EDGE_AUTH_PERSIST_TO:+--persist-to "$EDGE_AUTH_PERSIST_TO"})
+GRANT_TOKEN=$(grep -o 'reset-password?token=[A-Za-z0-9_-]*' <<<"$GRANT" | head -1)
+echo "npm run admin -- grant $ROOT_EMAIL -> a single-use link (its token redeemed below)"
+# The grant wrote the server's database file from another process, and under load wrangler dev
+# may drop a connection meanwhile: wait until it answers again. A connection dropped after the
+# redemption is not fatal here: the login below shows whether the password was set.
+for _ in $(seq 60); do curl -sf -o /dev/null "$BASE/health" && break; sleep 0.5; done
+(call 200 POST /auth/reset-password "${JSON[@]}" \
+  -d "{\"token\":\"${GRANT_TOKEN##*=}\",\"new_password\":\"$PASSWORD\"}") ||
+  echo "tour: the redemption did not answer 200; the login decides"
+call 200 POST /auth/login "${JSON[@]}" -d "{\"email\":\"$ROOT_EMAIL\",\"password\":\"$PASSWORD\"}"
+ADMIN=$(json access_token)
+# A receiver on a free loopback port (development allows http:// on loopback): it answers 204
+# and appends each delivery, headers and body, as one JSON line to $HOOKS.
+HOOKS=$(mktemp)
+node -e '
+  const fs = require("fs");
+  const server = require("http").createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      fs.appendFileSync(process.argv[1], JSON.stringify({ headers: req.headers, body }) + "\n");
+      res.writeHead(204).end();
+    });
+  });
+  server.listen(0, "127.0.0.1", () => fs.writeFileSync(process.argv[1] + ".port", String(server.address().port)));
+  setTimeout(() => process.exit(), 120000);' "$HOOKS" &
+RECEIVER=$!
+trap 'kill $RECEIVER 2>/dev/null; rm -f "$HOOKS" "$HOOKS.port"' EXIT
+for _ in $(seq 50); do [[ -s $HOOKS.port ]] && break; sleep 0.1; done
+call 201 POST /webhooks/endpoints -H "authorization: Bearer $ADMIN" "${JSON[@]}" \
+  -d "{\"url\":\"http://127.0.0.1:$(cat "$HOOKS.port")/hooks\",\"event_types\":[\"user.created\"]}"
+ENDPOINT=$(json endpoint_id)
+WEBHOOK_SECRET=$(json secret)
+call 201 POST /auth/register "${JSON[@]}" \
+  -d "{\"email\":\"lin-$RUN@example.com\",\"password\":\"$PASSWORD\"}"
+LIN=$(json user_id)
+# Delivered through the queue (two hops, a second or two each): waits up to 20 s for it, then
+# shows it and verifies its signature as a receiver does (docs/webhooks.md, "A receiver").
+(cd "$REPO" && node -e '
+  const fs = require("fs");
+  const { Webhook } = require("standardwebhooks");
+  const [file, userId, secret] = process.argv.slice(1);
+  const deadline = Date.now() + 20000;
+  (function poll() {
+    const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+    const hit = lines.map((l) => JSON.parse(l)).find((d) => JSON.parse(d.body).data?.user_id === userId);
+    if (!hit) {
+      if (Date.now() > deadline) { console.error("tour: no user.created delivery for " + userId); process.exit(1); }
+      return setTimeout(poll, 200);
+    }
+    for (const h of ["content-type", "webhook-id", "webhook-timestamp", "webhook-signature"])
+      console.log(`${h}: ${hit.headers[h]}`);
+    console.log(hit.body);
+    const event = new Webhook(secret).verify(hit.body, hit.headers);
+    console.log(`signature verified: ${event.type} for ${event.data.user_id}`);
+  })();' "$HOOKS" "$LIN" "$WEBHOOK_SECRET")
+call 204 DELETE "/webhooks/endpoints/$ENDPOINT" -H "authorization: Bearer $ADMIN"
 
 step "Forgotten password: the same answer for any address; the emailed link opens the reset page"
 call 202 POST /auth/forgot-password "${JSON[@]}" -d "{\"email\":\"$ADA\"}"

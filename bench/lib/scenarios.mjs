@@ -22,6 +22,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { DEVELOPMENT_VARS } from '../../scripts/dev-values.mjs';
 import { SoftPasskey } from './passkey.mjs';
+import { fanOutScenario } from './webhooks.mjs';
 
 export const CONCURRENCIES = [1, 10];
 /** The service key the bench worker is started with (analytics ingest is for services). */
@@ -506,6 +507,8 @@ export const SCENARIOS = [
       };
     },
   },
+  // Also before the ingest scenario's backlog, which the same isolate would be draining.
+  fanOutScenario({ nextEmail, nextIp, pool }),
   {
     // Before the ingest scenario: its load leaves a backlog on the queue that this would drain.
     id: 'analytics_drain',

@@ -13,8 +13,19 @@ import { minimalCalls, type Document } from './minimal-calls';
 /** The TypeScript a consumer would have (the client workspace's, 5.x). */
 const TSC = join(ROOT, 'client/node_modules/typescript/bin/tsc');
 
-const run = (command: string, args: string[], cwd: string, timeout = 120_000) => {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout });
+const run = (
+  command: string,
+  args: string[],
+  cwd: string,
+  timeout = 120_000,
+  env: Record<string, string> = {},
+) => {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, ...env },
+  });
   const output = `${command} ${args.join(' ')} (in ${cwd}) exited ${result.status}\n${result.stdout}\n${result.stderr}`;
   return { ...result, output };
 };
@@ -89,7 +100,7 @@ const tsconfig = (module: 'nodenext' | 'bundler', files: string[]) => ({
 });
 
 describe('against npm run dev', () => {
-  let dev: Served;
+  let dev: Served & { persist: string };
   let app: string;
 
   beforeAll(async () => {
@@ -148,9 +159,15 @@ describe('against npm run dev', () => {
   });
 
   it('runs the README tour, scripts/tour.sh, top to bottom', () => {
-    const tour = run('bash', ['scripts/tour.sh', dev.url], ROOT, 90_000);
+    // The admin grant writes the dev server's local D1, in its --persist-to folder.
+    const tour = run('bash', ['scripts/tour.sh', dev.url], ROOT, 120_000, {
+      EDGE_AUTH_PERSIST_TO: dev.persist,
+    });
     expect(tour.status, `${tour.output}\n${dev.log().slice(-3000)}`).toBe(0);
     expect(tour.stdout).toContain('tour: every step answered as expected');
+    // The webhook step: a signed user.created delivery reached the loopback receiver.
+    expect(tour.stdout).toMatch(/^webhook-signature: v1,\S+$/m);
+    expect(tour.stdout).toMatch(/^signature verified: user\.created for \S+$/m);
     // The emailed links pointed at this server's own port (npm run dev's origin).
     for (const page of ['verify-email', 'reset-password']) {
       expect(tour.stdout).toMatch(new RegExp(`GET /${page}\\?token=\\S+ -> 200 <!doctype html>`));
