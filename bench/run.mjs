@@ -8,6 +8,8 @@
 // `--only=suite` runs the test-suite target alone.
 // `--breached-passwords=fail-open` (or fail-closed) turns the breached-password check on against
 // a loopback fake of the range API answering in 5 ms (bench/lib/pwned.mjs); off by default.
+// `--baseline-breached` turns it on in the --baseline worker too (same fake), to compare two
+// versions of the check; without it the baseline runs with the check off (the check's cost).
 //
 // Builds the worker as it deploys, runs it in workerd through the Miniflare API with fresh D1 and
 // Durable Object state on loopback, drives every scenario of bench/lib/scenarios.mjs with
@@ -61,6 +63,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'breached-passwords': { type: 'string', default: 'off' },
+    'baseline-breached': { type: 'boolean', default: false },
   },
 });
 const breachedMode = args['breached-passwords'];
@@ -454,6 +457,7 @@ async function main() {
     baseline: args.baseline ? { ref: args.baseline, scenarios: [], comparison: [] } : null,
   };
   if (args.baseline) results.command += ` -- --baseline=${args.baseline}`;
+  if (args.baseline && args['baseline-breached']) results.command += ' --baseline-breached';
   if (results.machine.loadavgStart[0] > 1) {
     log(`load average ${results.machine.loadavgStart[0].toFixed(2)}: other work on this machine`);
     log('will lower and scatter the figures');
@@ -521,7 +525,7 @@ const keysHaveScopes = (dir) => {
   return existsSync(file) && readFileSync(file, 'utf8').includes('scopes');
 };
 
-async function startBaseline(results, tmp) {
+async function startBaseline(results, tmp, breached) {
   log(`baseline ${args.baseline}: git worktree, install, build ...`);
   const prepared = await prepareBaseline({ ref: args.baseline, tmp, register, log });
   Object.assign(results.baseline, { sha: prepared.sha, bundle: prepared.bundle });
@@ -531,7 +535,10 @@ async function startBaseline(results, tmp) {
     wc,
     outdir: prepared.outdir,
     iterations: Number(wc.vars.PBKDF2_ITERATIONS ?? 100_000),
-    vars: benchVars({ scopedKeys: keysHaveScopes(prepared.dir) }),
+    vars: benchVars({
+      scopedKeys: keysHaveScopes(prepared.dir),
+      breached: args['baseline-breached'] ? breached : null,
+    }),
     register,
     persistPath: join(tmp, 'baseline-state'),
     ...(prepared.secretsOf ? { secretsOf: prepared.secretsOf } : {}),
@@ -602,7 +609,7 @@ async function benchWorkerAndPeer(results, tmp) {
   };
   const worker = await startWorker({ ...workerOptions, persistPath: join(tmp, 'state') });
   ctx.worker = worker;
-  const base = args.baseline ? await startBaseline(results, tmp) : null;
+  const base = args.baseline ? await startBaseline(results, tmp, breached) : null;
   results.startup.mainInstanceFirstResponseMs = Math.round(worker.firstResponseMs);
   const rss = worker.pid ? sampleRss(worker.pid) : null;
   // How much each scenario raised workerd's peak RSS (VmHWM): the peak, attributed.

@@ -94,6 +94,38 @@ describe('breached passwords on register', () => {
     expect(await rangeCalls(host)).toHaveLength(2);
   });
 
+  it('keeps only the counted lines of a range in the edge cache; a padding line still is no hit', async () => {
+    const host = 'keep.pwned.test';
+    expect((await register(PADDED_ONLY, { BREACHED_PASSWORDS_URL: at(host) })).status).toBe(201);
+    const prefix = (await sha1(PADDED_ONLY)).slice(0, 5);
+    const kept = await caches.default.match(`${at(host)}${prefix}`);
+    const lines = (await kept!.text()).split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^[0-9A-F]{35}:[1-9]\d*\r?$/);
+    expect((await register(PADDED_ONLY, { BREACHED_PASSWORDS_URL: at(host) })).status).toBe(201);
+    expect(await rangeCalls(host)).toHaveLength(1);
+  });
+
+  it('answers from the edge cache while the circuit is open, and asks nothing', async () => {
+    const host = 'down-cached.pwned.test';
+    const vars = {
+      BREACHED_PASSWORDS: 'fail-closed',
+      BREACHED_PASSWORDS_URL: at(host),
+      BREAKER_FAILURE_THRESHOLD: '1',
+      BREAKER_COOLDOWN_SECONDS: '120',
+    };
+    // A range kept earlier, while the API still answered (the cache is the data center's).
+    const hash = await sha1(BREACHED[0]!);
+    await caches.default.put(
+      `${at(host)}${hash.slice(0, 5)}`,
+      new Response(`${hash.slice(5)}:52013`, { headers: { 'Cache-Control': 'max-age=600' } }),
+    );
+    expectError(await register(fresh(), vars), 503, 'DEPENDENCY_UNAVAILABLE');
+    expect(await rangeCalls(host)).toHaveLength(1);
+    expectError(await register(BREACHED[0]!, vars), 422, 'BREACHED_PASSWORD');
+    expect(await rangeCalls(host)).toHaveLength(1);
+  });
+
   it('makes no call when BREACHED_PASSWORDS=off', async () => {
     const host = 'off.pwned.test';
     const res = await register(BREACHED[0]!, {

@@ -130,10 +130,9 @@ describe('round trips on the critical path', () => {
       },
     });
     expect(status).toBe(201);
-    // The check starts with the duplicate check: its circuit breaker's admission (after an
-    // edge-cache lookup, which is not a binding) overlaps that read, or follows it when the
-    // cache is the slower; the range request (not a binding either) is then sent and the hash
-    // runs while it is answered. The account's batch waits for both. A success on a clean
+    // The check starts with the duplicate check: its circuit breaker's admission (sent together
+    // with the edge-cache lookup, which is not a binding) overlaps that read; the range request
+    // (not a binding either) is then sent and the hash runs while it is answered. The account's batch waits for both. A success on a clean
     // circuit is not recorded: the breaker calls after the answer are the verification email's.
     expect(summary.depth, describePath(summary)).toBeLessThanOrEqual(3);
     expect(summary.path.flat().filter((call) => call.startsWith('BREAKERS.'))).toEqual([

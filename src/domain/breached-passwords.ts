@@ -4,7 +4,7 @@ import { hashPassword } from '../lib/password';
 import { requireHasher } from '../lib/secrets';
 import { fetchRange, isInRange, sha1Parts } from '../lib/pwned-range';
 import type { Deps } from './deps';
-import { throughBreaker } from './outbound';
+import { type Guarded, NO_CALL, throughBreaker } from './outbound';
 
 /**
  * New passwords against breached ones (OWASP ASVS 5.0 6.2.12, NIST SP 800-63B 3.1.1.2), through a
@@ -48,9 +48,42 @@ async function cachedHit(key: string, suffix: string): Promise<boolean | null> {
   }
 }
 
+/**
+ * Keeps a range for a day, after the answer: the put (a ~35 KB body stored by the cache) is
+ * deferred, and only the lines with a count above 0 are kept. Padding lines hide the answer's
+ * size on the wire; inside the data center they are dead weight, and never a hit. A range of
+ * padding only is not kept (an empty body would read as unreadable, so a miss, anyway).
+ */
 function keep(deps: BreachDeps, key: string, answer: string) {
-  const res = new Response(answer, { headers: { 'Cache-Control': `max-age=${CACHE_SECONDS}` } });
-  deps.defer(caches.default.put(key, res).catch(() => undefined));
+  deps.defer(
+    Promise.resolve()
+      .then(async () => {
+        const counted = answer.split('\n').filter((line) => !/:0+\s*$/.test(line));
+        if (counted.length === 0) return;
+        const res = new Response(counted.join('\n'), {
+          headers: { 'Cache-Control': `max-age=${CACHE_SECONDS}` },
+        });
+        await caches.default.put(key, res);
+      })
+      .catch(() => undefined),
+  );
+}
+
+/** The check's outcome when the range API cannot answer: logged, counted, then open or closed. */
+function unanswered(deps: BreachDeps, failed: Extract<Guarded<unknown>, { ok: false }>) {
+  const mode = deps.config.BREACHED_PASSWORDS;
+  count(deps, BREACH_COUNTERS.failed);
+  deps.logger.warn('breached-password check failed', {
+    reason: failed.reason,
+    mode,
+    error: failed.error,
+  });
+  if (mode === 'fail-open') return;
+  throw new ApiError(
+    'DEPENDENCY_UNAVAILABLE',
+    'The breached-password check is unavailable: try again shortly',
+    { headers: { 'Retry-After': String(failed.retryAfter) }, cause: failed.error },
+  );
 }
 
 /**
@@ -58,6 +91,11 @@ function keep(deps: BreachDeps, key: string, answer: string) {
  * 0. When the API cannot answer (slow, down, unreadable, circuit open) the check is logged and
  * counted; `fail-closed` then answers 503 DEPENDENCY_UNAVAILABLE with Retry-After, `fail-open`
  * lets the password through. `field` names the body field in the 422's `errors`.
+ *
+ * The edge-cache lookup and the circuit breaker's admission go out together, so the range
+ * request leaves after the slower of the two instead of after both: most prefixes are not in
+ * the cache (a million ranges), and its lookup then costs no step of its own. A hit found once
+ * admitted makes no call (`NO_CALL`); an open circuit still lets a cached range answer.
  */
 async function assertNotBreached(
   deps: BreachDeps,
@@ -65,42 +103,35 @@ async function assertNotBreached(
   field: string,
   onSent: () => void,
 ): Promise<void> {
-  const mode = deps.config.BREACHED_PASSWORDS;
-  if (mode === 'off') return;
+  if (deps.config.BREACHED_PASSWORDS === 'off') return;
   const { prefix, suffix } = await sha1Parts(password);
   const key = `${deps.config.BREACHED_PASSWORDS_URL}${prefix}`;
-  let hit = await cachedHit(key, suffix);
-  if (hit === null) {
-    const fetched = await throughBreaker(
-      deps,
-      breakerName(deps.config.BREACHED_PASSWORDS_URL),
-      async () => {
-        const text = await fetchRange(
-          deps.config.BREACHED_PASSWORDS_URL,
-          prefix,
-          deps.config.BREACHED_PASSWORDS_TIMEOUT_MS,
-          onSent,
-        );
-        // An unreadable answer throws here: a failed call, for the breaker too.
-        return { text, hit: isInRange(text, suffix) };
-      },
-    );
-    if (!fetched.ok) {
-      count(deps, BREACH_COUNTERS.failed);
-      deps.logger.warn('breached-password check failed', {
-        reason: fetched.reason,
-        mode,
-        error: fetched.error,
-      });
-      if (mode === 'fail-open') return;
-      throw new ApiError(
-        'DEPENDENCY_UNAVAILABLE',
-        'The breached-password check is unavailable: try again shortly',
-        { headers: { 'Retry-After': String(fetched.retryAfter) }, cause: fetched.error },
+  const lookup = cachedHit(key, suffix);
+  const checked = await throughBreaker(
+    deps,
+    breakerName(deps.config.BREACHED_PASSWORDS_URL),
+    async () => {
+      const cached = await lookup;
+      if (cached !== null) return NO_CALL;
+      const text = await fetchRange(
+        deps.config.BREACHED_PASSWORDS_URL,
+        prefix,
+        deps.config.BREACHED_PASSWORDS_TIMEOUT_MS,
+        onSent,
       );
-    }
-    keep(deps, key, fetched.value.text);
-    hit = fetched.value.hit;
+      // An unreadable answer throws here: a failed call, for the breaker too.
+      const hit = isInRange(text, suffix);
+      keep(deps, key, text);
+      return hit;
+    },
+  );
+  let hit: boolean;
+  if (checked.ok) {
+    hit = checked.value === NO_CALL ? (await lookup) === true : checked.value;
+  } else {
+    const cached = await lookup;
+    if (cached === null) return unanswered(deps, checked);
+    hit = cached;
   }
   if (hit) {
     count(deps, BREACH_COUNTERS.hit);

@@ -5,6 +5,13 @@ export type Guarded<T> =
   | { ok: true; value: T }
   | { ok: false; reason: 'circuit_open' | 'failed'; retryAfter: number; error?: unknown };
 
+/**
+ * What a `call` returns when it found, once admitted, that it need not call after all (a cache
+ * answered meanwhile): nothing happened, so nothing is recorded. A half-open circuit's probe
+ * left unmade this way is replaced after a cool-down, as a lost one is (`acquire`).
+ */
+export const NO_CALL: unique symbol = Symbol('no call');
+
 /** Seconds a caller is told to wait after a single failed call (the circuit still closed). */
 const RETRY_AFTER_FAILED_SECONDS = 5;
 
@@ -48,7 +55,7 @@ export async function throughBreaker<T>(
   // A success on a clean circuit would change nothing: not recorded (one round trip less per
   // call in the common case). A lost outcome only leaves the circuit as it was; the ticket makes
   // a late one harmless.
-  if (!(outcome.ok && clean))
+  if (!(outcome.ok && (clean || outcome.value === NO_CALL)))
     deps.defer(breaker.record(config, ticket, outcome.ok).catch(() => undefined));
   return outcome;
 }
