@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import {
   identities,
@@ -12,6 +12,7 @@ import {
 } from '../schema';
 import { auditInsert, auditInsertIf, type AuditEntry } from './audit';
 import { uniqueViolation } from './unique-violation';
+import { anotherWayIn } from './ways-in';
 
 type NewIdentity = Omit<Identity, 'createdAt'>;
 
@@ -113,16 +114,7 @@ export async function deleteIdentity(
   audit: AuditEntry,
   noPasswordHash: string,
 ): Promise<'deleted' | 'last' | 'gone'> {
-  const others = db
-    .select({ n: count() })
-    .from(identities)
-    .where(and(eq(identities.userId, userId), ne(identities.id, id)));
-  const keys = db.select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId));
-  const password = db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.id, userId), ne(users.passwordHash, noPasswordHash)));
-  const allowed = or(sql`exists ${password}`, sql`(${others}) > 0`, sql`(${keys}) > 0`)!;
+  const allowed = anotherWayIn(db, userId, noPasswordHash, { identityId: id });
   const mine = and(eq(identities.id, id), eq(identities.userId, userId))!;
   const [, rows] = await db.batch([
     auditInsertIf(

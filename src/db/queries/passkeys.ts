@@ -1,7 +1,8 @@
-import { and, asc, count, eq, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { identities, passkeys, users, type Passkey } from '../schema';
+import { passkeys, type Passkey } from '../schema';
 import { auditInsertIf, type AuditEntry } from './audit';
+import { anotherWayIn } from './ways-in';
 
 /** At most this many passkeys per account (api.md). */
 export const MAX_PASSKEYS = 20;
@@ -92,20 +93,7 @@ export async function deletePasskey(
   audit: AuditEntry,
   noPasswordHash: string,
 ): Promise<'deleted' | 'last' | 'gone'> {
-  const others = db
-    .select({ n: count() })
-    .from(passkeys)
-    .where(and(eq(passkeys.userId, userId), ne(passkeys.id, id)));
-  const password = db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.id, userId), ne(users.passwordHash, noPasswordHash)));
-  // A linked identity (social sign-in) is a way in too.
-  const linked = db
-    .select({ id: identities.id })
-    .from(identities)
-    .where(eq(identities.userId, userId));
-  const allowed = or(sql`exists ${password}`, sql`(${others}) > 0`, sql`exists ${linked}`)!;
+  const allowed = anotherWayIn(db, userId, noPasswordHash, { passkeyId: id });
   const mine = and(eq(passkeys.id, id), eq(passkeys.userId, userId))!;
   const [, rows] = await db.batch([
     auditInsertIf(db, audit, and(allowed, sql`exists (select 1 from ${passkeys} where ${mine})`)!),
