@@ -69,7 +69,12 @@ export class Browser {
     );
     const set = res.headers.getSetCookie().find((h) => h.startsWith('__Host-refresh='));
     if (set) this.cookie = set.split(';')[0]!;
-    return { status: res.status, location: res.headers.get('Location'), text: await res.text() };
+    return {
+      status: res.status,
+      location: res.headers.get('Location'),
+      csp: res.headers.get('Content-Security-Policy') ?? '',
+      text: await res.text(),
+    };
   }
 }
 

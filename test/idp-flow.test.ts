@@ -2,6 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createUser } from './helpers';
 import { createSignedInAdmin } from './helpers-admin';
+import { createMfaUser } from './helpers-mfa';
 import {
   authorizationRequest,
   Browser,
@@ -95,5 +96,36 @@ describe('the identity provider with openid-client as the relying party', () => 
     expect(tokens.claims()!.sub).toBe(user.id);
     // No offline_access: no refresh token.
     expect(tokens.refresh_token).toBeUndefined();
+  });
+
+  it('the pages on the way name the client in form-action, the two-step page too', async () => {
+    // Chromium checks a form's whole redirect chain against the page's form-action: the
+    // two-step page's answer may go through /oauth/authorize straight to the client
+    // (test/browser/relying-party.test.ts shows it in the browser).
+    const client = await registerClient(admin.access_token);
+    const config = await discoverIdp(
+      client.client_id,
+      {},
+      oidc.ClientSecretBasic(client.client_secret!),
+    );
+    const req = await authorizationRequest(config);
+    const user = await createMfaUser();
+    const browser = new Browser();
+    const toLogin = await browser.go(req.url.href);
+    const returnTo = new URL(toLogin.location!, ISSUER).searchParams.get('return_to')!;
+    const clientOrigin = new URL(RP_REDIRECT).origin;
+    const loginPage = await browser.go(`/login?return_to=${encodeURIComponent(returnTo)}`);
+    expect(loginPage.csp).toContain(clientOrigin);
+    const twoStep = await browser.go('/login', {
+      email: user.email,
+      password: user.password,
+      return_to: returnTo,
+    });
+    expect(twoStep.text).toContain('Verification code');
+    expect(twoStep.csp).toMatch(new RegExp(`form-action [^;]*${clientOrigin}`));
+    // Without an authorization request, no client: the same page names no such origin.
+    const plain = await new Browser().go('/login', { email: user.email, password: user.password });
+    expect(plain.text).toContain('Verification code');
+    expect(plain.csp).not.toContain(clientOrigin);
   });
 });

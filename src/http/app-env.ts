@@ -18,6 +18,11 @@ export interface AppEnv {
     db: Deps['db'];
     logger: Logger;
     secrets: Secrets;
+    /**
+     * A hosted page's return_to as its handler resolved it (routes/pages returnToOf): when it is
+     * an authorization request, the page's CSP lets its forms' redirects reach the client.
+     */
+    returnTo?: string | null;
   };
 }
 

@@ -46,13 +46,7 @@ export async function startWorker(appOrigin: string, vars: Record<string, string
     ...(await generateSecrets('browser-test')),
     ...vars,
   };
-  const envFile = join(state, 'test.env');
-  writeFileSync(
-    envFile,
-    Object.entries(env)
-      .map(([k, v]) => `${k}='${v}'`)
-      .join('\n'),
-  );
+  const envFile = envFileIn(state, env);
   const common = ['--persist-to', join(state, 'wrangler'), '--env-file', envFile];
   const migrated = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', ...common], {
     cwd: ROOT,
@@ -60,6 +54,20 @@ export async function startWorker(appOrigin: string, vars: Record<string, string
     env: { ...process.env, CI: 'true', WRANGLER_LOG: 'error' },
   });
   if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
+  return wranglerDev(url, state, [
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    ...common,
+  ]);
+}
+
+/**
+ * `wrangler dev` with `args` (the port, the state, the config), its log in `state`; resolves
+ * once `url`/health answers 200 (any answer with `health` '/'). Stopping it removes `state`.
+ */
+async function wranglerDev(url: string, state: string, args: string[], health = '/health') {
   const logFile = join(state, 'wrangler-dev.log');
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(
@@ -68,14 +76,10 @@ export async function startWorker(appOrigin: string, vars: Record<string, string
       'dev',
       '--ip',
       '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(inspectorPort),
       '--show-interactive-dev-session=false',
       '--log-level',
       'warn',
-      ...common,
+      ...args,
     ],
     { cwd: ROOT, stdio: ['ignore', log, log], env: { ...process.env, CI: 'true' }, detached: true },
   );
@@ -91,7 +95,7 @@ export async function startWorker(appOrigin: string, vars: Record<string, string
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited; see ${logFile}`);
     try {
-      const res = await fetch(`${url}/health`);
+      const res = await fetch(`${url}${health}`);
       if (res.status === 200) break;
     } catch {
       // not listening yet
@@ -103,6 +107,47 @@ export async function startWorker(appOrigin: string, vars: Record<string, string
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return { url, logFile, stop } satisfies Worker;
+}
+
+/** A private env file in `state` (values quoted as wrangler's dotenv reads them). */
+function envFileIn(state: string, env: Record<string, string>) {
+  const envFile = join(state, 'test.env');
+  writeFileSync(
+    envFile,
+    Object.entries(env)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join('\n'),
+  );
+  return envFile;
+}
+
+/**
+ * examples/relying-party as its README sets it up, served on `port`: edge-auth at
+ * `vars.AUTH_URL` over the network (no service binding), with a client registered there.
+ */
+export async function startRelyingParty(
+  port: number,
+  vars: { AUTH_URL: string; CLIENT_ID: string; CLIENT_SECRET: string; REDIRECT_URI: string },
+) {
+  const state = mkdtempSync(join(tmpdir(), 'edge-auth-rp-'));
+  const envFile = envFileIn(state, { ...vars, COOKIE_SECRET: `rp-${crypto.randomUUID()}` });
+  return wranglerDev(
+    `http://localhost:${port}`,
+    state,
+    [
+      '-c',
+      'examples/relying-party/wrangler.toml',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(await freePort()),
+      '--persist-to',
+      join(state, 'wrangler'),
+      '--env-file',
+      envFile,
+    ],
+    '/',
+  );
 }
 
 /**

@@ -5,9 +5,9 @@ import { peekEmailLink, signInWithEmail } from '../../domain/sign-in/email-link'
 import type { AppEnv } from '../../http/app-env';
 import { ApiError } from '../../lib/errors';
 import { problemOf } from './pages.messages';
-import { assertSameOriginForm, safeReturnTo } from './pages.security';
+import { assertSameOriginForm } from './pages.security';
 import { afterFirstStep } from './pages.handlers';
-import { html, nonce } from './pages.shared';
+import { html, nonce, returnToOf } from './pages.shared';
 import { Layout } from './pages.layout';
 import { ErrorBox, MessagePage, type Problem } from './pages.views';
 
@@ -73,7 +73,7 @@ export const emailConfirmPost = async (c: C) => {
   }
   try {
     const result = await signInWithEmail(c.var.deps, { token });
-    const returnTo = safeReturnTo(c.var.config, result.returnTo ?? undefined);
+    const returnTo = returnToOf(c, result.returnTo ?? undefined);
     return afterFirstStep(c, result, returnTo);
   } catch (err) {
     const shown = problemOf(err);

@@ -36,19 +36,24 @@ export const isPagePath = (path: string) =>
   PAGE_PATHS.has(path) || path === '/console' || path.startsWith('/console/');
 
 /**
- * Where a page's forms may end up besides the allowed origins: the consent form and a sign-in
- * that continues to /oauth/authorize end in a redirect to the client's redirect URI, which
- * Chromium checks against form-action. Its origin (or private-use scheme) is added; a URI the
- * client did not register is refused by /oauth/authorize before any form, so this names only
- * where the answer would go anyway.
+ * Where a page's forms may end up besides the allowed origins: the consent form, and a sign-in
+ * (password, two-step code, passkey…) that continues to /oauth/authorize, end in a redirect to
+ * the client's redirect URI, which Chromium checks against form-action. Its origin (or
+ * private-use scheme) is added; a URI the client did not register is refused by
+ * /oauth/authorize before any form, so this names only where the answer would go anyway.
  */
 function authorizeTarget(c: Context<AppEnv>): string | null {
   let params: URLSearchParams | null = null;
-  if (c.req.path === '/oauth/authorize') params = new URL(c.req.url).searchParams;
-  else if (c.req.path === '/login') {
-    const back = c.req.query('return_to');
-    if (back && URL.canParse(back) && new URL(back).pathname === '/oauth/authorize') {
-      params = new URL(back).searchParams;
+  const here = new URL(c.req.url);
+  if (c.req.path === '/oauth/authorize') params = here.searchParams;
+  else {
+    // The page's return_to as its handler resolved it (pages.shared returnToOf).
+    const back = c.var.returnTo;
+    if (back && URL.canParse(back)) {
+      const url = new URL(back);
+      if (url.origin === here.origin && url.pathname === '/oauth/authorize') {
+        params = url.searchParams;
+      }
     }
   }
   const target = params?.get('redirect_uri');
@@ -66,7 +71,11 @@ const headersByOrigins = new Map<string, MiddlewareHandler>();
  * forms post to this origin, and the redirect after a sign-in (which Chromium checks against
  * form-action) may go to the allowed origins only.
  */
-export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
+export const pageHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // The nonce before the page renders, the policy after: which client a page's forms may end up
+  // at is known once its handler has resolved return_to.
+  NONCE(c, 'script-src');
+  await next();
   const config = getConfig(c.env);
   const extra = config.ok ? authorizeTarget(c) : null;
   const targets = config.ok ? [...allowedOrigins(config), ...(extra ? [extra] : [])] : [];
@@ -99,7 +108,8 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
     if (headersByOrigins.size >= 64) headersByOrigins.clear();
     headersByOrigins.set(key, headers);
   }
-  return headers(c, next);
+  // The headers middleware, run after the page: it sets them on the answer (with that nonce).
+  await headers(c, async () => {});
 };
 
 /**

@@ -36,9 +36,15 @@ export const html = (c: C, view: Child, status?: ContentfulStatusCode) => {
   );
 };
 
-/** `return_to` of a sign-in form: the allowed origins, or a page of this service (the console). */
-export const returnToOf = (c: C, value: string | undefined) =>
-  safeReturnTo(c.var.config, value, new URL(c.req.url).origin);
+/**
+ * `return_to` of a sign-in form: the allowed origins, or a page of this service (the console,
+ * /oauth/authorize). Kept on the context for the page's CSP (pages.security.ts pageHeaders).
+ */
+export function returnToOf(c: C, value: string | undefined) {
+  const returnTo = safeReturnTo(c.var.config, value, new URL(c.req.url).origin);
+  c.set('returnTo', returnTo);
+  return returnTo;
+}
 
 export const Text = (max: number) => z.string().max(max);
 export const ReturnTo = Text(2048).optional();
