@@ -10,6 +10,7 @@
 // a loopback fake of the range API answering in 5 ms (bench/lib/pwned.mjs); off by default.
 // `--baseline-breached` turns it on in the --baseline worker too (same fake), to compare two
 // versions of the check; without it the baseline runs with the check off (the check's cost).
+// `--range-delay-ms=N` sets the fake's answer time (5 by default; 0 shows what the wait costs).
 //
 // Builds the worker as it deploys, runs it in workerd through the Miniflare API with fresh D1 and
 // Durable Object state on loopback, drives every scenario of bench/lib/scenarios.mjs with
@@ -64,6 +65,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'breached-passwords': { type: 'string', default: 'off' },
     'baseline-breached': { type: 'boolean', default: false },
+    'range-delay-ms': { type: 'string', default: '5' },
   },
 });
 const breachedMode = args['breached-passwords'];
@@ -428,7 +430,11 @@ async function roundTripPass(selected, wcOptions, ctx) {
 async function main() {
   const results = {
     date: new Date().toISOString(),
-    command: 'npm run bench',
+    // The command as given, every option included, so that a reader can run the same again.
+    command: [
+      'npm run bench',
+      ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+    ].join(' '),
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -456,8 +462,6 @@ async function main() {
     peer: { available: false, reason: 'not run' },
     baseline: args.baseline ? { ref: args.baseline, scenarios: [], comparison: [] } : null,
   };
-  if (args.baseline) results.command += ` -- --baseline=${args.baseline}`;
-  if (args.baseline && args['baseline-breached']) results.command += ' --baseline-breached';
   if (results.machine.loadavgStart[0] > 1) {
     log(`load average ${results.machine.loadavgStart[0].toFixed(2)}: other work on this machine`);
     log('will lower and scatter the figures');
@@ -588,7 +592,7 @@ async function benchWorkerAndPeer(results, tmp) {
   // --- the worker ---
   let breached = null;
   if (breachedMode !== 'off') {
-    const range = await startFakeRange({ delayMs: 5 });
+    const range = await startFakeRange({ delayMs: Number(args['range-delay-ms']) });
     register(range.stop);
     breached = { mode: breachedMode, url: range.url };
     results.breachedPasswords = { mode: breachedMode, fakeDelayMs: range.delayMs };
@@ -597,7 +601,9 @@ async function benchWorkerAndPeer(results, tmp) {
       enumerable: true,
       get: range.calls,
     });
-    log(`breached-password check ${breachedMode}, range API faked at ${range.url} (5 ms)`);
+    log(
+      `breached-password check ${breachedMode}, range API faked at ${range.url} (${range.delayMs} ms)`,
+    );
   }
   log('starting workerd (Miniflare API), applying migrations ...');
   const workerOptions = {
