@@ -1850,7 +1850,7 @@ export interface paths {
         put?: never;
         /**
          * Token endpoint (RFC 6749)
-         * @description Grants `authorization_code` (PKCE S256, single use, 60 s, bound to the client and redirect URI; a reused code revokes what it issued), `refresh_token` (rotated, with the /auth/refresh reuse interval) and `client_credentials`. Client authentication: `client_secret_basic`, `client_secret_post` or `none` (public clients). The access token is a JWT for the client (or the RFC 8707 `resource`); the ID token is RS256 unless the client registered EdDSA.
+         * @description Grants `authorization_code` (PKCE S256, single use, 60 s, bound to the client and redirect URI; a reused code revokes what it issued), `refresh_token` (rotated, with the /auth/refresh reuse interval) and `client_credentials`. Client authentication: `client_secret_basic`, `client_secret_post` or `none` (public clients). The access token is a JWT for the client (or the RFC 8707 `resource`); the ID token (with `openid`, at the code exchange and again on each refresh, without a nonce and with the original auth_time) is RS256 unless the client registered EdDSA.
          */
         post: operations["oauthToken"];
         delete?: never;

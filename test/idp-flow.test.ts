@@ -63,6 +63,15 @@ describe('the identity provider with openid-client as the relying party', () => 
     expect(r1.refresh_token).toBe(r2.refresh_token);
     expect(r1.refresh_token).not.toBe(tokens.refresh_token);
     const r3 = await oidc.refreshTokenGrant(config, r1.refresh_token!);
+    // A fresh ID token on refresh (OpenID Connect Core 12.2), checked by openid-client: the same
+    // subject and audience, no nonce, the original sign-in's auth_time.
+    expect(r3.claims()).toMatchObject({
+      iss: ISSUER,
+      sub: user.id,
+      aud: client.client_id,
+      auth_time: tokens.claims()!.auth_time,
+    });
+    expect(r3.claims()!.nonce).toBeUndefined();
     expect(await oidc.fetchUserInfo(config, r3.access_token, user.id)).toMatchObject({
       sub: user.id,
     });

@@ -51,7 +51,11 @@ describe('refresh_token', () => {
     expect(successors.size).toBe(1);
     const [next] = successors;
     expect(next).not.toBe(tokens.refresh_token);
-    expect(answers[0]!.body.id_token).toBeUndefined();
+    // Each refresh answers a new ID token with the original sign-in's auth_time (OIDC Core 12.2).
+    const first = decodeJwt(tokens.id_token!);
+    const renewed = decodeJwt(answers[0]!.body.id_token);
+    expect(renewed).toMatchObject({ sub: first.sub, aud: first.aud, auth_time: first.auth_time });
+    expect(renewed.nonce).toBeUndefined();
     const again = await refresh(next!);
     expect(again.status, again.text).toBe(200);
     expect(await userinfoStatus(again.body.access_token)).toBe(200);

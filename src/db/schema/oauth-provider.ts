@@ -90,6 +90,11 @@ export const oauthGrants = sqliteTable(
     sessionId: text('session_id'),
     scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
     resource: text('resource'),
+    /**
+     * When the user signed in (ms), kept for the ID tokens of later refreshes (OpenID Connect
+     * Core 12.2: auth_time stays the original authentication's); null for client_credentials.
+     */
+    authTime: integer('auth_time'),
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
   },

@@ -90,6 +90,7 @@ export async function exchangeCode(
     sessionId,
     scopes: code.scopes,
     resource: code.resource,
+    authTime: code.authTime,
     createdAt: now,
     revokedAt: null,
   });

@@ -13,7 +13,9 @@ const invalidGrant = (why: string) => new ApiError('OAUTH_INVALID_GRANT', why);
 /**
  * refresh_token (RFC 6749 §6): rotated on every use with /auth/refresh's reuse interval (a
  * parallel refresh gets the same successor, the family lives); a token rotated before that
- * ends the grant. Only the client the grant belongs to may use it; `scope` may narrow it.
+ * ends the grant. Only the client the grant belongs to may use it; `scope` may narrow it. With
+ * `openid` granted the answer has a fresh ID token too, as OpenID Connect Core 12.2 allows
+ * (relying parties refresh the user's claims with it): no nonce, the original auth_time.
  */
 export async function refreshGrant(
   deps: GrantDeps,
@@ -51,6 +53,7 @@ export async function refreshGrant(
     scopes: asked ? [...new Set(asked)] : grant.scopes,
     resource: grant.resource,
     refreshToken: next,
+    id: { nonce: null, authTime: grant.authTime, amr: outcome.session.amr },
   });
   if (!tokens) {
     await endGrant(deps, grant.id);

@@ -59,8 +59,12 @@ export async function tokensForUser(
     scopes: string[];
     resource: string | null;
     refreshToken?: string;
-    /** For the ID token: only at the code exchange (and on refresh without nonce). */
-    id?: { nonce: string | null; authTime: number; amr: string[] | null };
+    /**
+     * For the ID token. At the code exchange: the request's nonce and the sign-in's time. On
+     * refresh (OpenID Connect Core 12.2): no nonce, and the original sign-in's time (none for
+     * a grant made before the grants kept it).
+     */
+    id?: { nonce: string | null; authTime: number | null; amr: string[] | null };
   },
 ): Promise<OAuthTokens | null> {
   const now = deps.now();
@@ -95,7 +99,7 @@ export async function tokensForUser(
         aud: client.id,
         azp: client.id,
         sid: grant.sessionId,
-        auth_time: Math.floor(grant.id.authTime / 1000),
+        ...(grant.id.authTime !== null && { auth_time: Math.floor(grant.id.authTime / 1000) }),
         ...(grant.id.nonce && { nonce: grant.id.nonce }),
         ...(grant.id.amr && { amr: grant.id.amr }),
       },
