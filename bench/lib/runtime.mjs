@@ -160,7 +160,7 @@ function miniflareOptions({ wc, secrets, outdir, script, persistPath, extra = []
     // process, so the bench would count its CPU as ours, while on Cloudflare the cache is the
     // platform's. The worker still makes every match and put. Measured on register with the
     // breached-password check on (its cache is the one user): +7.4 ms CPU per sign-up with the
-    // emulation, +0.8 ms without (c=10, quiet machine, against the check off).
+    // emulation, +1 to 2 ms without (c=10, quiet machine, against the check off).
     cacheAPI: false,
   };
   return convertV4MiniflareOptions({
