@@ -227,10 +227,10 @@ async function addSessions(ctx, n) {
   await ensureUsers(ctx, Math.min(n, 100));
   const offset = ctx.state.sessions.length;
   await pool(Math.max(0, n), 4, async (i) => {
-    const { email } = ctx.state.users[(offset + i) % ctx.state.users.length];
+    const { email, password = PASSWORD } = ctx.state.users[(offset + i) % ctx.state.users.length];
     const res = await post(
       `${ctx.worker.url}/auth/login`,
-      { email, password: PASSWORD },
+      { email, password },
       { 'cf-connecting-ip': nextIp('login') },
     );
     const body = parse(res.text);
@@ -291,9 +291,9 @@ async function ensurePasskeys(ctx, n) {
   await ensureUsers(ctx, n);
   const offset = ctx.state.passkeys.length;
   await pool(Math.max(0, n - offset), 4, async (i) => {
-    const { email } = ctx.state.users[(offset + i) % ctx.state.users.length];
+    const { email, password = PASSWORD } = ctx.state.users[(offset + i) % ctx.state.users.length];
     const ip = { 'cf-connecting-ip': nextIp('login') };
-    const login = await post(`${ctx.worker.url}/auth/login`, { email, password: PASSWORD }, ip);
+    const login = await post(`${ctx.worker.url}/auth/login`, { email, password }, ip);
     const token = parse(login.text)?.access_token;
     if (!token) throw new Error(`seeding a passkey (login): ${login.status} ${login.text}`);
     const auth = { authorization: `Bearer ${token}` };
