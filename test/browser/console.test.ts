@@ -17,7 +17,7 @@ import * as OTPAuth from 'otpauth';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminGrantStatements } from '../../scripts/admin-grant.mjs';
-import { chromiumPath, freePort, startWorker, type Worker } from './servers';
+import { callWorker, chromiumPath, freePort, startWorker, type Worker } from './servers';
 
 const CHROMIUM = chromiumPath();
 const PASSWORD = 'Vermilion-Otter-42';
@@ -37,18 +37,8 @@ describe.skipIf(!CHROMIUM)('in Chromium: the admin console', () => {
   const tag = Date.now().toString(36);
   const adminEmail = `console-admin-${tag}@example.com`;
 
-  const call = async (method: string, path: string, body?: Json, token?: string) => {
-    const res = await fetch(`${worker.url}${path}`, {
-      method,
-      headers: {
-        ...(body && { 'Content-Type': 'application/json' }),
-        ...(token && { Authorization: `Bearer ${token}` }),
-      },
-      body: body && JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json };
-  };
+  const call = (method: string, path: string, body?: Json, token?: string) =>
+    callWorker(worker, method, path, body, token);
 
   /** A user registered, with its email confirmed (from the dev outbox), signed in. */
   async function verifiedUser(email: string) {

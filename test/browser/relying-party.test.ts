@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { base32Decode, stableStep, totpAt } from '../totp';
-import { chromiumPath, freePort, startRelyingParty, startWorker, type Worker } from './servers';
+import {
+  callWorker,
+  chromiumPath,
+  freePort,
+  startRelyingParty,
+  startWorker,
+  type Worker,
+} from './servers';
 
 const CHROMIUM = chromiumPath();
 const PASSWORD = 'Vermilion-Otter-42';
@@ -19,18 +26,8 @@ describe.skipIf(!CHROMIUM)('in Chromium: the example relying party signs in thro
   // Pages a test opened: what the browser said about them (CSP refusals among it).
   const refusals: string[] = [];
 
-  const call = async (path: string, body: Json, token?: string) => {
-    const res = await fetch(`${worker.url}${path}`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        ...(token && { Authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Json, text };
-  };
+  const call = (path: string, body: Json, token?: string) =>
+    callWorker(worker, 'POST', path, body, token);
 
   beforeAll(async () => {
     const rpPort = await freePort();

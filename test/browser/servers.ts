@@ -192,3 +192,26 @@ export function chromiumPath(): string | null {
   }
   return null;
 }
+
+/**
+ * A JSON call to a worker started here, the way a frontend makes it (the setup steps around
+ * what a test drives in the browser): its status and parsed body ({} when empty).
+ */
+export async function callWorker(
+  worker: Worker,
+  method: string,
+  path: string,
+  body?: object,
+  token?: string,
+) {
+  const res = await fetch(`${worker.url}${path}`, {
+    method,
+    headers: {
+      ...(body && { 'Content-Type': 'application/json' }),
+      ...(token && { Authorization: `Bearer ${token}` }),
+    },
+    body: body && JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any>, text };
+}

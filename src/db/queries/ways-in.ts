@@ -17,23 +17,15 @@ export function anotherWayIn(
     .select({ id: users.id })
     .from(users)
     .where(and(eq(users.id, userId), ne(users.passwordHash, noPasswordHash)));
-  const keys = db
-    .select({ id: passkeys.id })
-    .from(passkeys)
-    .where(
-      and(
-        eq(passkeys.userId, userId),
-        'passkeyId' in removing ? ne(passkeys.id, removing.passkeyId) : undefined,
-      ),
-    );
-  const linked = db
-    .select({ id: identities.id })
-    .from(identities)
-    .where(
-      and(
-        eq(identities.userId, userId),
-        'identityId' in removing ? ne(identities.id, removing.identityId) : undefined,
-      ),
-    );
+  // A passkey or a linked identity of the user's, other than the one being removed.
+  const other = (table: typeof passkeys | typeof identities, except: string | undefined) =>
+    db
+      .select({ id: table.id })
+      .from(table)
+      .where(
+        and(eq(table.userId, userId), except === undefined ? undefined : ne(table.id, except)),
+      );
+  const keys = other(passkeys, 'passkeyId' in removing ? removing.passkeyId : undefined);
+  const linked = other(identities, 'identityId' in removing ? removing.identityId : undefined);
   return or(sql`exists ${password}`, sql`exists ${keys}`, sql`exists ${linked}`)!;
 }
