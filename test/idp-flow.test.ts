@@ -2,6 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createUser } from './helpers';
 import { createSignedInAdmin } from './helpers-admin';
+import { emailSignIn } from './helpers-email-sign-in';
 import { createMfaUser } from './helpers-mfa';
 import {
   authorizationRequest,
@@ -136,5 +137,34 @@ describe('the identity provider with openid-client as the relying party', () => 
     const plain = await new Browser().go('/login', { email: user.email, password: user.password });
     expect(plain.text).toContain('Verification code');
     expect(plain.csp).not.toContain(clientOrigin);
+    // A long authorization request (a 3,000-character state) still signs in through the form.
+    const long = new URL(returnTo);
+    long.searchParams.set('state', 's'.repeat(3000));
+    const longStep = await new Browser().go('/login', {
+      email: user.email,
+      password: user.password,
+      return_to: long.href,
+    });
+    expect(longStep.text).toContain('Verification code');
+    // An email link's confirm page: its form's answer goes to return_to, and so to the client.
+    const { token } = await emailSignIn(user.email, { return_to: returnTo });
+    const confirm = await new Browser().go(`/auth/email/confirm?token=${token}`);
+    expect(confirm.csp).toMatch(new RegExp(`form-action [^;]*${clientOrigin}`));
+    // A return_to that names a redirect URI the client did not register (or an unknown client)
+    // puts nothing of its own into form-action: the policy is not the attacker's to write.
+    for (const [id, uri] of [
+      [client.client_id, 'https://evil.example/cb'],
+      ['oc_unknown', 'https://evil.example/cb'],
+      [client.client_id, 'javascript:alert(1)'],
+    ] as const) {
+      const forged = new URL(returnTo);
+      forged.searchParams.set('client_id', id);
+      forged.searchParams.set('redirect_uri', uri);
+      const page = await new Browser().go(`/login?return_to=${encodeURIComponent(forged.href)}`);
+      expect(page.text).toContain('Sign in');
+      expect(page.csp).not.toMatch(/evil\.example|javascript:/);
+      const direct = await new Browser().go(`/oauth/authorize${forged.search}`);
+      expect(direct.csp).not.toMatch(/evil\.example|javascript:/);
+    }
   });
 });

@@ -61,6 +61,19 @@ describe('refresh_token', () => {
     expect(await userinfoStatus(again.body.access_token)).toBe(200);
   });
 
+  it('a grant from before auth_time was kept refreshes without an ID token', async () => {
+    const { tokens } = await grant();
+    const { sid } = decodeJwt(tokens.id_token!);
+    // As migration 0015 left the grants made before it.
+    await env.DB.prepare('UPDATE oauth_grants SET auth_time = NULL WHERE session_id = ?')
+      .bind(sid)
+      .run();
+    const res = await refresh(tokens.refresh_token!);
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.id_token).toBeUndefined();
+    expect(await userinfoStatus(res.body.access_token)).toBe(200);
+  });
+
   it('a token rotated past the reuse interval ends the grant', async () => {
     const { tokens } = await grant();
     const noGrace = { REFRESH_REUSE_INTERVAL_SECONDS: '0' };

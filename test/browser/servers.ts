@@ -213,5 +213,12 @@ export async function callWorker(
     body: body && JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any>, text };
+  // An answer that is not JSON (an HTML error page) keeps its text for the failure message.
+  let parsed: Record<string, any> = {};
+  try {
+    if (text) parsed = JSON.parse(text) as Record<string, any>;
+  } catch {
+    // parsed stays {}
+  }
+  return { status: res.status, body: parsed, text };
 }

@@ -51,6 +51,19 @@ export function checkResource(value: string, forbidden: string[]): boolean {
   return !forbidden.includes(value);
 }
 
+/**
+ * Whether `redirectUri` is one that `clientId` registered, exactly: only then may a page's CSP
+ * name its origin in form-action (routes/pages/pages.security.ts), whatever a URL asked for.
+ */
+export async function isRegisteredRedirect(
+  deps: Pick<Deps, 'db'>,
+  clientId: string,
+  redirectUri: string,
+): Promise<boolean> {
+  const client = await findOAuthClient(deps.db, clientId);
+  return client?.redirectUris.includes(redirectUri) ?? false;
+}
+
 export async function parseAuthorizeRequest(
   deps: Pick<Deps, 'db' | 'config'>,
   params: Params,

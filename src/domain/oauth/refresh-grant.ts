@@ -15,7 +15,8 @@ const invalidGrant = (why: string) => new ApiError('OAUTH_INVALID_GRANT', why);
  * parallel refresh gets the same successor, the family lives); a token rotated before that
  * ends the grant. Only the client the grant belongs to may use it; `scope` may narrow it. With
  * `openid` granted the answer has a fresh ID token too, as OpenID Connect Core 12.2 allows
- * (relying parties refresh the user's claims with it): no nonce, the original auth_time.
+ * (relying parties refresh the user's claims with it): no nonce, the original auth_time; none
+ * for a grant made before the grants kept that time.
  */
 export async function refreshGrant(
   deps: GrantDeps,
@@ -53,7 +54,11 @@ export async function refreshGrant(
     scopes: asked ? [...new Set(asked)] : grant.scopes,
     resource: grant.resource,
     refreshToken: next,
-    id: { nonce: null, authTime: grant.authTime, amr: outcome.session.amr },
+    // A grant from before auth_time was kept gets none: a relying party that requires auth_time
+    // (require_auth_time, default_max_age) would refuse an ID token without it, and the refresh too.
+    ...(grant.authTime !== null && {
+      id: { nonce: null, authTime: grant.authTime, amr: outcome.session.amr },
+    }),
   });
   if (!tokens) {
     await endGrant(deps, grant.id);

@@ -61,10 +61,9 @@ export async function tokensForUser(
     refreshToken?: string;
     /**
      * For the ID token. At the code exchange: the request's nonce and the sign-in's time. On
-     * refresh (OpenID Connect Core 12.2): no nonce, and the original sign-in's time (none for
-     * a grant made before the grants kept it).
+     * refresh (OpenID Connect Core 12.2): no nonce, and the original sign-in's time.
      */
-    id?: { nonce: string | null; authTime: number | null; amr: string[] | null };
+    id?: { nonce: string | null; authTime: number; amr: string[] | null };
   },
 ): Promise<OAuthTokens | null> {
   const now = deps.now();
@@ -99,7 +98,7 @@ export async function tokensForUser(
         aud: client.id,
         azp: client.id,
         sid: grant.sessionId,
-        ...(grant.id.authTime !== null && { auth_time: Math.floor(grant.id.authTime / 1000) }),
+        auth_time: Math.floor(grant.id.authTime / 1000),
         ...(grant.id.nonce && { nonce: grant.id.nonce }),
         ...(grant.id.amr && { amr: grant.id.amr }),
       },

@@ -54,9 +54,10 @@ export const emailConfirmPage = async (c: C) => {
   const token = c.req.query('token');
   if (!token || !TOKEN.test(token)) return deadLink(c, incomplete, 400);
   // Say so at once if the link cannot work any more; looking does not use it up.
-  if (!(await peekEmailLink(c.var.deps, token))) {
-    return deadLink(c, problemOf(new ApiError('INVALID_TOKEN'))!.problem, 401);
-  }
+  const peeked = await peekEmailLink(c.var.deps, token);
+  if (!peeked) return deadLink(c, problemOf(new ApiError('INVALID_TOKEN'))!.problem, 401);
+  // Its form's answer redirects to return_to, maybe on to an app (its CSP names it).
+  returnToOf(c, peeked.returnTo ?? undefined);
   return html(c, <ConfirmPage nonce={nonce(c)} token={token} />);
 };
 

@@ -39,10 +39,11 @@ export const isPagePath = (path: string) =>
  * Where a page's forms may end up besides the allowed origins: the consent form, and a sign-in
  * (password, two-step code, passkey…) that continues to /oauth/authorize, end in a redirect to
  * the client's redirect URI, which Chromium checks against form-action. Its origin (or
- * private-use scheme) is added; a URI the client did not register is refused by
- * /oauth/authorize before any form, so this names only where the answer would go anyway.
+ * private-use scheme) is added only when the client registered that URI exactly (one read, on
+ * an HTML page of an authorization request only): a URL cannot name an origin of its choosing.
  */
-function authorizeTarget(c: Context<AppEnv>): string | null {
+async function authorizeTarget(c: Context<AppEnv>): Promise<string | null> {
+  if (!c.res.headers.get('Content-Type')?.startsWith('text/html')) return null;
   let params: URLSearchParams | null = null;
   const here = new URL(c.req.url);
   if (c.req.path === '/oauth/authorize') params = here.searchParams;
@@ -56,11 +57,17 @@ function authorizeTarget(c: Context<AppEnv>): string | null {
       }
     }
   }
+  const clientId = params?.get('client_id');
   const target = params?.get('redirect_uri');
-  if (!target || !URL.canParse(target)) return null;
+  if (!clientId || !target || !URL.canParse(target)) return null;
+  const { isRegisteredRedirect } = await import('../../domain/oauth/authorize');
+  // A read that fails leaves the policy without the client (the page itself has been rendered).
+  const registered = await isRegisteredRedirect(c.var.deps, clientId, target).catch(() => false);
+  if (!registered) return null;
   const url = new URL(target);
   if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
-  // A private-use scheme (native apps): a CSP source `scheme:`.
+  // A private-use scheme (native apps, `com.example.app:` as registration requires): a CSP
+  // source `scheme:`.
   return /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) ? url.protocol : null;
 }
 
@@ -77,7 +84,7 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   NONCE(c, 'script-src');
   await next();
   const config = getConfig(c.env);
-  const extra = config.ok ? authorizeTarget(c) : null;
+  const extra = config.ok ? await authorizeTarget(c) : null;
   const targets = config.ok ? [...allowedOrigins(config), ...(extra ? [extra] : [])] : [];
   // A data: logo (BRAND_LOGO_URL) is the one image source besides this origin; the consent
   // page also shows the client's logo (an https URL an admin registered).

@@ -47,7 +47,8 @@ export function returnToOf(c: C, value: string | undefined) {
 }
 
 export const Text = (max: number) => z.string().max(max);
-export const ReturnTo = Text(2048).optional();
+// As long as safeReturnTo accepts (lib/return-to.ts): an authorization request's URL is long.
+export const ReturnTo = Text(4096).optional();
 
 /**
  * A page form's fields: only form encodings, only from this site (pages.security.ts), only the
