@@ -23,6 +23,11 @@ export interface AppEnv {
      * an authorization request, the page's CSP lets its forms' redirects reach the client.
      */
     returnTo?: string | null;
+    /**
+     * The redirect URI a consent page's answer goes to, as /oauth/authorize checked it against
+     * the client's registration: the page's CSP lets the form's redirect reach it.
+     */
+    clientRedirect?: string;
   };
 }
 

@@ -116,6 +116,7 @@ export const authorizePage = async (c: C) => {
   const decision = await decide(c.var.deps, parsed.request, signed);
   if (decision.kind === 'sign_in') return toSignIn(c, params, decision);
   if (decision.kind === 'redirect') return c.redirect(decision.to, 302);
+  c.set('clientRedirect', parsed.request.redirectUri);
   return html(c, <ConsentPage nonce={nonce(c)} request={parsed.request} params={params} />);
 };
 

@@ -36,34 +36,34 @@ export const isPagePath = (path: string) =>
   PAGE_PATHS.has(path) || path === '/console' || path.startsWith('/console/');
 
 /**
- * Where a page's forms may end up besides the allowed origins: the consent form, and a sign-in
- * (password, two-step code, passkey…) that continues to /oauth/authorize, end in a redirect to
- * the client's redirect URI, which Chromium checks against form-action. Its origin (or
- * private-use scheme) is added only when the client registered that URI exactly (one read, on
- * an HTML page of an authorization request only): a URL cannot name an origin of its choosing.
+ * The redirect URI of the authorization request a sign-in page's return_to continues (password,
+ * two-step code, passkey, email link…), when its client registered that URI exactly: a URL
+ * cannot name a target of its choosing. One read, on such pages only.
  */
-async function authorizeTarget(c: Context<AppEnv>): Promise<string | null> {
-  if (!c.res.headers.get('Content-Type')?.startsWith('text/html')) return null;
-  let params: URLSearchParams | null = null;
-  const here = new URL(c.req.url);
-  if (c.req.path === '/oauth/authorize') params = here.searchParams;
-  else {
-    // The page's return_to as its handler resolved it (pages.shared returnToOf).
-    const back = c.var.returnTo;
-    if (back && URL.canParse(back)) {
-      const url = new URL(back);
-      if (url.origin === here.origin && url.pathname === '/oauth/authorize') {
-        params = url.searchParams;
-      }
-    }
-  }
-  const clientId = params?.get('client_id');
-  const target = params?.get('redirect_uri');
-  if (!clientId || !target || !URL.canParse(target)) return null;
+async function registeredReturnTarget(c: Context<AppEnv>): Promise<string | null> {
+  const back = c.var.returnTo;
+  if (!back || !URL.canParse(back)) return null;
+  const url = new URL(back);
+  if (url.origin !== new URL(c.req.url).origin || url.pathname !== '/oauth/authorize') return null;
+  const clientId = url.searchParams.get('client_id');
+  const target = url.searchParams.get('redirect_uri');
+  if (!clientId || !target) return null;
   const { isRegisteredRedirect } = await import('../../domain/oauth/authorize');
   // A read that fails leaves the policy without the client (the page itself has been rendered).
   const registered = await isRegisteredRedirect(c.var.deps, clientId, target).catch(() => false);
-  if (!registered) return null;
+  return registered ? target : null;
+}
+
+/**
+ * Where an HTML page's forms may end up besides the allowed origins: the consent form, and a
+ * sign-in that continues to /oauth/authorize, end in a redirect to the client's redirect URI,
+ * which Chromium checks against form-action. Its origin (or private-use scheme) is added.
+ */
+async function authorizeTarget(c: Context<AppEnv>): Promise<string | null> {
+  if (!c.res.headers.get('Content-Type')?.startsWith('text/html')) return null;
+  // The consent page's was checked by its handler; a sign-in page's is checked here.
+  const target = c.var.clientRedirect ?? (await registeredReturnTarget(c));
+  if (!target || !URL.canParse(target)) return null;
   const url = new URL(target);
   if (url.protocol === 'https:' || url.protocol === 'http:') return url.origin;
   // A private-use scheme (native apps, `com.example.app:` as registration requires): a CSP
@@ -110,8 +110,7 @@ export const pageHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
       // which assertSameOriginForm must refuse. same-origin still tells other sites nothing.
       referrerPolicy: 'same-origin',
     });
-    // The key may hold a redirect URI's origin from the query: bounded, so that requests with
-    // made-up ones cannot grow it without end.
+    // The key may hold a client's redirect origin: bounded, however many clients there are.
     if (headersByOrigins.size >= 64) headersByOrigins.clear();
     headersByOrigins.set(key, headers);
   }
