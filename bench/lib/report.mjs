@@ -8,6 +8,7 @@ import {
   renderComparison,
   renderPeerWorkerd,
 } from './budgets.mjs';
+import { breachedCheckTargets, renderBreachedCheck } from './breached.mjs';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -232,6 +233,7 @@ export function evaluateTargets(results) {
     ...cpuBudgetTargets(results),
     ...baselineTargets(results),
     ...peerWorkerdTargets(results),
+    ...breachedCheckTargets(results),
     rel('verify ≥ 0.3× floor req/s (c=10)', ['verify', 'floor', 10, 'rps'], '>=', 0.3, rps, () =>
       cpuBound(results, 'verify', 'floor'),
     ),
@@ -494,6 +496,7 @@ export function renderMarkdown(results) {
     lines.push(`| ${s.label} | – | – | – | – | failed: ${s.error} | – |`);
   lines.push(...renderPeerWorkerd(results));
   lines.push(...renderComparison(results));
+  lines.push(...renderBreachedCheck(results));
   lines.push(
     '',
     '| target | measured | needed | result | bounded by |',
