@@ -7,14 +7,12 @@
 // answer read), against the same floor without the request (the baseline side's `pbkdf2_range`,
 // which has no range API to ask, is a plain hash).
 
-const fmt = (x, digits = 2) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
-const rowOf = (rows, id, concurrency) =>
-  rows?.find((s) => s.id === id && s.concurrency === concurrency) ?? null;
+import { fmt, rowOf } from './budgets.mjs';
 
 /** p50 on and off for one scenario and concurrency, with their spreads; null if not measured. */
 function onOff(results, id, concurrency) {
   const on = rowOf(results.scenarios, id, concurrency);
-  const off = rowOf(results.baseline?.scenarios, id, concurrency);
+  const off = rowOf(results.baseline?.scenarios ?? [], id, concurrency);
   if (!on?.p50 || !off?.p50) return null;
   return {
     on,

@@ -4,8 +4,8 @@
 // per-request cost, which the bare floor worker (`bare`: an empty answer, no app code, measured in
 // the same run) isolates; so each budget is a difference to a floor of the same run.
 
-const fmt = (x, digits = 2) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
-const rowOf = (rows, id, concurrency) =>
+export const fmt = (x, digits = 2) => (x === null || x === undefined ? 'n/a' : x.toFixed(digits));
+export const rowOf = (rows, id, concurrency) =>
   rows.find((s) => s.id === id && s.concurrency === concurrency) ?? null;
 
 /** [id, floor id, allowed ms over the floor, what the floor is, per what (default: request)]. */
